@@ -1,0 +1,3 @@
+"""Safehold: a self-hosted, zero-knowledge password manager."""
+
+__version__ = "0.1.0"

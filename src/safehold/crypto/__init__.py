@@ -1,0 +1,93 @@
+"""Safehold's protocol, version 1 (``spec/protocol.md``): the only place that touches keys.
+
+The safe layer. Client and server import these names and nothing deeper; every primitive
+comes from pyca/cryptography. Pure functions and small state objects: no I/O, no globals.
+
+    CryptoError
+    ├── TamperedData
+    ├── AccountKeyError
+    │   ├── AccountKeyTypo
+    │   └── AccountKeyFormat
+    ├── KdfParamsRejected
+    ├── SrpError
+    └── KitError
+"""
+
+from ._account_key import AccountKey
+from ._encoding import b64decode, b64encode, hex_to_int, int_to_hex
+from ._envelope import EnvelopeKey, open_, seal
+from ._errors import (
+    AccountKeyError,
+    AccountKeyFormat,
+    AccountKeyTypo,
+    CryptoError,
+    KdfParamsRejected,
+    KitError,
+    SrpError,
+    TamperedData,
+)
+from ._kdf import (
+    DEFAULT_PARAMS,
+    DerivedKeys,
+    KdfParams,
+    KdfPolicy,
+    derive_keys,
+    hkdf,
+    new_kdf_salt,
+)
+from ._keys import (
+    VaultCipher,
+    canonical_json,
+    item_ad,
+    keyset_ad,
+    new_item_id,
+    new_vault_key,
+    open_keyset,
+    seal_keyset,
+)
+from ._kit import KitPayload
+from ._normalize import email_bytes, normalize_email, password_bytes
+from ._srp import GROUP_3072, SrpClient, SrpGroup, SrpServer, verifier
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "GROUP_3072",
+    "AccountKey",
+    "AccountKeyError",
+    "AccountKeyFormat",
+    "AccountKeyTypo",
+    "CryptoError",
+    "DerivedKeys",
+    "EnvelopeKey",
+    "KdfParams",
+    "KdfParamsRejected",
+    "KdfPolicy",
+    "KitError",
+    "KitPayload",
+    "SrpClient",
+    "SrpError",
+    "SrpGroup",
+    "SrpServer",
+    "TamperedData",
+    "VaultCipher",
+    "b64decode",
+    "b64encode",
+    "canonical_json",
+    "derive_keys",
+    "email_bytes",
+    "hex_to_int",
+    "hkdf",
+    "int_to_hex",
+    "item_ad",
+    "keyset_ad",
+    "new_item_id",
+    "new_kdf_salt",
+    "new_vault_key",
+    "normalize_email",
+    "open_",
+    "open_keyset",
+    "password_bytes",
+    "seal",
+    "seal_keyset",
+    "verifier",
+]

@@ -1,0 +1,103 @@
+"""The account key: 128 random bits, written as text a person can copy (spec §4).
+
+Text form: ``SH1-`` then 28 symbols of Crockford's base32 in seven groups of four. The first
+26 symbols are the 128-bit secret, big-endian (the first symbol carries only 2 bits); the
+last 2 are a check value, the secret mod 37 written as two base32 symbols. Because 37 is a
+prime that divides neither 32**k nor 31 * 32**k, every single substituted symbol and every
+swap of two neighbours changes the check, including swaps across the data/check boundary.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from ._errors import AccountKeyFormat, AccountKeyTypo
+
+#: spec §4: version prefix of the text form.
+PREFIX = "SH1"
+#: spec §4: secret size in bytes.
+SECRET_LEN = 16
+#: spec §4: Crockford's base32 alphabet.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: spec §4: check modulus.
+CHECK_MODULUS = 37
+DATA_SYMBOLS = 26
+CHECK_SYMBOLS = 2
+GROUP = 4
+_ALIASES = {"O": "0", "I": "1", "L": "1"}
+_VALUE = {c: i for i, c in enumerate(ALPHABET)}
+
+
+def _check_value(secret_int: int) -> int:
+    return secret_int % CHECK_MODULUS
+
+
+def _symbols(value: int, count: int) -> str:
+    out = []
+    for _ in range(count):
+        out.append(ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+@dataclass(frozen=True, slots=True)
+class AccountKey:
+    """An account key secret. ``repr`` never shows it."""
+
+    secret: bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.secret, bytes) or len(self.secret) != SECRET_LEN:
+            raise AccountKeyFormat("an account key secret is 16 bytes")
+
+    def __repr__(self) -> str:
+        return "AccountKey(<secret>)"
+
+    @classmethod
+    def generate(cls) -> AccountKey:
+        """A new key from the operating system's CSPRNG."""
+        return cls(secrets.token_bytes(SECRET_LEN))
+
+    def to_text(self) -> str:
+        """``SH1-XXXX-…``: the form printed on the Emergency Kit."""
+        value = int.from_bytes(self.secret, "big")
+        body = _symbols(value, DATA_SYMBOLS) + _symbols(_check_value(value), CHECK_SYMBOLS)
+        groups = [body[i : i + GROUP] for i in range(0, len(body), GROUP)]
+        return "-".join([PREFIX, *groups])
+
+    @classmethod
+    def parse(cls, text: str) -> AccountKey:
+        """Read a key as a person typed it: any case, spaces and dashes anywhere, O for 0 and
+        I or L for 1. Raises :class:`AccountKeyTypo` when the checksum fails and
+        :class:`AccountKeyFormat` when the text is not shaped like a key at all."""
+        cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
+        cleaned = "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+        total = DATA_SYMBOLS + CHECK_SYMBOLS
+        if len(cleaned) == total + len(PREFIX):
+            if not cleaned.startswith(PREFIX):
+                if cleaned.startswith("SH"):
+                    raise AccountKeyFormat(
+                        f"this account key is version {cleaned[2]!r}, which this Safehold "
+                        "does not know; update Safehold"
+                    )
+                raise AccountKeyFormat("an account key starts with SH1-")
+            cleaned = cleaned[len(PREFIX) :]
+        elif len(cleaned) != total:
+            raise AccountKeyFormat(
+                f"an account key has {total} characters after SH1- (not counting dashes); "
+                f"this one has {len(cleaned.removeprefix(PREFIX))}"
+            )
+        bad = sorted({ch for ch in cleaned if ch not in _VALUE})
+        if bad:
+            raise AccountKeyFormat(
+                f"{', '.join(repr(c) for c in bad)} cannot appear in an account key: "
+                "check it against your Emergency Kit"
+            )
+        value = 0
+        for ch in cleaned[:DATA_SYMBOLS]:
+            value = (value << 5) | _VALUE[ch]
+        check = (_VALUE[cleaned[DATA_SYMBOLS]] << 5) | _VALUE[cleaned[DATA_SYMBOLS + 1]]
+        if value >> (8 * SECRET_LEN) or check != _check_value(value):
+            raise AccountKeyTypo()
+        return cls(value.to_bytes(SECRET_LEN, "big"))

@@ -1,0 +1,303 @@
+"""Request and response models shared by the Safehold client and server.
+
+This module is the HTTP API's contract (see ``spec/api.md``). Both sides import it;
+neither imports the other. Encodings on the wire:
+
+* ids (``account_id``, ``item_id``, ``device_id``): 32 lowercase hex characters;
+* salts, wrapped keysets and item envelopes: base64url without padding;
+* SRP integers (``verifier``, ``A``, ``B``) and proofs (``M1``, ``M2``): lowercase hex;
+* times: ISO 8601 in UTC.
+
+Every error response has the body ``{"error": {"code": ..., "message": ..., ...}}``
+(:class:`ErrorBody`); ``code`` is one of :class:`ErrorCode`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_PREFIX = "/api/v1"
+#: Header that every vault request carries: the account generation the client knows.
+GENERATION_HEADER = "Safehold-Generation"
+#: Sessions are bearer tokens: ``Authorization: Bearer <token>``.
+AUTH_SCHEME = "Bearer"
+
+HexId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", examples=["0123456789abcdef0123456789abcdef"])]
+B64 = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=1_500_000)]
+HexInt = Annotated[str, Field(pattern=r"^[0-9a-f]{1,1024}$")]
+Email = Annotated[str, Field(min_length=3, max_length=254)]
+DeviceName = Annotated[str, Field(min_length=1, max_length=100)]
+Hint = Annotated[str, Field(max_length=200)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorCode(StrEnum):
+    INVALID_REQUEST = "invalid_request"  # 422, 400
+    AUTH_FAILED = "auth_failed"  # 401: "email or password incorrect"
+    UNAUTHENTICATED = "unauthenticated"  # 401: no or unknown session token
+    SESSION_REVOKED = "session_revoked"  # 401: the device was revoked
+    ACCOUNT_RESET = "account_reset"  # 410: the account was reset; see reset_at
+    CONFLICT = "conflict"  # 409: the item moved on; see current
+    NOT_FOUND = "not_found"  # 404
+    EMAIL_TAKEN = "email_taken"  # 409 at sign-up
+    TOO_MANY_REQUESTS = "too_many_requests"  # 429; see retry_after
+    PAYLOAD_TOO_LARGE = "payload_too_large"  # 413
+    QUOTA_EXCEEDED = "quota_exceeded"  # 422: too many items
+    TOKEN_INVALID = "token_invalid"  # 404: reset link unknown or forged
+    TOKEN_EXPIRED = "token_expired"  # 410: reset link older than its lifetime
+    TOKEN_USED = "token_used"  # 410: reset link already used
+    INTERNAL = "internal"  # 500, never expected
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: ErrorCode
+    message: str
+    #: For 429: seconds to wait.
+    retry_after: float | None = None
+    #: For 410 account_reset: when the reset happened and the generation now in force.
+    reset_at: datetime | None = None
+    generation: int | None = None
+    #: For 422: the offending field, dotted.
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# --- KDF parameters -------------------------------------------------------------------
+
+
+class KdfParams(_Model):
+    """Argon2id cost as stored by the server (spec/protocol.md §3)."""
+
+    t: int = Field(ge=1, le=1000)
+    m_kib: int = Field(ge=8, le=4_194_304)
+    p: int = Field(ge=1, le=255)
+
+
+# --- Sign-up and sign-in ---------------------------------------------------------------
+
+
+class SignupRequest(_Model):
+    email: Email
+    account_id: HexId
+    kdf_salt: B64
+    kdf_params: KdfParams
+    verifier: HexInt
+    keyset: B64
+    hint: Hint | None = None
+    device_id: HexId
+    device_name: DeviceName
+
+
+class SessionInfo(_Model):
+    token: str
+    device_id: HexId
+
+
+class SignupResponse(_Model):
+    account_id: HexId
+    generation: int
+    session: SessionInfo
+
+
+class AuthStartRequest(_Model):
+    email: Email
+
+
+class AuthStartResponse(_Model):
+    login_id: str
+    account_id: HexId
+    kdf_salt: B64
+    kdf_params: KdfParams
+    B: HexInt
+
+
+class AuthFinishRequest(_Model):
+    login_id: str = Field(min_length=1, max_length=100)
+    A: HexInt
+    M1: HexInt
+    device_id: HexId
+    device_name: DeviceName
+
+
+class AuthFinishResponse(_Model):
+    M2: HexInt
+    session: SessionInfo
+    keyset: B64
+    generation: int
+    hint: Hint | None = None
+
+
+class PasswordChangeRequest(_Model):
+    """Authenticated, plus a fresh SRP proof (``login_id`` from /auth/start, ``A``, ``M1``)."""
+
+    login_id: str = Field(min_length=1, max_length=100)
+    A: HexInt
+    M1: HexInt
+    kdf_salt: B64
+    kdf_params: KdfParams
+    verifier: HexInt
+    keyset: B64
+    #: ``None`` leaves the hint as it is; ``""`` removes it.
+    hint: Hint | None = None
+
+
+class PasswordChangeResponse(_Model):
+    M2: HexInt
+
+
+class HintRequest(_Model):
+    email: Email
+
+
+class AcceptedResponse(_Model):
+    """The same answer whether or not the account exists."""
+
+    status: str = "accepted"
+    message: str
+
+
+# --- Account, licence and devices ------------------------------------------------------
+
+
+class Plan(StrEnum):
+    FREE = "free"
+    PREMIUM = "premium"
+
+
+class LicenseStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
+class License(_Model):
+    plan: Plan
+    status: LicenseStatus
+    expires: datetime | None = None
+
+
+class AccountResponse(_Model):
+    account_id: HexId
+    email: str
+    created_at: datetime
+    generation: int
+    reset_at: datetime | None = None
+    license: License
+    hint: Hint | None = None
+    item_count: int
+
+
+class Device(_Model):
+    device_id: HexId
+    name: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    current: bool = False
+
+
+class DevicesResponse(_Model):
+    devices: list[Device]
+
+
+# --- Vault ------------------------------------------------------------------------------
+
+
+class Change(_Model):
+    """One item's latest state: a live envelope, or a tombstone (``deleted`` and no envelope)."""
+
+    item_id: HexId
+    seq: int
+    revision: int
+    deleted: bool
+    envelope: B64 | None = None
+    updated_at: datetime
+
+
+class ChangesResponse(_Model):
+    generation: int
+    changes: list[Change]
+    #: Pass as ``since`` on the next call.
+    cursor: int
+    has_more: bool
+
+
+class Write(_Model):
+    """Create (``base_revision`` 0), update, or delete (``envelope`` null) one item."""
+
+    item_id: HexId
+    base_revision: int = Field(ge=0)
+    envelope: B64 | None = None
+
+
+class PushRequest(_Model):
+    writes: list[Write] = Field(max_length=500)
+
+
+class WriteStatus(StrEnum):
+    OK = "ok"
+    CONFLICT = "conflict"
+
+
+class WriteResult(_Model):
+    item_id: HexId
+    status: WriteStatus
+    #: For ok: the new revision and sequence number of this write.
+    revision: int | None = None
+    seq: int | None = None
+    #: For conflict: the item as the server has it now (nothing was changed).
+    current: Change | None = None
+
+
+class PushResponse(_Model):
+    generation: int
+    results: list[WriteResult]
+
+
+# --- Account reset ----------------------------------------------------------------------
+
+
+class ResetRequest(_Model):
+    email: Email
+
+
+class ResetInfo(_Model):
+    """What the reset page needs to build new keys in the browser."""
+
+    email: str
+    account_id: HexId
+    next_generation: int
+    kdf_params: KdfParams
+    devices: list[Device]
+    expires_at: datetime
+
+
+class ResetCompleteRequest(_Model):
+    kdf_salt: B64
+    kdf_params: KdfParams
+    verifier: HexInt
+    keyset: B64
+    hint: Hint | None = None
+    confirm_wipe: bool
+
+
+class ResetCompleteResponse(_Model):
+    account_id: HexId
+    generation: int
+    reset_at: datetime
+
+
+def error_body(code: ErrorCode, message: str, **extra: Any) -> dict[str, Any]:
+    """The JSON body of an error response."""
+    detail = ErrorDetail(code=code, message=message, **extra)
+    return {"error": detail.model_dump(mode="json", exclude_none=True)}
