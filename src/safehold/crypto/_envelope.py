@@ -1,6 +1,6 @@
 """The envelope: authenticated encryption of one value (spec §5).
 
-    envelope = 0x01 | nonce (12 random bytes) | AES-256-GCM(key, nonce, plaintext, ad)
+envelope = 0x01 | nonce (12 random bytes) | AES-256-GCM(key, nonce, plaintext, ad)
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """The crypto package's exceptions.
 
-    CryptoError
-    ├── TamperedData          an envelope failed to open: wrong key, wrong context, or altered
-    ├── AccountKeyError       an account key's text could not be read
-    │   ├── AccountKeyTypo    the checksum does not match: a character was mistyped
-    │   └── AccountKeyFormat  wrong length, unknown version or characters that are not allowed
-    ├── KdfParamsRejected     the server asked for Argon2id costs outside the client's bounds
-    ├── SrpError              an SRP value was invalid or a proof did not match
-    └── KitError              an Emergency Kit URI could not be read
+CryptoError
+├── TamperedData          an envelope failed to open: wrong key, wrong context, or altered
+├── AccountKeyError       an account key's text could not be read
+│   ├── AccountKeyTypo    the checksum does not match: a character was mistyped
+│   └── AccountKeyFormat  wrong length, unknown version or characters that are not allowed
+├── KdfParamsRejected     the server asked for Argon2id costs outside the client's bounds
+├── SrpError              an SRP value was invalid or a proof did not match
+└── KitError              an Emergency Kit URI could not be read
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Key derivation: one Argon2id run and two secrets (spec §3).
 
-    s   = HKDF(ikm=kdf_salt, salt=e, info="safehold/v1/kdf-salt", len=16)
-    kp  = Argon2id(pw, salt=s, iterations=t, memory_cost=m_kib, lanes=p, len=32)
-    ka  = HKDF(ikm=account_key_secret, salt=account_id, info="safehold/v1/account-key", len=32)
-    mk  = kp XOR ka
-    auk = HKDF(ikm=mk, salt=none, info="safehold/v1/auk", len=32)
-    x   = int(HKDF(ikm=mk, salt=none, info="safehold/v1/srp-x", len=32))
+s   = HKDF(ikm=kdf_salt, salt=e, info="safehold/v1/kdf-salt", len=16)
+kp  = Argon2id(pw, salt=s, iterations=t, memory_cost=m_kib, lanes=p, len=32)
+ka  = HKDF(ikm=account_key_secret, salt=account_id, info="safehold/v1/account-key", len=32)
+mk  = kp XOR ka
+auk = HKDF(ikm=mk, salt=none, info="safehold/v1/auk", len=32)
+x   = int(HKDF(ikm=mk, salt=none, info="safehold/v1/srp-x", len=32))
 """
 
 from __future__ import annotations

@@ -42,13 +42,13 @@ class SrpGroup:
         """``PAD(x)``: big-endian, left-padded to the byte length of N."""
         return value.to_bytes(self.n_len, "big")
 
-    def H(self, *parts: bytes) -> bytes:  # noqa: N802 - the spec's name
+    def H(self, *parts: bytes) -> bytes:
         h = hashlib.new(self.hash_name)
         for part in parts:
             h.update(part)
         return h.digest()
 
-    def H_int(self, *parts: bytes) -> int:  # noqa: N802 - the spec's name
+    def H_int(self, *parts: bytes) -> int:
         return int.from_bytes(self.H(*parts), "big")
 
     @property
@@ -96,14 +96,16 @@ def _check_private(value: int, group: SrpGroup) -> int:
     return value
 
 
-def _scramble(group: SrpGroup, A: int, B: int) -> int:  # noqa: N803 - the spec's names
+def _scramble(group: SrpGroup, A: int, B: int) -> int:
     u = group.H_int(group.pad(A), group.pad(B))
     if u == 0:
         raise SrpError("SRP scrambling parameter u is zero")
     return u
 
 
-def _proofs(group: SrpGroup, identity: bytes, salt: bytes, A: int, B: int, S: int) -> tuple[bytes, bytes, bytes]:  # noqa: N803
+def _proofs(
+    group: SrpGroup, identity: bytes, salt: bytes, A: int, B: int, S: int
+) -> tuple[bytes, bytes, bytes]:
     K = group.H(group.pad(S))
     hn = group.H(group.pad(group.N))
     hg = group.H(group.pad(group.g))
@@ -134,7 +136,7 @@ class SrpClient:
     def __repr__(self) -> str:
         return "SrpClient(<secret>)"
 
-    def process_challenge(self, B: int) -> bytes:  # noqa: N803
+    def process_challenge(self, B: int) -> bytes:
         """Take the server's ``B``, return the proof ``M1``."""
         g = self.group
         if B % g.N == 0:
@@ -145,7 +147,7 @@ class SrpClient:
         self.K, self.M1, self._m2 = _proofs(g, email_bytes(self.email), self.salt, self.A, B, S)
         return self.M1
 
-    def verify_server(self, M2: bytes) -> None:  # noqa: N803
+    def verify_server(self, M2: bytes) -> None:
         """Check the server's proof; raises :class:`SrpError` if it does not match."""
         if not self._m2 or not hmac.compare_digest(M2, self._m2):
             raise SrpError("the server could not prove it knows this account's verifier")
@@ -170,14 +172,14 @@ class SrpServer:
     def __repr__(self) -> str:
         return "SrpServer(<secret>)"
 
-    def premaster(self, A: int) -> int:  # noqa: N803
+    def premaster(self, A: int) -> int:
         g = self.group
         if A % g.N == 0:
             raise SrpError("the client sent an invalid SRP value A")
         u = _scramble(g, A, self.B)
         return pow(A * pow(self.v, u, g.N), self.b, g.N)
 
-    def verify_client(self, A: int, M1: bytes) -> bytes:  # noqa: N803
+    def verify_client(self, A: int, M1: bytes) -> bytes:
         """Check the client's proof; return ``M2``. :class:`SrpError` if it fails."""
         S = self.premaster(A)
         _, m1, m2 = _proofs(self.group, email_bytes(self.email), self.salt, A, self.B, S)

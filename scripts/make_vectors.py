@@ -1,0 +1,321 @@
+"""Regenerate spec/vectors/protocol-v1.json from fixed inputs.
+
+Every input is fixed (derived from a label by SHA-256, so nothing depends on a random
+source) and every output is computed by ``safehold.crypto``. The file is committed; the
+tests recompute it and fail on any difference, so a change to the protocol shows up as a
+change to this file in review.
+
+    python scripts/make_vectors.py            # rewrite the file
+    python scripts/make_vectors.py --check    # exit 1 if the file is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from safehold.crypto import (
+    AccountKey,
+    KdfParams,
+    KdfPolicy,
+    KitPayload,
+    SrpClient,
+    SrpServer,
+    canonical_json,
+    derive_keys,
+    email_bytes,
+    item_ad,
+    keyset_ad,
+    seal,
+    verifier,
+)
+from safehold.crypto import int_to_hex as ihex
+
+OUT = Path(__file__).resolve().parent.parent / "spec" / "vectors" / "protocol-v1.json"
+CHEAP = KdfPolicy(floor=KdfParams(t=1, m_kib=8, p=1))
+
+
+def fixed(label: str, n: int) -> bytes:
+    """``n`` bytes fixed by ``label``: SHA-256 in counter mode."""
+    out = b""
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"safehold-vectors|{label}|{counter}".encode()).digest()
+        counter += 1
+    return out[:n]
+
+
+DERIVATION_INPUTS = [
+    ("ascii-cheap", "alice@example.com", "correct horse battery staple", KdfParams(1, 64, 1)),
+    # Email needs NFKC + trim + lower-case; the password has a precomposed "é" and "ﬁ"
+    # ligature that NFKD decomposes, and an emoji.
+    ("unicode-cheap", "  Jürgen.Müller@BÜCHER.example ", "Pässwörd é ﬁ 🔑 Ω", KdfParams(2, 256, 2)),
+    ("ascii-default-cost", "bob@example.org", "hunter2 hunter2", KdfParams()),
+]
+
+
+def derivations() -> list[dict[str, Any]]:
+    cases = []
+    for label, email, password, params in DERIVATION_INPUTS:
+        account_id = fixed(f"{label}/account_id", 16)
+        key = AccountKey(fixed(f"{label}/account_key", 16))
+        kdf_salt = fixed(f"{label}/kdf_salt", 16)
+        dk = derive_keys(
+            email=email,
+            password=password,
+            account_key_secret=key.secret,
+            account_id=account_id,
+            kdf_salt=kdf_salt,
+            params=params,
+            policy=CHEAP,
+        )
+        cases.append(
+            {
+                "name": label,
+                "email": email,
+                "email_normalized": email_bytes(email).decode(),
+                "password": password,
+                "account_id": account_id.hex(),
+                "account_key_secret": key.secret.hex(),
+                "account_key_text": key.to_text(),
+                "kdf_salt": kdf_salt.hex(),
+                "t": params.t,
+                "m_kib": params.m_kib,
+                "p": params.p,
+                "argon2_salt": dk.argon2_salt.hex(),
+                "kp": dk.kp.hex(),
+                "ka": dk.ka.hex(),
+                "auk": dk.auk.hex(),
+                "srp_x": ihex(dk.srp_x),
+                "srp_v": ihex(verifier(dk.srp_x)),
+            }
+        )
+    return cases
+
+
+def srp_cases(derived: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cases = []
+    for d in derived[:2]:
+        x = int(d["srp_x"], 16)
+        salt = bytes.fromhex(d["kdf_salt"])
+        a = int.from_bytes(fixed(f"{d['name']}/srp-a", 32), "big")
+        b = int.from_bytes(fixed(f"{d['name']}/srp-b", 32), "big")
+        client = SrpClient(email=d["email"], salt=salt, x=x, a=a)
+        server = SrpServer(email=d["email"], salt=salt, v=verifier(x), b=b)
+        m1 = client.process_challenge(server.B)
+        m2 = server.verify_client(client.A, m1)
+        client.verify_server(m2)
+        u = server.group.H_int(server.group.pad(client.A), server.group.pad(server.B))
+        cases.append(
+            {
+                "name": d["name"],
+                "email": d["email"],
+                "kdf_salt": d["kdf_salt"],
+                "srp_x": d["srp_x"],
+                "srp_v": d["srp_v"],
+                "a": ihex(a),
+                "b": ihex(b),
+                "A": ihex(client.A),
+                "B": ihex(server.B),
+                "u": ihex(u),
+                "S": ihex(server.premaster(client.A)),
+                "K": client.K.hex(),
+                "M1": m1.hex(),
+                "M2": m2.hex(),
+            }
+        )
+    return cases
+
+
+def envelope_cases() -> list[dict[str, Any]]:
+    item = {"title": "Bank 🏦", "type": "login", "fields": {"password": "s3cr3t", "username": "ø"}}
+    inputs = [
+        ("empty", b"", "safehold/v1/test|empty"),
+        ("text", b"attack at dawn", "safehold/v1/test|text"),
+        ("item-json", canonical_json(item), "safehold/v1/item|" + "00" * 16 + "|" + "11" * 16 + "|1"),
+    ]
+    cases = []
+    for label, plaintext, ad in inputs:
+        key = fixed(f"envelope/{label}/key", 32)
+        nonce = fixed(f"envelope/{label}/nonce", 12)
+        cases.append(
+            {
+                "name": label,
+                "key": key.hex(),
+                "nonce": nonce.hex(),
+                "ad": ad,
+                "plaintext": plaintext.hex(),
+                "envelope": seal(key, plaintext, ad.encode(), nonce=nonce).hex(),
+            }
+        )
+    return cases
+
+
+def envelope_failures(good: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each vector has exactly one defect; every one must fail with the same opaque error."""
+    env = bytes.fromhex(good["envelope"])
+    key = good["key"]
+    ad = good["ad"]
+    flipped_tag = bytearray(env)
+    flipped_tag[-1] ^= 0x01
+    flipped_ct = bytearray(env)
+    flipped_ct[14] ^= 0x80
+    flipped_nonce = bytearray(env)
+    flipped_nonce[1] ^= 0x01
+    defects = [
+        ("version-byte", bytes([0x02]) + env[1:], key, ad),
+        ("truncated-below-minimum", env[:28], key, ad),
+        ("tag-bit-flipped", bytes(flipped_tag), key, ad),
+        ("ciphertext-bit-flipped", bytes(flipped_ct), key, ad),
+        ("nonce-bit-flipped", bytes(flipped_nonce), key, ad),
+        ("wrong-ad", env, key, ad + "x"),
+        ("wrong-key", env, fixed("envelope/wrong-key", 32).hex(), ad),
+    ]
+    return [
+        {"name": name, "key": k, "ad": a, "envelope": e.hex(), "expect": "tampered"}
+        for name, e, k, a in defects
+    ]
+
+
+def keyset_cases(derived: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cases = []
+    for generation in (1, 2):
+        d = derived[0]
+        auk = bytes.fromhex(d["auk"])
+        account_id = bytes.fromhex(d["account_id"])
+        vk = fixed(f"keyset/{generation}/vk", 32)
+        nonce = fixed(f"keyset/{generation}/nonce", 12)
+        ad = keyset_ad(account_id, generation)
+        cases.append(
+            {
+                "auk": auk.hex(),
+                "vk": vk.hex(),
+                "account_id": account_id.hex(),
+                "generation": generation,
+                "ad": ad.decode(),
+                "nonce": nonce.hex(),
+                "keyset": seal(auk, vk, ad, nonce=nonce).hex(),
+            }
+        )
+    return cases
+
+
+def item_cases(derived: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    d = derived[1]
+    account_id = bytes.fromhex(d["account_id"])
+    item_id = fixed("item/id", 16)
+    vk = fixed("item/vk", 32)
+    nonce = fixed("item/nonce", 12)
+    item = {
+        "v": 1,
+        "type": "login",
+        "title": "Küche & Co — 🔐",
+        "fields": {"website": "https://example.com/", "username": "jürgen", "password": "p\u00e4ss"},
+        "tags": ["home", "b", "a"],
+        "favorite": True,
+    }
+    ad = item_ad(account_id, item_id, 1)
+    return [
+        {
+            "vk": vk.hex(),
+            "account_id": account_id.hex(),
+            "item_id": item_id.hex(),
+            "generation": 1,
+            "ad": ad.decode(),
+            "item": item,
+            "canonical_json": canonical_json(item).decode(),
+            "nonce": nonce.hex(),
+            "envelope": seal(vk, canonical_json(item), ad, nonce=nonce).hex(),
+        }
+    ]
+
+
+def account_key_cases() -> dict[str, list[dict[str, Any]]]:
+    secrets_ = [bytes(16), b"\xff" * 16, fixed("ak/1", 16), fixed("ak/2", 16)]
+    good = [{"secret": s.hex(), "text": AccountKey(s).to_text()} for s in secrets_]
+    sample = good[2]["text"]
+    body = sample[4:]
+    # Readings that must give the same secret: case, spacing, aliases, no prefix.
+    readings = [
+        sample.lower(),
+        sample.replace("-", " "),
+        sample.replace("-", ""),
+        body,
+        sample.replace("0", "O").replace("1", "I"),
+        sample.replace("1", "l"),
+    ]
+    parse_ok = [{"input": r, "secret": good[2]["secret"]} for r in readings]
+    chars = list(body.replace("-", ""))
+    swapped = chars.copy()
+    i = next(j for j in range(len(chars) - 1) if chars[j] != chars[j + 1])
+    swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
+    typo = chars.copy()
+    typo[5] = "Z" if typo[5] != "Z" else "Y"
+    parse_fail = [
+        {"input": "SH1-" + "".join(typo), "expect": "typo"},
+        {"input": "SH1-" + "".join(swapped), "expect": "typo"},
+        {"input": sample[:-1], "expect": "format"},
+        {"input": "SH2-" + body, "expect": "format"},
+        {"input": sample[:-1] + "U", "expect": "format"},
+    ]
+    return {"account_keys": good, "account_key_parse_ok": parse_ok, "account_key_parse_fail": parse_fail}
+
+
+def kit_cases() -> list[dict[str, str]]:
+    key = AccountKey(fixed("ak/1", 16))
+    payload = KitPayload(
+        server="https://vault.example.com:8420/", email="jürgen@example.com", account_key=key
+    )
+    return [{"server": payload.server, "email": payload.email, "key": key.to_text(), "uri": payload.to_uri()}]
+
+
+def build() -> dict[str, Any]:
+    derived = derivations()
+    envelopes = envelope_cases()
+    return {
+        "about": (
+            "Safehold protocol v1 test vectors (spec/protocol.md). Generated by "
+            "scripts/make_vectors.py from fixed inputs (SHA-256 of labels) with the Python "
+            "implementation, and checked independently: the SRP code against RFC 5054 "
+            "Appendix B (rfc5054-appendix-b.json), Argon2id against RFC 9106 §5.3, and the "
+            "browser implementation (tests/js) against this file. Bytes and integers are "
+            "lowercase hex; 'ad' is UTF-8 text."
+        ),
+        "srp_group": "RFC 5054 3072-bit (RFC 3526 group 15), g=5, H=SHA-256",
+        "derivations": derived,
+        "srp": srp_cases(derived),
+        "envelopes": envelopes,
+        "envelope_failures": envelope_failures(envelopes[1]),
+        "keysets": keyset_cases(derived),
+        "items": item_cases(derived),
+        **account_key_cases(),
+        "kits": kit_cases(),
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
+    args = parser.parse_args()
+    text = render()
+    if args.check:
+        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
+            print(f"{OUT} is out of date: run python scripts/make_vectors.py", file=sys.stderr)
+            return 1
+        print(f"{OUT} is up to date")
+        return 0
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
