@@ -1,0 +1,430 @@
+"""Commands about the account and this device: signup, login, unlock, lock, status, sync,
+change-password, hint, devices, kit, reset."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from safehold.client.errors import ClientError, ConflictsCreated, UsageError
+from safehold.crypto import AccountKey, KitPayload
+
+from .options import JsonOpt, ServerOpt, StdinOpt
+from .state import State, handles_errors, state
+
+#: Syncs that move more items than this get a progress bar.
+PROGRESS_THRESHOLD = 300
+
+
+def _with_server(st: State, server: str | None) -> None:
+    if server:
+        st.settings = dataclasses.replace(st.settings, server=server)
+
+
+def _write_kit(path: Path, payload: KitPayload) -> None:
+    from safehold.client.kit import write_kit_pdf, write_kit_png
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".png":
+        write_kit_png(path, payload)
+    else:
+        write_kit_pdf(path, payload)
+
+
+def _terminal_qr(payload: KitPayload) -> str | None:
+    try:
+        from safehold.client.kit import qr_for_terminal
+
+        return qr_for_terminal(payload)
+    except Exception:  # the QR is a convenience; the text key is what matters
+        return None
+
+
+def signup(
+    email: Annotated[str, typer.Argument(help="Your email address.")],
+    hint: Annotated[str | None, typer.Option(help="A reminder shown when unlocking fails.")] = None,
+    kit: Annotated[Path | None, typer.Option(help="Where to write the Emergency Kit PDF.")] = None,
+    server: ServerOpt = None,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Create an account. The account key is made on this device and never leaves it.
+
+    Prints the key as text and as a QR code and writes your Emergency Kit (a PDF): print it
+    or store it safely; you need it with your password to sign in on another device.
+
+    Example:  safehold signup ann@example.com --hint "the blue one"
+    """
+    st = state()
+    _with_server(st, server)
+    password = st.new_password("Choose an account password: ")
+    service = st.service()
+    unlocked, key = service.signup(email, password, hint)
+    payload = KitPayload(server=st.settings.server_url, email=email, account_key=key)
+    kit_path = kit or service.profile.default_kit_path(email)
+    kit_error = None
+    try:
+        _write_kit(kit_path, payload)
+    except Exception as exc:  # the account exists now; say what failed, keep going
+        kit_error = str(exc)
+    if not st.scripted_password:
+        st.remember(unlocked)
+    result = {
+        "account_key": key.to_text(),
+        "account_id": unlocked.account_id,
+        "email": email,
+        "server": st.settings.server_url,
+        "kit": None if kit_error else str(kit_path),
+    }
+    unlocked.close()
+    if st.json:
+        st.emit_json(result)
+        return
+    st.out.print(f"[green]Account created[/] for {email} on {st.settings.server_url}.\n")
+    st.out.print("Your account key (you need it, with your password, on every new device):\n")
+    st.out.print(f"    [bold]{key.to_text()}[/]\n")
+    qr = _terminal_qr(payload)
+    if qr:
+        st.out.print(qr, markup=False, highlight=False)
+    if kit_error:
+        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
+        st.err.print("run `safehold kit --pdf FILE` to try again")
+    else:
+        st.out.print(f"Emergency Kit written to [bold]{kit_path}[/].")
+    st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
+
+
+def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey, KitPayload | None]:
+    if (account_key is None) == (kit is None):
+        raise UsageError("give the account key: --account-key KEY or --kit FILE (pdf or png)")
+    if account_key is not None:
+        return AccountKey.parse(account_key), None
+    from safehold.client.kit import read_kit
+
+    assert kit is not None
+    if not kit.exists():
+        raise UsageError(f"no such file: {kit}")
+    payload = read_kit(kit)
+    return payload.account_key, payload
+
+
+def login(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    account_key: Annotated[str | None, typer.Option("--account-key", help="SH1-… from your kit.")] = None,
+    kit: Annotated[Path | None, typer.Option(help="Emergency Kit PDF or PNG to read the key from.")] = None,
+    server: ServerOpt = None,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Sign this device in to an existing account, then download the vault.
+
+    Examples:
+      safehold login ann@example.com --account-key SH1-ABCD-…
+      safehold login ann@example.com --kit "Safehold Emergency Kit.pdf"
+    """
+    st = state()
+    key, payload = _read_key(account_key, kit)
+    if payload is not None and not server and not st.settings.server:
+        server = payload.server
+    if payload is not None and payload.email.strip().casefold() != email.strip().casefold():
+        raise UsageError(f"that Emergency Kit belongs to {payload.email}, not {email}")
+    _with_server(st, server)
+    password = st.password()
+    service = st.service()
+    unlocked = service.login(email, password, key, st.settings.server_url)
+    try:
+        report = unlocked.sync(_progress(st))
+        if not st.scripted_password:
+            st.remember(unlocked)
+        count = unlocked.store.item_count()
+    finally:
+        unlocked.close()
+    if st.json:
+        st.emit_json(
+            {"account_id": unlocked.account_id, "email": email, "items": count, "pulled": report.pulled}
+        )
+    else:
+        st.out.print(f"[green]Signed in[/] as {email}; {count} items on this device.")
+
+
+def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
+    """Unlock the vault; the agent keeps the keys until `safehold lock` or the idle timeout.
+
+    Works offline. When the server can be reached it is asked too, so a password changed on
+    another device applies here: the new one works, the old one is refused.
+
+    Example:  safehold unlock
+    """
+    st = state()
+    unlocked = st.service().unlock(st.password())
+    try:
+        st.remember(unlocked)
+        account_id = unlocked.account_id
+    finally:
+        unlocked.close()
+    minutes = st.settings.idle_timeout / 60
+    if st.json:
+        st.emit_json({"unlocked": True, "account_id": account_id, "idle_timeout": st.settings.idle_timeout})
+    else:
+        st.out.print(f"Unlocked. Locks again after {minutes:g} minutes without use, or with `safehold lock`.")
+
+
+def lock(json_out: JsonOpt = False) -> None:
+    """Forget the unlocked keys now (stops the agent).
+
+    Example:  safehold lock
+    """
+    st = state()
+    was = st.agent.lock()
+    if st.json:
+        st.emit_json({"locked": True, "was_unlocked": was})
+    else:
+        st.out.print("Locked." if was else "Already locked.")
+
+
+def status(json_out: JsonOpt = False) -> None:
+    """Show the account, this device, pending edits and conflict copies; needs no password.
+
+    Example:  safehold status
+    """
+    st = state()
+    service = st.service()
+    account_id = service.profile.require_current()
+    store = service.open_store(account_id)
+    try:
+        conflicts = store.conflicts()
+        info: dict[str, Any] = {
+            "email": store.email,
+            "server": store.server,
+            "account_id": account_id,
+            "generation": store.generation,
+            "device_id": store.device_id,
+            "device_name": store.device_name,
+            "items": store.item_count(),
+            "pending": len(store.outbox()),
+            "cursor": store.cursor,
+            "unlocked": st.agent.get(account_id) is not None,
+            "keystore": getattr(service.keystore, "name", "file"),
+            "vault_file": str(store.path),
+            "conflicts": [dataclasses.asdict(c) for c in conflicts],
+        }
+    finally:
+        store.close()
+    if st.json:
+        st.emit_json(info)
+        return
+    table = Table(show_header=False, box=None)
+    for label, key in [
+        ("Account", "email"),
+        ("Server", "server"),
+        ("Device", "device_name"),
+        ("Items", "items"),
+        ("Edits waiting to sync", "pending"),
+        ("Account key in", "keystore"),
+    ]:
+        table.add_row(label, str(info[key]))
+    table.add_row("State", "unlocked" if info["unlocked"] else "locked")
+    st.out.print(table)
+    if conflicts:
+        st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
+        for c in conflicts:
+            st.out.print(f"  {c.copy_id}  {c.title}")
+
+
+def _progress(st: State) -> Any:
+    """A progress callback that shows a bar once a sync moves more than a few hundred items."""
+    bar: dict[str, Any] = {}
+
+    def update(phase: str, done: int, total: int | None) -> None:
+        if st.json or (done < PROGRESS_THRESHOLD and "p" not in bar):
+            return
+        if "p" not in bar:
+            progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                console=st.err, transient=True)  # fmt: skip
+            progress.start()
+            bar["p"] = progress
+            bar["tasks"] = {}
+        progress = bar["p"]
+        tasks = bar["tasks"]
+        if phase not in tasks:
+            tasks[phase] = progress.add_task("downloading" if phase == "pull" else "uploading", total=total)
+        progress.update(tasks[phase], completed=done, total=total)
+        if total is not None and done >= total:
+            progress.stop()
+            del bar["p"]
+
+    return update
+
+
+def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
+    """Download changes from the server and upload this device's edits.
+
+    Exit code 7 means the sync succeeded and kept conflict copies (see `safehold status`).
+
+    Example:  safehold sync
+    """
+    st = state()
+    with st.vault() as unlocked:
+        report = unlocked.sync(_progress(st))
+    titles = [c.title for c in report.conflicts]
+    if st.json:
+        st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
+                      "conflicts": [dataclasses.asdict(c) for c in report.conflicts]})  # fmt: skip
+    else:
+        st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
+    if titles:
+        if st.json:
+            raise typer.Exit(int(ConflictsCreated(titles).exit_code))
+        raise ConflictsCreated(titles)
+
+
+def change_password(
+    hint: Annotated[str | None, typer.Option(help="A new account hint ('' removes it).")] = None,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Change the account password. Other devices take the new one at their next unlock
+    (once online) and refuse the old one from then on.
+
+    With --password-stdin give two lines: the current password, then the new one.
+
+    Example:  safehold change-password --hint "the green one"
+    """
+    st = state()
+    current = st.password("Current password: ")
+    new = st.new_password()
+    service = st.service()
+    unlocked = service.unlock(current)
+    try:
+        service.change_password(unlocked, current, new, hint)
+        if not st.scripted_password:
+            st.remember(unlocked)
+    finally:
+        unlocked.close()
+    if st.json:
+        st.emit_json({"changed": True})
+    else:
+        st.out.print("Password changed. Other devices will ask for the new one.")
+
+
+def hint(
+    email: Annotated[str, typer.Argument()], server: ServerOpt = None, json_out: JsonOpt = False
+) -> None:
+    """Email yourself the account hint (the server answers the same for every address).
+
+    Example:  safehold hint ann@example.com
+    """
+    st = state()
+    _with_server(st, server)
+    answer = st.service().request_hint(email, st.settings.server_url)
+    if st.json:
+        st.emit_json(answer.model_dump())
+    else:
+        st.out.print(answer.message)
+
+
+def reset(
+    email: Annotated[str, typer.Argument()], server: ServerOpt = None, json_out: JsonOpt = False
+) -> None:
+    """Start an account reset: for when the password or account key is lost on every device.
+
+    A reset deletes everything in the account. If any device can still unlock, use
+    `safehold change-password` there instead. The server emails a link; open it to finish.
+
+    Example:  safehold reset ann@example.com
+    """
+    st = state()
+    _with_server(st, server)
+    answer = st.service().request_reset(email, st.settings.server_url)
+    if st.json:
+        st.emit_json(answer.model_dump())
+    else:
+        st.out.print(answer.message)
+        st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
+
+
+def devices(
+    revoke: Annotated[str | None, typer.Option(help="Sign out the device with this id.")] = None,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """List the devices signed in to the account, or sign one out.
+
+    Examples:
+      safehold devices
+      safehold devices --revoke 0123456789abcdef0123456789abcdef
+    """
+    st = state()
+    with st.vault() as unlocked, unlocked.api() as api:
+        if revoke:
+            api.revoke_device(revoke.strip().lower())
+            if st.json:
+                st.emit_json({"revoked": revoke})
+            else:
+                st.out.print(f"Device {revoke} signed out.")
+            return
+        listing = api.devices().devices
+    if st.json:
+        st.emit_json([d.model_dump(mode="json") for d in listing])
+        return
+    table = Table("id", "name", "signed in", "last seen", "")
+    for d in listing:
+        seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "-"
+        table.add_row(
+            d.device_id, d.name, d.created_at.strftime("%Y-%m-%d"), seen, "this one" if d.current else ""
+        )
+    st.out.print(table)
+
+
+def kit(
+    pdf: Annotated[Path | None, typer.Option(help="Write the Emergency Kit PDF here.")] = None,
+    png: Annotated[Path | None, typer.Option(help="Write the kit's QR code as PNG here.")] = None,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Show the account key again, or write the Emergency Kit (needs the password).
+
+    Examples:
+      safehold kit
+      safehold kit --pdf ~/kit.pdf
+    """
+    st = state()
+    if pdf and png:
+        raise UsageError("give --pdf or --png, not both")
+    with st.vault() as unlocked:
+        key = unlocked.service.account_key(unlocked.account_id)
+        payload = KitPayload(server=unlocked.store.server, email=unlocked.store.email, account_key=key)
+    target = pdf or png
+    if target:
+        _write_kit(target, payload)
+    if st.json:
+        st.emit_json({"account_key": key.to_text(), "email": payload.email, "server": payload.server,
+                      "kit": str(target) if target else None})  # fmt: skip
+        return
+    st.out.print(f"Account key: [bold]{key.to_text()}[/]")
+    if target:
+        st.out.print(f"Emergency Kit written to {target}.")
+    else:
+        qr = _terminal_qr(payload)
+        if qr:
+            st.out.print(qr, markup=False, highlight=False)
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "signup": signup, "login": login, "unlock": unlock, "lock": lock, "status": status, "sync": sync,
+    "change-password": change_password, "hint": hint, "reset": reset, "devices": devices, "kit": kit,
+}  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    for name, func in COMMANDS.items():
+        app.command(name)(handles_errors(func))
+
+
+__all__ = ["ClientError", "register"]

@@ -1,0 +1,95 @@
+"""The ``safehold`` command: a password manager that encrypts everything on this device.
+
+Global options come before the command; ``--json`` and ``--password-stdin`` are accepted
+after it as well. Exit codes are listed in docs/cli.md and :class:`ExitCode`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from safehold.client.errors import ClientError, ExitCode
+from safehold.client.settings import ClientSettings
+
+from . import account_cmds, item_cmds
+from .state import State, report_error
+
+EPILOG = (
+    "Environment: SAFEHOLD_SERVER, SAFEHOLD_HOME, SAFEHOLD_PASSWORD (scripts), SAFEHOLD_NEW_PASSWORD, "
+    "SAFEHOLD_IDLE_TIMEOUT, SAFEHOLD_DEVICE_NAME, SAFEHOLD_KEYSTORE. "
+    "Exit codes: 0 ok, 1 error, 2 usage, 3 email or password incorrect, 4 account key typo, "
+    "5 item not found or ambiguous, 6 server unreachable, 7 sync kept conflict copies, "
+    "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
+    "13 server asked for unacceptable KDF cost."
+)
+
+app = typer.Typer(
+    name="safehold",
+    help=(
+        "Safehold keeps your passwords encrypted on this device and in step with your other "
+        "devices. Start with `safehold signup EMAIL` (new account) or `safehold login EMAIL "
+        "--account-key KEY` (another device), then `safehold add login --title GitHub "
+        "--field username=ann --field password=…`, `safehold list`, `safehold get GitHub`."
+    ),
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    server: Annotated[str | None, typer.Option(help="Server URL (env SAFEHOLD_SERVER).")] = None,
+    home: Annotated[Path | None, typer.Option(help="Profile directory (env SAFEHOLD_HOME).")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    try:
+        settings = ClientSettings.load(server=server, home=home)
+    except ClientError as exc:
+        st = State(ClientSettings(home=Path(".")), json=json_out)
+        report_error(st, exc)
+        raise typer.Exit(int(exc.exit_code)) from None
+    ctx.obj = State(settings, json=json_out, password_stdin=password_stdin)
+
+
+account_cmds.register(app)
+item_cmds.register(app)
+
+
+def run() -> None:
+    """Console entry point: usage errors exit 2; nothing unexpected shows a traceback
+    unless SAFEHOLD_DEBUG is set."""
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(int(ExitCode.ERROR))
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(int(ExitCode.USAGE))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("SAFEHOLD_DEBUG"):
+            raise
+        sys.stderr.write(f"error: unexpected {exc.__class__.__name__}: {exc}\n")
+        sys.stderr.write("set SAFEHOLD_DEBUG=1 to see the details\n")
+        sys.exit(int(ExitCode.ERROR))
+
+
+if __name__ == "__main__":
+    run()

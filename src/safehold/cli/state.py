@@ -1,0 +1,235 @@
+"""What every command shares: settings, output mode, passwords, the unlocked vault, and the
+wrapper that turns every client error into its message and exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+import click
+import httpx
+import typer
+from rich.console import Console
+
+from safehold.client.account import AccountService, Unlocked
+from safehold.client.agent import AgentClient
+from safehold.client.errors import (
+    AccountKeyInvalid,
+    ClientError,
+    ExitCode,
+    ItemNotFound,
+    Locked,
+    Tampered,
+    UsageError,
+)
+from safehold.client.settings import ClientSettings
+from safehold.crypto import AccountKeyError, CryptoError, KitError, TamperedData
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Tests running the CLI in-process set this to reach the in-process server app.
+TRANSPORT: httpx.BaseTransport | None = None
+
+
+@dataclass
+class State:
+    settings: ClientSettings
+    json: bool = False
+    password_stdin: bool = False
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
+    _stdin_lines: list[str] | None = None
+
+    @property
+    def agent(self) -> AgentClient:
+        return AgentClient(self.settings.agent_socket, self.settings.idle_timeout)
+
+    def service(self) -> AccountService:
+        return AccountService(self.settings, transport=TRANSPORT, on_wipe=self.agent.forget)
+
+    # --- passwords ---------------------------------------------------------------------
+
+    def _stdin_line(self) -> str:
+        if self._stdin_lines is None:
+            self._stdin_lines = sys.stdin.read().splitlines()
+        if not self._stdin_lines:
+            raise UsageError("--password-stdin: no password on standard input")
+        return self._stdin_lines.pop(0)
+
+    @property
+    def scripted_password(self) -> bool:
+        """A password came from stdin or SAFEHOLD_PASSWORD, so the agent is not used."""
+        return self.password_stdin or self.settings.password is not None
+
+    def password(self, prompt: str = "Password: ") -> str:
+        if self.password_stdin:
+            return self._stdin_line()
+        if self.settings.password is not None:
+            return self.settings.password
+        return self._prompt(prompt)
+
+    def new_password(self, prompt: str = "New password: ") -> str:
+        """A new password: from stdin / SAFEHOLD_NEW_PASSWORD, else typed twice."""
+        if self.password_stdin:
+            value = self._stdin_line()
+        elif self.settings.new_password is not None:
+            value = self.settings.new_password
+        else:
+            value = self._prompt(prompt)
+            if self._prompt("Repeat it: ") != value:
+                raise UsageError("the two passwords differ")
+        if not value:
+            raise UsageError("the password cannot be empty")
+        return value
+
+    def _prompt(self, prompt: str) -> str:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "no password given",
+                hint="type it at a terminal, or pass --password-stdin, or set SAFEHOLD_PASSWORD",
+            )
+        return getpass.getpass(prompt)
+
+    # --- the vault ---------------------------------------------------------------------
+
+    def unlocked(self) -> Unlocked:
+        """The vault, unlocked by the agent, or by the password when one was given."""
+        service = self.service()
+        if self.scripted_password:
+            return service.unlock(self.password())
+        account_id = service.profile.require_current()
+        kept = self.agent.get(account_id)
+        if kept is not None:
+            return service.resume(account_id, kept[0], kept[1])
+        if not sys.stdin.isatty():
+            raise Locked()
+        unlocked = service.unlock(self._prompt("Password: "))
+        self.remember(unlocked)
+        return unlocked
+
+    def remember(self, unlocked: Unlocked) -> None:
+        """Hand the keys to the agent (starting it if needed)."""
+        try:
+            self.agent.start()
+            self.agent.put(unlocked.account_id, unlocked.vk, unlocked.token)
+        except OSError as exc:
+            self.err.print(f"[yellow]note:[/] the agent could not start ({exc}); the vault stays locked")
+
+    @contextmanager
+    def vault(self) -> Iterator[Unlocked]:
+        unlocked = self.unlocked()
+        try:
+            yield unlocked
+        finally:
+            unlocked.close()
+
+    # --- output ------------------------------------------------------------------------
+
+    def emit_json(self, value: Any) -> None:
+        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+        sys.stdout.flush()
+
+    def say(self, text: str) -> None:
+        """A human message: to stdout normally, to stderr under --json (stdout stays JSON)."""
+        (self.err if self.json else self.out).print(text)
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def state() -> State:
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State(ClientSettings.load())
+    return root.obj
+
+
+def _translate(exc: BaseException) -> ClientError | None:
+    """Errors from the layers below, in the client's terms."""
+    from safehold.client.items import ItemError  # the items package's error base
+
+    if isinstance(exc, ClientError):
+        return exc
+    if isinstance(exc, AccountKeyError):
+        return AccountKeyInvalid(str(exc))
+    if isinstance(exc, KitError):
+        return AccountKeyInvalid(str(exc))
+    if isinstance(exc, TamperedData):
+        return Tampered(str(exc))
+    if isinstance(exc, CryptoError):
+        return ClientError(str(exc))
+    if isinstance(exc, sqlite3.DatabaseError):
+        return ClientError(f"the local vault could not be read: {exc}")
+    if isinstance(exc, OSError):
+        return ClientError(str(exc))
+    if type(exc).__name__ == "FieldNotFound":
+        return ItemNotFound(str(exc))
+    if type(exc).__name__ == "KitReadError":
+        return AccountKeyInvalid(str(exc))
+    if isinstance(exc, ItemError):
+        return UsageError(str(exc))
+    return None
+
+
+def report_error(st: State, error: ClientError) -> None:
+    if st.json:
+        body: dict[str, Any] = {
+            "kind": error.kind,
+            "message": error.message,
+            "exit_code": int(error.exit_code),
+        }
+        if error.hint:
+            body["hint"] = error.hint
+        for attr in ("retry_after", "reset_at", "generation", "candidates", "titles"):
+            if hasattr(error, attr):
+                body[attr] = getattr(error, attr)
+        st.emit_json({"error": body})
+    else:
+        st.err.print(f"[bold red]error:[/] {error.message}", markup=True)
+        if error.hint:
+            st.err.print(f"[dim]hint:[/] {error.hint}")
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a command; map any client error to its message and exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        st = state()
+        if kwargs.get("json_out"):
+            st.json = True
+        if kwargs.get("password_stdin"):
+            st.password_stdin = True
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except KeyboardInterrupt:
+            st.err.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            error = _translate(exc)
+            if error is None:
+                raise
+            report_error(st, error)
+            raise typer.Exit(int(error.exit_code)) from None
+
+    return wrapper
+
+
+def exit_with(code: ExitCode) -> None:
+    raise typer.Exit(int(code))

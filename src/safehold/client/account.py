@@ -1,0 +1,432 @@
+"""Account flows on a device: sign-up, sign-in on a new device, unlock, password change,
+devices, and the wipe after an account reset.
+
+Unlock works offline from the cached parameters, salt and keyset. When the server can be
+reached it is asked as well, so a password changed on another device takes effect here at
+the next unlock: the old password then fails (fresh SRP sign-in refused) and the new one
+signs this device in again and refreshes the cached keyset.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from safehold import wire
+from safehold.crypto import (
+    AccountKey,
+    DerivedKeys,
+    EnvelopeKey,
+    KdfParams,
+    KdfParamsRejected,
+    SrpClient,
+    SrpError,
+    TamperedData,
+    VaultCipher,
+    b64decode,
+    b64encode,
+    derive_keys,
+    hex_to_int,
+    hkdf,
+    int_to_hex,
+    new_kdf_salt,
+    new_vault_key,
+    open_keyset,
+    seal_keyset,
+    verifier,
+)
+
+from .api import ApiClient
+from .errors import (
+    AccountWasReset,
+    AuthFailed,
+    ClientError,
+    KdfRefused,
+    SessionRevoked,
+    Tampered,
+    Unreachable,
+)
+from .keystore import KeyStore, keystore_for
+from .profile import Profile
+from .settings import ClientSettings
+from .store import VaultStore, remove_vault_files
+from .sync import Progress, SyncEngine, SyncReport
+from .vault import Vault
+
+#: The session token is sealed under a key derived from the vault key, so a copied vault
+#: file does not hand out a live session.
+_SESSION_INFO = b"safehold/client/v1/session-key"
+
+
+def _session_key(vk: bytes) -> EnvelopeKey:
+    return EnvelopeKey(hkdf(vk, None, _SESSION_INFO, 32))
+
+
+def _session_ad(account_id: str) -> bytes:
+    return f"safehold/client/v1/session|{account_id}".encode()
+
+
+def _params_json(params: KdfParams) -> str:
+    return json.dumps({"t": params.t, "m_kib": params.m_kib, "p": params.p})
+
+
+def _wire_params(params: KdfParams) -> wire.KdfParams:
+    return wire.KdfParams(t=params.t, m_kib=params.m_kib, p=params.p)
+
+
+def _crypto_params(params: wire.KdfParams) -> KdfParams:
+    return KdfParams(t=params.t, m_kib=params.m_kib, p=params.p)
+
+
+@dataclass
+class Unlocked:
+    """A vault whose keys are in memory: items can be read, written and synced."""
+
+    service: AccountService
+    store: VaultStore
+    vk: bytes = field(repr=False)
+    token: str | None = field(repr=False, default=None)
+
+    @property
+    def account_id(self) -> str:
+        return self.store.account_id
+
+    @property
+    def cipher(self) -> VaultCipher:
+        return VaultCipher(self.vk, bytes.fromhex(self.account_id), self.store.generation)
+
+    @property
+    def vault(self) -> Vault:
+        return Vault(self.store, self.cipher)
+
+    def api(self) -> ApiClient:
+        return self.service.api(self.store.server, token=self.token, generation=self.store.generation)
+
+    def save_token(self, token: str) -> None:
+        self.token = token
+        sealed = _session_key(self.vk).seal(token.encode(), _session_ad(self.account_id))
+        self.store.set_meta(session=b64encode(sealed))
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        """Pull and push. On 410 the local vault is wiped before the error propagates."""
+        with self.api() as api:
+            engine = SyncEngine(
+                self.store, self.cipher, api, device_name=self.store.device_name, progress=progress
+            )
+            try:
+                return engine.run()
+            except AccountWasReset:
+                self.service.wipe(self.account_id)
+                raise
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _open_token(vk: bytes, store: VaultStore) -> str | None:
+    sealed = store.meta("session")
+    if not sealed:
+        return None
+    try:
+        return _session_key(vk).open(b64decode(sealed), _session_ad(store.account_id)).decode()
+    except TamperedData:
+        return None
+
+
+class AccountService:
+    """Every account operation of one profile. ``transport`` is passed to httpx (tests)."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        keystore: KeyStore | None = None,
+        on_wipe: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.profile = Profile(settings.home)
+        self.keystore = keystore or keystore_for(self.profile, settings.keystore)
+        self.on_wipe = on_wipe
+
+    def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
+        return ApiClient(server, token=token, generation=generation, transport=self.transport)
+
+    def derive(
+        self, email: str, password: str, key: AccountKey, account_id: str, kdf_salt: bytes, params: KdfParams
+    ) -> DerivedKeys:
+        try:
+            return derive_keys(
+                email=email,
+                password=password,
+                account_key_secret=key.secret,
+                account_id=bytes.fromhex(account_id),
+                kdf_salt=kdf_salt,
+                params=params,
+                policy=self.settings.kdf_policy,
+            )
+        except KdfParamsRejected as exc:
+            raise KdfRefused(str(exc)) from None
+
+    # --- sign-up and sign-in ------------------------------------------------------------
+
+    def signup(self, email: str, password: str, hint: str | None = None) -> tuple[Unlocked, AccountKey]:
+        server = self.settings.server_url
+        key = AccountKey.generate()
+        account_id = secrets.token_bytes(16).hex()
+        kdf_salt = new_kdf_salt()
+        params = self.settings.signup_params
+        keys = self.derive(email, password, key, account_id, kdf_salt, params)
+        vk = new_vault_key()
+        generation = 1
+        device_id = secrets.token_hex(16)
+        request = wire.SignupRequest(
+            email=email,
+            account_id=account_id,
+            kdf_salt=b64encode(kdf_salt),
+            kdf_params=_wire_params(params),
+            verifier=int_to_hex(verifier(keys.srp_x)),
+            keyset=b64encode(seal_keyset(keys.auk, vk, bytes.fromhex(account_id), generation)),
+            hint=hint or None,
+            device_id=device_id,
+            device_name=self.settings.device_name,
+        )
+        with self.api(server) as api:
+            answer = api.signup(request)
+        if answer.generation != generation:
+            # The keyset was sealed for generation 1; a new account must start there.
+            raise ClientError(f"the server started the account at generation {answer.generation}, not 1")
+        unlocked = self._create_local(
+            server=server, email=email, account_id=account_id, generation=generation, kdf_salt=kdf_salt,
+            params=params, keyset=request.keyset, device_id=device_id, hint=hint, key=key, vk=vk,
+        )  # fmt: skip
+        unlocked.save_token(answer.session.token)
+        return unlocked, key
+
+    def _create_local(
+        self, *, server: str, email: str, account_id: str, generation: int, kdf_salt: bytes,
+        params: KdfParams, keyset: str, device_id: str, hint: str | None, key: AccountKey, vk: bytes,
+    ) -> Unlocked:  # fmt: skip
+        self.profile.ensure()
+        store = VaultStore.create(
+            self.profile.vault_path(account_id),
+            {
+                "server": server, "email": email, "account_id": account_id, "generation": str(generation),
+                "kdf_salt": b64encode(kdf_salt), "kdf_params": _params_json(params), "keyset": keyset,
+                "device_id": device_id, "device_name": self.settings.device_name, "hint": hint or "",
+            },
+        )  # fmt: skip
+        self.keystore.save(account_id, key)
+        self.profile.set_current(account_id)
+        return Unlocked(self, store, vk)
+
+    def _srp_login(
+        self, api: ApiClient, email: str, password: str, key: AccountKey, device_id: str
+    ) -> tuple[wire.AuthStartResponse, wire.AuthFinishResponse, DerivedKeys]:
+        start = api.auth_start(email)
+        kdf_salt = b64decode(start.kdf_salt)
+        keys = self.derive(email, password, key, start.account_id, kdf_salt, _crypto_params(start.kdf_params))
+        srp = SrpClient(email=email, salt=kdf_salt, x=keys.srp_x)
+        try:
+            m1 = srp.process_challenge(hex_to_int(start.B))
+        except SrpError:
+            raise AuthFailed() from None
+        finish = api.auth_finish(
+            wire.AuthFinishRequest(
+                login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), device_id=device_id,
+                device_name=self.settings.device_name,
+            )
+        )  # fmt: skip
+        try:
+            srp.verify_server(bytes.fromhex(finish.M2))
+        except (SrpError, ValueError):
+            raise Tampered("the server could not prove it knows this account; not trusting it") from None
+        return start, finish, keys
+
+    def login(self, email: str, password: str, key: AccountKey, server: str | None = None) -> Unlocked:
+        """Sign this device in; the local vault is created (or replaced) and filled by a sync."""
+        server = (server or self.settings.server_url).rstrip("/")
+        device_id = secrets.token_hex(16)
+        with self.api(server) as api:
+            start, finish, keys = self._srp_login(api, email, password, key, device_id)
+        account_id = start.account_id
+        try:
+            vk = open_keyset(keys.auk, b64decode(finish.keyset), bytes.fromhex(account_id), finish.generation)
+        except TamperedData:
+            raise Tampered("the keyset from the server does not open with these keys") from None
+        unlocked = self._create_local(
+            server=server, email=email, account_id=account_id, generation=finish.generation,
+            kdf_salt=b64decode(start.kdf_salt), params=_crypto_params(start.kdf_params),
+            keyset=finish.keyset, device_id=device_id, hint=finish.hint, key=key, vk=vk,
+        )  # fmt: skip
+        unlocked.save_token(finish.session.token)
+        return unlocked
+
+    # --- unlock ---------------------------------------------------------------------------
+
+    def open_store(self, account_id: str | None = None) -> VaultStore:
+        account_id = account_id or self.profile.require_current()
+        return VaultStore.open(self.profile.vault_path(account_id))
+
+    def account_key(self, account_id: str) -> AccountKey:
+        key = self.keystore.load(account_id)
+        if key is None:
+            raise SessionRevoked(
+                "this device no longer has the account key",
+                hint="run `safehold login EMAIL --account-key KEY` (or --kit FILE)",
+            )
+        return key
+
+    def resume(self, account_id: str, vk: bytes, token: str | None) -> Unlocked:
+        """An unlocked vault from keys the agent kept."""
+        store = self.open_store(account_id)
+        return Unlocked(self, store, vk, token or _open_token(vk, store))
+
+    def _auth_failed(self, store: VaultStore) -> AuthFailed:
+        hint = store.meta("hint")
+        return AuthFailed(hint=f"your account hint: {hint}" if hint else None)
+
+    def unlock(self, password: str, *, online: bool = True) -> Unlocked:
+        store = self.open_store()
+        try:
+            return self._unlock(store, password, online=online)
+        except BaseException:
+            store.close()
+            raise
+
+    def _unlock(self, store: VaultStore, password: str, *, online: bool) -> Unlocked:
+        account_id = store.account_id
+        key = self.account_key(account_id)
+        keys = self.derive(
+            store.email, password, key, account_id, b64decode(store.require("kdf_salt")), store.kdf_params
+        )
+        vk: bytes | None
+        try:
+            vk = open_keyset(keys.auk, b64decode(store.require("keyset")), bytes.fromhex(account_id),
+                             store.generation)  # fmt: skip
+        except TamperedData:
+            vk = None
+        if not online:
+            if vk is None:
+                raise self._auth_failed(store)
+            return Unlocked(self, store, vk, _open_token(vk, store))
+        token = _open_token(vk, store) if vk is not None else None
+        with self.api(store.server, token=token, generation=store.generation) as api:
+            try:
+                if vk is not None and token is not None:
+                    info = api.account()
+                    if info.generation != store.generation:
+                        raise AccountWasReset(info.reset_at, info.generation)
+                    return Unlocked(self, store, vk, token)
+                # The cached keyset did not open: perhaps the password changed elsewhere.
+                return self._relogin(store, api, password, key, changed_only=False)
+            except SessionRevoked:
+                return self._relogin(store, api, password, key, changed_only=True)
+            except Unreachable:
+                if vk is None:
+                    raise self._auth_failed(store) from None
+                return Unlocked(self, store, vk, token)
+            except AccountWasReset:
+                self.wipe(account_id)
+                raise
+
+    def _relogin(
+        self, store: VaultStore, api: ApiClient, password: str, key: AccountKey, *, changed_only: bool
+    ) -> Unlocked:
+        """Sign in again with ``password`` after the server revoked this device's session.
+
+        With ``changed_only``, a revocation without a password change (the salt is the same)
+        means this device was signed out by the user, and stays signed out.
+        """
+        account_id = store.account_id
+        api.token = None
+        try:
+            if changed_only:
+                start = api.auth_start(store.email)
+                if start.kdf_salt == store.meta("kdf_salt"):
+                    raise SessionRevoked(
+                        "this device was signed out of the account from another device",
+                        hint="run `safehold login EMAIL` to sign it in again",
+                    )
+            start, finish, keys = self._srp_login(api, store.email, password, key, store.device_id)
+        except AuthFailed:
+            raise self._auth_failed(store) from None
+        if start.account_id != account_id or finish.generation != store.generation:
+            self.wipe(account_id)
+            raise AccountWasReset(None, finish.generation)
+        try:
+            vk = open_keyset(keys.auk, b64decode(finish.keyset), bytes.fromhex(account_id), finish.generation)
+        except TamperedData:
+            raise Tampered("the keyset from the server does not open with these keys") from None
+        store.set_meta(
+            kdf_salt=start.kdf_salt,
+            kdf_params=_params_json(_crypto_params(start.kdf_params)),
+            keyset=finish.keyset,
+            hint=finish.hint or "",
+        )
+        unlocked = Unlocked(self, store, vk)
+        unlocked.save_token(finish.session.token)
+        return unlocked
+
+    # --- password, hint, devices, reset ------------------------------------------------
+
+    def change_password(self, unlocked: Unlocked, current: str, new: str, hint: str | None) -> None:
+        store = unlocked.store
+        account_id = store.account_id
+        key = self.account_key(account_id)
+        with unlocked.api() as api:
+            start = api.auth_start(store.email)
+            old_salt = b64decode(start.kdf_salt)
+            params = _crypto_params(start.kdf_params)
+            old = self.derive(store.email, current, key, account_id, old_salt, params)
+            srp = SrpClient(email=store.email, salt=old_salt, x=old.srp_x)
+            try:
+                m1 = srp.process_challenge(hex_to_int(start.B))
+            except SrpError:
+                raise AuthFailed() from None
+            new_salt = new_kdf_salt()
+            new_params = params
+            fresh = self.derive(store.email, new, key, account_id, new_salt, new_params)
+            keyset = b64encode(
+                seal_keyset(fresh.auk, unlocked.vk, bytes.fromhex(account_id), store.generation)
+            )
+            answer = api.change_password(
+                wire.PasswordChangeRequest(
+                    login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), kdf_salt=b64encode(new_salt),
+                    kdf_params=_wire_params(new_params), verifier=int_to_hex(verifier(fresh.srp_x)),
+                    keyset=keyset, hint=hint,
+                )
+            )  # fmt: skip
+        try:
+            srp.verify_server(bytes.fromhex(answer.M2))
+        except (SrpError, ValueError):
+            raise Tampered("the server could not prove it knows this account") from None
+        values: dict[str, Any] = {
+            "kdf_salt": b64encode(new_salt), "kdf_params": _params_json(new_params), "keyset": keyset,
+        }  # fmt: skip
+        if hint is not None:
+            values["hint"] = hint
+        store.set_meta(**values)
+
+    def request_hint(self, email: str, server: str | None = None) -> wire.AcceptedResponse:
+        with self.api(server or self.settings.server_url) as api:
+            return api.hint(email)
+
+    def request_reset(self, email: str, server: str | None = None) -> wire.AcceptedResponse:
+        with self.api(server or self.settings.server_url) as api:
+            return api.reset(email)
+
+    def wipe(self, account_id: str) -> None:
+        """Forget everything this device holds for ``account_id``: keys, vault, outbox."""
+        if self.on_wipe is not None:
+            self.on_wipe(account_id)
+        remove_vault_files(self.profile.vault_path(account_id))
+        self.keystore.delete(account_id)
+        if self.profile.current is None or self.profile.current == account_id:
+            self.profile.set_current(None)

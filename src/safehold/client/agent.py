@@ -1,0 +1,211 @@
+"""The per-user agent: a small process that keeps unlocked vault keys in memory.
+
+``safehold unlock`` starts it (one per profile) and hands it the vault key and session
+token; later commands ask it for them instead of the password. It listens on a Unix
+socket created 0600 inside a 0700 directory of the user's runtime dir, and additionally
+refuses peers of another user id (``SO_PEERCRED``). It forgets every key and exits after
+``idle`` seconds without a request (default 10 minutes), or on ``safehold lock``.
+
+Requests and answers are one JSON object per line:
+
+    {"op": "put", "account_id": ..., "vk": <b64>, "token": ...}  ->  {"ok": true}
+    {"op": "get", "account_id": ...}                             ->  {"ok": true, "vk": ..., "token": ...}
+    {"op": "forget", "account_id": ...} | {"op": "lock"} | {"op": "ping"}
+
+Run as ``python -m safehold.client.agent --socket PATH --idle SECONDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from safehold.crypto import b64decode, b64encode
+
+#: How long a client waits for a freshly started agent to listen.
+START_WAIT = 5.0
+
+
+class AgentServer:
+    def __init__(self, path: Path, idle: float) -> None:
+        self.path = path
+        self.idle = idle
+        self.keys: dict[str, tuple[bytes, str | None]] = {}
+        self.deadline = time.monotonic() + idle
+        self.running = True
+
+    def _bind(self) -> socket.socket:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.path.parent, 0o700)
+        self.path.unlink(missing_ok=True)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            sock.bind(str(self.path))
+        finally:
+            os.umask(old)
+        os.chmod(self.path, 0o600)
+        sock.listen(8)
+        sock.settimeout(0.5)
+        return sock
+
+    def serve(self) -> None:
+        sock = self._bind()
+        try:
+            while self.running and time.monotonic() < self.deadline:
+                try:
+                    conn, _ = sock.accept()
+                except TimeoutError:
+                    continue
+                with conn:
+                    self._serve_one(conn)
+        finally:
+            self.keys.clear()
+            sock.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        conn.settimeout(5.0)
+        if not _same_user(conn):
+            return
+        try:
+            data = _recv_line(conn)
+            request = json.loads(data)
+            answer = self.handle(request)
+        except (OSError, ValueError):
+            return
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps(answer).encode() + b"\n")
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request.get("op")
+        self.deadline = time.monotonic() + self.idle
+        if op == "put":
+            self.keys[str(request["account_id"])] = (b64decode(str(request["vk"])), request.get("token"))
+            return {"ok": True}
+        if op == "get":
+            found = self.keys.get(str(request.get("account_id")))
+            if found is None:
+                return {"ok": False}
+            return {"ok": True, "vk": b64encode(found[0]), "token": found[1]}
+        if op == "forget":
+            self.keys.pop(str(request.get("account_id")), None)
+            return {"ok": True}
+        if op == "lock":
+            self.keys.clear()
+            self.running = False
+            return {"ok": True}
+        if op == "ping":
+            return {"ok": True, "accounts": len(self.keys)}
+        return {"ok": False, "error": "unknown op"}
+
+
+def _same_user(conn: socket.socket) -> bool:
+    if not hasattr(socket, "SO_PEERCRED"):
+        return True  # the 0600 socket file already restricts who can connect
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return bool(uid == os.getuid())
+
+
+def _recv_line(conn: socket.socket) -> bytes:
+    chunks = []
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return b"".join(chunks)
+
+
+class AgentClient:
+    """Talks to the agent of one profile; every method is a no-op when none is running."""
+
+    def __init__(self, path: Path, idle: float) -> None:
+        self.path = path
+        self.idle = idle
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        if not self.path.exists():
+            return None
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(5.0)
+                sock.connect(str(self.path))
+                sock.sendall(json.dumps(request).encode() + b"\n")
+                answer = json.loads(_recv_line(sock) or b"null")
+        except (OSError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    def running(self) -> bool:
+        answer = self._call({"op": "ping"})
+        return bool(answer and answer.get("ok"))
+
+    def start(self) -> None:
+        if self.running():
+            return
+        subprocess.Popen(  # noqa: S603 — our own interpreter and module, no shell
+            [
+                sys.executable,
+                "-m",
+                "safehold.client.agent",
+                "--socket",
+                str(self.path),
+                "--idle",
+                str(self.idle),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+        deadline = time.monotonic() + START_WAIT
+        while time.monotonic() < deadline:
+            if self.running():
+                return
+            time.sleep(0.05)
+        raise OSError("the safehold agent did not start")
+
+    def put(self, account_id: str, vk: bytes, token: str | None) -> bool:
+        answer = self._call({"op": "put", "account_id": account_id, "vk": b64encode(vk), "token": token})
+        return bool(answer and answer.get("ok"))
+
+    def get(self, account_id: str) -> tuple[bytes, str | None] | None:
+        answer = self._call({"op": "get", "account_id": account_id})
+        if not answer or not answer.get("ok"):
+            return None
+        token = answer.get("token")
+        return b64decode(str(answer["vk"])), (str(token) if token else None)
+
+    def forget(self, account_id: str) -> None:
+        self._call({"op": "forget", "account_id": account_id})
+
+    def lock(self) -> bool:
+        """Forget all keys and stop the agent. True if one was running."""
+        return self._call({"op": "lock"}) is not None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="safehold-agent", description="Keeps unlocked Safehold keys.")
+    parser.add_argument("--socket", required=True, type=Path)
+    parser.add_argument("--idle", type=float, default=600.0)
+    args = parser.parse_args(argv)
+    AgentServer(args.socket, args.idle).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""A typed client for the HTTP API (spec/api.md) over the shared wire models.
+
+It takes an httpx transport, so tests can run it against the in-process server app with no
+sockets. Error answers become the exceptions of :mod:`safehold.client.errors`; a server
+that cannot be reached becomes :class:`~safehold.client.errors.Unreachable`.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from safehold import wire
+
+from .errors import (
+    AccountWasReset,
+    AuthFailed,
+    ClientError,
+    EmailTaken,
+    ItemNotFound,
+    RateLimited,
+    ServerError,
+    SessionRevoked,
+    Unreachable,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Argon2id runs on the client, so only the network round trips need to fit in this.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def error_from_response(response: httpx.Response) -> ClientError:
+    """Map an error answer to the client exception that names it."""
+    status = response.status_code
+    try:
+        detail = wire.ErrorBody.model_validate(response.json()).error
+    except (ValueError, ValidationError):
+        return ServerError(f"the server answered {status} {response.reason_phrase}", status=status)
+    code = detail.code
+    if code is wire.ErrorCode.AUTH_FAILED:
+        return AuthFailed()
+    if code is wire.ErrorCode.SESSION_REVOKED:
+        return SessionRevoked(
+            "this device was signed out of the account",
+            hint="run `safehold unlock` if the password changed, else `safehold login`",
+        )
+    if code is wire.ErrorCode.UNAUTHENTICATED:
+        return SessionRevoked("this device is not signed in", hint="run `safehold login`")
+    if code is wire.ErrorCode.ACCOUNT_RESET:
+        return AccountWasReset(detail.reset_at, detail.generation)
+    if code is wire.ErrorCode.TOO_MANY_REQUESTS:
+        retry = detail.retry_after
+        if retry is None and "retry-after" in response.headers:
+            try:
+                retry = float(response.headers["retry-after"])
+            except ValueError:
+                retry = None
+        return RateLimited(retry)
+    if code is wire.ErrorCode.EMAIL_TAKEN:
+        return EmailTaken(detail.message, status=status, code=code.value)
+    if code is wire.ErrorCode.NOT_FOUND:
+        return ItemNotFound(detail.message)
+    return ServerError(detail.message, status=status, code=code.value)
+
+
+class ApiClient:
+    """One server, optionally one session. Use as a context manager or call :meth:`close`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        generation: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.generation = generation
+        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout)
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _headers(self, *, session: bool, vault: bool) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if session:
+            if not self.token:
+                raise SessionRevoked("this device is not signed in", hint="run `safehold login`")
+            headers["Authorization"] = f"{wire.AUTH_SCHEME} {self.token}"
+        if vault:
+            if self.generation is None:
+                raise ClientError("internal: a vault request needs the account generation")
+            headers[wire.GENERATION_HEADER] = str(self.generation)
+        return headers
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None = None,
+        params: dict[str, Any] | None = None,
+        session: bool = False,
+        vault: bool = False,
+    ) -> httpx.Response:
+        headers = self._headers(session=session, vault=vault)
+        content = body.model_dump_json(exclude_none=False).encode() if body is not None else None
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            response = self._http.request(
+                method, wire.API_PREFIX + path, content=content, params=params, headers=headers
+            )
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                f"cannot reach the server at {self.base_url}: {exc.__class__.__name__}"
+            ) from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return response
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[M]) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise ServerError(
+                f"the server's answer was not understood ({model.__name__})", status=response.status_code
+            ) from exc
+
+    # --- accounts and sessions ----------------------------------------------------------
+
+    def signup(self, request: wire.SignupRequest) -> wire.SignupResponse:
+        result = self._parse(self._request("POST", "/accounts", body=request), wire.SignupResponse)
+        self.token = result.session.token
+        self.generation = result.generation
+        return result
+
+    def auth_start(self, email: str) -> wire.AuthStartResponse:
+        return self._parse(
+            self._request("POST", "/auth/start", body=wire.AuthStartRequest(email=email)),
+            wire.AuthStartResponse,
+        )
+
+    def auth_finish(self, request: wire.AuthFinishRequest) -> wire.AuthFinishResponse:
+        result = self._parse(self._request("POST", "/auth/finish", body=request), wire.AuthFinishResponse)
+        self.token = result.session.token
+        self.generation = result.generation
+        return result
+
+    def logout(self) -> None:
+        self._request("POST", "/auth/logout", session=True)
+
+    def account(self) -> wire.AccountResponse:
+        return self._parse(self._request("GET", "/account", session=True), wire.AccountResponse)
+
+    def change_password(self, request: wire.PasswordChangeRequest) -> wire.PasswordChangeResponse:
+        return self._parse(
+            self._request("POST", "/account/password", body=request, session=True),
+            wire.PasswordChangeResponse,
+        )
+
+    def devices(self) -> wire.DevicesResponse:
+        return self._parse(self._request("GET", "/devices", session=True), wire.DevicesResponse)
+
+    def revoke_device(self, device_id: str) -> None:
+        self._request("DELETE", f"/devices/{device_id}", session=True)
+
+    def hint(self, email: str) -> wire.AcceptedResponse:
+        return self._parse(
+            self._request("POST", "/hint", body=wire.HintRequest(email=email)), wire.AcceptedResponse
+        )
+
+    def reset(self, email: str) -> wire.AcceptedResponse:
+        return self._parse(
+            self._request("POST", "/reset", body=wire.ResetRequest(email=email)), wire.AcceptedResponse
+        )
+
+    # --- vault --------------------------------------------------------------------------
+
+    def changes(self, since: int, limit: int = 500) -> wire.ChangesResponse:
+        return self._parse(
+            self._request(
+                "GET", "/vault/changes", params={"since": since, "limit": limit}, session=True, vault=True
+            ),
+            wire.ChangesResponse,
+        )
+
+    def push(self, writes: list[wire.Write]) -> wire.PushResponse:
+        return self._parse(
+            self._request(
+                "POST", "/vault/push", body=wire.PushRequest(writes=writes), session=True, vault=True
+            ),
+            wire.PushResponse,
+        )

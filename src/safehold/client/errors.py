@@ -1,0 +1,180 @@
+"""The client's exceptions: each carries a message for a person and a distinct exit code.
+
+    ClientError (1)
+    ├── UsageError (2)
+    ├── AuthFailed (3)              wrong password, wrong account key or unknown email
+    ├── AccountKeyInvalid (4)       the account key text has a typo or the wrong shape
+    ├── ItemNotFound (5)
+    │   └── AmbiguousItem (5)       several items match; ``candidates`` lists them
+    ├── Unreachable (6)             the server could not be reached
+    ├── ConflictsCreated (7)        a sync succeeded but kept conflict copies
+    ├── SessionRevoked (8)          this device was signed out (or never signed in)
+    ├── AccountWasReset (9)         the account was reset; the local vault is gone
+    ├── Locked (10)                 the vault needs ``safehold unlock``
+    ├── Tampered (11)               local or server data failed to decrypt
+    ├── RateLimited (12)            too many attempts; ``retry_after`` seconds
+    ├── KdfRefused (13)             the server asked for an unacceptable Argon2id cost
+    └── ServerError (1)             any other error answer from the server
+
+The CLI's top-level handler turns every one of these into its message and exit code, so
+bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented in docs/cli.md; each failure class has its own code so scripts can branch."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    AUTH_FAILED = 3
+    ACCOUNT_KEY = 4
+    NOT_FOUND = 5
+    UNREACHABLE = 6
+    CONFLICTS = 7
+    SESSION_REVOKED = 8
+    ACCOUNT_RESET = 9
+    LOCKED = 10
+    TAMPERED = 11
+    RATE_LIMITED = 12
+    KDF_REFUSED = 13
+
+
+class ClientError(Exception):
+    """Base of every error the client reports to a person."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+    #: A short machine-readable name, used in ``--json`` error output.
+    kind: str = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: An extra line telling the person what to do next.
+        self.hint = hint
+
+
+class UsageError(ClientError):
+    exit_code = ExitCode.USAGE
+    kind = "usage"
+
+
+class AuthFailed(ClientError):
+    """One message for a wrong password and an unknown email, so neither is revealed."""
+
+    exit_code = ExitCode.AUTH_FAILED
+    kind = "auth_failed"
+
+    def __init__(self, message: str = "email or password incorrect", *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+
+
+class AccountKeyInvalid(ClientError):
+    exit_code = ExitCode.ACCOUNT_KEY
+    kind = "account_key"
+
+
+class ItemNotFound(ClientError):
+    exit_code = ExitCode.NOT_FOUND
+    kind = "not_found"
+
+
+class AmbiguousItem(ItemNotFound):
+    kind = "ambiguous"
+
+    def __init__(self, query: str, candidates: list[tuple[str, str]]) -> None:
+        lines = "\n".join(f"  {item_id}  {title}" for item_id, title in candidates)
+        super().__init__(
+            f"{query!r} matches {len(candidates)} items:\n{lines}",
+            hint="give the id, the exact title or a longer prefix",
+        )
+        self.candidates = candidates
+
+
+class Unreachable(ClientError):
+    exit_code = ExitCode.UNREACHABLE
+    kind = "unreachable"
+
+
+class ConflictsCreated(ClientError):
+    exit_code = ExitCode.CONFLICTS
+    kind = "conflicts"
+
+    def __init__(self, titles: list[str]) -> None:
+        super().__init__(
+            f"sync finished; {len(titles)} conflict cop{'y' if len(titles) == 1 else 'ies'} kept: "
+            + "; ".join(titles),
+            hint="both versions are in the vault: compare them, keep one, `safehold rm` the other",
+        )
+        self.titles = titles
+
+
+class SessionRevoked(ClientError):
+    exit_code = ExitCode.SESSION_REVOKED
+    kind = "session_revoked"
+
+
+class AccountWasReset(ClientError):
+    exit_code = ExitCode.ACCOUNT_RESET
+    kind = "account_reset"
+
+    def __init__(self, reset_at: datetime | None, generation: int | None) -> None:
+        when = reset_at.strftime("%Y-%m-%d %H:%M UTC") if reset_at else "an unknown date"
+        super().__init__(
+            f"the account was reset on {when}; this device's copy of the vault was deleted",
+            hint="sign in again with the new password and account key: "
+            "safehold login EMAIL --account-key KEY",
+        )
+        self.reset_at = reset_at
+        self.generation = generation
+
+
+class Locked(ClientError):
+    exit_code = ExitCode.LOCKED
+    kind = "locked"
+
+    def __init__(self, message: str = "the vault is locked", *, hint: str | None = None) -> None:
+        super().__init__(
+            message,
+            hint=hint or "run `safehold unlock`, or pass --password-stdin / set SAFEHOLD_PASSWORD",
+        )
+
+
+class Tampered(ClientError):
+    exit_code = ExitCode.TAMPERED
+    kind = "tampered"
+
+
+class RateLimited(ClientError):
+    exit_code = ExitCode.RATE_LIMITED
+    kind = "rate_limited"
+
+    def __init__(self, retry_after: float | None) -> None:
+        wait = f"{retry_after:.0f} seconds" if retry_after is not None else "a while"
+        super().__init__(f"too many attempts; try again in {wait}")
+        self.retry_after = retry_after
+
+
+class KdfRefused(ClientError):
+    exit_code = ExitCode.KDF_REFUSED
+    kind = "kdf_refused"
+
+
+class ServerError(ClientError):
+    """An error answer the client has no better name for; ``code`` is the server's."""
+
+    kind = "server_error"
+
+    def __init__(self, message: str, *, status: int, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class EmailTaken(ServerError):
+    kind = "email_taken"

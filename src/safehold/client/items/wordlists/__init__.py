@@ -1,0 +1,1 @@
+"""Bundled word lists (data only; a package so that setuptools ships the files in it)."""

@@ -1,0 +1,151 @@
+"""Where this device keeps the account key between unlocks.
+
+The OS keychain (through ``keyring``) when a real backend works: the key is then encrypted
+by the keychain and released only to this user's session. Otherwise, or with
+``SAFEHOLD_KEYSTORE=file``, a file readable only by this user (0600, in a 0700 directory):
+that stops other users on the machine, not a process running as this user or someone who
+copies the disk. Either way the account key alone opens nothing; the password is needed
+as well (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol
+
+from safehold.crypto import AccountKey, AccountKeyError
+
+from .errors import Tampered
+from .profile import Profile
+
+SERVICE = "safehold"
+
+
+class KeyStore(Protocol):
+    name: str
+
+    def save(self, account_id: str, key: AccountKey) -> None: ...
+
+    def load(self, account_id: str) -> AccountKey | None: ...
+
+    def delete(self, account_id: str) -> None: ...
+
+
+class FileKeyStore:
+    """The account key as text in ``<home>/keys/<account_id>.key``, mode 0600."""
+
+    name = "file (0600)"
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+
+    def save(self, account_id: str, key: AccountKey) -> None:
+        self.profile.ensure()
+        path = self.profile.key_path(account_id)
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.to_text() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def load(self, account_id: str) -> AccountKey | None:
+        path = self.profile.key_path(account_id)
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            return None
+        try:
+            return AccountKey.parse(text)
+        except AccountKeyError:
+            raise Tampered(f"the stored account key in {path} is damaged") from None
+
+    def delete(self, account_id: str) -> None:
+        self.profile.key_path(account_id).unlink(missing_ok=True)
+
+
+class KeyringKeyStore:
+    """The OS keychain. Entries are named per profile so two profiles never collide."""
+
+    name = "OS keychain"
+
+    def __init__(self, profile: Profile) -> None:
+        import keyring
+
+        self._keyring = keyring
+        self._tag = hashlib.sha256(str(profile.home).encode()).hexdigest()[:12]
+
+    def _user(self, account_id: str) -> str:
+        return f"{account_id}@{self._tag}"
+
+    def save(self, account_id: str, key: AccountKey) -> None:
+        self._keyring.set_password(SERVICE, self._user(account_id), key.to_text())
+
+    def load(self, account_id: str) -> AccountKey | None:
+        text = self._keyring.get_password(SERVICE, self._user(account_id))
+        if text is None:
+            return None
+        try:
+            return AccountKey.parse(text)
+        except AccountKeyError:
+            raise Tampered("the account key in the OS keychain is damaged") from None
+
+    def delete(self, account_id: str) -> None:
+        with contextlib.suppress(Exception):
+            self._keyring.delete_password(SERVICE, self._user(account_id))
+
+
+def keyring_works() -> bool:
+    """True when ``keyring`` has a backend that actually stores secrets."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception:
+        return False
+    if isinstance(backend, fail.Keyring):
+        return False
+    return float(getattr(backend, "priority", 0)) > 0
+
+
+def open_keystore(profile: Profile, mode: str = "auto") -> KeyStore:
+    if mode == "auto" and keyring_works():
+        return KeyringKeyStore(profile)
+    return FileKeyStore(profile)
+
+
+class CombinedKeyStore:
+    """Reads from either place, so switching ``SAFEHOLD_KEYSTORE`` never strands a key."""
+
+    def __init__(self, primary: KeyStore, fallback: KeyStore) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.name = primary.name
+
+    def save(self, account_id: str, key: AccountKey) -> None:
+        self.primary.save(account_id, key)
+
+    def load(self, account_id: str) -> AccountKey | None:
+        return self.primary.load(account_id) or self.fallback.load(account_id)
+
+    def delete(self, account_id: str) -> None:
+        self.primary.delete(account_id)
+        self.fallback.delete(account_id)
+
+
+def keystore_for(profile: Profile, mode: str = "auto") -> KeyStore:
+    primary = open_keystore(profile, mode)
+    if isinstance(primary, FileKeyStore):
+        return primary
+    return CombinedKeyStore(primary, FileKeyStore(profile))
+
+
+def key_file_mode(path: Path) -> int:
+    """Permission bits of a key file (for tests and ``status``)."""
+    return path.stat().st_mode & 0o777

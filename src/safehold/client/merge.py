@@ -1,0 +1,177 @@
+"""Three-way merge of two versions of one item against their common base. Pure functions.
+
+Items are the JSON values of ``safehold.client.items`` (``{"v", "type", "title", "fields",
+"custom", "tags", "favorite", "notes", "created", "modified", "history"}``), but the merge
+only assumes a JSON object, so unknown keys merge too.
+
+Rules, per key (and per field inside ``fields``, per name inside ``custom``):
+
+* changed on one side only: that side's value;
+* changed on both sides to the same value: that value;
+* changed on both sides differently: a *conflict*; the remote (server) value stays in the
+  merged item, and the caller keeps the whole local version as a conflict copy;
+* ``tags`` merge as sets (additions and removals from both sides), ``history`` is the union
+  of both histories, ``modified`` the later of the two: these never conflict.
+
+Nothing is dropped: every local change is either in the merged item or, for a conflicting
+field, in the conflict copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Keys whose values merge by their own rules and never conflict.
+_SET_KEYS = {"tags"}
+_UNION_KEYS = {"history"}
+_LATEST_KEYS = {"modified"}
+#: Keys holding an object merged key by key.
+_DICT_KEYS = {"fields"}
+#: Keys holding a list of ``{"name": ...}`` objects merged name by name.
+_NAMED_LIST_KEYS = {"custom"}
+
+_MISSING: Any = object()
+
+
+@dataclass
+class MergeResult:
+    merged: dict[str, Any]
+    #: Dotted paths of the values both sides changed differently (remote kept in ``merged``).
+    conflicts: list[str] = field(default_factory=list)
+
+
+def _pick(path: str, b: Any, l: Any, r: Any, conflicts: list[str]) -> Any:  # noqa: E741
+    if l == r:
+        return l
+    if l == b:
+        return r
+    if r == b:
+        return l
+    conflicts.append(path)
+    return r
+
+
+def _merge_set(b: Any, l: Any, r: Any) -> Any:  # noqa: E741
+    if l == r or l == b:
+        return r
+    if r == b:
+        return l
+    if not all(isinstance(v, list) or v is _MISSING for v in (b, l, r)):
+        return r if r is not _MISSING else l
+    base = set(_hashable(b if b is not _MISSING else []))
+    left = l if l is not _MISSING else []
+    right = r if r is not _MISSING else []
+    lset, rset = set(_hashable(left)), set(_hashable(right))
+    out: list[Any] = []
+    seen: set[Any] = set()
+    for value in [*right, *left]:
+        key = _freeze(value)
+        if key in seen:
+            continue
+        in_l, in_r, in_b = key in lset, key in rset, key in base
+        if (in_l and in_r) or (in_l and not in_b) or (in_r and not in_b):
+            out.append(value)
+            seen.add(key)
+    return out
+
+
+def _merge_union(l: Any, r: Any) -> Any:  # noqa: E741
+    # Old passwords are kept even against a side that dropped them: history only grows.
+    if l == r:
+        return l
+    if not isinstance(l, list) or not isinstance(r, list):
+        return r if r is not _MISSING else l
+    seen = {_freeze(v) for v in r}
+    extra = [v for v in l if _freeze(v) not in seen]
+    merged = [*r, *extra]
+    if all(isinstance(v, dict) and isinstance(v.get("changed"), str) for v in merged):
+        # A total order, so every device that merges the same histories stores the same list.
+        merged.sort(key=lambda v: (v["changed"], str(v.get("field")), str(v.get("value"))))
+    return merged
+
+
+def _merge_named(path: str, b: Any, l: Any, r: Any, conflicts: list[str]) -> Any:  # noqa: E741
+    def by_name(value: Any) -> dict[str, Any] | None:
+        if value is _MISSING:
+            return {}
+        if not isinstance(value, list) or not all(isinstance(v, dict) and "name" in v for v in value):
+            return None
+        names = [str(v["name"]) for v in value]
+        if len(set(names)) != len(names):
+            return None
+        return {str(v["name"]): v for v in value}
+
+    if l == r or l == b:
+        return r
+    if r == b:
+        return l
+    bd, ld, rd = by_name(b), by_name(l), by_name(r)
+    if bd is None or ld is None or rd is None:
+        return _pick(path, b, l, r, conflicts)
+    order = [*rd, *(name for name in ld if name not in rd)]
+    out = []
+    for name in order:
+        value = _pick(
+            f"{path}.{name}",
+            bd.get(name, _MISSING),
+            ld.get(name, _MISSING),
+            rd.get(name, _MISSING),
+            conflicts,
+        )
+        if value is not _MISSING:
+            out.append(value)
+    return out
+
+
+def _merge_dict(prefix: str, b: Any, l: Any, r: Any, conflicts: list[str], top: bool) -> Any:  # noqa: E741
+    if not isinstance(l, dict) or not isinstance(r, dict):
+        return _pick(prefix, b, l, r, conflicts)
+    if not top and (l == b or r == b):
+        return r if l == b else l
+    base = b if isinstance(b, dict) else {}
+    out: dict[str, Any] = {}
+    for key in [*r, *(k for k in l if k not in r)]:
+        bv, lv, rv = base.get(key, _MISSING), l.get(key, _MISSING), r.get(key, _MISSING)
+        path = f"{prefix}.{key}" if prefix else key
+        if top and key in _LATEST_KEYS:
+            present = [v for v in (lv, rv) if v is not _MISSING]
+            value = max(present, key=str) if present else _MISSING
+        elif top and key in _SET_KEYS:
+            value = _merge_set(bv, lv, rv)
+        elif top and key in _UNION_KEYS:
+            value = _merge_union(lv, rv)
+        elif top and key in _NAMED_LIST_KEYS:
+            value = _merge_named(path, bv, lv, rv, conflicts)
+        elif top and key in _DICT_KEYS and lv != rv:
+            value = _merge_dict(path, bv, lv, rv, conflicts, top=False)
+        else:
+            value = _pick(path, bv, lv, rv, conflicts)
+        if value is not _MISSING:
+            out[key] = value
+    return out
+
+
+def merge_items(base: dict[str, Any] | None, local: dict[str, Any], remote: dict[str, Any]) -> MergeResult:
+    """Merge ``local`` and ``remote`` against ``base`` (``None`` when there is no common base:
+    then every difference is a conflict)."""
+    conflicts: list[str] = []
+    merged = _merge_dict("", base or {}, local, remote, conflicts, top=True)
+    return MergeResult(merged=merged, conflicts=conflicts)
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _hashable(values: list[Any]) -> list[Any]:
+    return [_freeze(v) for v in values]
+
+
+def conflict_title(title: str, device: str, when: str) -> str:
+    """``<title> (conflict copy from <device>, <date>)``."""
+    return f"{title} (conflict copy from {device}, {when})"

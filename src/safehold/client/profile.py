@@ -1,0 +1,64 @@
+"""The profile directory: where each account's vault file lives and which one is in use.
+
+<home>/current                 the account_id the commands work on
+<home>/vaults/<account_id>.db  one local vault per account (store.py)
+<home>/keys/<account_id>.key   the account key, when no OS keychain works (keystore.py)
+<home>/kits/                   Emergency Kits written by signup
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import SessionRevoked
+
+
+class Profile:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def ensure(self) -> None:
+        """Create the directory tree, readable by this user only."""
+        for path in (self.home, self.home / "vaults", self.home / "keys", self.home / "kits"):
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(path, 0o700)
+
+    def vault_path(self, account_id: str) -> Path:
+        return self.home / "vaults" / f"{account_id}.db"
+
+    def key_path(self, account_id: str) -> Path:
+        return self.home / "keys" / f"{account_id}.key"
+
+    def default_kit_path(self, email: str) -> Path:
+        safe = "".join(ch if ch.isalnum() or ch in "@._-" else "_" for ch in email)
+        return self.home / "kits" / f"Safehold Emergency Kit - {safe}.pdf"
+
+    @property
+    def current(self) -> str | None:
+        """The account this profile works on, if it has one whose vault still exists."""
+        marker = self.home / "current"
+        try:
+            account_id = marker.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return account_id if account_id and self.vault_path(account_id).exists() else None
+
+    def set_current(self, account_id: str | None) -> None:
+        marker = self.home / "current"
+        if account_id is None:
+            marker.unlink(missing_ok=True)
+            return
+        self.ensure()
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(account_id + "\n")
+        os.replace(tmp, marker)
+
+    def require_current(self) -> str:
+        account_id = self.current
+        if account_id is None:
+            raise SessionRevoked(
+                "this profile has no account yet",
+                hint="run `safehold signup EMAIL` or `safehold login EMAIL --account-key KEY`",
+            )
+        return account_id

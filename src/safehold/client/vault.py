@@ -1,0 +1,103 @@
+"""An unlocked local vault: items as JSON objects, read and written through the vault key.
+
+Every write seals the item, commits it to the store and queues it for the next sync
+before returning. Items are found by id, exact title or an unambiguous prefix of either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from safehold.crypto import TamperedData, VaultCipher, new_item_id
+
+from .errors import AmbiguousItem, ItemNotFound, Tampered
+from .store import VaultStore
+
+#: Items of this type hold user-defined templates (see ``safehold.client.items``); they are
+#: synced like any item but hidden from listings.
+TEMPLATE_TYPE = "__template__"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    item_id: str
+    data: dict[str, Any]
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", ""))
+
+    @property
+    def type(self) -> str:
+        return str(self.data.get("type", ""))
+
+
+class Vault:
+    def __init__(self, store: VaultStore, cipher: VaultCipher) -> None:
+        self.store = store
+        self.cipher = cipher
+
+    def _open(self, item_id: str, envelope: bytes) -> dict[str, Any]:
+        try:
+            value = self.cipher.open_item(bytes.fromhex(item_id), envelope)
+        except TamperedData:
+            raise Tampered(
+                f"item {item_id} in the local vault failed to decrypt: it was altered or "
+                "sealed with other keys"
+            ) from None
+        if not isinstance(value, dict):
+            raise Tampered(f"item {item_id} is not an item")
+        return value
+
+    def all(self, *, include_templates: bool = False) -> list[StoredItem]:
+        items = [StoredItem(i, self._open(i, env)) for i, env in self.store.live_items()]
+        if not include_templates:
+            items = [it for it in items if it.type != TEMPLATE_TYPE]
+        items.sort(key=lambda it: (it.title.casefold(), it.item_id))
+        return items
+
+    def templates(self) -> list[StoredItem]:
+        return [it for it in self.all(include_templates=True) if it.type == TEMPLATE_TYPE]
+
+    def get(self, item_id: str) -> StoredItem | None:
+        row = self.store.row(item_id)
+        if row is None or row.local is None:
+            return None
+        return StoredItem(item_id, self._open(item_id, row.local))
+
+    def find(self, query: str, *, include_templates: bool = False) -> StoredItem:
+        """By id, exact title (case-insensitive), or unambiguous prefix of id or title."""
+        q = query.strip()
+        if not q:
+            raise ItemNotFound("no item named: give an id or a title")
+        if len(q) == 32:
+            found = self.get(q.lower())
+            if found is not None:
+                return found
+        items = self.all(include_templates=include_templates)
+        exact = [it for it in items if it.title == q] or [
+            it for it in items if it.title.casefold() == q.casefold()
+        ]
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            raise AmbiguousItem(q, [(it.item_id, it.title) for it in exact])
+        folded = q.casefold()
+        prefix = [
+            it for it in items if it.item_id.startswith(q.lower()) or it.title.casefold().startswith(folded)
+        ]
+        if len(prefix) == 1:
+            return prefix[0]
+        if prefix:
+            raise AmbiguousItem(q, [(it.item_id, it.title) for it in prefix])
+        raise ItemNotFound(f"no item matches {q!r}", hint="`safehold list` shows every item")
+
+    def put(self, data: dict[str, Any], item_id: str | None = None) -> StoredItem:
+        """Save ``data`` (a new item unless ``item_id`` is given); committed on return."""
+        item_id = item_id or new_item_id().hex()
+        self.store.save_local(item_id, self.cipher.seal_item(bytes.fromhex(item_id), data))
+        return StoredItem(item_id, data)
+
+    def delete(self, item_id: str) -> None:
+        self.store.save_local(item_id, None)

@@ -1,0 +1,5 @@
+"""``python -m safehold.server`` is ``safehold-server``."""
+
+from safehold.server.cli import run
+
+run()

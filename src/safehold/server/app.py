@@ -1,0 +1,69 @@
+"""The ASGI application: ``create_app(settings)``.
+
+Migrations run when the app starts (in its lifespan), so a fresh database works at once;
+``create_app`` itself does no I/O beyond building the services.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import safehold
+
+from . import handlers
+from .db.migrate import upgrade
+from .mail.sender import MailSender
+from .middleware import AccessLog, BodyLimit
+from .routes import accounts, auth, devices, health, pages, reset, vault
+from .services import Services, build_services
+from .settings import Settings
+
+log = logging.getLogger("safehold.server")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings | None = None, *, sender: MailSender | None = None, migrate: bool = True
+) -> FastAPI:
+    """Build the app. ``sender`` replaces the configured mail sender (tests);
+    ``migrate=False`` skips the upgrade on start (when the caller already ran it)."""
+    settings = settings or Settings()
+    services = build_services(settings, sender=sender)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            upgrade(settings.effective_database_url)
+        log.info("mail goes to %s", services.mailer.sender.describe())
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(
+        title="Safehold",
+        version=getattr(safehold, "__version__", "0.1.0"),
+        description="Zero-knowledge password manager server. See spec/api.md.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.settings = settings
+    handlers.install(app)
+    for module in (health, accounts, auth, devices, vault, reset, pages):
+        app.include_router(module.router)
+    STATIC_DIR.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app
+
+
+def get_services(app: FastAPI) -> Services:
+    services: Services = app.state.services
+    return services

@@ -1,0 +1,225 @@
+"""``safehold-server``: run the server and administer accounts.
+
+Exit codes: 0 success; 1 unexpected error; 2 usage error (bad option or value);
+3 not found (no such account); 4 configuration or database error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from safehold import wire
+
+from .db.migrate import upgrade
+from .db.session import Database
+from .errors import InvalidRequest, NotFound
+from .services.admin import AccountSummary, AdminService
+from .settings import Settings, load_settings
+
+
+class Exit(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    CONFIG = 4
+
+
+app = typer.Typer(help="The Safehold server and its admin commands.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Inspect accounts (never their secrets).", no_args_is_help=True)
+license_app = typer.Typer(help="Set an account's licence.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(license_app, name="license")
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML settings file (also SAFEHOLD_CONFIG)")]
+DbOpt = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+def _fail(code: Exit, message: str, as_json: bool = False) -> typer.Exit:
+    if as_json:
+        typer.echo(json.dumps({"error": message, "exit_code": int(code)}))
+    else:
+        typer.echo(f"error: {message}", err=True)
+    return typer.Exit(int(code))
+
+
+def _settings(config: Path | None, as_json: bool = False, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config, **overrides)
+    except (FileNotFoundError, ValidationError, ValueError) as exc:
+        # The first line says what is wrong; values are not echoed (they may be secrets).
+        first = str(exc).splitlines()[0]
+        raise _fail(Exit.CONFIG, f"bad settings: {first}", as_json) from None
+
+
+def _admin(settings: Settings, as_json: bool) -> AdminService:
+    try:
+        upgrade(settings.effective_database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise _fail(Exit.CONFIG, f"cannot open the database: {type(exc).__name__}", as_json) from None
+    return AdminService(Database(settings.effective_database_url))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [8420]")] = None,
+    database_url: DbOpt = None,
+    base_url: Annotated[str | None, typer.Option(help="Public URL used in mailed links")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the HTTP server (migrates the database first)."""
+    import uvicorn
+
+    from .app import create_app
+    from .log import configure_logging
+
+    settings = _settings(config, host=host, port=port, database_url=database_url, base_url=base_url)
+    configure_logging(settings.log_level, settings.log_file)
+    import logging
+
+    log = logging.getLogger("safehold.server")
+    try:
+        before, after = upgrade(settings.effective_database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        log.error("cannot open the database: %s", type(exc).__name__)
+        raise typer.Exit(int(Exit.CONFIG)) from None
+    if before != after:
+        log.info("database migrated from %s to %s", before or "empty", after)
+    database = settings.effective_database_url
+    shown = database if database.startswith("sqlite") else database.split("@")[-1]
+    log.info("database: %s", shown)
+    log.info("mail outbox: %s", settings.outbox_dir if not settings.smtp_host else "(SMTP)")
+    log.info("listening on http://%s:%d (public URL %s)", settings.host, settings.port, settings.base_url)
+    application = create_app(settings, migrate=False)
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DbOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Apply every migration."""
+    settings = _settings(config, as_json, database_url=database_url)
+    try:
+        before, after = upgrade(settings.effective_database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise _fail(Exit.CONFIG, f"cannot migrate the database: {type(exc).__name__}", as_json) from None
+    if as_json:
+        typer.echo(json.dumps({"from": before, "to": after}))
+    else:
+        typer.echo(
+            f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})")
+        )
+
+
+def _print_summary(summary: AccountSummary) -> None:
+    data = summary.to_json()
+    for key in (
+        "account_id",
+        "email",
+        "created_at",
+        "plan",
+        "license_status",
+        "license_expires",
+        "generation",
+        "reset_at",
+        "item_count",
+    ):
+        typer.echo(f"{key:16} {data[key] if data[key] is not None else '-'}")
+    typer.echo(f"{'devices':16} {len(summary.devices)}")
+    for device in summary.devices:
+        seen = device.last_seen_at.isoformat() if device.last_seen_at else "never"
+        typer.echo(f"  {device.device_id}  {device.name}  last seen {seen}")
+
+
+@accounts_app.command("list")
+def accounts_list(database_url: DbOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """List every account."""
+    admin = _admin(_settings(config, as_json, database_url=database_url), as_json)
+    summaries = admin.list_accounts()
+    if as_json:
+        typer.echo(json.dumps({"accounts": [s.to_json() for s in summaries]}))
+        return
+    if not summaries:
+        typer.echo("no accounts")
+    for s in summaries:
+        expires = f" until {s.license_expires:%Y-%m-%d}" if s.license_expires else ""
+        typer.echo(
+            f"{s.account_id}  {s.email}  {s.plan} ({s.license_status}{expires})  "
+            f"generation {s.generation}  {s.item_count} items  {len(s.devices)} devices"
+        )
+
+
+@accounts_app.command("show")
+def accounts_show(
+    email: str, database_url: DbOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Show one account: id, licence, generation, devices, item count."""
+    admin = _admin(_settings(config, as_json, database_url=database_url), as_json)
+    try:
+        summary = admin.show(email)
+    except (NotFound, InvalidRequest) as exc:
+        raise _fail(Exit.NOT_FOUND, exc.message, as_json) from None
+    if as_json:
+        typer.echo(json.dumps(summary.to_json()))
+    else:
+        _print_summary(summary)
+
+
+def _parse_date(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--expires") from None
+    # A licence "until 2026-03-01" lasts through that day.
+    return day.replace(hour=23, minute=59, second=59, tzinfo=UTC)
+
+
+@license_app.command("set")
+def license_set(
+    email: str,
+    plan: Annotated[wire.Plan, typer.Option("--plan", help="free or premium")],
+    expires: Annotated[str | None, typer.Option("--expires", help="YYYY-MM-DD (last day)")] = None,
+    database_url: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the plan and (optionally) the expiry date of an account's licence."""
+    expiry = _parse_date(expires)
+    admin = _admin(_settings(config, as_json, database_url=database_url), as_json)
+    try:
+        summary = admin.set_license(email, plan, expiry)
+    except (NotFound, InvalidRequest) as exc:
+        raise _fail(Exit.NOT_FOUND, exc.message, as_json) from None
+    if as_json:
+        typer.echo(json.dumps(summary.to_json()))
+    else:
+        until = f" until {summary.license_expires:%Y-%m-%d}" if summary.license_expires else ""
+        typer.echo(f"{summary.email}: {summary.plan} ({summary.license_status}){until}")
+
+
+def run() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,167 @@
+"""The tables. Secrets never reach them: the server stores the SRP verifier, the KDF salt
+and parameters, the wrapped keyset and envelopes (all opaque), and only hashes of tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite keeps no time zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: Normalised (spec §2), so uniqueness is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kdf_salt: Mapped[str] = mapped_column(String(64))
+    kdf_t: Mapped[int] = mapped_column(Integer)
+    kdf_m_kib: Mapped[int] = mapped_column(Integer)
+    kdf_p: Mapped[int] = mapped_column(Integer)
+    verifier: Mapped[str] = mapped_column(Text)
+    keyset: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str | None] = mapped_column(String(200))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The last sequence number handed out; every write takes the next one.
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Live items (tombstones excluded), kept in step with writes for the quota.
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    plan: Mapped[str] = mapped_column(String(16), default="free")
+    license_expires: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Device(Base):
+    """One sign-in of a device; a revoked row stays so its sessions can say why."""
+
+    __tablename__ = "devices"
+    __table_args__ = (Index("ix_devices_account_device", "account_id", "device_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"))
+    device_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: logout, revoked (by the user) or reset.
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: SHA-256 of the bearer token, hex. The token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)
+    device_pk: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: logout, device_revoked, password_change or reset.
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class Item(Base):
+    """An item's latest state: an envelope, or a tombstone (``envelope`` is NULL)."""
+
+    __tablename__ = "items"
+    __table_args__ = (Index("ix_items_account_seq", "account_id", "seq", unique=True),)
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    envelope: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Login(Base):
+    """The server's half of an SRP handshake between start and finish (spec/api.md)."""
+
+    __tablename__ = "logins"
+
+    login_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: NULL for an unknown email: the finish step then fails like a wrong password.
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    b: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class RateEvent(Base):
+    """One counted event (a failed sign-in, a reset request) for a bucket such as
+    ``login-account:<id>``; shared by every server process through the database."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_bucket_at", "bucket", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bucket: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ResetToken(Base):
+    __tablename__ = "reset_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,105 @@
+"""Where messages go: an SMTP server, or ``.eml`` files in an outbox folder.
+
+The outbox is a development aid: it logs the links it wrote, and reset links carry
+tokens. That is the one documented exception to "never log a token"; run with SMTP in
+production.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiosmtplib
+
+from ..settings import Settings
+
+log = logging.getLogger("safehold.server.mail")
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+class MailSender(ABC):
+    @abstractmethod
+    async def send(self, message: EmailMessage) -> None:
+        """Deliver one message; raise on failure."""
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+
+class SmtpSender(MailSender):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        security: str = "starttls",
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.security = security
+        self.user = user
+        self._password = password
+        self.timeout = timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message,
+            hostname=self.host,
+            port=self.port,
+            username=self.user,
+            password=self._password,
+            use_tls=self.security == "tls",
+            start_tls=self.security == "starttls",
+            timeout=self.timeout,
+        )
+
+    def describe(self) -> str:
+        return f"SMTP {self.host}:{self.port} ({self.security})"
+
+
+class OutboxSender(MailSender):
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        name = f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+        partial = self.folder / f".{name}.tmp"
+        partial.write_bytes(bytes(message))
+        # The rename makes a half-written file invisible to readers of the folder.
+        partial.replace(self.folder / name)
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        links = sorted(set(_LINK.findall(str(text))))
+        log.info(
+            "mail written to outbox: %s (subject %r)%s",
+            self.folder / name,
+            message["Subject"],
+            "".join(f"\n    link: {link}" for link in links),
+        )
+
+    def describe(self) -> str:
+        return f"outbox {self.folder}"
+
+
+def sender_from_settings(settings: Settings) -> MailSender:
+    if settings.smtp_host:
+        return SmtpSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout=settings.smtp_timeout,
+        )
+    return OutboxSender(settings.outbox_dir)

@@ -1,0 +1,37 @@
+"""Sign-up, the account view, password change and the hint (spec/api.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from safehold import wire
+
+from .deps import ClientIpDep, PrincipalDep, ServicesDep, errors
+
+router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"])
+
+
+@router.post("/accounts", status_code=201, response_model=wire.SignupResponse, responses=errors(409))
+def signup(body: wire.SignupRequest, services: ServicesDep) -> wire.SignupResponse:
+    return services.accounts.signup(body)
+
+
+@router.get("/account", response_model=wire.AccountResponse, responses=errors(401, 410))
+def account(principal: PrincipalDep, services: ServicesDep) -> wire.AccountResponse:
+    return services.accounts.get(principal)
+
+
+@router.post(
+    "/account/password",
+    response_model=wire.PasswordChangeResponse,
+    responses=errors(401, 410, 429),
+)
+def change_password(
+    body: wire.PasswordChangeRequest, principal: PrincipalDep, services: ServicesDep, ip: ClientIpDep
+) -> wire.PasswordChangeResponse:
+    return services.auth.change_password(principal, body, ip)
+
+
+@router.post("/hint", status_code=202, response_model=wire.AcceptedResponse, responses=errors(429))
+def hint(body: wire.HintRequest, services: ServicesDep, ip: ClientIpDep) -> wire.AcceptedResponse:
+    return services.accounts.request_hint(body.email, ip)

@@ -1,0 +1,27 @@
+"""SRP sign-in and logout (spec/api.md "Sign-in")."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from safehold import wire
+
+from .deps import ClientIpDep, PrincipalDep, ServicesDep, errors
+
+router = APIRouter(prefix=f"{wire.API_PREFIX}/auth", tags=["auth"])
+
+
+@router.post("/start", response_model=wire.AuthStartResponse, responses=errors())
+def start(body: wire.AuthStartRequest, services: ServicesDep) -> wire.AuthStartResponse:
+    return services.auth.start(body)
+
+
+@router.post("/finish", response_model=wire.AuthFinishResponse, responses=errors(401, 429))
+def finish(body: wire.AuthFinishRequest, services: ServicesDep, ip: ClientIpDep) -> wire.AuthFinishResponse:
+    return services.auth.finish(body, ip)
+
+
+@router.post("/logout", status_code=204, response_class=Response, responses=errors(401, 410))
+def logout(principal: PrincipalDep, services: ServicesDep) -> Response:
+    services.sessions.logout(principal)
+    return Response(status_code=204)

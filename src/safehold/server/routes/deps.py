@@ -1,0 +1,68 @@
+"""What route handlers share: the services, the caller's session and address, and the
+error responses each route may document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+
+from safehold import wire
+
+from ..services import Services
+from ..services.sessions import Principal
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_token(
+    authorization: Annotated[str | None, Header(description="Bearer <session token>")] = None,
+) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != wire.AUTH_SCHEME.lower() or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_principal(
+    services: Annotated[Services, Depends(get_services)],
+    token: Annotated[str | None, Depends(bearer_token)],
+) -> Principal:
+    return services.sessions.authenticate(token)
+
+
+def vault_principal(
+    principal: Annotated[Principal, Depends(current_principal)],
+    generation: Annotated[
+        int,
+        Header(
+            alias=wire.GENERATION_HEADER,
+            ge=0,
+            le=2**31 - 1,
+            description="The account generation the client knows",
+        ),
+    ],
+) -> Principal:
+    principal.check_generation(generation)
+    return principal
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+VaultPrincipalDep = Annotated[Principal, Depends(vault_principal)]
+ClientIpDep = Annotated[str, Depends(client_ip)]
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give (all share ``ErrorBody``)."""
+    every = (400, 413, 422, *statuses)
+    return {status: {"model": wire.ErrorBody, "description": "error"} for status in sorted(set(every))}

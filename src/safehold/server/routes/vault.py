@@ -1,0 +1,29 @@
+"""Delta sync and push; every route checks the ``Safehold-Generation`` header."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from safehold import wire
+
+from ..services.vault import DEFAULT_LIMIT, MAX_LIMIT
+from .deps import ServicesDep, VaultPrincipalDep, errors
+
+router = APIRouter(prefix=f"{wire.API_PREFIX}/vault", tags=["vault"])
+
+
+@router.get("/changes", response_model=wire.ChangesResponse, responses=errors(401, 410))
+def changes(
+    principal: VaultPrincipalDep,
+    services: ServicesDep,
+    since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> wire.ChangesResponse:
+    return services.vault.changes(principal, since, limit)
+
+
+@router.post("/push", response_model=wire.PushResponse, responses=errors(401, 410))
+def push(body: wire.PushRequest, principal: VaultPrincipalDep, services: ServicesDep) -> wire.PushResponse:
+    return services.vault.push(principal, body)

@@ -1,0 +1,54 @@
+"""Domain services: no HTTP types, one transaction per call. :func:`build_services`
+wires them together; the app keeps the result at ``app.state.services``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db.session import Database
+from ..mail.dispatch import Mailer
+from ..mail.sender import MailSender, sender_from_settings
+from ..secret import load_secret
+from ..settings import Settings
+from .accounts import AccountService
+from .auth import AuthService
+from .devices import DeviceService
+from .ratelimit import RateLimiter
+from .reset import ResetService
+from .sessions import SessionService
+from .vault import VaultService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    database: Database
+    mailer: Mailer
+    accounts: AccountService
+    auth: AuthService
+    sessions: SessionService
+    devices: DeviceService
+    vault: VaultService
+    reset: ResetService
+
+    def close(self) -> None:
+        self.mailer.close()
+        self.database.dispose()
+
+
+def build_services(settings: Settings, *, sender: MailSender | None = None) -> Services:
+    database = Database(settings.effective_database_url)
+    secret = load_secret(settings)
+    mailer = Mailer(sender or sender_from_settings(settings), sync=settings.mail_sync)
+    limiter = RateLimiter(secret)
+    return Services(
+        settings=settings,
+        database=database,
+        mailer=mailer,
+        accounts=AccountService(database, settings, mailer, limiter),
+        auth=AuthService(database, settings, mailer, limiter, secret),
+        sessions=SessionService(database),
+        devices=DeviceService(database),
+        vault=VaultService(database, settings),
+        reset=ResetService(database, settings, mailer, limiter),
+    )

@@ -1,0 +1,258 @@
+"""SRP-6a sign-in in two round trips (spec/protocol.md §6, spec/api.md "Sign-in").
+
+The server's ephemeral ``b`` waits in the database between start and finish, so any
+server process can finish a handshake another began. An unknown email gets an
+``account_id``, salt and verifier derived from the server secret: stable across calls and
+shaped like a real account's, and its finish fails exactly like a wrong password.
+The modular exponentiations run outside any database transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from safehold import wire
+from safehold.crypto import SrpError, SrpServer, b64decode, b64encode, hex_to_int, int_to_hex, verifier
+
+from ..db.models import Account, Login, Session, utcnow
+from ..db.session import Database
+from ..errors import AuthFailed, InvalidRequest
+from ..mail import messages
+from ..mail.dispatch import Mailer
+from ..settings import Settings
+from .accounts import Credentials, clean_email, kdf_params_of
+from .devices import attach_device
+from .ratelimit import RateLimiter
+from .sessions import REASON_PASSWORD_CHANGE, Principal, open_session
+
+log = logging.getLogger("safehold.server.auth")
+PROOF_LEN = 32
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A popped login: what the finish step needs, read in one short transaction."""
+
+    account_id: str | None
+    email: str
+    salt: bytes
+    v: int
+    b: int
+    verifier_text: str | None
+
+
+def _proof(text: str) -> bytes:
+    if len(text) > 2 * PROOF_LEN:
+        raise AuthFailed()
+    return bytes.fromhex(text.rjust(2 * PROOF_LEN, "0"))
+
+
+class AuthService:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        mailer: Mailer,
+        limiter: RateLimiter,
+        secret: bytes,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.mailer = mailer
+        self.limiter = limiter
+        self._secret = secret
+
+    # --- unknown emails -----------------------------------------------------------------
+
+    def _derive(self, label: str, email: str) -> bytes:
+        return hmac.new(self._secret, f"{label}|{email}".encode(), hashlib.sha256).digest()
+
+    def _fake(self, email: str) -> tuple[str, bytes, int]:
+        """``account_id``, salt and verifier for an address with no account."""
+        account_id = uuid.UUID(bytes=self._derive("account-id", email)[:16], version=4).hex
+        salt = self._derive("kdf-salt", email)[:16]
+        x = int.from_bytes(self._derive("srp-x", email), "big")
+        return account_id, salt, verifier(x)
+
+    # --- start --------------------------------------------------------------------------
+
+    def start(self, body: wire.AuthStartRequest) -> wire.AuthStartResponse:
+        try:
+            email = clean_email(body.email)
+        except InvalidRequest:
+            email = body.email.strip().lower()
+        with self.database.read() as db:
+            account = db.scalar(select(Account).where(Account.email == email))
+            real = None
+            if account is not None:
+                real = (
+                    account.account_id,
+                    b64decode(account.kdf_salt),
+                    hex_to_int(account.verifier),
+                    kdf_params_of(account),
+                )
+        if real is not None:
+            account_id, salt, v, params = real
+        else:
+            account_id, salt, v = self._fake(email)
+            params = self.settings.default_kdf_params
+        server = SrpServer(email=email, salt=salt, v=v)
+        login_id = secrets.token_urlsafe(24)
+        with self.database.write() as db:
+            db.add(
+                Login(
+                    login_id=login_id,
+                    account_id=account_id if real is not None else None,
+                    email=email,
+                    b=int_to_hex(server.b),
+                    expires_at=utcnow() + timedelta(seconds=self.settings.login_ttl_seconds),
+                )
+            )
+            # Expired handshakes are dropped as a side effect rather than by a timer.
+            db.execute(delete(Login).where(Login.expires_at < utcnow()))
+        return wire.AuthStartResponse(
+            login_id=login_id,
+            account_id=account_id,
+            kdf_salt=b64encode(salt),
+            kdf_params=params,
+            B=int_to_hex(server.B),
+        )
+
+    # --- finish -------------------------------------------------------------------------
+
+    def _buckets(self, pending: _Pending | None, login_email: str | None, client_ip: str) -> list[str]:
+        buckets = [f"login-client:{client_ip}"]
+        if pending is not None and pending.account_id is not None:
+            buckets.append(f"login-account:{pending.account_id}")
+        elif login_email is not None:
+            buckets.append(self.limiter.address_key("login-account", login_email))
+        return buckets
+
+    def _check_backoff(self, buckets: list[str]) -> None:
+        s = self.settings
+        with self.database.read() as db:
+            self.limiter.check_backoff(
+                db,
+                buckets,
+                free=s.login_free_failures,
+                window=s.login_failure_window_seconds,
+                cap=s.login_max_delay_seconds,
+            )
+
+    def _fail(self, buckets: list[str]) -> AuthFailed:
+        with self.database.write() as db:
+            self.limiter.record(db, buckets)
+        return AuthFailed()
+
+    def _pop(self, login_id: str, client_ip: str, *, account_id: str | None = None) -> _Pending:
+        """Take the login (single use) and check the back-off before any SRP work."""
+        with self.database.write() as db:
+            login = db.get(Login, login_id)
+            if login is None:
+                email = None
+            else:
+                email = login.email
+                db.delete(login)
+            expired = login is None or login.expires_at <= utcnow()
+            pending: _Pending | None = None
+            if login is not None and not expired:
+                if login.account_id is not None:
+                    account = db.get(Account, login.account_id)
+                    if account is not None:
+                        pending = _Pending(
+                            account.account_id,
+                            account.email,
+                            b64decode(account.kdf_salt),
+                            hex_to_int(account.verifier),
+                            hex_to_int(login.b),
+                            account.verifier,
+                        )
+                else:
+                    _, salt, v = self._fake(login.email)
+                    pending = _Pending(None, login.email, salt, v, hex_to_int(login.b), None)
+        buckets = self._buckets(pending, email, client_ip)
+        self._check_backoff(buckets)
+        if pending is None or (account_id is not None and pending.account_id != account_id):
+            raise self._fail(buckets)
+        return pending
+
+    def _verify(self, pending: _Pending, A: str, M1: str, buckets: list[str]) -> bytes:
+        server = SrpServer(email=pending.email, salt=pending.salt, v=pending.v, b=pending.b)
+        try:
+            m2 = server.verify_client(hex_to_int(A), _proof(M1))
+        except (SrpError, ValueError):
+            raise self._fail(buckets) from None
+        if pending.account_id is None:
+            # Unreachable in practice (nobody knows the fake x), but never let it sign in.
+            raise self._fail(buckets)
+        return m2
+
+    def finish(self, body: wire.AuthFinishRequest, client_ip: str) -> wire.AuthFinishResponse:
+        pending = self._pop(body.login_id, client_ip)
+        buckets = self._buckets(pending, pending.email, client_ip)
+        m2 = self._verify(pending, body.A, body.M1, buckets)
+        assert pending.account_id is not None
+        with self.database.write() as db:
+            account = db.get(Account, pending.account_id)
+            if account is None or account.verifier != pending.verifier_text:
+                raise AuthFailed()  # the password changed between start and finish
+            device, first_time = attach_device(db, account.account_id, body.device_id, body.device_name)
+            token = open_session(db, account.account_id, device)
+            response = wire.AuthFinishResponse(
+                M2=m2.hex(),
+                session=wire.SessionInfo(token=token, device_id=body.device_id),
+                keyset=account.keyset,
+                generation=account.generation,
+                hint=account.hint,
+            )
+            email = account.email
+        if first_time:
+            self.mailer.send(
+                messages.new_signin(
+                    sender=self.settings.smtp_from,
+                    to=email,
+                    device_name=body.device_name,
+                    when=utcnow(),
+                    client_ip=client_ip,
+                    base_url=self.settings.base_url,
+                )
+            )
+        return response
+
+    # --- password change ----------------------------------------------------------------
+
+    def change_password(
+        self, principal: Principal, body: wire.PasswordChangeRequest, client_ip: str
+    ) -> wire.PasswordChangeResponse:
+        credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
+        credentials.check()
+        pending = self._pop(body.login_id, client_ip, account_id=principal.account_id)
+        buckets = self._buckets(pending, pending.email, client_ip)
+        m2 = self._verify(pending, body.A, body.M1, buckets)
+        now = utcnow()
+        with self.database.write() as db:
+            account = db.get(Account, principal.account_id, with_for_update=True)
+            if account is None or account.verifier != pending.verifier_text:
+                raise AuthFailed()
+            credentials.store(account)
+            if body.hint is not None:
+                account.hint = body.hint or None
+            db.execute(
+                update(Session)
+                .where(
+                    Session.account_id == principal.account_id,
+                    Session.id != principal.session_pk,
+                    Session.revoked_at.is_(None),
+                )
+                .values(revoked_at=now, revoked_reason=REASON_PASSWORD_CHANGE)
+            )
+        log.info("password changed for account %s", principal.account_id)
+        return wire.PasswordChangeResponse(M2=m2.hex())

@@ -1,0 +1,127 @@
+"""Sessions: bearer tokens bound to a device record. The token is 32 random bytes; the
+database holds only its SHA-256, so a copy of the database signs nobody in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as DbSession
+
+from safehold.crypto import b64encode
+
+from ..db.models import Account, Device, Session, utcnow
+from ..db.session import Database
+from ..errors import AccountReset, InvalidRequest, SessionRevoked, Unauthenticated
+
+#: Writing last-seen on every request would turn every read into a write.
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+REASON_LOGOUT = "logout"
+REASON_DEVICE_REVOKED = "device_revoked"
+REASON_PASSWORD_CHANGE = "password_change"
+REASON_RESET = "reset"
+
+
+def new_token() -> str:
+    return b64encode(secrets.token_bytes(32))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the outcome of a valid session token."""
+
+    account_id: str
+    session_pk: int
+    device_pk: int
+    device_id: str
+    generation: int
+    reset_at: datetime | None
+
+    def check_generation(self, claimed: int) -> None:
+        """The ``Safehold-Generation`` a client sent against the account's."""
+        if claimed < self.generation:
+            raise AccountReset(reset_at=self.reset_at, generation=self.generation)
+        if claimed > self.generation:
+            raise InvalidRequest(
+                f"generation {claimed} is ahead of the account's ({self.generation})",
+                field="Safehold-Generation",
+            )
+
+
+def open_session(db: DbSession, account_id: str, device: Device) -> str:
+    """Create a session for ``device`` inside the caller's transaction; return the token."""
+    token = new_token()
+    db.add(
+        Session(
+            token_hash=hash_token(token),
+            account_id=account_id,
+            device_pk=device.id,
+            created_at=utcnow(),
+        )
+    )
+    return token
+
+
+class SessionService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise Unauthenticated()
+        with self.database.read() as db:
+            row = db.execute(
+                select(Session, Device, Account.generation, Account.reset_at)
+                .join(Device, Device.id == Session.device_pk)
+                .join(Account, Account.account_id == Session.account_id)
+                .where(Session.token_hash == hash_token(token))
+            ).one_or_none()
+        if row is None:
+            raise Unauthenticated()
+        session, device, generation, reset_at = row
+        if session.revoked_at is not None:
+            if session.revoked_reason == REASON_RESET:
+                raise AccountReset(reset_at=reset_at, generation=generation)
+            if session.revoked_reason == REASON_LOGOUT:
+                raise SessionRevoked("this session was signed out; sign in again")
+            raise SessionRevoked()
+        now = utcnow()
+        if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+            with self.database.write() as db:
+                db.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+        return Principal(
+            account_id=session.account_id,
+            session_pk=session.id,
+            device_pk=device.id,
+            device_id=device.device_id,
+            generation=generation,
+            reset_at=reset_at,
+        )
+
+    def logout(self, principal: Principal) -> None:
+        now = utcnow()
+        with self.database.write() as db:
+            db.execute(
+                update(Session)
+                .where(Session.id == principal.session_pk, Session.revoked_at.is_(None))
+                .values(revoked_at=now, revoked_reason=REASON_LOGOUT)
+            )
+            still_open = db.scalar(
+                select(Session.id).where(
+                    Session.device_pk == principal.device_pk, Session.revoked_at.is_(None)
+                )
+            )
+            if still_open is None:
+                db.execute(
+                    update(Device)
+                    .where(Device.id == principal.device_pk, Device.revoked_at.is_(None))
+                    .values(revoked_at=now, revoked_reason=REASON_LOGOUT)
+                )

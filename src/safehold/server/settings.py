@@ -1,0 +1,134 @@
+"""The server's one configuration object.
+
+Values come, highest priority first, from keyword arguments (the CLI's flags), the
+environment (``SAFEHOLD_*``), a TOML file (``--config`` or ``SAFEHOLD_CONFIG``), and the
+defaults below. The defaults need no setup: 127.0.0.1:8420, an SQLite file and a mail
+outbox in the user's data directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from safehold import wire
+from safehold.crypto import DEFAULT_PARAMS
+
+CONFIG_ENV = "SAFEHOLD_CONFIG"
+MIB = 1024 * 1024
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path("safehold-server", appauthor=False)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAFEHOLD_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8420, ge=0, le=65535)
+    base_url: str = "http://127.0.0.1:8420"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    #: SQLAlchemy URL; ``None`` means ``sqlite:///<data_dir>/safehold.db``.
+    database_url: str | None = None
+    #: Derives the fake sign-in answers for unknown emails. ``None``: generated once and
+    #: kept (mode 0600) in ``<data_dir>/server-secret``.
+    secret: SecretStr | None = None
+
+    log_file: Path | None = None
+    log_level: str = "INFO"
+
+    # Mail. Without an SMTP host every message goes to the outbox folder.
+    mail_outbox: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_from: str = "Safehold <safehold@localhost>"
+    smtp_timeout: float = 30.0
+    #: Send mail inside the request instead of in the background, so a test that gets
+    #: the answer can read the mail at once.
+    mail_sync: bool = False
+
+    # Limits (spec/api.md).
+    max_body_bytes: int = 16 * MIB
+    max_envelope_bytes: int = 1 * MIB
+    max_items_per_account: int = 100_000
+
+    # Sign-in.
+    login_ttl_seconds: float = 300.0
+    login_free_failures: int = 5
+    login_failure_window_seconds: float = 900.0
+    login_max_delay_seconds: float = 900.0
+
+    # Reset and hint requests, per address and per client address.
+    reset_token_minutes: float = 60.0
+    request_limit_per_address: int = 3
+    request_limit_per_client: int = 10
+    request_limit_window_seconds: float = 3600.0
+
+    #: Argon2id cost for new keys made by the reset page, and shown to unknown emails.
+    default_kdf_params: wire.KdfParams = wire.KdfParams(
+        t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
+    )
+
+    #: Test-only: sleep this long inside the reset transaction, so a test can kill the
+    #: process mid-reset. Never set in production.
+    test_reset_pause_seconds: float = 0.0
+
+    @model_validator(mode="after")
+    def _strip_base_url(self) -> Settings:
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = settings_cls.model_config.get("toml_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'safehold.db'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.mail_outbox or self.data_dir / "outbox"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings; ``overrides`` (the CLI's flags) beat everything else.
+
+    ``None`` overrides are dropped, so an absent flag leaves the environment in charge.
+    """
+    path = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    given = {key: value for key, value in overrides.items() if value is not None}
+    if path is None:
+        return Settings(**given)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+
+    class FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    return FileSettings(**given)

@@ -1,0 +1,564 @@
+// Safehold protocol, version 1 — the browser's implementation of spec/protocol.md.
+//
+// It must agree byte for byte with the Python reference (src/safehold/crypto/) and is
+// checked against spec/vectors/protocol-v1.json by tests/js/protocol.test.mjs.
+// Works in browsers and in Node >= 20 (both have WebCrypto at globalThis.crypto).
+//
+// Primitives come from maintained libraries, as spec §1 requires:
+//   HKDF-SHA256, AES-256-GCM, SHA-256, random  -> WebCrypto (crypto.subtle, getRandomValues)
+//   Argon2id                                   -> hash-wasm, vendored under /static/vendor/
+// Only the SRP formulas (spec §6) are written out here, on BigInt.
+//
+// Error tree (mirrors safehold.crypto):
+//   CryptoError
+//   ├── TamperedData
+//   ├── AccountKeyError
+//   │   ├── AccountKeyTypo
+//   │   └── AccountKeyFormat
+//   ├── KdfParamsRejected
+//   └── SrpError
+
+const subtle = globalThis.crypto.subtle;
+const utf8 = new TextEncoder();
+
+// --- Errors --------------------------------------------------------------------------
+
+export class CryptoError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+export class TamperedData extends CryptoError {
+  constructor() {
+    super("the data is damaged or was tampered with");
+  }
+}
+export class AccountKeyError extends CryptoError {}
+export class AccountKeyTypo extends AccountKeyError {
+  constructor() {
+    super("that account key has a typo: check it against your Emergency Kit");
+  }
+}
+export class AccountKeyFormat extends AccountKeyError {}
+export class KdfParamsRejected extends CryptoError {}
+export class SrpError extends CryptoError {}
+
+// --- Encodings (spec §1) ---------------------------------------------------------------
+
+export function bytesToHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function hexToBytes(hex) {
+  if (hex.length % 2 !== 0 || /[^0-9a-fA-F]/.test(hex)) {
+    throw new CryptoError("not hexadecimal bytes");
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** base64url without padding (RFC 4648 §5). */
+export function b64urlEncode(bytes) {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function b64urlDecode(text) {
+  if (/[^A-Za-z0-9_-]/.test(text) || text.length % 4 === 1) {
+    throw new CryptoError("not unpadded base64url");
+  }
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** An SRP integer as lowercase hex without leading zeros, like Python's format(n, "x"). */
+export function intToHex(n) {
+  return n.toString(16);
+}
+
+export function hexToInt(hex) {
+  if (!/^[0-9a-fA-F]+$/.test(hex)) throw new CryptoError("not a hexadecimal integer");
+  return BigInt("0x" + hex);
+}
+
+export function bytesToInt(bytes) {
+  return bytes.length === 0 ? 0n : BigInt("0x" + bytesToHex(bytes));
+}
+
+/** Big-endian, left-padded with zeros to `length` bytes. */
+export function intToBytes(n, length) {
+  const hex = n.toString(16).padStart(2 * length, "0");
+  if (hex.length > 2 * length) throw new CryptoError("integer too large for its field");
+  return hexToBytes(hex);
+}
+
+export function concatBytes(...parts) {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function xorBytes(a, b) {
+  if (a.length !== b.length) throw new CryptoError("XOR of unequal lengths");
+  return a.map((byte, i) => byte ^ b[i]);
+}
+
+export function randomBytes(n) {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n));
+}
+
+// --- Normalisation (spec §2) -----------------------------------------------------------
+
+// Exactly the characters for which Python's str.isspace() is true, so that trimming
+// matches the reference's str.strip(). (JavaScript's trim() differs: it removes U+FEFF
+// and keeps U+001C..U+001F and U+0085.)
+const PY_SPACE =
+  "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" +
+  "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+const TRIM_RE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "gu");
+
+/** NFKC, surrounding white space removed, lower-cased. */
+export function normalizeEmail(email) {
+  return email.normalize("NFKC").replace(TRIM_RE, "").toLowerCase();
+}
+
+/** `e` in the spec: UTF-8 of the normalised email. */
+export function emailBytes(email) {
+  return utf8.encode(normalizeEmail(email));
+}
+
+/** `pw` in the spec: NFKD then UTF-8, never trimmed. */
+export function passwordBytes(password) {
+  return utf8.encode(password.normalize("NFKD"));
+}
+
+// --- The account key (spec §4) ---------------------------------------------------------
+
+export const ACCOUNT_KEY_PREFIX = "SH1";
+export const ACCOUNT_KEY_LEN = 16;
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford's base32
+const CHECK_MODULUS = 37n;
+const DATA_SYMBOLS = 26;
+const CHECK_SYMBOLS = 2;
+const ALIASES = { O: "0", I: "1", L: "1" };
+
+function base32c(value, count) {
+  let out = "";
+  for (let i = 0; i < count; i++) {
+    out = ALPHABET[Number(value & 31n)] + out;
+    value >>= 5n;
+  }
+  return out;
+}
+
+/** 16 random bytes from the browser's CSPRNG. */
+export function newAccountKeySecret() {
+  return randomBytes(ACCOUNT_KEY_LEN);
+}
+
+/** `SH1-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX`: the form printed on the Emergency Kit. */
+export function accountKeyToText(secret) {
+  if (secret.length !== ACCOUNT_KEY_LEN) throw new AccountKeyFormat("an account key secret is 16 bytes");
+  const value = bytesToInt(secret);
+  const body = base32c(value, DATA_SYMBOLS) + base32c(value % CHECK_MODULUS, CHECK_SYMBOLS);
+  return [ACCOUNT_KEY_PREFIX, ...body.match(/.{4}/g)].join("-");
+}
+
+/** Read a key as a person typed it; throws AccountKeyTypo or AccountKeyFormat. */
+export function parseAccountKey(text) {
+  let cleaned = text.toUpperCase().replace(/[ \t\r\n-]/g, "");
+  cleaned = cleaned.replace(/[OIL]/g, (ch) => ALIASES[ch]);
+  const total = DATA_SYMBOLS + CHECK_SYMBOLS;
+  if (cleaned.length === total + ACCOUNT_KEY_PREFIX.length) {
+    if (!cleaned.startsWith(ACCOUNT_KEY_PREFIX)) {
+      if (cleaned.startsWith("SH")) {
+        throw new AccountKeyFormat(
+          `this account key is version '${cleaned[2]}', which this Safehold does not know`,
+        );
+      }
+      throw new AccountKeyFormat("an account key starts with SH1-");
+    }
+    cleaned = cleaned.slice(ACCOUNT_KEY_PREFIX.length);
+  } else if (cleaned.length !== total) {
+    throw new AccountKeyFormat(`an account key has ${total} characters after SH1- (not counting dashes)`);
+  }
+  const bad = [...new Set(cleaned)].filter((ch) => !ALPHABET.includes(ch));
+  if (bad.length) {
+    throw new AccountKeyFormat(`${bad.map((c) => `'${c}'`).join(", ")} cannot appear in an account key`);
+  }
+  let value = 0n;
+  for (const ch of cleaned.slice(0, DATA_SYMBOLS)) value = (value << 5n) | BigInt(ALPHABET.indexOf(ch));
+  const check = BigInt(ALPHABET.indexOf(cleaned[DATA_SYMBOLS]) * 32 + ALPHABET.indexOf(cleaned[DATA_SYMBOLS + 1]));
+  if (value >> 128n || check !== value % CHECK_MODULUS) throw new AccountKeyTypo();
+  return intToBytes(value, ACCOUNT_KEY_LEN);
+}
+
+// --- Key derivation (spec §3) ----------------------------------------------------------
+
+export const INFO_KDF_SALT = "safehold/v1/kdf-salt";
+export const INFO_ACCOUNT_KEY = "safehold/v1/account-key";
+export const INFO_AUK = "safehold/v1/auk";
+export const INFO_SRP_X = "safehold/v1/srp-x";
+export const KDF_SALT_LEN = 16;
+export const ACCOUNT_ID_LEN = 16;
+export const KEY_LEN = 32;
+
+/** spec §3.2: the cost of new accounts, and this client's floor. */
+export const DEFAULT_KDF_PARAMS = Object.freeze({ t: 3, m_kib: 65536, p: 4 });
+/** spec §3.2: ceilings, so a server cannot exhaust the device. */
+export const KDF_CEILINGS = Object.freeze({ t: 20, m_kib: 1024 * 1024, p: 16 });
+
+/** HKDF-SHA256 (RFC 5869). `salt = null` is HKDF's default: HashLen zero bytes. */
+export async function hkdf(ikm, salt, info, length) {
+  const key = await subtle.importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
+  const bits = await subtle.deriveBits(
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: salt ?? new Uint8Array(32),
+      info: typeof info === "string" ? utf8.encode(info) : info,
+    },
+    key,
+    length * 8,
+  );
+  return new Uint8Array(bits);
+}
+
+let hashwasmPromise = null;
+
+// hash-wasm's UMD build: loaded as a module in a browser it finds neither `exports` nor
+// `define` and attaches itself to globalThis.hashwasm; in Node the vendored .js file is
+// CommonJS and its exports arrive as the module's default export. Either way, no bundler.
+async function loadHashWasm() {
+  hashwasmPromise ??= import(new URL("../vendor/hash-wasm/argon2.umd.min.js", import.meta.url).href).then(
+    (mod) => globalThis.hashwasm?.argon2id ? globalThis.hashwasm : (mod.default ?? mod),
+  );
+  return hashwasmPromise;
+}
+
+/** Argon2id v1.3 (RFC 9106), no secret, no associated data. Returns `length` bytes. */
+export async function argon2id(password, salt, params, length = KEY_LEN) {
+  const { argon2id: run } = await loadHashWasm();
+  return run({
+    password,
+    salt,
+    iterations: params.t,
+    memorySize: params.m_kib,
+    parallelism: params.p,
+    hashLength: length,
+    outputType: "binary",
+  });
+}
+
+/**
+ * spec §3.2: refuse a cost below `floor` or above the ceilings, before running Argon2id.
+ * The floor is this client's own setting; nothing the server sends can lower it.
+ */
+export function checkKdfParams(params, floor = DEFAULT_KDF_PARAMS) {
+  const { t, m_kib, p } = params;
+  if (![t, m_kib, p].every(Number.isSafeInteger)) throw new KdfParamsRejected("Argon2id parameters must be integers");
+  if (t < floor.t || m_kib < floor.m_kib || p < floor.p) {
+    throw new KdfParamsRejected(
+      `the server asked for a weaker password hashing cost (t=${t}, m=${m_kib} KiB, p=${p}) than this device accepts`,
+    );
+  }
+  if (t > KDF_CEILINGS.t || m_kib > KDF_CEILINGS.m_kib || p > KDF_CEILINGS.p) {
+    throw new KdfParamsRejected(`the server asked for an excessive password hashing cost (t=${t}, m=${m_kib} KiB, p=${p})`);
+  }
+  if (m_kib < 8 * p) throw new KdfParamsRejected("Argon2id needs at least 8 KiB of memory per lane");
+  return { t, m_kib, p };
+}
+
+/** `s`: binds the server's salt to the account's email. */
+export async function argon2Salt(email, kdfSalt) {
+  return hkdf(kdfSalt, emailBytes(email), INFO_KDF_SALT, 16);
+}
+
+/** `ka`. */
+export async function accountKeyPart(accountKeySecret, accountId) {
+  return hkdf(accountKeySecret, accountId, INFO_ACCOUNT_KEY, KEY_LEN);
+}
+
+/**
+ * spec §3.1: derive `auk` and the SRP `x` from the password and the account key.
+ * Returns { argon2Salt, kp, ka, auk, srpX } (srpX is a BigInt). `floor` lowers the
+ * accepted cost for tests only; pass `null` to skip the check (test vectors).
+ */
+export async function deriveKeys({ email, password, accountKeySecret, accountId, kdfSalt, params, floor = DEFAULT_KDF_PARAMS }) {
+  if (floor !== null) checkKdfParams(params, floor);
+  if (accountId.length !== ACCOUNT_ID_LEN || kdfSalt.length !== KDF_SALT_LEN) {
+    throw new CryptoError("account_id and kdf_salt are 16 bytes each");
+  }
+  const s = await argon2Salt(email, kdfSalt);
+  const kp = await argon2id(passwordBytes(password), s, params);
+  const ka = await accountKeyPart(accountKeySecret, accountId);
+  const mk = xorBytes(kp, ka);
+  const auk = await hkdf(mk, null, INFO_AUK, KEY_LEN);
+  const srpX = bytesToInt(await hkdf(mk, null, INFO_SRP_X, KEY_LEN));
+  return { argon2Salt: s, kp, ka, auk, srpX };
+}
+
+// --- SRP-6a (spec §6) ------------------------------------------------------------------
+
+/** RFC 5054's 3072-bit group (RFC 3526 group 15), g = 5, H = SHA-256. */
+export const SRP_N = BigInt(
+  "0x" +
+    "ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74" +
+    "020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f1437" +
+    "4fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7ed" +
+    "ee386bfb5a899fa5ae9f24117c4b1fe649286651ece45b3dc2007cb8a163bf05" +
+    "98da48361c55d39a69163fa8fd24cf5f83655d23dca3ad961c62f356208552bb" +
+    "9ed529077096966d670c354e4abc9804f1746c08ca18217c32905e462e36ce3b" +
+    "e39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf695581718" +
+    "3995497cea956ae515d2261898fa051015728e5a8aaac42dad33170d04507a33" +
+    "a85521abdf1cba64ecfb850458dbef0a8aea71575d060c7db3970f85a6e1e4c7" +
+    "abf5ae8cdb0933d71e8c94e04a25619dcee3d2261ad2ee6bf12ffa06d98a0864" +
+    "d87602733ec86a64521f2b18177b200cbbe117577a615d6c770988c0bad946e2" +
+    "08e24fa074e5ab3143db5bfce0fd108e4b82d120a93ad2caffffffffffffffff",
+);
+export const SRP_G = 5n;
+const N_LEN = 384;
+
+/** base^exp mod m by square-and-multiply (BigInt has no built-in modpow). */
+export function modPow(base, exp, m) {
+  let result = 1n;
+  base %= m;
+  if (base < 0n) base += m;
+  while (exp > 0n) {
+    if (exp & 1n) result = (result * base) % m;
+    base = (base * base) % m;
+    exp >>= 1n;
+  }
+  return result;
+}
+
+function pad(n) {
+  return intToBytes(n, N_LEN);
+}
+
+async function sha256(...parts) {
+  return new Uint8Array(await subtle.digest("SHA-256", concatBytes(...parts)));
+}
+
+/** `v = g^x mod N`: all the server stores of the password and the account key. */
+export function srpVerifier(x) {
+  return modPow(SRP_G, x, SRP_N);
+}
+
+/** `k = H(PAD(N) | PAD(g))`. */
+export async function srpK() {
+  return bytesToInt(await sha256(pad(SRP_N), pad(SRP_G)));
+}
+
+export function srpA(a) {
+  return modPow(SRP_G, a, SRP_N);
+}
+
+export async function srpB(v, b) {
+  return ((await srpK()) * v + modPow(SRP_G, b, SRP_N)) % SRP_N;
+}
+
+export async function srpU(A, B) {
+  const u = bytesToInt(await sha256(pad(A), pad(B)));
+  if (u === 0n) throw new SrpError("SRP scrambling parameter u is zero");
+  return u;
+}
+
+/** `K`, `M1`, `M2` from the premaster secret `S`. */
+export async function srpProofs(email, salt, A, B, S) {
+  const K = await sha256(pad(S));
+  const hxor = xorBytes(await sha256(pad(SRP_N)), await sha256(pad(SRP_G)));
+  const M1 = await sha256(hxor, await sha256(emailBytes(email)), salt, pad(A), pad(B), K);
+  const M2 = await sha256(pad(A), M1, K);
+  return { K, M1, M2 };
+}
+
+/** The client's side of a handshake with a given private `a`: { A, u, S, K, M1, M2 }. */
+export async function srpClient({ email, salt, x, a, B }) {
+  if (B % SRP_N === 0n) throw new SrpError("the server sent an invalid SRP value B");
+  const A = srpA(a);
+  const u = await srpU(A, B);
+  const base = (B - (await srpK()) * modPow(SRP_G, x, SRP_N)) % SRP_N;
+  const S = modPow(base, a + u * x, SRP_N);
+  return { A, u, S, ...(await srpProofs(email, salt, A, B, S)) };
+}
+
+/** The server's premaster secret `S = (A · v^u)^b mod N`. */
+export async function srpServerPremaster({ A, B, v, b }) {
+  if (A % SRP_N === 0n) throw new SrpError("the client sent an invalid SRP value A");
+  const u = await srpU(A, B);
+  return modPow(A * modPow(v, u, SRP_N), b, SRP_N);
+}
+
+// --- Envelope (spec §5) ----------------------------------------------------------------
+
+export const ENVELOPE_VERSION = 0x01;
+export const NONCE_LEN = 12;
+const TAG_LEN = 16;
+
+async function aesKey(key, usage) {
+  if (key.length !== KEY_LEN) throw new CryptoError("an envelope key is 32 bytes");
+  return subtle.importKey("raw", key, "AES-GCM", false, [usage]);
+}
+
+function adBytes(ad) {
+  return typeof ad === "string" ? utf8.encode(ad) : ad;
+}
+
+/** `0x01 | nonce | AES-256-GCM(key, nonce, plaintext, ad)`. `nonce` only for test vectors. */
+export async function seal(key, plaintext, ad, nonce = randomBytes(NONCE_LEN)) {
+  if (nonce.length !== NONCE_LEN) throw new CryptoError("an envelope nonce is 12 bytes");
+  const ct = await subtle.encrypt(
+    { name: "AES-GCM", iv: nonce, additionalData: adBytes(ad), tagLength: 128 },
+    await aesKey(key, "encrypt"),
+    plaintext,
+  );
+  return concatBytes(Uint8Array.of(ENVELOPE_VERSION), nonce, new Uint8Array(ct));
+}
+
+/** Inverse of seal; TamperedData for every failure (version, length, tag) alike. */
+export async function open(key, envelope, ad) {
+  const cryptoKey = await aesKey(key, "decrypt");
+  if (envelope.length < 1 + NONCE_LEN + TAG_LEN || envelope[0] !== ENVELOPE_VERSION) throw new TamperedData();
+  try {
+    const pt = await subtle.decrypt(
+      { name: "AES-GCM", iv: envelope.subarray(1, 1 + NONCE_LEN), additionalData: adBytes(ad), tagLength: 128 },
+      cryptoKey,
+      envelope.subarray(1 + NONCE_LEN),
+    );
+    return new Uint8Array(pt);
+  } catch {
+    throw new TamperedData();
+  }
+}
+
+// --- Keys, keyset, items (spec §7) -----------------------------------------------------
+
+export function newVaultKey() {
+  return randomBytes(KEY_LEN);
+}
+
+export function keysetAd(accountId, generation) {
+  return `safehold/v1/keyset|${bytesToHex(accountId)}|${generation}`;
+}
+
+export function itemAd(accountId, itemId, generation) {
+  return `safehold/v1/item|${bytesToHex(accountId)}|${bytesToHex(itemId)}|${generation}`;
+}
+
+export async function sealKeyset(auk, vk, accountId, generation, nonce) {
+  return seal(auk, vk, keysetAd(accountId, generation), nonce);
+}
+
+export async function openKeyset(auk, keyset, accountId, generation) {
+  const vk = await open(auk, keyset, keysetAd(accountId, generation));
+  if (vk.length !== KEY_LEN) throw new TamperedData();
+  return vk;
+}
+
+// Python sorts dict keys by code point; JavaScript's default sort compares UTF-16 code
+// units, which differs for characters above U+FFFF against U+E000..U+FFFF.
+function compareCodePoints(a, b) {
+  const ai = a[Symbol.iterator]();
+  const bi = b[Symbol.iterator]();
+  for (;;) {
+    const x = ai.next();
+    const y = bi.next();
+    if (x.done || y.done) return x.done === y.done ? 0 : x.done ? -1 : 1;
+    const d = x.value.codePointAt(0) - y.value.codePointAt(0);
+    if (d !== 0) return d;
+  }
+}
+
+/**
+ * spec §7: `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`.
+ * Numbers are limited to safe integers: Python and JavaScript print floats differently.
+ */
+export function canonicalJson(value) {
+  const write = (v) => {
+    if (v === null || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
+    if (typeof v === "number") {
+      if (!Number.isSafeInteger(v)) throw new CryptoError("canonical JSON allows only integer numbers");
+      return String(v);
+    }
+    if (Array.isArray(v)) return `[${v.map(write).join(",")}]`;
+    if (typeof v === "object") {
+      const keys = Object.keys(v).sort(compareCodePoints);
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${write(v[k])}`).join(",")}}`;
+    }
+    throw new CryptoError(`canonical JSON cannot encode ${typeof v}`);
+  };
+  return utf8.encode(write(value));
+}
+
+// --- Emergency Kit (spec §8) -----------------------------------------------------------
+
+// RFC 3986 unreserved characters are the only ones left as they are, like Python's
+// urllib.parse.quote(value, safe=""); encodeURIComponent also spares !'()*, so those
+// are encoded here by hand.
+function percentEncode(text) {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+/** `safehold://kit?v=1&server=…&email=…&key=…`, as KitPayload.to_uri() writes it. */
+export function kitUri({ server, email, accountKeyText }) {
+  return `safehold://kit?v=1&server=${percentEncode(server)}&email=${percentEncode(email)}&key=${percentEncode(accountKeyText)}`;
+}
+
+// --- Account reset (spec §9) -----------------------------------------------------------
+
+/**
+ * Build everything an account reset needs, in the browser: a new account key, a new vault
+ * key, new `kdf_salt`, `auk` and `v`, and the keyset sealed under `nextGeneration`.
+ *
+ * `info` is the server's ResetInfo ({ email, account_id, next_generation, kdf_params }).
+ * Returns { request, accountKeyText }: `request` is the JSON body of
+ * POST /api/v1/reset/{token} (only public values); the account key text is for the
+ * result view and the kit, and must never be sent anywhere.
+ *
+ * The cost is the server's `kdf_params` raised to this client's floor where lower, so the
+ * new account never has a cost the clients would refuse at sign-in. `derive` lets the
+ * page run deriveKeys in a Web Worker; it defaults to running it here.
+ */
+export async function buildReset({ info, password, hint = "", floor = DEFAULT_KDF_PARAMS, derive = deriveKeys }) {
+  const params = checkKdfParams(
+    {
+      t: Math.max(info.kdf_params.t, floor.t),
+      m_kib: Math.max(info.kdf_params.m_kib, floor.m_kib),
+      p: Math.max(info.kdf_params.p, floor.p),
+    },
+    floor,
+  );
+  const accountId = hexToBytes(info.account_id);
+  const accountKeySecret = newAccountKeySecret();
+  const vk = newVaultKey();
+  const kdfSalt = randomBytes(KDF_SALT_LEN);
+  const { auk, srpX } = await derive({
+    email: info.email,
+    password,
+    accountKeySecret,
+    accountId,
+    kdfSalt,
+    params,
+    floor,
+  });
+  const keyset = await sealKeyset(auk, vk, accountId, info.next_generation);
+  return {
+    request: {
+      kdf_salt: b64urlEncode(kdfSalt),
+      kdf_params: params,
+      verifier: intToHex(srpVerifier(srpX)),
+      keyset: b64urlEncode(keyset),
+      hint: hint || null,
+      confirm_wipe: true,
+    },
+    accountKeyText: accountKeyToText(accountKeySecret),
+  };
+}

@@ -1,0 +1,2 @@
+"""Helpers shared by the test suites: a real server in a subprocess, and a small SRP
+test client driven by ``safehold.crypto``."""

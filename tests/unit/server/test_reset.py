@@ -1,0 +1,173 @@
+"""The account reset service and its API (issue 5)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from safehold import wire
+from safehold.server import errors
+from tests.support.accounts import (
+    TestAccount,
+    changes,
+    create_items,
+    reset_body,
+    signin,
+    signin_raw,
+    signup,
+    sync_all,
+)
+from tests.support.inprocess import app_client, services_of
+from tests.support.server import read_eml
+
+API = wire.API_PREFIX
+ACCEPTED = "If an account exists for that address, we have sent an email"
+
+
+def _mails(tmp_path: Path) -> list:  # type: ignore[type-arg]
+    return [read_eml(p) for p in sorted((tmp_path / "outbox").glob("*.eml"))]
+
+
+def _reset_token(tmp_path: Path) -> str:
+    [mail] = [m for m in _mails(tmp_path) if m["Subject"] == "Password reset for Safehold"][-1:]
+    html = mail.get_body(("html",)).get_content()
+    match = re.search(r'<a href="http://testserver/reset/([A-Za-z0-9_-]+)">here</a>', html)
+    assert match, html
+    assert match.group(1) in mail.get_body(("plain",)).get_content()
+    return match.group(1)
+
+
+def test_request_answers_the_same_and_mails_only_real_accounts(api: TestClient, tmp_path: Path) -> None:
+    account = TestAccount.new()
+    signup(api, account)
+    real = api.post(f"{API}/reset", json={"email": account.email})
+    ghost = api.post(f"{API}/reset", json={"email": "ghost@example.test"})
+    assert real.status_code == ghost.status_code == 202
+    assert real.json() == ghost.json() == {"status": "accepted", "message": ACCEPTED}
+    resets = [m for m in _mails(tmp_path) if m["Subject"] == "Password reset for Safehold"]
+    assert [m["To"] for m in resets] == [account.email]
+    assert resets[0].get_body(("plain",)) is not None and resets[0].get_body(("html",)) is not None
+    _reset_token(tmp_path)
+
+
+def test_info_describes_the_account(api: TestClient, tmp_path: Path) -> None:
+    account = TestAccount.new()
+    signup(api, account, device_name="old laptop")
+    api.post(f"{API}/reset", json={"email": account.email})
+    info = api.get(f"{API}/reset/{_reset_token(tmp_path)}").json()
+    assert info["email"] == account.email and info["account_id"] == account.account_id
+    assert info["next_generation"] == 2
+    assert info["kdf_params"] == {"t": 1, "m_kib": 8, "p": 1}
+    assert [d["name"] for d in info["devices"]] == ["old laptop"]
+    assert info["devices"][0]["last_seen_at"]
+
+
+def test_complete_wipes_and_raises_the_generation(api: TestClient, tmp_path: Path) -> None:
+    account = TestAccount.new()
+    laptop = signup(api, account)
+    phone = signin(api, account)
+    create_items(api, laptop, account, [{"t": "gone soon"}, {"t": "also gone"}])
+    before = api.get(f"{API}/account", headers=laptop.headers()).json()
+    api.post(f"{API}/reset", json={"email": account.email})
+    token = _reset_token(tmp_path)
+    done = api.post(f"{API}/reset/{token}", json=reset_body(account, hint="new"))
+    assert done.status_code == 200, done.text
+    assert done.json()["generation"] == 2 and done.json()["account_id"] == account.account_id
+
+    old = changes(api, phone, generation=1)
+    assert old.status_code == 410
+    error = old.json()["error"]
+    assert error["code"] == "account_reset" and error["generation"] == 2 and error["reset_at"]
+    # A revoked-by-reset session gets 410 even where no generation is sent.
+    assert api.get(f"{API}/account", headers=laptop.headers()).status_code == 410
+
+    # The same password as before, the new account key.
+    fresh = signin(api, account)
+    assert fresh.generation == 2
+    assert sync_all(api, fresh)[0] == []
+    after = api.get(f"{API}/account", headers=fresh.headers()).json()
+    assert after["item_count"] == 0 and after["hint"] == "new" and after["reset_at"]
+    for key in ("account_id", "email", "created_at", "license"):
+        assert after[key] == before[key]
+    assert api.get(f"{API}/devices", headers=fresh.headers()).json()["devices"][0]["current"]
+    mails = [m["Subject"] for m in _mails(tmp_path)]
+    assert mails[-2:] == ["Your Safehold account was reset", "New sign-in to your Safehold account"]
+
+
+def test_old_account_key_no_longer_signs_in(api: TestClient, tmp_path: Path) -> None:
+    account = TestAccount.new()
+    signup(api, account)
+    old_key = account.account_key
+    api.post(f"{API}/reset", json={"email": account.email})
+    api.post(f"{API}/reset/{_reset_token(tmp_path)}", json=reset_body(account))
+    account.account_key = old_key
+    assert signin_raw(api, account).status_code == 401
+
+
+def test_token_is_single_use(api: TestClient, tmp_path: Path) -> None:
+    account = TestAccount.new()
+    signup(api, account)
+    api.post(f"{API}/reset", json={"email": account.email})
+    token = _reset_token(tmp_path)
+    assert api.post(f"{API}/reset/{token}", json=reset_body(account)).status_code == 200
+    again = api.post(f"{API}/reset/{token}", json=reset_body(account))
+    assert again.status_code == 410 and again.json()["error"]["code"] == "token_used"
+    assert api.get(f"{API}/reset/{token}").json()["error"]["code"] == "token_used"
+
+
+def test_forged_token_is_404(api: TestClient) -> None:
+    forged = api.get(f"{API}/reset/{'A' * 43}")
+    assert forged.status_code == 404 and forged.json()["error"]["code"] == "token_invalid"
+    account = TestAccount.new()
+    post = api.post(f"{API}/reset/nonsense", json=reset_body(account))
+    assert post.status_code == 404
+
+
+def test_expired_token_is_410(tmp_path: Path) -> None:
+    with app_client(tmp_path, reset_token_minutes=0) as api:
+        account = TestAccount.new()
+        signup(api, account)
+        api.post(f"{API}/reset", json={"email": account.email})
+        token = _reset_token(tmp_path)
+        response = api.get(f"{API}/reset/{token}")
+        assert response.status_code == 410 and response.json()["error"]["code"] == "token_expired"
+
+
+def test_wipe_must_be_confirmed(api: TestClient, tmp_path: Path) -> None:
+    account = TestAccount.new()
+    session = signup(api, account)
+    api.post(f"{API}/reset", json={"email": account.email})
+    token = _reset_token(tmp_path)
+    response = api.post(f"{API}/reset/{token}", json=reset_body(TestAccount.new(), confirm=False))
+    assert response.status_code == 422 and response.json()["error"]["field"] == "confirm_wipe"
+    assert api.get(f"{API}/account", headers=session.headers()).status_code == 200
+
+
+def test_requests_are_rate_limited_per_address_and_client(tmp_path: Path) -> None:
+    with app_client(tmp_path, request_limit_per_address=2, request_limit_per_client=3) as api:
+        same = [api.post(f"{API}/reset", json={"email": "a@example.test"}).status_code for _ in range(3)]
+        assert same == [202, 202, 429]
+        other = api.post(f"{API}/reset", json={"email": "b@example.test"})
+        assert other.status_code == 202
+        limited = api.post(f"{API}/reset", json={"email": "c@example.test"})
+        assert limited.status_code == 429 and limited.json()["error"]["retry_after"] > 0
+
+
+def test_service_contract_for_the_pages(api: TestClient, tmp_path: Path) -> None:
+    reset = services_of(api).reset
+    account = TestAccount.new()
+    signup(api, account)
+    reset.request(account.email, "203.0.113.9")
+    token = _reset_token(tmp_path)
+    info = reset.info(token)
+    assert isinstance(info, wire.ResetInfo) and info.next_generation == 2
+    result = reset.complete(token, wire.ResetCompleteRequest.model_validate(reset_body(account)))
+    assert isinstance(result, wire.ResetCompleteResponse) and result.generation == 2
+    with pytest.raises(errors.TokenUsed):
+        reset.info(token)
+    with pytest.raises(errors.TokenInvalid):
+        reset.info("forged")
+    assert issubclass(errors.TokenExpired, errors.TokenError)
