@@ -17,7 +17,7 @@ from safehold.server.settings import Settings
 CHEAP_PARAMS = {"t": 1, "m_kib": 8, "p": 1}
 
 
-def test_settings(tmp_path: Path, **overrides: Any) -> Settings:
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": tmp_path,
         "database_url": f"sqlite:///{tmp_path / 'safehold.db'}",
@@ -34,7 +34,7 @@ def test_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 @contextmanager
 def app_client(tmp_path: Path, **overrides: Any) -> Iterator[TestClient]:
-    app = create_app(test_settings(tmp_path, **overrides))
+    app = create_app(make_settings(tmp_path, **overrides))
     with TestClient(app) as client:
         yield client
 

@@ -63,7 +63,7 @@ def signup(
     """
     st = state()
     _with_server(st, server)
-    password = st.new_password("Choose an account password: ")
+    password = st.new_password("Choose an account password: ", for_signup=True)
     service = st.service()
     unlocked, key = service.signup(email, password, hint)
     payload = KitPayload(server=st.settings.server_url, email=email, account_key=key)
@@ -143,12 +143,11 @@ def login(
         if not st.scripted_password:
             st.remember(unlocked)
         count = unlocked.store.item_count()
+        account_id = unlocked.account_id
     finally:
         unlocked.close()
     if st.json:
-        st.emit_json(
-            {"account_id": unlocked.account_id, "email": email, "items": count, "pulled": report.pulled}
-        )
+        st.emit_json({"account_id": account_id, "email": email, "items": count, "pulled": report.pulled})
     else:
         st.out.print(f"[green]Signed in[/] as {email}; {count} items on this device.")
 

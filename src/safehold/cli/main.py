@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
 from . import account_cmds, item_cmds
-from .state import State, report_error
+from .state import State, report_error, set_state
 
 EPILOG = (
     "Environment: SAFEHOLD_SERVER, SAFEHOLD_HOME, SAFEHOLD_PASSWORD (scripts), SAFEHOLD_NEW_PASSWORD, "
@@ -62,6 +61,7 @@ def main(
         report_error(st, exc)
         raise typer.Exit(int(exc.exit_code)) from None
     ctx.obj = State(settings, json=json_out, password_stdin=password_stdin)
+    set_state(ctx.obj)
 
 
 account_cmds.register(app)
@@ -72,14 +72,20 @@ def run() -> None:
     """Console entry point: usage errors exit 2; nothing unexpected shows a traceback
     unless SAFEHOLD_DEBUG is set."""
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        # Without standalone mode click returns a command's exit code instead of exiting.
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(int(ExitCode.ERROR))
-    except click.exceptions.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:
+        # Typer ≥ 0.29 carries its own click: its usage errors are TyperExceptions.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"error: {exc}\n")
         sys.exit(int(ExitCode.USAGE))
     except KeyboardInterrupt:
         sys.exit(130)
@@ -89,6 +95,7 @@ def run() -> None:
         sys.stderr.write(f"error: unexpected {exc.__class__.__name__}: {exc}\n")
         sys.stderr.write("set SAFEHOLD_DEBUG=1 to see the details\n")
         sys.exit(int(ExitCode.ERROR))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
-import click
 import httpx
 import typer
 from rich.console import Console
@@ -78,12 +77,14 @@ class State:
             return self.settings.password
         return self._prompt(prompt)
 
-    def new_password(self, prompt: str = "New password: ") -> str:
-        """A new password: from stdin / SAFEHOLD_NEW_PASSWORD, else typed twice."""
+    def new_password(self, prompt: str = "New password: ", *, for_signup: bool = False) -> str:
+        """A new password: from stdin, or SAFEHOLD_PASSWORD at signup and SAFEHOLD_NEW_PASSWORD
+        at a password change, else typed twice."""
+        scripted = self.settings.password if for_signup else self.settings.new_password
         if self.password_stdin:
             value = self._stdin_line()
-        elif self.settings.new_password is not None:
-            value = self.settings.new_password
+        elif scripted is not None:
+            value = scripted
         else:
             value = self._prompt(prompt)
             if self._prompt("Repeat it: ") != value:
@@ -150,12 +151,22 @@ def _json_default(value: object) -> Any:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+_current: State | None = None
+
+
+def set_state(st: State) -> None:
+    """Called by the top-level callback on every invocation."""
+    global _current
+    _current = st
+
+
 def state() -> State:
-    ctx = click.get_current_context()
-    root = ctx.find_root()
-    if not isinstance(root.obj, State):
-        root.obj = State(ClientSettings.load())
-    return root.obj
+    # Typer runs commands on its own copy of click, so the state set by the top-level
+    # callback is kept here rather than looked up on a click context.
+    global _current
+    if _current is None:
+        _current = State(ClientSettings.load())
+    return _current
 
 
 def _translate(exc: BaseException) -> ClientError | None:
@@ -216,7 +227,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             st.password_stdin = True
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
             st.err.print("interrupted")

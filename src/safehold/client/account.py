@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,7 +180,9 @@ class AccountService:
     def signup(self, email: str, password: str, hint: str | None = None) -> tuple[Unlocked, AccountKey]:
         server = self.settings.server_url
         key = AccountKey.generate()
-        account_id = secrets.token_bytes(16).hex()
+        # A UUIDv4, like the ids the server invents for unknown emails (spec §6), so a
+        # real account cannot be told from a fake one by the shape of its id.
+        account_id = uuid.uuid4().hex
         kdf_salt = new_kdf_salt()
         params = self.settings.signup_params
         keys = self.derive(email, password, key, account_id, kdf_salt, params)
@@ -352,7 +355,7 @@ class AccountService:
                 if start.kdf_salt == store.meta("kdf_salt"):
                     raise SessionRevoked(
                         "this device was signed out of the account from another device",
-                        hint="run `safehold login EMAIL` to sign it in again",
+                        hint="run `safehold login EMAIL --account-key KEY` to sign it in again",
                     )
             start, finish, keys = self._srp_login(api, store.email, password, key, store.device_id)
         except AuthFailed:

@@ -53,7 +53,7 @@ def _pick(path: str, b: Any, l: Any, r: Any, conflicts: list[str]) -> Any:  # no
 
 
 def _merge_set(b: Any, l: Any, r: Any) -> Any:  # noqa: E741
-    if l == r or l == b:
+    if l in (r, b):
         return r
     if r == b:
         return l
@@ -102,7 +102,7 @@ def _merge_named(path: str, b: Any, l: Any, r: Any, conflicts: list[str]) -> Any
             return None
         return {str(v["name"]): v for v in value}
 
-    if l == r or l == b:
+    if l in (r, b):
         return r
     if r == b:
         return l

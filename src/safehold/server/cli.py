@@ -94,13 +94,17 @@ def serve(
     try:
         before, after = upgrade(settings.effective_database_url)
     except (SQLAlchemyError, OSError) as exc:
-        log.error("cannot open the database: %s", type(exc).__name__)
+        # The driver's own words ("unable to open database file", "connection refused")
+        # say what to fix; SQLAlchemy hides bound parameters, so nothing secret is in them.
+        log.error(
+            "cannot open the database %s: %s",
+            _shown_url(settings.effective_database_url),
+            getattr(exc, "orig", None) or exc,
+        )
         raise typer.Exit(int(Exit.CONFIG)) from None
     if before != after:
         log.info("database migrated from %s to %s", before or "empty", after)
-    database = settings.effective_database_url
-    shown = database if database.startswith("sqlite") else database.split("@")[-1]
-    log.info("database: %s", shown)
+    log.info("database: %s", _shown_url(settings.effective_database_url))
     log.info("mail outbox: %s", settings.outbox_dir if not settings.smtp_host else "(SMTP)")
     log.info("listening on http://%s:%d (public URL %s)", settings.host, settings.port, settings.base_url)
     application = create_app(settings, migrate=False)
@@ -112,6 +116,11 @@ def serve(
         access_log=False,
         server_header=False,
     )
+
+
+def _shown_url(database: str) -> str:
+    """The database URL without credentials."""
+    return database if database.startswith("sqlite") else database.split("@")[-1]
 
 
 @db_app.command("upgrade")

@@ -24,9 +24,13 @@ def transport(tmp_path: Path) -> Iterator[httpx.BaseTransport]:
 def make_service(tmp_path: Path, transport: httpx.BaseTransport) -> Callable[[str], AccountService]:
     def make(name: str) -> AccountService:
         settings = ClientSettings(
-            home=tmp_path / name, server=BASE_URL, kdf_floor=CHEAP, keystore="file",
-            device_name=name, runtime_dir=tmp_path / "run",
-        )  # fmt: skip
+            home=tmp_path / name,
+            server=BASE_URL,
+            kdf_floor=CHEAP,
+            keystore="file",
+            device_name=name,
+            runtime_dir=tmp_path / "run",
+        )
         return AccountService(settings, transport=transport)
 
     return make

@@ -43,24 +43,42 @@ def _signup(api: ApiClient, email: str, password: str) -> tuple[AccountKey, str]
     key = AccountKey.generate()
     account_id = secrets.token_bytes(16)
     salt = new_kdf_salt()
-    keys = derive_keys(email=email, password=password, account_key_secret=key.secret, account_id=account_id,
-                       kdf_salt=salt, params=CHEAP, policy=POLICY)  # fmt: skip
+    keys = derive_keys(
+        email=email,
+        password=password,
+        account_key_secret=key.secret,
+        account_id=account_id,
+        kdf_salt=salt,
+        params=CHEAP,
+        policy=POLICY,
+    )
     api.signup(
         wire.SignupRequest(
-            email=email, account_id=account_id.hex(), kdf_salt=b64encode(salt),
-            kdf_params=wire.KdfParams(t=1, m_kib=8, p=1), verifier=int_to_hex(verifier(keys.srp_x)),
+            email=email,
+            account_id=account_id.hex(),
+            kdf_salt=b64encode(salt),
+            kdf_params=wire.KdfParams(t=1, m_kib=8, p=1),
+            verifier=int_to_hex(verifier(keys.srp_x)),
             keyset=b64encode(seal_keyset(keys.auk, new_vault_key(), account_id, 1)),
-            device_id=secrets.token_hex(16), device_name="test",
+            device_id=secrets.token_hex(16),
+            device_name="test",
         )
-    )  # fmt: skip
+    )
     return key, account_id.hex()
 
 
 def _login(api: ApiClient, email: str, password: str, key: AccountKey) -> wire.AuthFinishResponse:
     start = api.auth_start(email)
     salt = b64decode(start.kdf_salt)
-    keys = derive_keys(email=email, password=password, account_key_secret=key.secret,
-                       account_id=bytes.fromhex(start.account_id), kdf_salt=salt, params=CHEAP, policy=POLICY)  # fmt: skip
+    keys = derive_keys(
+        email=email,
+        password=password,
+        account_key_secret=key.secret,
+        account_id=bytes.fromhex(start.account_id),
+        kdf_salt=salt,
+        params=CHEAP,
+        policy=POLICY,
+    )
     srp = SrpClient(email=email, salt=salt, x=keys.srp_x)
     m1 = srp.process_challenge(hex_to_int(start.B))
     return api.auth_finish(
@@ -70,7 +88,7 @@ def _login(api: ApiClient, email: str, password: str, key: AccountKey) -> wire.A
             M1=m1.hex(),
             device_id=secrets.token_hex(16),
             device_name="other",
-        )  # fmt: skip
+        )
     )
 
 
@@ -141,9 +159,11 @@ def test_reset_answer_carries_date_and_generation() -> None:
     body = wire.error_body(
         wire.ErrorCode.ACCOUNT_RESET, "reset", reset_at="2024-05-01T10:00:00Z", generation=2
     )
-    with ApiClient(BASE_URL, transport=_fixed(410, body), token="t", generation=1) as api:
-        with pytest.raises(AccountWasReset) as caught:
-            api.changes(0)
+    with (
+        ApiClient(BASE_URL, transport=_fixed(410, body), token="t", generation=1) as api,
+        pytest.raises(AccountWasReset) as caught,
+    ):
+        api.changes(0)
     assert caught.value.generation == 2 and caught.value.reset_at is not None
     assert "2024-05-01" in caught.value.message
 

@@ -27,7 +27,7 @@ def items(draw: st.DrawFn) -> dict[str, Any]:
         "custom": [
             {"name": n, "kind": "text", "value": v}
             for n, v in draw(st.dictionaries(st.sampled_from(["x", "y"]), values, max_size=2)).items()
-        ],  # fmt: skip
+        ],
         "tags": draw(tags),
         "favorite": draw(st.booleans()),
         "notes": draw(values),
@@ -75,12 +75,14 @@ def test_conflicts_only_where_both_sides_changed(
 ) -> None:
     for path in merge_items(base, local, remote).conflicts:
         parts = path.split(".")
-        b, l, r = _at(base, parts), _at(local, parts), _at(remote, parts)
-        assert l != b and r != b and l != r
+        b, lo, r = _at(base, parts), _at(local, parts), _at(remote, parts)
+        assert lo != b and r != b and lo != r
 
 
 @given(items(), items())
-def test_without_a_base_the_server_wins_every_difference(local: dict[str, Any], remote: dict[str, Any]) -> None:
+def test_without_a_base_the_server_wins_every_difference(
+    local: dict[str, Any], remote: dict[str, Any]
+) -> None:
     result = merge_items(None, local, remote)
     for key, value in remote["fields"].items():
         assert result.merged["fields"][key] == value

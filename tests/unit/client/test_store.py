@@ -9,9 +9,16 @@ from pathlib import Path
 
 from safehold.client.store import ConflictRecord, VaultStore
 
-META = {"server": "http://x", "email": "a@b.c", "account_id": "00" * 16, "generation": "1",
-        "kdf_salt": "AAAA", "kdf_params": '{"t":1,"m_kib":8,"p":1}', "keyset": "AAAA",
-        "device_id": "11" * 16}  # fmt: skip
+META = {
+    "server": "http://x",
+    "email": "a@b.c",
+    "account_id": "00" * 16,
+    "generation": "1",
+    "kdf_salt": "AAAA",
+    "kdf_params": '{"t":1,"m_kib":8,"p":1}',
+    "keyset": "AAAA",
+    "device_id": "11" * 16,
+}
 
 
 def test_an_acknowledged_edit_survives_a_crash(tmp_path: Path) -> None:

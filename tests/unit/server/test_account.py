@@ -5,12 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from tests.support.accounts import (
+    CHEAP,
+    TestAccount,
+    create_items,
+    prove,
+    signin,
+    signin_raw,
+    signup,
+    sync_all,
+)
+from tests.support.inprocess import app_client, services_of
+from tests.support.server import read_eml
 
 from safehold import wire
 from safehold.crypto import b64encode, int_to_hex
-from tests.support.accounts import CHEAP, TestAccount, create_items, prove, signin, signin_raw, signup, sync_all
-from tests.support.inprocess import app_client, services_of
-from tests.support.server import read_eml
 
 API = wire.API_PREFIX
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from tests.support.accounts import TestAccount, new_device_id, prove, signin, signin_raw, signup, signup_body
 
 from safehold import wire
-from tests.support.accounts import TestAccount, new_device_id, prove, signin, signin_raw, signup, signup_body
 
 API = wire.API_PREFIX
 
@@ -41,9 +41,11 @@ def test_wrong_password_and_unknown_email_fail_alike(api: TestClient) -> None:
     wrong = signin_raw(api, account, password="not the password")
     unknown = signin_raw(api, TestAccount.new())
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {
-        "error": {"code": "auth_failed", "message": "email or password incorrect"}
-    }
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"error": {"code": "auth_failed", "message": "email or password incorrect"}}
+    )
 
 
 def test_unknown_email_start_is_stable_and_shaped_like_a_real_one(api: TestClient) -> None:
@@ -65,7 +67,13 @@ def test_login_id_is_single_use(api: TestClient) -> None:
     account = TestAccount.new()
     signup(api, account)
     proof = prove(api, account)
-    body = {"login_id": proof.login_id, "A": proof.A, "M1": proof.M1, "device_id": new_device_id(), "device_name": "x"}
+    body = {
+        "login_id": proof.login_id,
+        "A": proof.A,
+        "M1": proof.M1,
+        "device_id": new_device_id(),
+        "device_name": "x",
+    }
     assert api.post(f"{API}/auth/finish", json=body).status_code == 200
     again = api.post(f"{API}/auth/finish", json=body)
     assert again.status_code == 401

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from tests.support.accounts import TestAccount, signin, signup
 
 from safehold import wire
-from tests.support.accounts import TestAccount, signin, signup
 
 API = wire.API_PREFIX
 

@@ -23,14 +23,12 @@ def test_backoff_grows_after_the_free_failures(database: Database) -> None:
     limiter = RateLimiter(b"k")
     with database.write() as db:
         limiter.record(db, ["b"] * 5)
-    with database.read() as db:
-        with pytest.raises(RateLimited) as first:
-            limiter.check_backoff(db, ["b"], free=5, window=900, cap=900)
+    with database.read() as db, pytest.raises(RateLimited) as first:
+        limiter.check_backoff(db, ["b"], free=5, window=900, cap=900)
     with database.write() as db:
         limiter.record(db, ["b"] * 3)
-    with database.read() as db:
-        with pytest.raises(RateLimited) as later:
-            limiter.check_backoff(db, ["b"], free=5, window=900, cap=900)
+    with database.read() as db, pytest.raises(RateLimited) as later:
+        limiter.check_backoff(db, ["b"], free=5, window=900, cap=900)
     assert first.value.retry_after == 1 and later.value.retry_after == 8
     with database.read() as db:
         limiter.check_backoff(db, ["other"], free=5, window=900, cap=900)

@@ -7,9 +7,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from safehold import wire
-from safehold.server import errors
 from tests.support.accounts import (
     TestAccount,
     changes,
@@ -22,6 +19,9 @@ from tests.support.accounts import (
 )
 from tests.support.inprocess import app_client, services_of
 from tests.support.server import read_eml
+
+from safehold import wire
+from safehold.server import errors
 
 API = wire.API_PREFIX
 ACCEPTED = "If an account exists for that address, we have sent an email"

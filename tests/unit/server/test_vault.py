@@ -7,10 +7,10 @@ import secrets
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-
-from safehold import wire
 from tests.support.accounts import TestAccount, changes, create_items, push, signin, signup, sync_all
 from tests.support.inprocess import app_client
+
+from safehold import wire
 
 API = wire.API_PREFIX
 
@@ -19,8 +19,12 @@ def test_writes_get_increasing_seq_and_revisions(api: TestClient) -> None:
     account = TestAccount.new()
     session = signup(api, account)
     item = secrets.token_hex(16)
-    first = push(api, session, [{"item_id": item, "base_revision": 0, "envelope": account.seal(item, {"v": 1})}])
-    second = push(api, session, [{"item_id": item, "base_revision": 1, "envelope": account.seal(item, {"v": 2})}])
+    first = push(
+        api, session, [{"item_id": item, "base_revision": 0, "envelope": account.seal(item, {"v": 1})}]
+    )
+    second = push(
+        api, session, [{"item_id": item, "base_revision": 1, "envelope": account.seal(item, {"v": 2})}]
+    )
     a, b = first.json()["results"][0], second.json()["results"][0]
     assert (a["status"], a["revision"]) == ("ok", 1)
     assert (b["status"], b["revision"]) == ("ok", 2)
@@ -34,8 +38,14 @@ def test_stale_base_revision_is_a_conflict_and_changes_nothing(api: TestClient) 
     account = TestAccount.new()
     session = signup(api, account)
     [item] = create_items(api, session, account, [{"title": "original"}])
-    push(api, session, [{"item_id": item, "base_revision": 1, "envelope": account.seal(item, {"title": "mine"})}])
-    stale = push(api, session, [{"item_id": item, "base_revision": 1, "envelope": account.seal(item, {"t": "x"})}])
+    push(
+        api,
+        session,
+        [{"item_id": item, "base_revision": 1, "envelope": account.seal(item, {"title": "mine"})}],
+    )
+    stale = push(
+        api, session, [{"item_id": item, "base_revision": 1, "envelope": account.seal(item, {"t": "x"})}]
+    )
     result = stale.json()["results"][0]
     assert result["status"] == "conflict"
     assert result["current"]["revision"] == 2
@@ -67,15 +77,25 @@ def test_delete_leaves_a_tombstone_that_can_be_overwritten(api: TestClient) -> N
     phone = signin(api, account)
     [item] = create_items(api, laptop, account, [{"title": "doomed"}])
     _, cursor = sync_all(api, phone)
-    deleted = push(api, laptop, [{"item_id": item, "base_revision": 1, "envelope": None}]).json()["results"][0]
+    deleted = push(api, laptop, [{"item_id": item, "base_revision": 1, "envelope": None}]).json()["results"][
+        0
+    ]
     assert deleted["status"] == "ok" and deleted["revision"] == 2
     delta, cursor = sync_all(api, phone, cursor)
     assert delta == [
-        {"item_id": item, "seq": deleted["seq"], "revision": 2, "deleted": True, "envelope": None,
-         "updated_at": delta[0]["updated_at"]}
+        {
+            "item_id": item,
+            "seq": deleted["seq"],
+            "revision": 2,
+            "deleted": True,
+            "envelope": None,
+            "updated_at": delta[0]["updated_at"],
+        }
     ]
     assert api.get(f"{API}/account", headers=laptop.headers()).json()["item_count"] == 0
-    revived = push(api, phone, [{"item_id": item, "base_revision": 2, "envelope": account.seal(item, {"t": 1})}])
+    revived = push(
+        api, phone, [{"item_id": item, "base_revision": 2, "envelope": account.seal(item, {"t": 1})}]
+    )
     assert revived.json()["results"][0]["revision"] == 3
     assert api.get(f"{API}/account", headers=laptop.headers()).json()["item_count"] == 1
 

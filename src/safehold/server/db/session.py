@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -23,6 +24,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     envelopes or token hashes)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            # A fresh machine has no data directory yet; SQLite creates the file, not folders.
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             parsed, hide_parameters=True, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
         )

@@ -25,7 +25,9 @@ MAX_LIMIT = 1000
 
 
 def change_model(item: Item) -> wire.Change:
-    return wire.Change(
+    # Built without re-validation: the row was validated on its way in, and a first sync
+    # of 10,000 items should cost little more than reading them.
+    return wire.Change.model_construct(
         item_id=item.item_id,
         seq=item.seq,
         revision=item.revision,

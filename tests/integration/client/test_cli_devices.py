@@ -1,0 +1,168 @@
+"""The real CLI (subprocesses, separate profiles) against the real server (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.server import ServerHandle
+from tests.unit.client._reset import reset_account
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+EMAIL = "ann@example.com"
+
+
+@pytest.fixture
+def device(tmp_path: Path) -> Callable[[ServerHandle], Run]:
+    runtime = Path(tempfile.mkdtemp(prefix="sh-"))
+
+    def bind(server: ServerHandle) -> Run:
+        def run(
+            profile: str,
+            *args: str,
+            password: str | None = "pw",
+            stdin: str | None = None,
+            env: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
+            environment = {
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(tmp_path),
+                "SAFEHOLD_HOME": str(tmp_path / profile),
+                "SAFEHOLD_SERVER": server.base_url,
+                "SAFEHOLD_KDF_FLOOR": "1,8,1",
+                "SAFEHOLD_KEYSTORE": "file",
+                "SAFEHOLD_RUNTIME_DIR": str(runtime / profile),
+                "SAFEHOLD_DEVICE_NAME": profile,
+                "SAFEHOLD_IDLE_TIMEOUT": "30",
+            }
+            if password is not None:
+                environment["SAFEHOLD_PASSWORD"] = password
+            environment.update(env or {})
+            return subprocess.run(
+                [sys.executable, "-m", "safehold.cli.main", *args],
+                env=environment,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+
+        return run
+
+    return bind
+
+
+def _json(result: subprocess.CompletedProcess[str]) -> Any:
+    assert result.stdout, result.stderr
+    return json.loads(result.stdout)
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}{result.stdout}"
+    return result
+
+
+def _titles(run: Run, profile: str, **kw: Any) -> list[str]:
+    return sorted(i["title"] for i in _json(_ok(run(profile, "list", "--json", **kw))))
+
+
+def test_two_devices_add_edit_conflict_delete(
+    any_server: ServerHandle, device: Callable[[ServerHandle], Run]
+) -> None:
+    run = device(any_server)
+    key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
+    _ok(run("A", "add", "login", "--title", "GitHub", "--field", "username=ann", "--field", "password=one"))
+    _ok(run("A", "add", "login", "--title", "Router", "--field", "password=r1"))
+    _ok(run("A", "sync"))
+    _ok(run("B", "login", EMAIL, "--account-key", key))
+    assert run("B", "get", "GitHub", "--field", "password").stdout == "one\n"
+
+    # Same field edited on both while offline: both values survive.
+    _ok(run("A", "edit", "GitHub", "--field", "password=from-a"))
+    _ok(run("B", "edit", "GitHub", "--field", "password=from-b"))
+    # Delete on A while B edits.
+    _ok(run("A", "rm", "Router"))
+    _ok(run("B", "edit", "Router", "--field", "password=r2"))
+    _ok(run("A", "sync"))
+    conflicted = run("B", "sync", "--json")
+    assert conflicted.returncode == 7, conflicted.stderr
+    _ok(run("A", "sync"))
+    for profile in ("A", "B"):
+        titles = _titles(run, profile)
+        assert titles[:2] == ["GitHub", "GitHub (conflict copy from B, " + titles[1].split(", ", 1)[1]]
+        assert "Router" in titles
+        assert run(profile, "get", "GitHub", "--field", "password").stdout == "from-a\n"
+        assert run(profile, "get", "Router", "--field", "password").stdout == "r2\n"
+        copy = next(t for t in titles if "conflict copy" in t)
+        assert run(profile, "get", copy, "--field", "password").stdout == "from-b\n"
+    assert len(_json(run("B", "status", "--json"))["conflicts"]) == 1
+
+
+def test_three_devices_converge(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:
+    run = device(server)
+    key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
+    for profile in ("B", "C"):
+        _ok(run(profile, "login", EMAIL, "--account-key", key))
+    for profile in ("A", "B", "C"):
+        _ok(run(profile, "add", "secure note", "--title", f"note from {profile}", "--notes", profile))
+    for profile in ("A", "B", "C", "A", "B"):
+        _ok(run(profile, "sync"))
+    expected = ["note from A", "note from B", "note from C"]
+    assert _titles(run, "A") == _titles(run, "B") == _titles(run, "C") == expected
+
+
+def test_password_change_reaches_b(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:
+    run = device(server)
+    key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
+    _ok(run("A", "add", "login", "--title", "GitHub"))
+    _ok(run("A", "sync"))
+    _ok(run("B", "login", EMAIL, "--account-key", key))
+    _ok(run("A", "change-password", "--password-stdin", password=None, stdin="pw\nnew-pw\n"))
+    refused = run("B", "unlock", "--password-stdin", password=None, stdin="pw\n")
+    assert refused.returncode == 3 and "email or password incorrect" in refused.stderr
+    try:
+        _ok(run("B", "unlock", "--password-stdin", password=None, stdin="new-pw\n"))
+        assert _titles(run, "B", password=None) == ["GitHub"]
+    finally:
+        run("B", "lock")
+    assert run("B", "list", password="pw").returncode == 3
+
+
+def test_reset_wipes_devices(
+    server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
+) -> None:
+    run = device(server)
+    key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
+    _ok(run("A", "add", "login", "--title", "GitHub"))
+    _ok(run("A", "sync"))
+    _ok(run("B", "login", EMAIL, "--account-key", key))
+    _ok(run("B", "add", "login", "--title", "made offline on B"))
+    with server.client() as http:
+        new_key = reset_account(http, server.outbox_dir, EMAIL, "pw")
+    for profile in ("A", "B"):
+        result = run(profile, "sync")
+        assert result.returncode == 9, result.stderr
+        assert "the account was reset on" in result.stderr
+        assert not list((tmp_path / profile / "vaults").glob("*.db"))
+        assert not list((tmp_path / profile / "keys").glob("*.key"))
+        assert run(profile, "list").returncode == 8  # no account on this device any more
+    assert run("B", "login", EMAIL, "--account-key", key).returncode == 3  # the old key is useless
+    _ok(run("B", "login", EMAIL, "--account-key", new_key.to_text()))
+    assert _titles(run, "B") == []
+    assert _json(run("B", "status", "--json"))["generation"] == 2
+
+
+def test_server_down(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:
+    run = device(server)
+    _ok(run("A", "signup", EMAIL, "--json"))
+    _ok(run("A", "add", "login", "--title", "Offline"))
+    server.stop()
+    assert run("A", "sync").returncode == 6
+    assert _titles(run, "A") == ["Offline"]  # unlocking works offline
+    assert run("B", "signup", "bob@example.com").returncode == 6

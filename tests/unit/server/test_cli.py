@@ -1,0 +1,102 @@
+"""``safehold-server`` admin commands, with and without ``--json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.support.accounts import TestAccount, create_items, signup
+from tests.support.inprocess import app_client
+from typer.testing import CliRunner
+
+from safehold.server.cli import Exit, app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def populated(tmp_path: Path) -> tuple[str, TestAccount]:
+    account = TestAccount.new(email="admin-test@example.test")
+    with app_client(tmp_path) as api:
+        session = signup(api, account, device_name="desk")
+        create_items(api, session, account, [{"a": 1}, {"b": 2}])
+    return f"sqlite:///{tmp_path / 'safehold.db'}", account
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_db_upgrade_json(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code, out = _run("db", "upgrade", "--database-url", url, "--json")
+    assert code == 0 and json.loads(out) == {"from": None, "to": "0001"}
+    code, out = _run("db", "upgrade", "--database-url", url, "--json")
+    assert json.loads(out) == {"from": "0001", "to": "0001"}
+
+
+def test_accounts_list_and_show(populated: tuple[str, TestAccount]) -> None:
+    url, account = populated
+    code, out = _run("accounts", "list", "--database-url", url, "--json")
+    assert code == 0
+    [row] = json.loads(out)["accounts"]
+    assert row["email"] == account.email and row["item_count"] == 2 and row["generation"] == 1
+    code, out = _run("accounts", "show", account.email.upper(), "--database-url", url, "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["account_id"] == account.account_id
+    assert (
+        shown["plan"] == "free" and shown["license_status"] == "active" and shown["license_expires"] is None
+    )
+    assert [d["name"] for d in shown["devices"]] == ["desk"]
+    assert "verifier" not in out and "keyset" not in out
+    code, out = _run("accounts", "show", account.email, "--database-url", url)
+    assert code == 0 and "generation" in out and account.account_id in out
+
+
+def test_license_set(populated: tuple[str, TestAccount]) -> None:
+    url, account = populated
+    code, out = _run(
+        "license",
+        "set",
+        account.email,
+        "--plan",
+        "premium",
+        "--expires",
+        "2030-01-31",
+        "--database-url",
+        url,
+        "--json",
+    )
+    data = json.loads(out)
+    assert code == 0 and data["plan"] == "premium" and data["license_expires"].startswith("2030-01-31")
+    code, out = _run(
+        "license",
+        "set",
+        account.email,
+        "--plan",
+        "premium",
+        "--expires",
+        "2001-01-01",
+        "--database-url",
+        url,
+        "--json",
+    )
+    assert json.loads(out)["license_status"] == "expired"
+
+
+def test_exit_codes(populated: tuple[str, TestAccount], tmp_path: Path) -> None:
+    url, _ = populated
+    code, out = _run("accounts", "show", "nobody@example.test", "--database-url", url, "--json")
+    assert code == Exit.NOT_FOUND and json.loads(out)["exit_code"] == 3
+    code, _ = _run("license", "set", "x@example.test", "--plan", "gold", "--database-url", url)
+    assert code == Exit.USAGE
+    code, _ = _run(
+        "license", "set", "x@example.test", "--plan", "free", "--expires", "31/01/2030", "--database-url", url
+    )
+    assert code == Exit.USAGE
+    code, _ = _run("accounts", "list", "--config", str(tmp_path / "missing.toml"))
+    assert code == Exit.CONFIG
+    code, _ = _run("accounts", "list", "--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert code == Exit.CONFIG
