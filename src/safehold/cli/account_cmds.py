@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from safehold.client.errors import ClientError, ConflictsCreated, UsageError
+from safehold.client.errors import AuthFailed, ClientError, ConflictsCreated, UsageError
 from safehold.crypto import AccountKey, KitPayload
 
-from .options import JsonOpt, ServerOpt, StdinOpt
+from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .state import State, handles_errors, state
 
 #: Syncs that move more items than this get a progress bar.
@@ -47,7 +48,7 @@ def _terminal_qr(payload: KitPayload) -> str | None:
 
 
 def signup(
-    email: Annotated[str, typer.Argument(help="Your email address.")],
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="Your email address.")],
     hint: Annotated[str | None, typer.Option(help="A reminder shown when unlocking fails.")] = None,
     kit: Annotated[Path | None, typer.Option(help="Where to write the Emergency Kit PDF.")] = None,
     server: ServerOpt = None,
@@ -100,14 +101,16 @@ def signup(
     st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
 
 
-def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey, KitPayload | None]:
-    if (account_key is None) == (kit is None):
-        raise UsageError("give the account key: --account-key KEY or --kit FILE (pdf or png)")
+def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey | None, KitPayload | None]:
+    """The key from --account-key or --kit; ``(None, None)`` when neither was given."""
+    if account_key is not None and kit is not None:
+        raise UsageError("give --account-key or --kit, not both")
     if account_key is not None:
         return AccountKey.parse(account_key), None
+    if kit is None:
+        return None, None
     from safehold.client.kit import read_kit
 
-    assert kit is not None
     if not kit.exists():
         raise UsageError(f"no such file: {kit}")
     payload = read_kit(kit)
@@ -115,18 +118,22 @@ def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey, Ki
 
 
 def login(
-    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    email: EmailArg,
     account_key: Annotated[str | None, typer.Option("--account-key", help="SH1-… from your kit.")] = None,
     kit: Annotated[Path | None, typer.Option(help="Emergency Kit PDF or PNG to read the key from.")] = None,
     server: ServerOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
-    """Sign this device in to an existing account, then download the vault.
+    """Sign this device in to an account, then download the vault.
+
+    A device that already holds the account key (it was signed out, or the password was
+    changed elsewhere) needs only the password; otherwise give --account-key or --kit.
 
     Examples:
       safehold login ann@example.com --account-key SH1-ABCD-…
       safehold login ann@example.com --kit "Safehold Emergency Kit.pdf"
+      safehold login ann@example.com
     """
     st = state()
     key, payload = _read_key(account_key, kit)
@@ -135,11 +142,28 @@ def login(
     if payload is not None and payload.email.strip().casefold() != email.strip().casefold():
         raise UsageError(f"that Emergency Kit belongs to {payload.email}, not {email}")
     _with_server(st, server)
+    stored = key is None
+    if key is None:
+        found = st.service().stored_key(email, st.settings.server)
+        if found is None:
+            raise UsageError(
+                f"this device holds no account key for {email}: pass --account-key KEY or --kit FILE",
+                hint="the key is in your Emergency Kit, or run `safehold kit` on a signed-in device",
+            )
+        key, known_server = found
+        _with_server(st, st.settings.server or known_server)
+        st.err.print("[dim]using the account key stored on this device[/]")
     password = st.password()
     service = st.service()
-    unlocked = service.login(email, password, key, st.settings.server_url)
     try:
-        report = unlocked.sync(_progress(st))
+        unlocked = service.login(email, password, key, st.settings.server_url)
+    except AuthFailed as exc:
+        if stored and exc.hint is None:
+            exc.hint = "if the account was reset, give the new key: --account-key KEY or --kit FILE"
+        raise
+    try:
+        with _progress(st) as progress:
+            report = unlocked.sync(progress)
         if not st.scripted_password:
             st.remember(unlocked)
         count = unlocked.store.item_count()
@@ -236,29 +260,49 @@ def status(json_out: JsonOpt = False) -> None:
             st.out.print(f"  {c.copy_id}  {c.title}")
 
 
-def _progress(st: State) -> Any:
-    """A progress callback that shows a bar once a sync moves more than a few hundred items."""
-    bar: dict[str, Any] = {}
+class SyncProgress:
+    """The sync engine's progress callback: a bar on stderr once a sync moves more than
+    :data:`PROGRESS_THRESHOLD` items (counted or announced), none under ``--json``.
 
-    def update(phase: str, done: int, total: int | None) -> None:
-        if st.json or (done < PROGRESS_THRESHOLD and "p" not in bar):
+    A context manager, so the bar is taken down even when the sync fails half way."""
+
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
+        self.console = console
+        self.enabled = enabled
+        self._bar: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        if not self.enabled:
             return
-        if "p" not in bar:
-            progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                console=st.err, transient=True)  # fmt: skip
-            progress.start()
-            bar["p"] = progress
-            bar["tasks"] = {}
-        progress = bar["p"]
-        tasks = bar["tasks"]
-        if phase not in tasks:
-            tasks[phase] = progress.add_task("downloading" if phase == "pull" else "uploading", total=total)
-        progress.update(tasks[phase], completed=done, total=total)
+        if self._bar is None:
+            if max(done, total or 0) <= PROGRESS_THRESHOLD:
+                return
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 console=self.console, transient=True)  # fmt: skip
+            self._bar.start()
+        bar = self._bar
+        if phase not in self._tasks:
+            self._tasks[phase] = bar.add_task("downloading" if phase == "pull" else "uploading", total=total)
+        bar.update(self._tasks[phase], completed=done, total=total)
         if total is not None and done >= total:
-            progress.stop()
-            del bar["p"]
+            self.close()
 
-    return update
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        self._bar = None
+        self._tasks.clear()
+
+    def __enter__(self) -> SyncProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _progress(st: State) -> SyncProgress:
+    return SyncProgress(st.err, enabled=not st.json)
 
 
 def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
@@ -269,8 +313,8 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     Example:  safehold sync
     """
     st = state()
-    with st.vault() as unlocked:
-        report = unlocked.sync(_progress(st))
+    with st.vault() as unlocked, _progress(st) as progress:
+        report = unlocked.sync(progress)
     titles = [c.title for c in report.conflicts]
     if st.json:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
@@ -288,10 +332,10 @@ def change_password(
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
-    """Change the account password. Other devices take the new one at their next unlock
-    (once online) and refuse the old one from then on.
+    """Change the account password; other devices refuse the old one once they are online.
 
-    With --password-stdin give two lines: the current password, then the new one.
+    Asks for the current password, then the new one twice. With --password-stdin give two
+    lines: the current password, then the new one.
 
     Example:  safehold change-password --hint "the green one"
     """
@@ -312,9 +356,7 @@ def change_password(
         st.out.print("Password changed. Other devices will ask for the new one.")
 
 
-def hint(
-    email: Annotated[str, typer.Argument()], server: ServerOpt = None, json_out: JsonOpt = False
-) -> None:
+def hint(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) -> None:
     """Email yourself the account hint (the server answers the same for every address).
 
     Example:  safehold hint ann@example.com
@@ -328,9 +370,7 @@ def hint(
         st.out.print(answer.message)
 
 
-def reset(
-    email: Annotated[str, typer.Argument()], server: ServerOpt = None, json_out: JsonOpt = False
-) -> None:
+def reset(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) -> None:
     """Start an account reset: for when the password or account key is lost on every device.
 
     A reset deletes everything in the account. If any device can still unlock, use

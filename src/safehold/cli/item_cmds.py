@@ -25,7 +25,7 @@ from safehold.client.items import (
 from safehold.client.vault import StoredItem, Vault
 
 from .clipboard import copy_with_timeout
-from .options import JsonOpt, StdinOpt
+from .options import FLAG, ItemArg, JsonOpt, StdinOpt
 from .state import handles_errors, state
 
 FieldOpt = Annotated[
@@ -83,7 +83,7 @@ def add(
     field: FieldOpt = None,
     tag: TagOpt = None,
     notes: Annotated[str | None, typer.Option(help="Free-text notes.")] = None,
-    favorite: Annotated[bool, typer.Option(help="Mark as favourite.")] = False,
+    favorite: Annotated[bool, typer.Option(metavar=FLAG, help="Mark as favourite.")] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -115,12 +115,15 @@ def add(
 
 
 def edit(
-    item: Annotated[str, typer.Argument(help="Id, exact title or unambiguous prefix.")],
+    item: ItemArg,
     field: FieldOpt = None,
     title: Annotated[str | None, typer.Option(help="A new title.")] = None,
     tag: TagOpt = None,
     notes: Annotated[str | None, typer.Option(help="New notes.")] = None,
-    favorite: Annotated[bool | None, typer.Option("--favorite/--no-favorite")] = None,
+    favorite: Annotated[
+        bool | None,
+        typer.Option("--favorite/--no-favorite", metavar=FLAG, help="Mark or unmark as favourite."),
+    ] = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -156,10 +159,14 @@ def edit(
 
 
 def get(
-    item: Annotated[str, typer.Argument(help="Id, exact title or unambiguous prefix.")],
+    item: ItemArg,
     field: Annotated[str | None, typer.Option("--field", "-f", help="Print only this field's value.")] = None,
-    copy: Annotated[bool, typer.Option("--copy", help="Copy the value to the clipboard for 30 s.")] = False,
-    reveal: Annotated[bool, typer.Option("--reveal", help="Show hidden fields in the table.")] = False,
+    copy: Annotated[
+        bool, typer.Option("--copy", metavar=FLAG, help="Copy the value to the clipboard for 30 s.")
+    ] = False,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", metavar=FLAG, help="Show hidden fields in the table.")
+    ] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -214,7 +221,7 @@ def list_(
     search: Annotated[
         str | None, typer.Option(help="Only items whose title, fields or notes contain this.")
     ] = None,
-    favorites: Annotated[bool, typer.Option("--favorites", help="Only favourites.")] = False,
+    favorites: Annotated[bool, typer.Option("--favorites", metavar=FLAG, help="Only favourites.")] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -279,7 +286,7 @@ def _matches(data: dict[str, Any], needle: str) -> bool:
 
 
 def rm(
-    item: Annotated[str, typer.Argument(help="Id, exact title or unambiguous prefix.")],
+    item: ItemArg,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -298,7 +305,7 @@ def rm(
 
 
 def history(
-    item: Annotated[str, typer.Argument(help="Id, exact title or unambiguous prefix.")],
+    item: ItemArg,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -324,7 +331,7 @@ def history(
 
 
 def totp(
-    item: Annotated[str, typer.Argument(help="Id, exact title or unambiguous prefix.")],
+    item: ItemArg,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -350,8 +357,12 @@ def totp(
 def generate(
     length: Annotated[int | None, typer.Option(help="Characters in a random password (default 20).")] = None,
     words: Annotated[int | None, typer.Option(help="Words in a passphrase instead.")] = None,
-    no_symbols: Annotated[bool, typer.Option("--no-symbols", help="Letters and digits only.")] = False,
-    no_lookalikes: Annotated[bool, typer.Option("--no-lookalikes", help="Avoid 0/O, 1/l/I …")] = False,
+    no_symbols: Annotated[
+        bool, typer.Option("--no-symbols", metavar=FLAG, help="Letters and digits only.")
+    ] = False,
+    no_lookalikes: Annotated[
+        bool, typer.Option("--no-lookalikes", metavar=FLAG, help="Avoid 0/O, 1/l/I …")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Generate a password or a passphrase and say how strong it is (bits of entropy).
@@ -376,29 +387,48 @@ def generate(
         st.err.print(f"[dim]{made.entropy_bits:.0f} bits of entropy[/]")
 
 
-def report(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
-    """Security report: weak, reused and old passwords, by item.
+def _where(entry: dict[str, Any]) -> str:
+    """A finding's place as a person reads it: ``Title (Field label)``."""
+    return f"{entry.get('title', '')} ({entry.get('label') or entry.get('field', '')})"
 
-    Example:  safehold report
+
+def report(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
+    """Security report: weak, reused and old passwords, by item (no values shown).
+
+    Examples:
+      safehold report
+      safehold report --json | jq '.weak[].title'
     """
     st = state()
     with st.vault() as unlocked:
         vault = unlocked.vault
         templates = custom_templates(vault)
         pairs = [(s.item_id, _item(s, templates)) for s in vault.all()]
-    result = security_report(pairs, _now())
+    data = security_report(pairs, _now()).to_json()
     if st.json:
-        st.emit_json(result.to_json())
+        st.emit_json(data)
         return
-    data = result.to_json()
-    st.out.print(f"Checked {data.get('checked', len(pairs))} passwords.")
-    for section in ("weak", "reused", "old"):
-        entries = data.get(section) or []
-        st.out.print(f"[bold]{section.capitalize()}[/]: {len(entries)}")
-        for entry in entries:
-            places = entry.get("places") or [entry.get("where", {})]
-            titles = ", ".join(f"{p.get('title')} ({p.get('label')})" for p in places if p)
-            st.out.print(f"  {titles}")
+    st.out.print(f"Checked {data['checked']} passwords.")
+    weak, reused, old = data["weak"], data["reused"], data["old"]
+    if not (weak or reused or old):
+        st.out.print("[green]No weak, reused or old passwords.[/]")
+        return
+    if weak:
+        table = Table("item", "problem", title=f"Weak passwords ({len(weak)})", title_justify="left")
+        for entry in weak:
+            table.add_row(_where(entry), entry.get("warning") or f"guessable (score {entry['score']} of 4)")
+        st.out.print(table)
+    if reused:
+        table = Table("places", "count", title=f"Reused passwords ({len(reused)})", title_justify="left")
+        for group in reused:
+            table.add_row("\n".join(_where(p) for p in group["places"]), str(group["count"]))
+        st.out.print(table)
+    if old:
+        title = f"Passwords older than {data['old_after_days']} days ({len(old)})"
+        table = Table("item", "last changed", "age (days)", title=title, title_justify="left")
+        for entry in old:
+            table.add_row(_where(entry), str(entry["changed"])[:10], str(entry["age_days"]))
+        st.out.print(table)
 
 
 def types(

@@ -17,6 +17,7 @@ from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
 from . import account_cmds, item_cmds
+from .options import FLAG
 from .state import State, report_error, set_state
 
 EPILOG = (
@@ -50,9 +51,9 @@ def main(
     server: Annotated[str | None, typer.Option(help="Server URL (env SAFEHOLD_SERVER).")] = None,
     home: Annotated[Path | None, typer.Option(help="Profile directory (env SAFEHOLD_HOME).")] = None,
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+        bool, typer.Option("--password-stdin", metavar=FLAG, help="Read the password from standard input.")
     ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON for scripts.")] = False,
 ) -> None:
     try:
         settings = ClientSettings.load(server=server, home=home)
@@ -73,7 +74,7 @@ def run() -> None:
     unless SAFEHOLD_DEBUG is set."""
     try:
         # Without standalone mode click returns a command's exit code instead of exiting.
-        code = app(standalone_mode=False)
+        code = app(prog_name="safehold", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -285,6 +286,34 @@ class AccountService:
                 hint="run `safehold login EMAIL --account-key KEY` (or --kit FILE)",
             )
         return key
+
+    def stored_key(self, email: str, server: str | None = None) -> tuple[AccountKey, str] | None:
+        """The account key this profile still holds for ``email`` (on ``server`` when given),
+        with the server that account lives on; ``None`` if there is none.
+
+        A device that was signed out, or whose password was changed elsewhere, keeps its
+        vault and its key, so signing in again needs only the password.
+        """
+        wanted = email.strip().casefold()
+        for account_id in self.profile.account_ids():
+            try:
+                store = VaultStore.open(self.profile.vault_path(account_id))
+            except (OSError, sqlite3.DatabaseError):
+                continue
+            try:
+                found_email, found_server = store.meta("email"), store.meta("server")
+            except sqlite3.DatabaseError:
+                continue
+            finally:
+                store.close()
+            if found_email is None or found_server is None or found_email.strip().casefold() != wanted:
+                continue
+            if server is not None and found_server.rstrip("/") != server.rstrip("/"):
+                continue
+            key = self.keystore.load(account_id)
+            if key is not None:
+                return key, found_server
+        return None
 
     def resume(self, account_id: str, vk: bytes, token: str | None) -> Unlocked:
         """An unlocked vault from keys the agent kept."""

@@ -8,7 +8,8 @@
     │   └── AmbiguousItem (5)       several items match; ``candidates`` lists them
     ├── Unreachable (6)             the server could not be reached
     ├── ConflictsCreated (7)        a sync succeeded but kept conflict copies
-    ├── SessionRevoked (8)          this device was signed out (or never signed in)
+    ├── SessionRevoked (8)          this device was signed out, or lost the account key
+    ├── NotSignedIn (8)             this profile has no account yet (signup or login first)
     ├── AccountWasReset (9)         the account was reset; the local vault is gone
     ├── Locked (10)                 the vault needs ``safehold unlock``
     ├── Tampered (11)               local or server data failed to decrypt
@@ -22,6 +23,7 @@ bad input never shows a traceback.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from enum import IntEnum
 
@@ -119,6 +121,24 @@ class SessionRevoked(ClientError):
     kind = "session_revoked"
 
 
+class NotSignedIn(ClientError):
+    """The profile holds no account: nothing was revoked, the device was never signed in.
+
+    Not a :class:`SessionRevoked`, so code that re-signs a revoked session never catches it.
+    """
+
+    exit_code = ExitCode.SESSION_REVOKED
+    kind = "not_signed_in"
+
+    def __init__(
+        self,
+        message: str = "this profile has no account yet",
+        *,
+        hint: str | None = "run `safehold signup EMAIL` or `safehold login EMAIL --account-key KEY`",
+    ) -> None:
+        super().__init__(message, hint=hint)
+
+
 class AccountWasReset(ClientError):
     exit_code = ExitCode.ACCOUNT_RESET
     kind = "account_reset"
@@ -155,9 +175,19 @@ class RateLimited(ClientError):
     kind = "rate_limited"
 
     def __init__(self, retry_after: float | None) -> None:
-        wait = f"{retry_after:.0f} seconds" if retry_after is not None else "a while"
-        super().__init__(f"too many attempts; try again in {wait}")
+        super().__init__(f"too many attempts; try again in {wait_text(retry_after)}")
         self.retry_after = retry_after
+
+
+def wait_text(seconds: float | None) -> str:
+    """``12 seconds``, ``1 second``, ``15 minutes``: how long to wait, for a person."""
+    if seconds is None:
+        return "a while"
+    whole = max(1, math.ceil(seconds))
+    if whole < 120:
+        return f"{whole} second{'' if whole == 1 else 's'}"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes} minutes"
 
 
 class KdfRefused(ClientError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import SessionRevoked
+from .errors import NotSignedIn
 
 
 class Profile:
@@ -57,8 +57,14 @@ class Profile:
     def require_current(self) -> str:
         account_id = self.current
         if account_id is None:
-            raise SessionRevoked(
-                "this profile has no account yet",
-                hint="run `safehold signup EMAIL` or `safehold login EMAIL --account-key KEY`",
-            )
+            raise NotSignedIn()
         return account_id
+
+    def account_ids(self) -> list[str]:
+        """Every account with a vault file in this profile, the current one first."""
+        found = sorted(path.stem for path in (self.home / "vaults").glob("*.db"))
+        current = self.current
+        if current is not None and current in found:
+            found.remove(current)
+            found.insert(0, current)
+        return found

@@ -30,7 +30,9 @@ from .errors import ClientError, Tampered
 from .merge import conflict_title, merge_items
 from .store import ConflictRecord, ItemRow, VaultStore
 
-PULL_PAGE = 500
+#: The API's maximum: a page of 1,000 ~1 KB items is about 1 MB, and each page costs a
+#: round trip plus a session check, so a first sync of a large vault wants few of them.
+PULL_PAGE = 1000
 PUSH_BATCH = 500
 #: A push round resolves every conflict it meets, so more rounds mean other devices are
 #: writing the same items at the same moment; give up politely rather than spin.

@@ -239,7 +239,8 @@ def test_generate_totp_report_hint_reset_kit_types(cli: Run) -> None:
 def test_no_account_yet(cli: Run) -> None:
     result = cli("Z", "list", "--json")
     assert result.exit_code == ExitCode.SESSION_REVOKED
-    assert "signup" in json.loads(result.stdout)["error"]["hint"]
+    error = json.loads(result.stdout)["error"]
+    assert error["kind"] == "not_signed_in" and "signup" in error["hint"]
 
 
 def test_copy_without_clipboard(cli: Run) -> None:

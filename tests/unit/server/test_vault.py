@@ -119,6 +119,25 @@ def test_changes_page_through_in_seq_order(api: TestClient) -> None:
     assert seen == ids and pages == 3
 
 
+def test_changes_json_is_exactly_what_the_model_gives(api: TestClient) -> None:
+    # The server writes this JSON by hand for speed; it must stay what the declared
+    # response model would have produced, tombstones and all.
+    account = TestAccount.new()
+    session = signup(api, account)
+    live, doomed = create_items(api, session, account, [{"a": 1}, {"b": 2}])
+    push(api, session, [{"item_id": doomed, "base_revision": 1, "envelope": None}])
+    for limit in (1, 1000):
+        response = changes(api, session, 0, limit=limit)
+        assert response.headers["content-type"] == "application/json"
+        parsed = wire.ChangesResponse.model_validate_json(response.content)
+        assert response.content == parsed.model_dump_json().encode()
+    assert [(c.item_id, c.deleted, c.envelope is None) for c in parsed.changes] == [
+        (live, False, False),
+        (doomed, True, True),
+    ]
+    assert parsed.cursor == 3 and not parsed.has_more
+
+
 def test_empty_sync_returns_the_current_cursor(api: TestClient) -> None:
     account = TestAccount.new()
     session = signup(api, account)

@@ -78,30 +78,51 @@ class SessionService:
         if not token:
             raise Unauthenticated()
         with self.database.read() as db:
+            # Columns rather than ORM objects: this runs before every authenticated request.
             row = db.execute(
-                select(Session, Device, Account.generation, Account.reset_at)
+                select(
+                    Session.id,
+                    Session.account_id,
+                    Session.revoked_at,
+                    Session.revoked_reason,
+                    Device.id,
+                    Device.device_id,
+                    Device.last_seen_at,
+                    Account.generation,
+                    Account.reset_at,
+                )
                 .join(Device, Device.id == Session.device_pk)
                 .join(Account, Account.account_id == Session.account_id)
                 .where(Session.token_hash == hash_token(token))
             ).one_or_none()
         if row is None:
             raise Unauthenticated()
-        session, device, generation, reset_at = row
-        if session.revoked_at is not None:
-            if session.revoked_reason == REASON_RESET:
+        (
+            session_pk,
+            account_id,
+            revoked_at,
+            revoked_reason,
+            device_pk,
+            device_id,
+            last_seen_at,
+            generation,
+            reset_at,
+        ) = row
+        if revoked_at is not None:
+            if revoked_reason == REASON_RESET:
                 raise AccountReset(reset_at=reset_at, generation=generation)
-            if session.revoked_reason == REASON_LOGOUT:
+            if revoked_reason == REASON_LOGOUT:
                 raise SessionRevoked("this session was signed out; sign in again")
             raise SessionRevoked()
         now = utcnow()
-        if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
             with self.database.write() as db:
-                db.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+                db.execute(update(Device).where(Device.id == device_pk).values(last_seen_at=now))
         return Principal(
-            account_id=session.account_id,
-            session_pk=session.id,
-            device_pk=device.id,
-            device_id=device.device_id,
+            account_id=account_id,
+            session_pk=session_pk,
+            device_pk=device_pk,
+            device_id=device_id,
             generation=generation,
             reset_at=reset_at,
         )

@@ -1,0 +1,98 @@
+"""The installed console entry (``safehold = safehold.cli.main:run``) in a subprocess: click's
+usage errors, and a server's rate limit reaching the person."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from tests.support.server import ServerHandle
+
+EMAIL = "ann@example.com"
+
+
+def _entry() -> str:
+    """The code the ``safehold`` console script runs, taken from the package metadata."""
+    (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "safehold"]
+    assert script.value == "safehold.cli.main:run"
+    return f"import sys; from {script.module} import {script.attr}; sys.exit({script.attr}())"
+
+
+def _run(tmp_path: Path, *args: str, server: str = "http://127.0.0.1:9", password: str | None = "pw"
+         ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SAFEHOLD_HOME": str(tmp_path / "profile"),
+        "SAFEHOLD_SERVER": server,
+        "SAFEHOLD_KDF_FLOOR": "1,8,1",
+        "SAFEHOLD_KEYSTORE": "file",
+        "SAFEHOLD_RUNTIME_DIR": str(tmp_path / "run"),
+        "SAFEHOLD_DEVICE_NAME": "test",
+    }
+    if password is not None:
+        env["SAFEHOLD_PASSWORD"] = password
+    return subprocess.run(
+        [sys.executable, "-c", _entry(), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_usage_errors_exit_2_with_clicks_message(tmp_path: Path) -> None:
+    cases = {
+        ("frobnicate",): "No such command 'frobnicate'",
+        ("get",): "Missing argument 'ITEM'",
+        ("login",): "Missing argument 'EMAIL'",
+        ("list", "--bogus"): "No such option: --bogus",
+        ("--bogus", "list"): "No such option: --bogus",
+        ("generate", "--length", "many"): "Invalid value for '--length'",
+    }
+    for args, message in cases.items():
+        result = _run(tmp_path, *args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Usage: safehold" in result.stderr and "Try 'safehold" in result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_no_arguments_shows_help(tmp_path: Path) -> None:
+    result = _run(tmp_path)
+    assert "Usage: safehold" in result.stdout + result.stderr
+    assert "signup" in result.stdout + result.stderr
+    assert result.returncode in (0, 2)
+
+
+def test_repeated_wrong_passwords_are_rate_limited(server: ServerHandle, tmp_path: Path) -> None:
+    made = _run(tmp_path / "a", "signup", EMAIL, "--json", server=server.base_url)
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)["account_key"]
+
+    def attempt(*extra: str) -> subprocess.CompletedProcess[str]:
+        return _run(tmp_path / "b", "login", EMAIL, "--account-key", key, *extra,
+                    server=server.base_url, password="wrong")  # fmt: skip
+
+    # Five failures are free (per account and per client address) ...
+    for _ in range(5):
+        result = attempt()
+        assert result.returncode == 3 and "email or password incorrect" in result.stderr
+
+    # ... then each further one must wait twice as long after the last failure; an attempt
+    # inside the wait is refused at once (and not counted), and the person is told how long.
+    def until_limited(*extra: str) -> subprocess.CompletedProcess[str]:
+        for _ in range(8):
+            result = attempt(*extra)
+            if result.returncode == 12:
+                return result
+            assert result.returncode == 3, result.stdout + result.stderr
+        raise AssertionError("never rate limited")
+
+    limited = until_limited()
+    assert re.search(r"too many attempts; try again in \d+ (second|seconds|minutes)\b", limited.stderr)
+    assert "Traceback" not in limited.stderr
+    as_json = until_limited("--json")
+    error = json.loads(as_json.stdout)["error"]
+    assert error["kind"] == "rate_limited" and error["exit_code"] == 12
+    assert error["retry_after"] >= 1 and "try again in" in error["message"]
