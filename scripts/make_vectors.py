@@ -25,6 +25,7 @@ from safehold.crypto import (
     KitPayload,
     SrpClient,
     SrpServer,
+    b64encode,
     canonical_json,
     derive_keys,
     email_bytes,
@@ -267,10 +268,46 @@ def account_key_cases() -> dict[str, list[dict[str, Any]]]:
 
 def kit_cases() -> list[dict[str, str]]:
     key = AccountKey(fixed("ak/1", 16))
-    payload = KitPayload(
-        server="https://vault.example.com:8420/", email="jürgen@example.com", account_key=key
-    )
-    return [{"server": payload.server, "email": payload.email, "key": key.to_text(), "uri": payload.to_uri()}]
+    payloads = [
+        KitPayload(server="https://vault.example.com:8420/", email="jürgen@example.com", account_key=key),
+        # '+' is a literal plus in a URI (RFC 3986), written %2B; a form-style reader would
+        # turn a raw one into a space and sign in as somebody else.
+        KitPayload(
+            server="https://vault.example.com/a+b?x=1&y=2", email="jo+vault@example.com", account_key=key
+        ),
+    ]
+    return [{"server": p.server, "email": p.email, "key": key.to_text(), "uri": p.to_uri()} for p in payloads]
+
+
+def encoding_cases() -> dict[str, Any]:
+    """spec §1: the one text form of bytes and integers, and spellings a reader MUST refuse."""
+    byte_inputs = [b"", b"\x00", b"\xfb\xff", b"\xff\xff\xfe", fixed("encoding/16", 16)]
+    byte_inputs.append(fixed("encoding/29", 29))
+    return {
+        "b64url": [{"bytes": data.hex(), "text": b64encode(data)} for data in byte_inputs],
+        "b64url_reject": [
+            {"text": "AB", "why": "unused trailing bits not zero (AA is the only form of 00)"},
+            {"text": "__9", "why": "unused trailing bits not zero"},
+            {"text": "AA==", "why": "padding"},
+            {"text": "+_8", "why": "'+' is standard base64, not base64url"},
+            {"text": "/_8", "why": "'/' is standard base64, not base64url"},
+            {"text": "AA AA", "why": "white space"},
+            {"text": "AAAAA", "why": "no encoding has this length"},
+        ],
+        "hex_int": [{"int_decimal": str(n), "text": ihex(n)} for n in (0, 1, 255, 2**255 + 1)],
+        "hex_int_reject": [
+            {"text": text, "why": why}
+            for text, why in [
+                ("", "empty"),
+                ("0ff", "leading zero"),
+                ("FF", "upper case"),
+                ("-1", "sign"),
+                ("0x1f", "prefix"),
+                ("1_000", "underscore"),
+                (" 1f", "white space"),
+            ]
+        ],
+    }
 
 
 def build() -> dict[str, Any]:
@@ -283,7 +320,8 @@ def build() -> dict[str, Any]:
             "implementation, and checked independently: the SRP code against RFC 5054 "
             "Appendix B (rfc5054-appendix-b.json), Argon2id against RFC 9106 §5.3, and the "
             "browser implementation (tests/js) against this file. Bytes and integers are "
-            "lowercase hex; 'ad' is UTF-8 text."
+            "lowercase hex; 'ad' is UTF-8 text. 'encodings' pins the one text form of bytes "
+            "(base64url) and SRP integers (hex) and spellings a reader must refuse (spec §1)."
         ),
         "srp_group": "RFC 5054 3072-bit (RFC 3526 group 15), g=5, H=SHA-256",
         "derivations": derived,
@@ -294,6 +332,7 @@ def build() -> dict[str, Any]:
         "items": item_cases(derived),
         **account_key_cases(),
         "kits": kit_cases(),
+        "encodings": encoding_cases(),
     }
 
 

@@ -5,18 +5,25 @@
   runs when ``SAFEHOLD_TEST_DATABASE_URL`` is set (each run gets its own database).
 * ``pg_url``: that URL, or a skip.
 * ``smtp_server``: a real SMTP server (aiosmtpd) collecting messages.
-* ``api``: the app in-process behind a TestClient (fast; no sockets).
+* ``api``: the app in-process behind a TestClient (fast; no sockets), parametrised over
+  SQLite and PostgreSQL like ``any_server``: each test gets a fresh database of its own,
+  cloned from a migrated template (one per test process) and dropped afterwards.
+* ``make_api``: ``make_api(**settings)`` opens another such app on the same backend, for
+  tests that need non-default settings (limits, lifetimes).
+* ``api_database_url``: the database behind ``api`` / ``make_api``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.support.inprocess import app_client
+from tests.support.inprocess import MakeApi, app_client, pg_database, pg_template
 from tests.support.server import ServerHandle, run_server
 from tests.support.smtp import SmtpSink, run_smtp
 
@@ -63,7 +70,42 @@ def smtp_server() -> Iterator[SmtpSink]:
         yield sink
 
 
+@pytest.fixture(scope="session")
+def pg_template_url() -> Iterator[str]:
+    url = _pg_url()
+    if url is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    with pg_template(url) as template:
+        yield template
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+def api_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'safehold.db'}"
+        return
+    server_url = _pg_url()
+    if server_url is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    template: str = request.getfixturevalue("pg_template_url")
+    with pg_database(server_url, template=template) as url:
+        yield url
+
+
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[TestClient]:
-    with app_client(tmp_path) as client:
+def make_api(tmp_path: Path, api_database_url: str) -> MakeApi:
+    def make(**overrides: Any) -> AbstractContextManager[TestClient]:
+        return app_client(tmp_path, **{"database_url": api_database_url, **overrides})
+
+    return make
+
+
+@pytest.fixture
+def api(make_api: MakeApi) -> Iterator[TestClient]:
+    with make_api() as client:
         yield client

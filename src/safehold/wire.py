@@ -14,11 +14,15 @@ Every error response has the body ``{"error": {"code": ..., "message": ..., ...}
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic_core import PydanticCustomError
+
+from safehold.crypto import normalize_email
 
 API_PREFIX = "/api/v1"
 #: Header that every vault request carries: the account generation the client knows.
@@ -29,9 +33,59 @@ AUTH_SCHEME = "Bearer"
 HexId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", examples=["0123456789abcdef0123456789abcdef"])]
 B64 = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=1_500_000)]
 HexInt = Annotated[str, Field(pattern=r"^[0-9a-f]{1,1024}$")]
-Email = Annotated[str, Field(min_length=3, max_length=254)]
-DeviceName = Annotated[str, Field(min_length=1, max_length=100)]
-Hint = Annotated[str, Field(max_length=200)]
+#: Longest email address, counted after normalisation (RFC 5321 path limit).
+EMAIL_MAX = 254
+#: Characters an addr-spec never needs and a mail header or a list must never get.
+_EMAIL_FORBIDDEN = frozenset(',<>();:"[]\\')
+
+
+def _is_control(ch: str) -> bool:
+    """C0/C1 controls (NUL included), and lone surrogates that UTF-8 cannot encode."""
+    return unicodedata.category(ch) in {"Cc", "Cs"}
+
+
+def clean_email(value: str) -> str:
+    """The normalised address (spec/protocol.md §2) if it is a plausible addr-spec.
+
+    Raises ``ValueError`` naming the rule broken, never the value: a local part and a
+    domain around exactly one ``@``, at most 254 characters once normalised, no white
+    space, control character or any of ``, < > ( ) ; : " [ ] \\``.
+    """
+    normalized = normalize_email(value) if not any(_is_control(ch) for ch in value) else None
+    if normalized is None or any(_is_control(ch) or ch.isspace() for ch in normalized):
+        raise ValueError("an email address may not contain white space or control characters")
+    if len(normalized) > EMAIL_MAX:
+        raise ValueError(f"an email address may be at most {EMAIL_MAX} characters")
+    if any(ch in _EMAIL_FORBIDDEN for ch in normalized):
+        raise ValueError('an email address may not contain any of , < > ( ) ; : " [ ] \\')
+    local, at, domain = normalized.partition("@")
+    if not at or not local or not domain or "@" in domain:
+        raise ValueError("an email address needs exactly one @ with text on both sides")
+    return normalized
+
+
+def _email(value: str) -> str:
+    try:
+        return clean_email(value)
+    except ValueError as exc:
+        raise PydanticCustomError("email", str(exc)) from None
+
+
+def _text(value: str) -> str:
+    if any(_is_control(ch) for ch in value):
+        raise PydanticCustomError("text", "may not contain control characters")
+    return value
+
+
+#: Normalised on validation: ``Alice@Example.COM `` arrives as ``alice@example.com``.
+Email = Annotated[str, Field(max_length=4 * EMAIL_MAX), AfterValidator(_email)]
+#: Free text a person typed (names, hints): bounded, and no control characters.
+DeviceName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_text)]
+Hint = Annotated[str, Field(max_length=200), AfterValidator(_text)]
+#: The handle /auth/start hands out (``secrets.token_urlsafe``).
+LoginId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
+#: Strict: ``"3"`` or ``3.0`` is not accepted where the protocol says a number.
+StrictInt = Annotated[int, Strict()]
 
 
 class _Model(BaseModel):
@@ -53,6 +107,7 @@ class ErrorCode(StrEnum):
     TOKEN_INVALID = "token_invalid"  # 404: reset link unknown or forged
     TOKEN_EXPIRED = "token_expired"  # 410: reset link older than its lifetime
     TOKEN_USED = "token_used"  # 410: reset link already used
+    UNAVAILABLE = "unavailable"  # 503: /healthz, the database cannot be reached
     INTERNAL = "internal"  # 500, never expected
 
 
@@ -68,6 +123,9 @@ class ErrorDetail(BaseModel):
     generation: int | None = None
     #: For 422: the offending field, dotted.
     field: str | None = None
+    #: For 401 session_revoked: how the session ended: ``device_revoked``, ``logout`` or
+    #: ``password_changed``.
+    reason: str | None = None
 
 
 class ErrorBody(BaseModel):
@@ -80,9 +138,9 @@ class ErrorBody(BaseModel):
 class KdfParams(_Model):
     """Argon2id cost as stored by the server (spec/protocol.md §3)."""
 
-    t: int = Field(ge=1, le=1000)
-    m_kib: int = Field(ge=8, le=4_194_304)
-    p: int = Field(ge=1, le=255)
+    t: StrictInt = Field(ge=1, le=1000)
+    m_kib: StrictInt = Field(ge=8, le=4_194_304)
+    p: StrictInt = Field(ge=1, le=255)
 
 
 # --- Sign-up and sign-in ---------------------------------------------------------------
@@ -124,7 +182,7 @@ class AuthStartResponse(_Model):
 
 
 class AuthFinishRequest(_Model):
-    login_id: str = Field(min_length=1, max_length=100)
+    login_id: LoginId
     A: HexInt
     M1: HexInt
     device_id: HexId
@@ -142,7 +200,7 @@ class AuthFinishResponse(_Model):
 class PasswordChangeRequest(_Model):
     """Authenticated, plus a fresh SRP proof (``login_id`` from /auth/start, ``A``, ``M1``)."""
 
-    login_id: str = Field(min_length=1, max_length=100)
+    login_id: LoginId
     A: HexInt
     M1: HexInt
     kdf_salt: B64
@@ -204,6 +262,11 @@ class Device(_Model):
     created_at: datetime
     last_seen_at: datetime | None
     current: bool = False
+    #: The device is still listed but must sign in again: every session it had was ended
+    #: (today only by a password change made on another device).
+    signed_out: bool = False
+    #: Why, when ``signed_out``: ``password_changed``.
+    signed_out_reason: str | None = None
 
 
 class DevicesResponse(_Model):
@@ -236,7 +299,7 @@ class Write(_Model):
     """Create (``base_revision`` 0), update, or delete (``envelope`` null) one item."""
 
     item_id: HexId
-    base_revision: int = Field(ge=0)
+    base_revision: StrictInt = Field(ge=0)
     envelope: B64 | None = None
 
 
@@ -301,3 +364,25 @@ def error_body(code: ErrorCode, message: str, **extra: Any) -> dict[str, Any]:
     """The JSON body of an error response."""
     detail = ErrorDetail(code=code, message=message, **extra)
     return {"error": detail.model_dump(mode="json", exclude_none=True)}
+
+
+# --- Single-item vault access (spec/api.md "Vault") -------------------------------------
+
+
+class ItemWriteRequest(_Model):
+    """``PUT /vault/items/{item_id}``: create (``base_revision`` 0), update, or delete
+    (``envelope`` null) one item, on the revision the edit was based on."""
+
+    base_revision: int = Field(ge=0, le=2**31 - 1)
+    envelope: B64 | None = None
+
+
+class ConflictDetail(ErrorDetail):
+    #: The item as the server has it now; the write changed nothing.
+    current: Change
+
+
+class ConflictBody(BaseModel):
+    """The 409 answer of ``PUT /vault/items/{item_id}``: ``error.code`` is ``conflict``."""
+
+    error: ConflictDetail

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
+
+import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,3 +80,15 @@ def only_server_hosts(log: PageLog, base_url: str) -> None:
         if parts.scheme in ("data", "blob"):
             continue
         assert parts.netloc == allowed, f"the page asked another host: {request.url}"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing_browser(reason: str) -> NoReturn:
+    """Skip on a developer's machine; under CI (``CI=true``) a missing browser is a failure,
+    so a broken CI image cannot turn the browser tests into silent skips."""
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}: the browser tests must run in CI", pytrace=False)
+    pytest.skip(reason)

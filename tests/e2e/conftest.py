@@ -1,6 +1,9 @@
 """Fixtures for the browser tests: a real server on a real port, a real SMTP server
 (aiosmtpd) that keeps what it receives, and Debian's Chromium driven by Playwright.
 
+Without Chromium or Playwright the browser tests are skipped, except under CI (``CI=true``),
+where they fail (``_browser.missing_browser``).
+
 Each test starts the servers it needs with its own settings (a short reset-link lifetime,
 a tight rate limit) through ``tests/support/server.py``.
 """
@@ -10,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import importlib
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e._browser import CHROMIUM, CHROMIUM_ARGS, Inbox, PageLog
+from tests.e2e._browser import CHROMIUM, CHROMIUM_ARGS, Inbox, PageLog, missing_browser
 from tests.support.server import ServerHandle, free_port, run_server
 
 
@@ -63,10 +67,11 @@ def start_server(tmp_path: Path, smtp_inbox: tuple[Inbox, int]) -> Iterator[Call
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright's Python package is missing"
-    )
+        missing_browser("Debian's chromium is missing at /usr/bin/chromium (apt-get install -y chromium)")
+    try:
+        playwright_api = importlib.import_module("playwright.sync_api")
+    except ImportError:
+        missing_browser("Playwright's Python package is missing (pip install playwright)")
     with playwright_api.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -187,6 +187,7 @@ def test_start_page_answers_alike_and_mails_only_real_accounts(
     time.sleep(0.5)
     assert inbox.count() == before + 1, "an unknown address gets no mail"
     only_server_hosts(log, server.base_url)
+    assert not [r for r in log.requests if "zxcvbn" in r.url], "only the reset form loads zxcvbn"
     assert not log.problems, log.problems
 
 
@@ -229,13 +230,25 @@ def test_full_reset_in_the_browser(
     submit = pg.get_by_role("button", name="Reset account")
 
     submit.click()
-    assert form_error(pg)[0] == "empty"
+    kind, text = form_error(pg)
+    assert kind == "empty" and "Enter a new account password" in text
+    screenshot(pg, "reset-form-empty")
     password.fill("password1")
     confirm.fill("password1")
     submit.click()
     kind, text = form_error(pg)
     assert kind == "weak" and "too easy to guess" in text
+    # zxcvbn's own words: its score on the meter, its warning in the error.
+    assert "This is a very common password" in text
+    meter = pg.get_by_test_id("strength")
+    assert meter.get_attribute("data-score") == "0" and "(0 of 4)" in meter.inner_text()
     screenshot(pg, "reset-form-weak")
+    # The audit's passwords that the old home-made meter let through.
+    for weak in ("a" * 61, "passwordpassword", "iloveyouiloveyou", "1" * 68, alice.email * 2):
+        password.fill(weak)
+        confirm.fill(weak)
+        submit.click()
+        assert form_error(pg)[0] == "weak", weak
     password.fill(NEW_PASSWORD)
     confirm.fill(NEW_PASSWORD + "x")
     submit.click()
@@ -247,7 +260,11 @@ def test_full_reset_in_the_browser(
     kind, text = form_error(pg)
     assert kind == "unticked" and "all data in this account will be deleted" in text
     screenshot(pg, "reset-form-unticked")
-    assert "Strong" in pg.get_by_test_id("strength").inner_text()
+    assert "Strong (4 of 4)" in pg.get_by_test_id("strength").inner_text()
+    # The 800 KB zxcvbn came from this server, for this form only.
+    assert [r.url for r in log.requests if r.url.endswith("/static/vendor/zxcvbn/zxcvbn.js")] == [
+        f"{server.base_url}/static/vendor/zxcvbn/zxcvbn.js"
+    ]
 
     pg.get_by_label("Account hint").fill("new hint")
     pg.get_by_label("I understand that all data in this account will be deleted").check()
@@ -258,6 +275,11 @@ def test_full_reset_in_the_browser(
     new_key = AccountKey.parse(key_text)
     assert new_key.to_text() == key_text
     assert new_key.secret != alice.key.secret
+    # The exact command for each device, with this key filled in by the page.
+    command = pg.get_by_test_id("login-command").inner_text()
+    assert command == f"safehold login {alice.email} --account-key {key_text}"
+    kit_command = pg.get_by_test_id("login-kit-command").inner_text()
+    assert kit_command == f'safehold login {alice.email} --kit "Safehold Emergency Kit.pdf"'
     screenshot(pg, "reset-result")
 
     # The Emergency Kit: a PDF made in the browser whose QR code is the kit URI.
@@ -367,3 +389,111 @@ def test_expired_link(start_server: Any, smtp_inbox: tuple[Inbox, int], page: tu
     assert error.get_attribute("data-reason") == "expired"
     assert "expired" in error.inner_text()
     screenshot(pg, "reset-link-expired")
+
+
+# --- The link dies, or the server says no, while the form is open ---------------------------
+
+
+def open_form(pg: Any, server: ServerHandle, inbox: Inbox, email: str) -> str:
+    before = inbox.count()
+    r = httpx.post(f"{server.base_url}/api/v1/reset", json={"email": email})
+    assert r.status_code == 202
+    link = link_named_here(inbox.wait_for(email, SUBJECT, after=before))
+    response = pg.goto(link)
+    assert response is not None and response.status == 200
+    # The form is usable once zxcvbn has loaded and judged a first keystroke.
+    pg.get_by_label("New account password").fill(NEW_PASSWORD)
+    pg.wait_for_function("document.getElementById('meter-text').dataset.score === '4'")
+    return link
+
+
+def fill_and_submit(pg: Any) -> None:
+    pg.get_by_label("New account password").fill(NEW_PASSWORD)
+    pg.get_by_label("Confirm password").fill(NEW_PASSWORD)
+    pg.get_by_label("I understand that all data in this account will be deleted").check()
+    pg.get_by_role("button", name="Reset account").click()
+
+
+def slow_form_error(pg: Any) -> tuple[str, str]:
+    """The form's error after the keys were made (Argon2id at full cost takes seconds)."""
+    box = pg.get_by_test_id("form-error")
+    box.wait_for(state="visible", timeout=120_000)
+    return box.get_attribute("data-error") or "", box.inner_text()
+
+
+def test_link_expires_while_the_form_is_open(
+    start_server: Any, smtp_inbox: tuple[Inbox, int], page: tuple[Any, PageLog]
+) -> None:
+    inbox, _ = smtp_inbox
+    server = start_server(reset_token_minutes=0.1)  # 6 seconds
+    account = signup(server.base_url, "erin@example.com", OLD_PASSWORD)
+    pg, log = page
+    link = open_form(pg, server, inbox, account.email)
+    token = link.rsplit("/", 1)[1]
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{server.base_url}/api/v1/reset/{token}").status_code != 410:
+        assert time.monotonic() < deadline, "the link never expired"
+        time.sleep(0.2)
+
+    fill_and_submit(pg)
+    kind, text = slow_form_error(pg)
+    assert kind == "token_expired" and "expired" in text and "Nothing was changed" in text
+    assert pg.get_by_test_id("result").is_hidden()
+    screenshot(pg, "reset-form-link-expired")
+    # Nothing was changed: the old session still works.
+    old = httpx.get(f"{server.base_url}/api/v1/account", headers={"Authorization": f"Bearer {account.token}"})
+    assert old.status_code == 200 and old.json()["generation"] == 1
+    # Chromium logs the expected 410 itself; anything else is a real problem.
+    assert [p for p in log.problems if "status of 410" not in p] == [], log.problems
+
+
+def test_link_used_in_another_tab_while_the_form_is_open(
+    start_server: Any, smtp_inbox: tuple[Inbox, int], page: tuple[Any, PageLog]
+) -> None:
+    inbox, _ = smtp_inbox
+    server = start_server()
+    account = signup(server.base_url, "frank@example.com", OLD_PASSWORD)
+    pg, _ = page
+    link = open_form(pg, server, inbox, account.email)
+
+    other = pg.context.new_page()
+    other.goto(link)
+    fill_and_submit(other)
+    other.get_by_test_id("account-key").wait_for(state="visible", timeout=120_000)
+    key_text = other.get_by_test_id("account-key").inner_text().strip()
+
+    fill_and_submit(pg)
+    kind, text = slow_form_error(pg)
+    assert kind == "token_used" and "already used" in text
+    assert pg.get_by_test_id("result").is_hidden()
+    screenshot(pg, "reset-form-link-used")
+    # The first tab's reset stands: its key opens the account at generation 2.
+    finish = sign_in(server.base_url, account.email, NEW_PASSWORD, AccountKey.parse(key_text))
+    assert isinstance(finish, dict) and finish["generation"] == 2
+
+
+def test_server_refusal_and_unreachable_server_have_their_own_messages(
+    start_server: Any, smtp_inbox: tuple[Inbox, int], page: tuple[Any, PageLog]
+) -> None:
+    inbox, _ = smtp_inbox
+    # A server that asks for more passes than the page (spec defaults) uses: it says 422.
+    server = start_server(min_kdf_params='{"t": 4, "m_kib": 65536, "p": 4}')
+    account = signup(server.base_url, "gina@example.com", OLD_PASSWORD)
+    pg, log = page
+    link = open_form(pg, server, inbox, account.email)
+    fill_and_submit(pg)
+    kind, text = slow_form_error(pg)
+    assert kind == "refused", text
+    assert text.startswith("The server refused the new keys: ") and "kdf_params.t" in text
+    assert "browser could not create" not in text
+    screenshot(pg, "reset-form-refused")
+    assert httpx.get(link.replace("/reset/", "/api/v1/reset/")).status_code == 200, "the link still works"
+
+    # The server goes away while the form is open: nothing was changed, try again.
+    server.kill()
+    pg.get_by_role("button", name="Reset account").click()
+    kind, text = slow_form_error(pg)
+    assert kind == "network", text
+    assert "could not be reached" in text and "nothing was changed" in text
+    screenshot(pg, "reset-form-unreachable")
+    log.problems[:] = [p for p in log.problems if "Failed to load resource" not in p and "422" not in p]

@@ -301,4 +301,25 @@ describe("encodings", () => {
     }
     assert.throws(() => P.b64urlDecode("AA=="), P.CryptoError);
   });
+
+  const encodings = load("protocol-v1.json").encodings;
+  test("the vectors' base64url forms decode, and the refused spellings fail", () => {
+    for (const { bytes, text } of encodings.b64url) {
+      assert.equal(hex(P.b64urlDecode(text)), bytes);
+      assert.equal(P.b64urlEncode(P.hexToBytes(bytes)), text);
+    }
+    for (const { text, why } of encodings.b64url_reject) {
+      assert.throws(() => P.b64urlDecode(text), P.CryptoError, `${text}: ${why}`);
+    }
+  });
+
+  test("the vectors' SRP integers parse, and the refused spellings fail", () => {
+    for (const { int_decimal, text } of encodings.hex_int) {
+      assert.equal(P.hexToInt(text), BigInt(int_decimal));
+      assert.equal(P.intToHex(BigInt(int_decimal)), text);
+    }
+    for (const { text, why } of encodings.hex_int_reject) {
+      assert.throws(() => P.hexToInt(text), P.CryptoError, `${text}: ${why}`);
+    }
+  });
 });

@@ -11,9 +11,19 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
+from rich.table import Column, Table
 
-from safehold.client.errors import AuthFailed, ClientError, ConflictsCreated, UsageError
+from safehold import wire
+from safehold.client import password_policy
+from safehold.client.errors import (
+    AuthFailed,
+    ClientError,
+    ConflictsCreated,
+    ItemTooLarge,
+    UsageError,
+    WeakPassword,
+)
+from safehold.client.keystore import key_location
 from safehold.crypto import AccountKey, KitPayload
 
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
@@ -26,6 +36,21 @@ PROGRESS_THRESHOLD = 300
 def _with_server(st: State, server: str | None) -> None:
     if server:
         st.settings = dataclasses.replace(st.settings, server=server)
+
+
+def _valid_email(email: str) -> str:
+    """``email`` as typed, once it passes the same check the server makes (exit 2 if not)."""
+    try:
+        wire.clean_email(email)
+    except ValueError as exc:
+        raise UsageError(f"{email!r} is not an email address: {exc}") from None
+    return email
+
+
+def _check_new_password(password: str, email: str) -> None:
+    verdict = password_policy.check(password, email)
+    if not verdict.ok:
+        raise WeakPassword(verdict.message(), hint=verdict.hint())
 
 
 def _write_kit(path: Path, payload: KitPayload) -> None:
@@ -64,9 +89,12 @@ def signup(
     """
     st = state()
     _with_server(st, server)
+    _valid_email(email)
     password = st.new_password("Choose an account password: ", for_signup=True)
+    _check_new_password(password, email)
     service = st.service()
     unlocked, key = service.signup(email, password, hint)
+    keystore_note = getattr(service.keystore, "fallback_reason", None)
     payload = KitPayload(server=st.settings.server_url, email=email, account_key=key)
     kit_path = kit or service.profile.default_kit_path(email)
     kit_error = None
@@ -82,8 +110,11 @@ def signup(
         "email": email,
         "server": st.settings.server_url,
         "kit": None if kit_error else str(kit_path),
+        "keystore": key_location(service.keystore, unlocked.account_id),
     }
     unlocked.close()
+    if keystore_note:
+        st.err.print(f"[yellow]note:[/] {keystore_note}; the account key is kept in a 0600 file instead")
     if st.json:
         st.emit_json(result)
         return
@@ -136,6 +167,7 @@ def login(
       safehold login ann@example.com
     """
     st = state()
+    _valid_email(email)
     key, payload = _read_key(account_key, kit)
     if payload is not None and not server and not st.settings.server:
         server = payload.server
@@ -187,15 +219,19 @@ def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     st = state()
     unlocked = st.service().unlock(st.password())
     try:
-        st.remember(unlocked)
+        kept = st.remember(unlocked)
         account_id = unlocked.account_id
     finally:
         unlocked.close()
     minutes = st.settings.idle_timeout / 60
     if st.json:
-        st.emit_json({"unlocked": True, "account_id": account_id, "idle_timeout": st.settings.idle_timeout})
-    else:
+        # "unlocked" is false when the password was right but no agent holds the keys.
+        st.emit_json({"unlocked": kept, "account_id": account_id, "idle_timeout": st.settings.idle_timeout,
+                      "agent_refused": st.agent.refused})  # fmt: skip
+    elif kept:
         st.out.print(f"Unlocked. Locks again after {minutes:g} minutes without use, or with `safehold lock`.")
+    else:
+        st.out.print("The password is right, but no agent keeps the keys: each command will ask for it.")
 
 
 def lock(json_out: JsonOpt = False) -> None:
@@ -222,6 +258,7 @@ def status(json_out: JsonOpt = False) -> None:
     store = service.open_store(account_id)
     try:
         conflicts = store.conflicts()
+        titles = _conflict_titles(st, account_id, [c.copy_id for c in conflicts]) if conflicts else {}
         info: dict[str, Any] = {
             "email": store.email,
             "server": store.server,
@@ -233,9 +270,9 @@ def status(json_out: JsonOpt = False) -> None:
             "pending": len(store.outbox()),
             "cursor": store.cursor,
             "unlocked": st.agent.get(account_id) is not None,
-            "keystore": getattr(service.keystore, "name", "file"),
+            "keystore": key_location(service.keystore, account_id),
             "vault_file": str(store.path),
-            "conflicts": [dataclasses.asdict(c) for c in conflicts],
+            "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
         }
     finally:
         store.close()
@@ -257,7 +294,35 @@ def status(json_out: JsonOpt = False) -> None:
     if conflicts:
         st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
         for c in conflicts:
-            st.out.print(f"  {c.copy_id}  {c.title}")
+            st.out.print(
+                f"  {c.copy_id}  {titles.get(c.copy_id) or '(unlock to see the title)'}", markup=False
+            )
+        st.out.print("Keep the values you want in the original, then `safehold rm` the copy.")
+
+
+def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
+    """The titles of conflict copies, read from the sealed items when the keys are at hand
+    (the agent, or a scripted password; offline, so `status` never waits on the network).
+    Empty when the vault is locked: the vault file keeps no title in clear."""
+    service = st.service()
+    try:
+        if st.scripted_password:
+            unlocked = service.unlock(st.password(), online=False)
+        else:
+            kept = st.agent.get(account_id)
+            if kept is None:
+                return {}
+            unlocked = service.resume(account_id, kept[0], kept[1])
+    except ClientError:
+        return {}
+    try:
+        vault = unlocked.vault
+        found = {copy_id: vault.get(copy_id) for copy_id in copy_ids}
+        return {copy_id: item.title for copy_id, item in found.items() if item is not None}
+    except ClientError:
+        return {}
+    finally:
+        unlocked.close()
 
 
 class SyncProgress:
@@ -308,7 +373,9 @@ def _progress(st: State) -> SyncProgress:
 def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     """Download changes from the server and upload this device's edits.
 
-    Exit code 7 means the sync succeeded and kept conflict copies (see `safehold status`).
+    Exit code 7 means the sync succeeded and kept conflict copies (see `safehold status`);
+    14 means the server refused an item as too large (the rest was synced). Items deleted
+    here that another device edited come back, and are listed as restored.
 
     Example:  safehold sync
     """
@@ -318,9 +385,26 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     titles = [c.title for c in report.conflicts]
     if st.json:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
-                      "conflicts": [dataclasses.asdict(c) for c in report.conflicts]})  # fmt: skip
+                      "conflicts": [dataclasses.asdict(c) for c in report.conflicts],
+                      "restored": [dataclasses.asdict(n) for n in report.restored],
+                      "rejected": [dataclasses.asdict(n) for n in report.rejected]})  # fmt: skip
     else:
         st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
+        for note in report.restored:
+            st.out.print(
+                f"[yellow]restored:[/] {note.title!r} ({note.item_id}), deleted here, came back "
+                "because another device edited it; delete it again if you still want it gone"
+            )
+    if report.rejected:
+        names = "; ".join(f"{n.title!r} ({n.item_id})" for n in report.rejected)
+        error = ItemTooLarge(
+            f"the server refused {len(report.rejected)} item(s) as too large; they stay on this "
+            f"device only: {names}",
+            items=[(n.item_id, n.title) for n in report.rejected],
+        )
+        if st.json:
+            raise typer.Exit(int(error.exit_code))
+        raise error
     if titles:
         if st.json:
             raise typer.Exit(int(ConflictsCreated(titles).exit_code))
@@ -345,6 +429,7 @@ def change_password(
     service = st.service()
     unlocked = service.unlock(current)
     try:
+        _check_new_password(new, unlocked.store.email)
         service.change_password(unlocked, current, new, hint)
         if not st.scripted_password:
             st.remember(unlocked)
@@ -389,7 +474,9 @@ def reset(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) 
 
 
 def devices(
-    revoke: Annotated[str | None, typer.Option(help="Sign out the device with this id.")] = None,
+    revoke: Annotated[
+        str | None, typer.Option(help="Sign out the device with this id (or a unique prefix of it).")
+    ] = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -400,25 +487,49 @@ def devices(
       safehold devices --revoke 0123456789abcdef0123456789abcdef
     """
     st = state()
+    wanted = _device_id_or_prefix(revoke) if revoke is not None else None
     with st.vault() as unlocked, unlocked.api() as api:
-        if revoke:
-            api.revoke_device(revoke.strip().lower())
+        if wanted is not None:
+            device_id = wanted if len(wanted) == 32 else _unique_device(api.devices().devices, wanted)
+            api.revoke_device(device_id)
             if st.json:
-                st.emit_json({"revoked": revoke})
+                st.emit_json({"revoked": device_id})
             else:
-                st.out.print(f"Device {revoke} signed out.")
+                st.out.print(f"Device {device_id} signed out.")
             return
         listing = api.devices().devices
     if st.json:
         st.emit_json([d.model_dump(mode="json") for d in listing])
         return
-    table = Table("id", "name", "signed in", "last seen", "")
+    # The id is what --revoke takes: never shortened; it folds onto a second line at worst.
+    table = Table(Column("id", min_width=32, overflow="fold"), "name", "signed in", "last seen", "")
     for d in listing:
         seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "-"
         table.add_row(
             d.device_id, d.name, d.created_at.strftime("%Y-%m-%d"), seen, "this one" if d.current else ""
         )
     st.out.print(table)
+
+
+def _device_id_or_prefix(text: str) -> str:
+    value = text.strip().lower()
+    if not value or len(value) > 32 or any(ch not in "0123456789abcdef" for ch in value):
+        raise UsageError(
+            f"{text!r} is not a device id: ids are 32 hexadecimal characters",
+            hint="`safehold devices` lists them; a unique prefix of one also works",
+        )
+    return value
+
+
+def _unique_device(listing: list[wire.Device], prefix: str) -> str:
+    found = [d.device_id for d in listing if d.device_id.startswith(prefix)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(f"no device of this account has an id starting with {prefix!r}",
+                         hint="`safehold devices` lists them")  # fmt: skip
+    raise UsageError(f"{prefix!r} matches {len(found)} devices: {', '.join(found)}",
+                     hint="give more of the id")  # fmt: skip
 
 
 def kit(

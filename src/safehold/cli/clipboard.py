@@ -3,7 +3,7 @@
 The helper is given only a hash of the value (never the value, which would show in the
 process list); it clears the clipboard only if it still holds that value, so it never wipes
 something the user copied since. Tools tried: wl-copy (Wayland), xclip or xsel (X11),
-pbcopy (macOS).
+pbcopy (macOS). ``SAFEHOLD_CLIPBOARD_CLEAR`` sets the delay in seconds (default 30).
 """
 
 from __future__ import annotations
@@ -15,9 +15,25 @@ import subprocess
 import sys
 import time
 
-from safehold.client.errors import ClientError
+from safehold.client.errors import ClientError, UsageError
 
 CLEAR_AFTER = 30.0
+CLEAR_ENV = "SAFEHOLD_CLIPBOARD_CLEAR"
+_MAX_CLEAR = 86_400.0
+
+
+def clear_delay() -> float:
+    """Seconds before the clipboard is cleared: ``SAFEHOLD_CLIPBOARD_CLEAR``, else 30."""
+    raw = os.environ.get(CLEAR_ENV, "").strip()
+    if not raw:
+        return CLEAR_AFTER
+    try:
+        delay = float(raw)
+    except ValueError:
+        delay = -1.0
+    if not 0 < delay <= _MAX_CLEAR:  # also refuses nan and inf
+        raise UsageError(f"{CLEAR_ENV} must be a number of seconds between 0 and 86400, not {raw!r}")
+    return delay
 
 
 def _tools() -> tuple[list[str], list[str]] | None:
@@ -38,7 +54,8 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def copy_with_timeout(value: str, clear_after: float = CLEAR_AFTER) -> None:
+def copy_with_timeout(value: str, clear_after: float = CLEAR_AFTER) -> subprocess.Popen[bytes]:
+    """Copy ``value``; return the detached helper that will clear it (tests wait on it)."""
     tools = _tools()
     if tools is None:
         raise ClientError(
@@ -47,7 +64,7 @@ def copy_with_timeout(value: str, clear_after: float = CLEAR_AFTER) -> None:
         )
     copy_cmd, _ = tools
     subprocess.run(copy_cmd, input=value.encode(), check=True, timeout=10)  # noqa: S603
-    subprocess.Popen(  # noqa: S603 — our interpreter and module, no shell, no secret in argv
+    return subprocess.Popen(  # noqa: S603 — our interpreter and module, no shell, no secret in argv
         [sys.executable, "-m", "safehold.cli.clipboard", _digest(value), str(clear_after)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -11,25 +11,44 @@ from rich.table import Table
 
 from safehold.client.errors import ItemNotFound, UsageError
 from safehold.client.items import (
+    CUSTOM_KINDS,
     FIELD_KINDS,
     TEMPLATE_ITEM_TYPE,
     TEMPLATES,
     Item,
     ItemError,
     Template,
+    UnknownField,
+    UnknownType,
+    find_template,
     generate_passphrase,
     generate_password,
+    item_matches,
     security_report,
     totp_code,
 )
 from safehold.client.vault import StoredItem, Vault
 
-from .clipboard import copy_with_timeout
+from .clipboard import clear_delay, copy_with_timeout
 from .options import FLAG, ItemArg, JsonOpt, StdinOpt
 from .state import handles_errors, state
 
 FieldOpt = Annotated[
-    list[str] | None, typer.Option("--field", "-f", help="NAME=VALUE; repeat for several fields.")
+    list[str] | None,
+    typer.Option(
+        "--field",
+        "-f",
+        help="NAME=VALUE: a field of the item's type (label, key or alias, any case); repeatable.",
+    ),
+]
+CustomOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--custom",
+        "-c",
+        help=f"NAME[:KIND]=VALUE: a field of your own; KIND is {', '.join(CUSTOM_KINDS)} "
+        "(default text); repeatable.",
+    ),
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeat for several.")]
 
@@ -48,6 +67,43 @@ def _parse_fields(pairs: list[str] | None) -> list[tuple[str, str]]:
             raise UsageError(f"--field takes NAME=VALUE, not {pair!r}")
         out.append((name.strip(), value))
     return out
+
+
+def _parse_customs(pairs: list[str] | None) -> list[tuple[str, str | None, str]]:
+    """``NAME[:KIND]=VALUE`` → (name, kind or None, value). A name cannot itself contain ':'."""
+    out = []
+    for pair in pairs or []:
+        left, sep, value = pair.partition("=")
+        name, colon, kind = left.rpartition(":") if ":" in left else (left, "", "")
+        kind = kind.strip().casefold()
+        if not sep or not name.strip():
+            raise UsageError(f"--custom takes NAME=VALUE or NAME:KIND=VALUE, not {pair!r}")
+        if colon and kind not in CUSTOM_KINDS:
+            raise UsageError(
+                f"{kind!r} is not a kind of custom field; the kinds are: {', '.join(CUSTOM_KINDS)}"
+            )
+        out.append((name.strip(), kind if colon else None, value))
+    return out
+
+
+def _apply(item: Item, fields: list[tuple[str, str]], customs: list[tuple[str, str | None, str]],
+           now: datetime) -> None:  # fmt: skip
+    """Set fields strictly: a name the type lacks is an error, never a silent custom field."""
+    for name, value in fields:
+        try:
+            item.set_field(name, value, now, strict=True)
+        except UnknownField as exc:
+            raise UsageError(
+                str(exc),
+                hint=f"to add a field of your own: --custom {_quote(name)}=VALUE "
+                f"(or --custom {_quote(name + ':hidden')}=VALUE for a secret one)",
+            ) from None
+    for name, kind, value in customs:
+        item.set_custom(name, kind, value, now)
+
+
+def _quote(text: str) -> str:
+    return f'"{text}"' if any(ch.isspace() for ch in text) else text
 
 
 def custom_templates(vault: Vault) -> list[Template]:
@@ -81,26 +137,31 @@ def add(
     type_: Annotated[str, typer.Argument(metavar="TYPE", help="Record type, e.g. login, 'Credit Card'.")],
     title: Annotated[str, typer.Option(help="The item's title.")],
     field: FieldOpt = None,
+    custom: CustomOpt = None,
     tag: TagOpt = None,
     notes: Annotated[str | None, typer.Option(help="Free-text notes.")] = None,
-    favorite: Annotated[bool, typer.Option(metavar=FLAG, help="Mark as favourite.")] = False,
+    favorite: Annotated[bool, typer.Option("--favorite", metavar=FLAG, help="Mark as favourite.")] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Add an item. Saved on this device at once; sent to the server at the next sync.
 
+    --field names a field of the type (`safehold types` lists them); an unknown name is an
+    error. --custom adds a field of your own.
+
     Examples:
       safehold add login --title GitHub --field username=ann --field password=s3cret
       safehold add "credit card" --title Visa -f number=4111111111111111 -f expiry=12/29
+      safehold add login --title Bank -f url=https://bank.example --custom "Backup codes:hidden=1 2 3"
     """
     st = state()
+    fields, customs = _parse_fields(field), _parse_customs(custom)
     with st.vault() as unlocked:
         vault = unlocked.vault
         templates = custom_templates(vault)
         now = _now()
         item = Item.new(type_, title, now, custom_templates=templates)
-        for name, value in _parse_fields(field):
-            item.set_field(name, value, now)
+        _apply(item, fields, customs, now)
         if tag:
             item.set_tags(tag, now)
         if notes is not None:
@@ -117,6 +178,7 @@ def add(
 def edit(
     item: ItemArg,
     field: FieldOpt = None,
+    custom: CustomOpt = None,
     title: Annotated[str | None, typer.Option(help="A new title.")] = None,
     tag: TagOpt = None,
     notes: Annotated[str | None, typer.Option(help="New notes.")] = None,
@@ -129,20 +191,27 @@ def edit(
 ) -> None:
     """Change fields of an item; a replaced password goes to the item's history.
 
-    Example:  safehold edit GitHub --field password=n3w-s3cret
+    NAME=VALUE with an empty VALUE clears a field (and removes a custom one). --custom
+    NAME:KIND=VALUE also changes an existing custom field's kind.
+
+    Examples:
+      safehold edit GitHub --field password=n3w-s3cret
+      safehold edit GitHub --custom "Recovery email=ann@example.net" --custom "PIN:hidden=1234"
     """
     st = state()
-    changes = _parse_fields(field)
-    if not (changes or title or tag or notes is not None or favorite is not None):
-        raise UsageError("nothing to change: give --field NAME=VALUE, --title, --tag or --notes")
+    changes, customs = _parse_fields(field), _parse_customs(custom)
+    if not (changes or customs or title or tag or notes is not None or favorite is not None):
+        raise UsageError(
+            "nothing to change: give --field NAME=VALUE, --custom NAME=VALUE, --title, --tag, "
+            "--notes or --favorite/--no-favorite"
+        )
     with st.vault() as unlocked:
         vault = unlocked.vault
         templates = custom_templates(vault)
         stored = vault.find(item)
         it = _item(stored, templates)
         now = _now()
-        for name, value in changes:
-            it.set_field(name, value, now)
+        _apply(it, changes, customs, now)
         if title:
             it.set_title(title, now)
         if tag:
@@ -162,7 +231,12 @@ def get(
     item: ItemArg,
     field: Annotated[str | None, typer.Option("--field", "-f", help="Print only this field's value.")] = None,
     copy: Annotated[
-        bool, typer.Option("--copy", metavar=FLAG, help="Copy the value to the clipboard for 30 s.")
+        bool,
+        typer.Option(
+            "--copy",
+            metavar=FLAG,
+            help="Copy the value to the clipboard for 30 s (SAFEHOLD_CLIPBOARD_CLEAR).",
+        ),
     ] = False,
     reveal: Annotated[
         bool, typer.Option("--reveal", metavar=FLAG, help="Show hidden fields in the table.")
@@ -186,11 +260,12 @@ def get(
         name = field or next((f.key for f in it.secret_fields() if f.is_password), None)
         if name is None:
             raise UsageError("this item has no password; say which field: --field NAME --copy")
-        copy_with_timeout(it.get_field(name))
+        delay = clear_delay()
+        copy_with_timeout(it.get_field(name), delay)
         if st.json:
-            st.emit_json({"copied": name, "clear_after": 30})
+            st.emit_json({"copied": name, "clear_after": delay})
         else:
-            st.out.print(f"Copied {name} of {it.title!r}; the clipboard is cleared in 30 seconds.")
+            st.out.print(f"Copied {name} of {it.title!r}; the clipboard is cleared in {delay:g} seconds.")
         return
     if field is not None:
         value = it.get_field(field)
@@ -219,7 +294,8 @@ def list_(
     type_: Annotated[str | None, typer.Option("--type", help="Only items of this type.")] = None,
     tag: Annotated[str | None, typer.Option(help="Only items with this tag.")] = None,
     search: Annotated[
-        str | None, typer.Option(help="Only items whose title, fields or notes contain this.")
+        str | None,
+        typer.Option(help="Only items whose title, tags, notes or visible fields contain this."),
     ] = None,
     favorites: Annotated[bool, typer.Option("--favorites", metavar=FLAG, help="Only favourites.")] = False,
     json_out: JsonOpt = False,
@@ -237,12 +313,8 @@ def list_(
         vault = unlocked.vault
         templates = custom_templates(vault)
         items = vault.all()
-    wanted_type = None
-    if type_:
-        from safehold.client.items import find_template
-
-        wanted_type = find_template(type_, templates).key
-    needle = search.casefold() if search else None
+    wanted_type = find_template(type_, templates).key if type_ else None
+    by_key = {t.key: t for t in [*TEMPLATES, *templates]}
     shown = []
     for stored in items:
         data = stored.data
@@ -252,7 +324,7 @@ def list_(
             continue
         if favorites and not data.get("favorite"):
             continue
-        if needle and not _matches(data, needle):
+        if search and not item_matches(data, search, by_key):
             continue
         shown.append(stored)
     if st.json:
@@ -267,22 +339,6 @@ def list_(
         )
     st.out.print(table)
     st.out.print(f"[dim]{len(shown)} of {len(items)} items[/]")
-
-
-def _matches(data: dict[str, Any], needle: str) -> bool:
-    """Search titles, notes, tags and non-secret fields; hidden values are never searched."""
-    if needle in str(data.get("title", "")).casefold() or needle in str(data.get("notes", "")).casefold():
-        return True
-    if any(needle in str(t).casefold() for t in data.get("tags", [])):
-        return True
-    fields = data.get("fields", {})
-    if isinstance(fields, dict):
-        for key, value in fields.items():
-            if "password" in key or key in ("pin", "security_code", "cvv"):
-                continue
-            if needle in str(value).casefold():
-                return True
-    return False
 
 
 def rm(
@@ -357,28 +413,64 @@ def totp(
 def generate(
     length: Annotated[int | None, typer.Option(help="Characters in a random password (default 20).")] = None,
     words: Annotated[int | None, typer.Option(help="Words in a passphrase instead.")] = None,
+    no_lower: Annotated[bool, typer.Option("--no-lower", metavar=FLAG, help="No a–z.")] = False,
+    no_upper: Annotated[bool, typer.Option("--no-upper", metavar=FLAG, help="No A–Z.")] = False,
+    no_digits: Annotated[bool, typer.Option("--no-digits", metavar=FLAG, help="No 0–9.")] = False,
     no_symbols: Annotated[
-        bool, typer.Option("--no-symbols", metavar=FLAG, help="Letters and digits only.")
+        bool, typer.Option("--no-symbols", metavar=FLAG, help="No symbols: letters and digits only.")
     ] = False,
     no_lookalikes: Annotated[
         bool, typer.Option("--no-lookalikes", metavar=FLAG, help="Avoid 0/O, 1/l/I …")
+    ] = False,
+    separator: Annotated[
+        str | None, typer.Option(help="Between a passphrase's words (default '-'; '' for none).")
+    ] = None,
+    capitalize: Annotated[
+        bool, typer.Option("--capitalize", metavar=FLAG, help="Passphrase words start with a capital.")
+    ] = False,
+    number: Annotated[
+        bool, typer.Option("--number", metavar=FLAG, help="Put a digit after one passphrase word.")
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Generate a password or a passphrase and say how strong it is (bits of entropy).
 
+    A password has at least one character of every class not switched off.
+
     Examples:
       safehold generate --length 24
-      safehold generate --words 6
+      safehold generate --length 6 --no-lower --no-upper --no-symbols     # a 6-digit PIN
+      safehold generate --words 6 --separator " " --capitalize
     """
     st = state()
     if length is not None and words is not None:
         raise UsageError("give --length or --words, not both")
+    class_flags = {"--no-lower": no_lower, "--no-upper": no_upper, "--no-digits": no_digits,
+                   "--no-symbols": no_symbols, "--no-lookalikes": no_lookalikes}  # fmt: skip
+    phrase_flags = {"--separator": separator is not None, "--capitalize": capitalize, "--number": number}
     if words is not None:
-        made = generate_passphrase(words=words)
+        wrong = [name for name, given in class_flags.items() if given]
+        if wrong:
+            raise UsageError(f"{', '.join(wrong)} shape a --length password, not a --words passphrase")
+        made = generate_passphrase(
+            words=words,
+            separator="-" if separator is None else separator,
+            capitalize=capitalize,
+            add_number=number,
+        )
     else:
+        wrong = [name for name, given in phrase_flags.items() if given]
+        if wrong:
+            raise UsageError(f"{', '.join(wrong)} shape a --words passphrase, not a password")
+        if no_lower and no_upper and no_digits and no_symbols:
+            raise UsageError("every kind of character is switched off: drop one of the --no-… options")
         made = generate_password(
-            length=length or 20, symbols=not no_symbols, exclude_lookalikes=no_lookalikes
+            length=20 if length is None else length,
+            lower=not no_lower,
+            upper=not no_upper,
+            digits=not no_digits,
+            symbols=not no_symbols,
+            exclude_lookalikes=no_lookalikes,
         )
     if st.json:
         st.emit_json({"value": made.value, "entropy_bits": round(made.entropy_bits, 1)})
@@ -436,52 +528,120 @@ def types(
     field: Annotated[
         list[str] | None, typer.Option("--field", "-f", help="LABEL[:KIND] of the new type.")
     ] = None,
+    remove: Annotated[
+        str | None, typer.Option("--remove", help="Delete a type you defined (no item may use it).")
+    ] = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
-    """List record types, or define your own (synced like items).
+    """List record types, or define your own (synced like items), or delete one.
+
+    A type still used by items is not deleted: the message lists them; delete or move them first.
+    Built-in types cannot be deleted.
 
     Examples:
       safehold types
       safehold types --add "Gym locker" --field number --field code:hidden
+      safehold types --remove "Gym locker"
     """
-    st = state()
+    if add and remove:
+        raise UsageError("give --add or --remove, not both")
+    if field and not add:
+        raise UsageError("--field describes a new type's fields: use it with --add NAME")
     if add:
-        specs = []
-        for raw in field or []:
-            label, _, kind = raw.partition(":")
-            kind = kind or "text"
-            if kind not in FIELD_KINDS:
-                raise UsageError(f"field kind must be one of {', '.join(FIELD_KINDS)}, not {kind!r}")
-            specs.append((label.strip(), kind))
-        template = Template.custom(add, specs)  # type: ignore[arg-type]
-        with st.vault() as unlocked:
-            now = _now().isoformat().replace("+00:00", "Z")
-            data = {
-                "v": 1,
-                "type": TEMPLATE_ITEM_TYPE,
-                "title": template.label,
-                "fields": {},
-                "custom": [],
-                "tags": [],
-                "favorite": False,
-                "notes": "",
-                "created": now,
-                "modified": now,
-                "history": [],
-                "template": template.to_json(),
-            }
-            unlocked.vault.put(data)
-        if st.json:
-            st.emit_json(template.to_json())
-        else:
-            st.out.print(f"Defined type {template.label!r}.")
-        return
+        _add_type(add, field)
+    elif remove:
+        _remove_type(remove)
+    else:
+        _list_types()
+
+
+def _add_type(name: str, field: list[str] | None) -> None:
+    st = state()
+    specs = []
+    for raw in field or []:
+        label, _, kind = raw.partition(":")
+        kind = kind.strip().casefold() or "text"
+        if kind not in FIELD_KINDS:
+            raise UsageError(f"field kind must be one of {', '.join(FIELD_KINDS)}, not {kind!r}")
+        specs.append((label.strip(), kind))
+    template = Template.custom(name, specs)  # type: ignore[arg-type]
+    with st.vault() as unlocked:
+        try:
+            existing = find_template(name, custom_templates(unlocked.vault))
+        except UnknownType:
+            existing = None
+        if existing is not None:
+            raise UsageError(
+                f"there is already a type called {existing.label!r}",
+                hint="`safehold types` lists them; pick another name"
+                + (
+                    ""
+                    if existing.builtin
+                    else f" or `safehold types --remove {_quote(existing.label)}` first"
+                ),
+            )
+        now = _now().isoformat().replace("+00:00", "Z")
+        data = {
+            "v": 1,
+            "type": TEMPLATE_ITEM_TYPE,
+            "title": template.label,
+            "fields": {},
+            "custom": [],
+            "tags": [],
+            "favorite": False,
+            "notes": "",
+            "created": now,
+            "modified": now,
+            "history": [],
+            "template": template.to_json(),
+        }
+        unlocked.vault.put(data)
+    if st.json:
+        st.emit_json(template.to_json())
+    else:
+        st.out.print(f"Defined type {template.label!r}.")
+
+
+def _remove_type(name: str) -> None:
+    st = state()
+    with st.vault() as unlocked:
+        vault = unlocked.vault
+        template = find_template(name, custom_templates(vault))
+        if template.builtin:
+            raise UsageError(f"{template.label!r} is a built-in type; only types you defined can be deleted")
+        users = [s for s in vault.all() if s.type == template.key]
+        if users:
+            shown = ", ".join(repr(s.title) for s in users[:5]) + (" …" if len(users) > 5 else "")
+            count = "1 item still uses" if len(users) == 1 else f"{len(users)} items still use"
+            raise UsageError(
+                f"{count} the type {template.label!r}: {shown}",
+                hint=f"delete them first (`safehold list --type {_quote(template.label)}` lists them)",
+            )
+        # Two devices may each have defined the same type before syncing: remove every copy.
+        removed = [s.item_id for s in vault.templates() if _stored_key(s) == template.key]
+        for item_id in removed:
+            vault.delete(item_id)
+    if st.json:
+        st.emit_json({"removed": template.label, "key": template.key, "definitions": len(removed)})
+    else:
+        st.out.print(f"Deleted type {template.label!r}.")
+
+
+def _stored_key(stored: StoredItem) -> str | None:
+    try:
+        return Template.from_json(stored.data.get("template", stored.data)).key
+    except ItemError:
+        return None
+
+
+def _list_types() -> None:
+    st = state()
     with st.vault() as unlocked:
         templates = custom_templates(unlocked.vault)
     everything = [*TEMPLATES, *templates]
     if st.json:
-        st.emit_json([{**t.to_json(), "builtin": t in TEMPLATES} for t in everything])
+        st.emit_json([{**t.to_json(), "builtin": t.builtin} for t in everything])
         return
     table = Table("type", "fields")
     for t in everything:

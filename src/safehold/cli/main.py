@@ -26,7 +26,7 @@ EPILOG = (
     "Exit codes: 0 ok, 1 error, 2 usage, 3 email or password incorrect, 4 account key typo, "
     "5 item not found or ambiguous, 6 server unreachable, 7 sync kept conflict copies, "
     "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
-    "13 server asked for unacceptable KDF cost."
+    "13 server asked for unacceptable KDF cost, 14 item too large for the server."
 )
 
 app = typer.Typer(

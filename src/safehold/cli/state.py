@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from safehold.client.account import AccountService, Unlocked
-from safehold.client.agent import AgentClient
+from safehold.client.agent import AgentClient, AgentRefused
 from safehold.client.errors import (
     AccountKeyInvalid,
     ClientError,
@@ -49,9 +49,22 @@ class State:
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
     _stdin_lines: list[str] | None = None
 
+    _agent: AgentClient | None = None
+    _agent_warned: bool = False
+
     @property
     def agent(self) -> AgentClient:
-        return AgentClient(self.settings.agent_socket, self.settings.idle_timeout)
+        # One client per command, so a refusal found once is remembered and told once.
+        if self._agent is None or self._agent.path != self.settings.agent_socket:
+            self._agent = AgentClient(self.settings.agent_socket, self.settings.idle_timeout)
+        return self._agent
+
+    def warn_agent_refused(self) -> None:
+        """Say once why the agent is not used (its socket is somewhere unsafe)."""
+        reason = self.agent.refused
+        if reason and not self._agent_warned:
+            self._agent_warned = True
+            self.err.print(f"[yellow]warning:[/] {reason}; the password will be asked each time")
 
     def service(self) -> AccountService:
         return AccountService(self.settings, transport=TRANSPORT, on_wipe=self.agent.forget)
@@ -112,19 +125,26 @@ class State:
         kept = self.agent.get(account_id)
         if kept is not None:
             return service.resume(account_id, kept[0], kept[1])
+        self.warn_agent_refused()
         if not sys.stdin.isatty():
+            if self.agent.refused:
+                raise Locked(hint="the agent is not used here (see above): pass --password-stdin or set "
+                             "SAFEHOLD_PASSWORD, or fix the directory")  # fmt: skip
             raise Locked()
         unlocked = service.unlock(self._prompt("Password: "))
         self.remember(unlocked)
         return unlocked
 
-    def remember(self, unlocked: Unlocked) -> None:
-        """Hand the keys to the agent (starting it if needed)."""
+    def remember(self, unlocked: Unlocked) -> bool:
+        """Hand the keys to the agent (starting it if needed); False if it does not hold them."""
         try:
             self.agent.start()
-            self.agent.put(unlocked.account_id, unlocked.vk, unlocked.token)
+            return self.agent.put(unlocked.account_id, unlocked.vk, unlocked.token)
+        except AgentRefused:
+            self.warn_agent_refused()
         except OSError as exc:
             self.err.print(f"[yellow]note:[/] the agent could not start ({exc}); the vault stays locked")
+        return False
 
     @contextmanager
     def vault(self) -> Iterator[Unlocked]:
@@ -205,7 +225,7 @@ def report_error(st: State, error: ClientError) -> None:
         }
         if error.hint:
             body["hint"] = error.hint
-        for attr in ("retry_after", "reset_at", "generation", "candidates", "titles"):
+        for attr in ("retry_after", "reset_at", "generation", "candidates", "titles", "account_key", "items"):
             if hasattr(error, attr):
                 body[attr] = getattr(error, attr)
         st.emit_json({"error": body})

@@ -15,6 +15,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -50,6 +51,7 @@ from .errors import (
     ClientError,
     KdfRefused,
     SessionRevoked,
+    SignupIncomplete,
     Tampered,
     Unreachable,
 )
@@ -201,34 +203,81 @@ class AccountService:
             device_id=device_id,
             device_name=self.settings.device_name,
         )
-        with self.api(server) as api:
-            answer = api.signup(request)
-        if answer.generation != generation:
-            # The keyset was sealed for generation 1; a new account must start there.
-            raise ClientError(f"the server started the account at generation {answer.generation}, not 1")
-        unlocked = self._create_local(
-            server=server, email=email, account_id=account_id, generation=generation, kdf_salt=kdf_salt,
-            params=params, keyset=request.keyset, device_id=device_id, hint=hint, key=key, vk=vk,
-        )  # fmt: skip
-        unlocked.save_token(answer.session.token)
+        # The key is stored before the account exists: once the server has the account, a
+        # failure here (a locked keychain, a full disk) would strand it with no key anywhere.
+        self.profile.ensure()
+        self.keystore.save(account_id, key)
+        try:
+            with self.api(server) as api:
+                answer = api.signup(request)
+        except BaseException:
+            self.keystore.delete(account_id)
+            raise
+        try:
+            if answer.generation != generation:
+                # The keyset was sealed for generation 1; a new account must start there.
+                raise ClientError(f"the server started the account at generation {answer.generation}, not 1")
+            unlocked = self._create_local(
+                server=server, email=email, account_id=account_id, generation=generation, kdf_salt=kdf_salt,
+                params=params, keyset=request.keyset, device_id=device_id, hint=hint, key=None, vk=vk,
+            )  # fmt: skip
+            unlocked.save_token(answer.session.token)
+        except ClientError as exc:
+            raise SignupIncomplete(email, key, exc.message) from exc
+        except (OSError, sqlite3.DatabaseError) as exc:
+            raise SignupIncomplete(email, key, str(exc)) from exc
         return unlocked, key
 
     def _create_local(
         self, *, server: str, email: str, account_id: str, generation: int, kdf_salt: bytes,
-        params: KdfParams, keyset: str, device_id: str, hint: str | None, key: AccountKey, vk: bytes,
+        params: KdfParams, keyset: str, device_id: str, hint: str | None, key: AccountKey | None,
+        vk: bytes,
     ) -> Unlocked:  # fmt: skip
+        """The local vault for a fresh sign-in, with ``key`` saved (unless already saved).
+
+        A vault this profile already holds for the same account and generation is kept, with
+        its items, outbox, cursor and conflict copies: it belongs to a device signed out (or
+        whose password changed) elsewhere, and its unsynced edits are pushed by the next
+        sync. Only a different generation (the account was reset) starts from empty.
+        """
         self.profile.ensure()
-        store = VaultStore.create(
-            self.profile.vault_path(account_id),
-            {
-                "server": server, "email": email, "account_id": account_id, "generation": str(generation),
-                "kdf_salt": b64encode(kdf_salt), "kdf_params": _params_json(params), "keyset": keyset,
-                "device_id": device_id, "device_name": self.settings.device_name, "hint": hint or "",
-            },
-        )  # fmt: skip
-        self.keystore.save(account_id, key)
-        self.profile.set_current(account_id)
+        meta = {
+            "server": server, "email": email, "account_id": account_id, "generation": str(generation),
+            "kdf_salt": b64encode(kdf_salt), "kdf_params": _params_json(params), "keyset": keyset,
+            "device_id": device_id, "device_name": self.settings.device_name, "hint": hint or "",
+        }  # fmt: skip
+        path = self.profile.vault_path(account_id)
+        store = self._reusable_store(path, generation)
+        if store is not None:
+            # The old session is dead; the caller saves the new one.
+            store.set_meta(**meta, session=None)
+        else:
+            store = VaultStore.create(path, meta)
+        try:
+            if key is not None:
+                self.keystore.save(account_id, key)
+            self.profile.set_current(account_id)
+        except BaseException:
+            store.close()
+            raise
         return Unlocked(self, store, vk)
+
+    @staticmethod
+    def _reusable_store(path: Path, generation: int) -> VaultStore | None:
+        """The existing vault at ``path`` if it holds ``generation``, else ``None``."""
+        if not path.exists():
+            return None
+        try:
+            store = VaultStore.open(path)
+        except (OSError, sqlite3.DatabaseError):
+            return None
+        try:
+            if store.generation == generation:
+                return store
+        except (ClientError, sqlite3.DatabaseError):
+            pass
+        store.close()
+        return None
 
     def _srp_login(
         self, api: ApiClient, email: str, password: str, key: AccountKey, device_id: str
@@ -241,6 +290,9 @@ class AccountService:
             m1 = srp.process_challenge(hex_to_int(start.B))
         except SrpError:
             raise AuthFailed() from None
+        except ValueError:
+            # Not canonical hex (spec §1): no honest server sends that.
+            raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
         finish = api.auth_finish(
             wire.AuthFinishRequest(
                 login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), device_id=device_id,
@@ -254,7 +306,8 @@ class AccountService:
         return start, finish, keys
 
     def login(self, email: str, password: str, key: AccountKey, server: str | None = None) -> Unlocked:
-        """Sign this device in; the local vault is created (or replaced) and filled by a sync."""
+        """Sign this device in; the local vault is created, or kept when it holds this account's
+        current generation (see :meth:`_create_local`), then filled by a sync."""
         server = (server or self.settings.server_url).rstrip("/")
         device_id = secrets.token_hex(16)
         with self.api(server) as api:
@@ -422,6 +475,8 @@ class AccountService:
                 m1 = srp.process_challenge(hex_to_int(start.B))
             except SrpError:
                 raise AuthFailed() from None
+            except ValueError:
+                raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
             new_salt = new_kdf_salt()
             new_params = params
             fresh = self.derive(store.email, new, key, account_id, new_salt, new_params)

@@ -3,14 +3,24 @@
 ``safehold unlock`` starts it (one per profile) and hands it the vault key and session
 token; later commands ask it for them instead of the password. It listens on a Unix
 socket created 0600 inside a 0700 directory of the user's runtime dir, and additionally
-refuses peers of another user id (``SO_PEERCRED``). It forgets every key and exits after
-``idle`` seconds without a request (default 10 minutes), or on ``safehold lock``.
+refuses peers of another user id (``SO_PEERCRED``).
+
+The client trusts the socket no more than the agent trusts the client: without
+``XDG_RUNTIME_DIR`` the directory is under /tmp, where another local user could create it
+first and listen in it. So before sending anything the client checks that the directory is
+this user's own with mode 0700 and that the process at the other end runs as this user;
+otherwise it refuses the agent (:class:`AgentRefused`) and the password is asked each time.
+
+The agent forgets every key and exits after ``idle`` seconds without a request (default
+10 minutes), or on ``safehold lock``.
 
 Requests and answers are one JSON object per line:
 
     {"op": "put", "account_id": ..., "vk": <b64>, "token": ...}  ->  {"ok": true}
     {"op": "get", "account_id": ...}                             ->  {"ok": true, "vk": ..., "token": ...}
     {"op": "forget", "account_id": ...} | {"op": "lock"} | {"op": "ping"}
+
+A malformed request gets ``{"ok": false, "error": ...}``; the agent keeps running.
 
 Run as ``python -m safehold.client.agent --socket PATH --idle SECONDS``.
 """
@@ -22,6 +32,7 @@ import contextlib
 import json
 import os
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -81,17 +92,31 @@ class AgentServer:
         try:
             data = _recv_line(conn)
             request = json.loads(data)
-            answer = self.handle(request)
         except (OSError, ValueError):
             return
+        answer = self.answer(request)
         with contextlib.suppress(OSError):
             conn.sendall(json.dumps(answer).encode() + b"\n")
+
+    def answer(self, request: object) -> dict[str, Any]:
+        """:meth:`handle`, with a malformed request answered by an error instead of a crash."""
+        if not isinstance(request, dict):
+            return {"ok": False, "error": "a request is a JSON object"}
+        try:
+            return self.handle(request)
+        except (KeyError, TypeError, ValueError) as exc:
+            return {"ok": False, "error": f"bad request: {exc.__class__.__name__} {exc}"}
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request.get("op")
         self.deadline = time.monotonic() + self.idle
         if op == "put":
-            self.keys[str(request["account_id"])] = (b64decode(str(request["vk"])), request.get("token"))
+            account_id, vk, token = request["account_id"], request["vk"], request.get("token")
+            if not isinstance(account_id, str) or not isinstance(vk, str):
+                raise TypeError("account_id and vk must be strings")
+            if token is not None and not isinstance(token, str):
+                raise TypeError("token must be a string or null")
+            self.keys[account_id] = (b64decode(vk), token)
             return {"ok": True}
         if op == "get":
             found = self.keys.get(str(request.get("account_id")))
@@ -110,12 +135,44 @@ class AgentServer:
         return {"ok": False, "error": "unknown op"}
 
 
-def _same_user(conn: socket.socket) -> bool:
+def _peer_uid(conn: socket.socket) -> int | None:
+    """The user id of the process at the other end, where the OS tells (Linux)."""
     if not hasattr(socket, "SO_PEERCRED"):
-        return True  # the 0600 socket file already restricts who can connect
+        return None
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
-    return bool(uid == os.getuid())
+    return int(uid)
+
+
+def _same_user(conn: socket.socket) -> bool:
+    uid = _peer_uid(conn)
+    # Without SO_PEERCRED, the 0600 socket in a 0700 directory restricts who can connect.
+    return uid is None or uid == os.getuid()
+
+
+class AgentRefused(OSError):
+    """The agent's socket is somewhere another user could control; it is not used."""
+
+
+def check_socket_dir(directory: Path) -> None:
+    """Raise :class:`AgentRefused` unless ``directory`` is this user's own, mode 0700."""
+    try:
+        info = os.lstat(directory)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        raise AgentRefused(f"the agent directory {directory} is not a directory; not using the agent")
+    if info.st_uid != os.getuid():
+        raise AgentRefused(
+            f"the agent directory {directory} belongs to user id {info.st_uid}, not to you "
+            f"({os.getuid()}); not using the agent"
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode != 0o700:
+        raise AgentRefused(
+            f"the agent directory {directory} has mode {mode:04o}, not 0700; not using the agent "
+            f"(fix it with `chmod 700 {directory}`)"
+        )
 
 
 def _recv_line(conn: socket.socket) -> bytes:
@@ -131,19 +188,40 @@ def _recv_line(conn: socket.socket) -> bytes:
 
 
 class AgentClient:
-    """Talks to the agent of one profile; every method is a no-op when none is running."""
+    """Talks to the agent of one profile; every method is a no-op when none is running or the
+    agent is refused (then :attr:`refused` says why, and callers ask for the password)."""
 
     def __init__(self, path: Path, idle: float) -> None:
         self.path = path
         self.idle = idle
+        #: Why the agent was not used, when a check failed.
+        self.refused: str | None = None
+
+    def _check_dir(self) -> None:
+        try:
+            check_socket_dir(self.path.parent)
+        except AgentRefused as exc:
+            self.refused = str(exc)
+            raise
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            self._check_dir()
+        except AgentRefused:
+            return None
         if not self.path.exists():
             return None
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(5.0)
                 sock.connect(str(self.path))
+                uid = _peer_uid(sock)
+                if uid is not None and uid != os.getuid():
+                    self.refused = (
+                        f"the process listening on {self.path} runs as user id {uid}, not as you "
+                        f"({os.getuid()}); not using the agent"
+                    )
+                    return None
                 sock.sendall(json.dumps(request).encode() + b"\n")
                 answer = json.loads(_recv_line(sock) or b"null")
         except (OSError, ValueError):
@@ -155,8 +233,16 @@ class AgentClient:
         return bool(answer and answer.get("ok"))
 
     def start(self) -> None:
+        """Start the agent unless one runs; :class:`AgentRefused` (an ``OSError``) if its
+        directory is unsafe."""
+        directory = self.path.parent
+        if not directory.exists():
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._check_dir()
         if self.running():
             return
+        if self.refused:
+            raise AgentRefused(self.refused)
         subprocess.Popen(  # noqa: S603 — our own interpreter and module, no shell
             [
                 sys.executable,

@@ -44,9 +44,17 @@ def error_from_response(response: httpx.Response) -> ClientError:
     if code is wire.ErrorCode.AUTH_FAILED:
         return AuthFailed()
     if code is wire.ErrorCode.SESSION_REVOKED:
+        # The server says why (wire.ErrorDetail.reason), so the hint can name the one fix.
+        if detail.reason == "password_changed":
+            return SessionRevoked(
+                "the account password was changed on another device",
+                hint="run `safehold unlock` (or `safehold login EMAIL`) with the new password",
+            )
+        if detail.reason == "logout":
+            return SessionRevoked("this device signed out of the account", hint="run `safehold login EMAIL`")
         return SessionRevoked(
-            "this device was signed out of the account",
-            hint="run `safehold unlock` if the password changed, else `safehold login`",
+            "this device was signed out of the account (removed from another device)",
+            hint="run `safehold login EMAIL`; edits not yet synced are kept",
         )
     if code is wire.ErrorCode.UNAUTHENTICATED:
         return SessionRevoked("this device is not signed in", hint="run `safehold login`")

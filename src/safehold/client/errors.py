@@ -2,6 +2,8 @@
 
     ClientError (1)
     ├── UsageError (2)
+    │   └── WeakPassword (2)        a new password the password policy refuses
+    ├── SignupIncomplete (1)        the account exists but this device failed to finish; shows the key
     ├── AuthFailed (3)              wrong password, wrong account key or unknown email
     ├── AccountKeyInvalid (4)       the account key text has a typo or the wrong shape
     ├── ItemNotFound (5)
@@ -13,8 +15,10 @@
     ├── AccountWasReset (9)         the account was reset; the local vault is gone
     ├── Locked (10)                 the vault needs ``safehold unlock``
     ├── Tampered (11)               local or server data failed to decrypt
+    │   └── VaultDamaged (11)       the local vault file is damaged (unreadable settings)
     ├── RateLimited (12)            too many attempts; ``retry_after`` seconds
     ├── KdfRefused (13)             the server asked for an unacceptable Argon2id cost
+    ├── ItemTooLarge (14)           an item is over the server's size limit for one item
     └── ServerError (1)             any other error answer from the server
 
 The CLI's top-level handler turns every one of these into its message and exit code, so
@@ -26,6 +30,10 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safehold.crypto import AccountKey
 
 
 class ExitCode(IntEnum):
@@ -45,6 +53,7 @@ class ExitCode(IntEnum):
     TAMPERED = 11
     RATE_LIMITED = 12
     KDF_REFUSED = 13
+    ITEM_TOO_LARGE = 14
 
 
 class ClientError(Exception):
@@ -64,6 +73,30 @@ class ClientError(Exception):
 class UsageError(ClientError):
     exit_code = ExitCode.USAGE
     kind = "usage"
+
+
+class WeakPassword(UsageError):
+    """A new password refused by :mod:`safehold.client.password_policy`."""
+
+    kind = "weak_password"
+
+
+class SignupIncomplete(ClientError):
+    """The server created the account, then this device failed to finish setting it up.
+
+    The account key is in the message: it was made here and exists nowhere else, so it
+    must reach the person whatever else went wrong.
+    """
+
+    kind = "signup_incomplete"
+
+    def __init__(self, email: str, key: AccountKey, reason: str) -> None:
+        super().__init__(
+            f"the account was created, but this device could not finish setting it up ({reason}). "
+            f"Your account key is {key.to_text()}: write it down now",
+            hint=f"then run `safehold login {email} --account-key KEY` to finish signing this device in",
+        )
+        self.account_key = key.to_text()
 
 
 class AuthFailed(ClientError):
@@ -170,6 +203,16 @@ class Tampered(ClientError):
     kind = "tampered"
 
 
+class VaultDamaged(Tampered):
+    kind = "vault_damaged"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"the local vault is damaged: {detail}",
+            hint="sign this device in again (`safehold login EMAIL`); edits not yet synced may be lost",
+        )
+
+
 class RateLimited(ClientError):
     exit_code = ExitCode.RATE_LIMITED
     kind = "rate_limited"
@@ -193,6 +236,18 @@ def wait_text(seconds: float | None) -> str:
 class KdfRefused(ClientError):
     exit_code = ExitCode.KDF_REFUSED
     kind = "kdf_refused"
+
+
+class ItemTooLarge(ClientError):
+    """An item sealed to more than the server accepts for one item (spec/api.md)."""
+
+    exit_code = ExitCode.ITEM_TOO_LARGE
+    kind = "item_too_large"
+
+    def __init__(self, message: str, *, items: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message, hint="shorten its notes or fields, or split it into several items")
+        #: ``(item_id, title)`` of items a sync could not upload, if any.
+        self.items = items or []
 
 
 class ServerError(ClientError):

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from safehold.crypto import AccountKey, AccountKeyError
 
-from .errors import Tampered
+from .errors import ClientError, Tampered
 from .profile import Profile
 
 SERVICE = "safehold"
@@ -121,22 +121,71 @@ def open_keystore(profile: Profile, mode: str = "auto") -> KeyStore:
 
 
 class CombinedKeyStore:
-    """Reads from either place, so switching ``SAFEHOLD_KEYSTORE`` never strands a key."""
+    """Reads from either place, so switching ``SAFEHOLD_KEYSTORE`` never strands a key.
+
+    A keychain can look usable and still refuse a write (a locked Secret Service
+    collection): the key then goes to the 0600 file instead, and :meth:`location` says so.
+    """
 
     def __init__(self, primary: KeyStore, fallback: KeyStore) -> None:
         self.primary = primary
         self.fallback = fallback
         self.name = primary.name
+        #: Why the last save went to the fallback, if it did.
+        self.fallback_reason: str | None = None
 
     def save(self, account_id: str, key: AccountKey) -> None:
-        self.primary.save(account_id, key)
+        try:
+            self.primary.save(account_id, key)
+        except Exception as exc:  # any keychain failure: the key must land somewhere
+            self.fallback_reason = f"the {self.primary.name} refused it: {_describe(exc)}"
+            self.fallback.save(account_id, key)
+            return
+        self.fallback_reason = None
+        # A key left in the file by an earlier fallback would outlive a delete of the new one.
+        self.fallback.delete(account_id)
 
     def load(self, account_id: str) -> AccountKey | None:
-        return self.primary.load(account_id) or self.fallback.load(account_id)
+        try:
+            found = self.primary.load(account_id)
+        except Tampered:
+            raise
+        except Exception as exc:
+            found = self.fallback.load(account_id)
+            if found is None:
+                raise ClientError(
+                    f"the {self.primary.name} could not be read: {_describe(exc)}",
+                    hint="unlock the keychain (or set SAFEHOLD_KEYSTORE=file and sign in again)",
+                ) from None
+            return found
+        return found or self.fallback.load(account_id)
 
     def delete(self, account_id: str) -> None:
         self.primary.delete(account_id)
         self.fallback.delete(account_id)
+
+    def location(self, account_id: str) -> str:
+        """Where the key of ``account_id`` is kept, for ``status``."""
+        try:
+            in_primary = self.primary.load(account_id) is not None
+        except Exception:
+            in_primary = False
+        if in_primary:
+            return self.primary.name
+        if self.fallback.load(account_id) is not None:
+            return f"{self.fallback.name} (the {self.primary.name} refused it)"
+        return "nowhere"
+
+
+def key_location(store: KeyStore, account_id: str) -> str:
+    """A person's description of where ``store`` keeps the key of ``account_id``."""
+    if isinstance(store, CombinedKeyStore):
+        return store.location(account_id)
+    return store.name
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or exc.__class__.__name__
 
 
 def keystore_for(profile: Profile, mode: str = "auto") -> KeyStore:

@@ -11,7 +11,9 @@ Rules, per key (and per field inside ``fields``, per name inside ``custom``):
 * changed on both sides differently: a *conflict*; the remote (server) value stays in the
   merged item, and the caller keeps the whole local version as a conflict copy;
 * ``tags`` merge as sets (additions and removals from both sides), ``history`` is the union
-  of both histories, ``modified`` the later of the two: these never conflict.
+  of both histories, ``modified`` the later of the two: these never conflict. Two devices
+  that replaced the same old password each record it in their history; the union keeps one
+  entry per field and old value among the entries new since the base (the earliest).
 
 Nothing is dropped: every local change is either in the merged item or, for a conflicting
 field, in the conflict copy.
@@ -76,7 +78,7 @@ def _merge_set(b: Any, l: Any, r: Any) -> Any:  # noqa: E741
     return out
 
 
-def _merge_union(l: Any, r: Any) -> Any:  # noqa: E741
+def _merge_union(b: Any, l: Any, r: Any) -> Any:  # noqa: E741
     # Old passwords are kept even against a side that dropped them: history only grows.
     if l == r:
         return l
@@ -84,11 +86,39 @@ def _merge_union(l: Any, r: Any) -> Any:  # noqa: E741
         return r if r is not _MISSING else l
     seen = {_freeze(v) for v in r}
     extra = [v for v in l if _freeze(v) not in seen]
-    merged = [*r, *extra]
+    merged = _dedupe_history(r, extra, b if isinstance(b, list) else [])
     if all(isinstance(v, dict) and isinstance(v.get("changed"), str) for v in merged):
         # A total order, so every device that merges the same histories stores the same list.
         merged.sort(key=lambda v: (v["changed"], str(v.get("field")), str(v.get("value"))))
     return merged
+
+
+def _history_key(entry: Any) -> tuple[str, Any] | None:
+    if isinstance(entry, dict) and "field" in entry and "value" in entry:
+        return str(entry["field"]), _freeze(entry["value"])
+    return None
+
+
+def _dedupe_history(remote: list[Any], local_extra: list[Any], base: list[Any]) -> list[Any]:
+    """``remote`` plus ``local_extra``, less the local entries that repeat the field and old
+    value of a remote entry that is also new since ``base`` (both devices replaced the same
+    value); of such a pair the earlier is kept. Each side's own history is left as it is."""
+    in_base = {_freeze(v) for v in base}
+    remote_new: dict[tuple[str, Any], int] = {}
+    for index, entry in enumerate(remote):
+        key = _history_key(entry)
+        if key is not None and _freeze(entry) not in in_base:
+            remote_new.setdefault(key, index)
+    out = list(remote)
+    for entry in local_extra:
+        key = _history_key(entry)
+        if key is None or _freeze(entry) in in_base or key not in remote_new:
+            out.append(entry)
+            continue
+        index = remote_new[key]
+        if str(entry.get("changed", "")) < str(out[index].get("changed", "")):
+            out[index] = entry
+    return out
 
 
 def _merge_named(path: str, b: Any, l: Any, r: Any, conflicts: list[str]) -> Any:  # noqa: E741
@@ -140,7 +170,7 @@ def _merge_dict(prefix: str, b: Any, l: Any, r: Any, conflicts: list[str], top: 
         elif top and key in _SET_KEYS:
             value = _merge_set(bv, lv, rv)
         elif top and key in _UNION_KEYS:
-            value = _merge_union(lv, rv)
+            value = _merge_union(bv, lv, rv)
         elif top and key in _NAMED_LIST_KEYS:
             value = _merge_named(path, bv, lv, rv, conflicts)
         elif top and key in _DICT_KEYS and lv != rv:

@@ -4,7 +4,7 @@ It holds what the device needs to work offline: the server URL, email, ``account
 ``generation``, the cached Argon2id parameters and ``kdf_salt``, the wrapped keyset, each
 item's envelope as edited here (``local``) and as last seen on the server (``base``, the
 common ancestor for merging) with its server ``revision``, the sync cursor, the outbox of
-items with edits not yet pushed, and the conflict copies made by merges.
+items with edits not yet pushed, and the conflict copies in the vault (ids and times only).
 
 Items and the session token are stored sealed, so nothing secret is readable without the
 password and the account key. The email, server URL and account hint are plain: a locked
@@ -21,8 +21,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from safehold.crypto import KdfParams
+
+from .errors import VaultDamaged
 
 SCHEMA_VERSION = 1
 
@@ -165,7 +168,7 @@ class VaultStore:
     def require(self, key: str) -> str:
         value = self.meta(key)
         if value is None:
-            raise KeyError(f"the local vault lacks {key!r}")
+            raise VaultDamaged(f"it lacks the setting {key!r}")
         return value
 
     @property
@@ -182,7 +185,11 @@ class VaultStore:
 
     @property
     def generation(self) -> int:
-        return int(self.require("generation"))
+        raw = self.require("generation")
+        try:
+            return int(raw)
+        except ValueError:
+            raise VaultDamaged(f"its generation {raw!r} is not a number") from None
 
     @property
     def device_id(self) -> str:
@@ -194,12 +201,19 @@ class VaultStore:
 
     @property
     def kdf_params(self) -> KdfParams:
-        raw = json.loads(self.require("kdf_params"))
-        return KdfParams(t=int(raw["t"]), m_kib=int(raw["m_kib"]), p=int(raw["p"]))
+        try:
+            raw = json.loads(self.require("kdf_params"))
+            return KdfParams(t=int(raw["t"]), m_kib=int(raw["m_kib"]), p=int(raw["p"]))
+        except (ValueError, KeyError, TypeError):
+            raise VaultDamaged("its cached Argon2id parameters (kdf_params) are unreadable") from None
 
     @property
     def cursor(self) -> int:
-        return int(self.meta("cursor") or 0)
+        raw = self.meta("cursor") or 0
+        try:
+            return int(raw)
+        except ValueError:
+            raise VaultDamaged(f"its sync cursor {raw!r} is not a number") from None
 
     @cursor.setter
     def cursor(self, value: int) -> None:
@@ -276,15 +290,49 @@ class VaultStore:
 
     # --- conflicts ----------------------------------------------------------------------
 
+    # Conflict records keep no title: the file holds no item text in clear. ``status`` reads
+    # the titles from the (sealed) copies when the vault is unlocked. The column stays, empty,
+    # so files written by earlier versions open unchanged (and are scrubbed at the next sync).
+
     def add_conflict(self, record: ConflictRecord) -> None:
         with self.transaction():
+            self._db.execute("DELETE FROM conflicts WHERE copy_id = ?", (record.copy_id,))
             self._db.execute(
-                "INSERT INTO conflicts(item_id, copy_id, title, created) VALUES (?, ?, ?, ?)",
-                (record.item_id, record.copy_id, record.title, record.created),
+                "INSERT INTO conflicts(item_id, copy_id, title, created) VALUES (?, ?, '', ?)",
+                (record.item_id, record.copy_id, record.created),
             )
 
+    def note_conflict_copy(self, copy_id: str, data: dict[str, Any]) -> None:
+        """Record ``copy_id`` as a conflict copy if its item carries the mark (``conflict_of``)
+        and is not recorded yet: copies made on other devices then show in ``status`` here."""
+        original = data.get("conflict_of")
+        if not isinstance(original, str):
+            self.drop_conflict(copy_id)
+            return
+        with self.transaction():
+            known = self._db.execute("SELECT 1 FROM conflicts WHERE copy_id = ?", (copy_id,)).fetchone()
+            if known is None:
+                self._db.execute(
+                    "INSERT INTO conflicts(item_id, copy_id, title, created) VALUES (?, ?, '', ?)",
+                    (original, copy_id, str(data.get("conflict_at", ""))),
+                )
+
+    def scrub_conflict_titles(self) -> None:
+        """Blank titles that earlier versions stored in clear."""
+        if self._db.execute("SELECT 1 FROM conflicts WHERE title != '' LIMIT 1").fetchone():
+            with self.transaction():
+                self._db.execute("UPDATE conflicts SET title = '' WHERE title != ''")
+
+    def conflict_copy_ids(self) -> set[str]:
+        """Every recorded copy id, deleted copies included."""
+        return {str(r[0]) for r in self._db.execute("SELECT copy_id FROM conflicts")}
+
+    def drop_conflict(self, copy_id: str) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM conflicts WHERE copy_id = ?", (copy_id,))
+
     def conflicts(self) -> list[ConflictRecord]:
-        """Conflict copies still in the vault."""
+        """Conflict copies still in the vault (``title`` empty: it is inside the sealed copy)."""
         rows = self._db.execute(
             "SELECT c.item_id, c.copy_id, c.title, c.created FROM conflicts c "
             "JOIN items i ON i.item_id = c.copy_id AND i.local IS NOT NULL ORDER BY c.id"

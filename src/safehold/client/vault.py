@@ -2,6 +2,9 @@
 
 Every write seals the item, commits it to the store and queues it for the next sync
 before returning. Items are found by id, exact title or an unambiguous prefix of either.
+
+An item whose envelope would exceed what the server accepts for one item is refused here,
+at save time: once queued it could never be uploaded, and would hold up every later sync.
 """
 
 from __future__ import annotations
@@ -11,8 +14,29 @@ from typing import Any
 
 from safehold.crypto import TamperedData, VaultCipher, new_item_id
 
-from .errors import AmbiguousItem, ItemNotFound, Tampered
+from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
 from .store import VaultStore
+
+#: The server's limit on one envelope, in characters of its base64url text (spec/api.md:
+#: "an envelope is at most 1 MiB"). ``safehold.wire`` has no constant for it, and the
+#: client never imports the server's settings, so it is restated here.
+MAX_ENVELOPE_CHARS = 1024 * 1024
+
+
+def envelope_chars(envelope: bytes) -> int:
+    """Length of ``envelope`` as unpadded base64url text, as the server counts it."""
+    return (len(envelope) * 4 + 2) // 3
+
+
+def check_envelope_size(envelope: bytes, title: str) -> None:
+    size = envelope_chars(envelope)
+    if size > MAX_ENVELOPE_CHARS:
+        raise ItemTooLarge(
+            f"the item {title!r} is too large to sync: {size:,} characters encrypted, the server "
+            f"accepts at most {MAX_ENVELOPE_CHARS:,} (about {MAX_ENVELOPE_CHARS * 3 // 4 // 1024} KiB "
+            "of item data); it was not saved"
+        )
+
 
 #: Items of this type hold user-defined templates (see ``safehold.client.items``); they are
 #: synced like any item but hidden from listings.
@@ -96,7 +120,14 @@ class Vault:
     def put(self, data: dict[str, Any], item_id: str | None = None) -> StoredItem:
         """Save ``data`` (a new item unless ``item_id`` is given); committed on return."""
         item_id = item_id or new_item_id().hex()
-        self.store.save_local(item_id, self.cipher.seal_item(bytes.fromhex(item_id), data))
+        envelope = self.cipher.seal_item(bytes.fromhex(item_id), data)
+        check_envelope_size(envelope, str(data.get("title", "")))
+        self.store.save_local(item_id, envelope)
+        if "conflict_of" not in data:
+            # A conflict copy edited so that it no longer carries the mark is resolved.
+            self.store.drop_conflict(item_id)
+        else:
+            self.store.note_conflict_copy(item_id, data)
         return StoredItem(item_id, data)
 
     def delete(self, item_id: str) -> None:

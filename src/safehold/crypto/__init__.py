@@ -10,7 +10,8 @@ comes from pyca/cryptography. Pure functions and small state objects: no I/O, no
     │   └── AccountKeyFormat
     ├── KdfParamsRejected
     ├── SrpError
-    └── KitError
+    ├── KitError
+    └── EncodingError (also a ValueError)
 """
 
 from ._account_key import AccountKey
@@ -21,6 +22,7 @@ from ._errors import (
     AccountKeyFormat,
     AccountKeyTypo,
     CryptoError,
+    EncodingError,
     KdfParamsRejected,
     KitError,
     SrpError,
@@ -58,6 +60,7 @@ __all__ = [
     "AccountKeyTypo",
     "CryptoError",
     "DerivedKeys",
+    "EncodingError",
     "EnvelopeKey",
     "KdfParams",
     "KdfParamsRejected",

@@ -5,7 +5,7 @@ envelope = 0x01 | nonce (12 random bytes) | AES-256-GCM(key, nonce, plaintext, a
 
 from __future__ import annotations
 
-import os
+import secrets
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -42,7 +42,7 @@ class EnvelopeKey:
         ``nonce`` exists only so test vectors can be reproduced; leave it out in real use.
         """
         if nonce is None:
-            nonce = os.urandom(NONCE_LEN)
+            nonce = secrets.token_bytes(NONCE_LEN)
         elif len(nonce) != NONCE_LEN:
             raise CryptoError("an envelope nonce is 12 bytes")
         return bytes([VERSION]) + nonce + self._aead.encrypt(nonce, plaintext, ad)

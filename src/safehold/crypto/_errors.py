@@ -7,7 +7,9 @@ CryptoError
 │   └── AccountKeyFormat  wrong length, unknown version or characters that are not allowed
 ├── KdfParamsRejected     the server asked for Argon2id costs outside the client's bounds
 ├── SrpError              an SRP value was invalid or a proof did not match
-└── KitError              an Emergency Kit URI could not be read
+├── KitError              an Emergency Kit URI could not be read
+└── EncodingError         text is not the canonical base64url/hex form, or a value has no
+                          canonical JSON form (also a ValueError)
 """
 
 from __future__ import annotations
@@ -53,3 +55,12 @@ class SrpError(CryptoError):
 
 class KitError(CryptoError):
     """An Emergency Kit URI or QR payload could not be read."""
+
+
+class EncodingError(CryptoError, ValueError):
+    """A value is not in its one canonical text form (spec §1), or cannot be written as
+    canonical JSON (spec §7).
+
+    Also a :class:`ValueError`, so code that validates input with ``except ValueError``
+    treats a malformed encoding like any other malformed input.
+    """

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from ._envelope import KEY_LEN, EnvelopeKey
-from ._errors import TamperedData
+from ._errors import EncodingError, TamperedData
 
 #: spec §7: vault key length.
 VAULT_KEY_LEN = KEY_LEN
 ITEM_ID_LEN = 16
+#: spec §7: the largest integer canonical JSON may hold. Beyond 2^53 - 1 a JavaScript
+#: reader (whose numbers are doubles) would round it, so the browser could not reproduce it.
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def new_vault_key() -> bytes:
@@ -37,9 +41,69 @@ def item_ad(account_id: bytes, item_id: bytes, generation: int) -> bytes:
     return f"safehold/v1/item|{account_id.hex()}|{item_id.hex()}|{generation}".encode()
 
 
+def _check_scalar(value: Any) -> None:
+    if value is None or isinstance(value, str | bool):  # bool is an int: test it first
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise EncodingError("canonical JSON allows integers only up to 2^53 - 1 in size")
+    elif isinstance(value, float):
+        raise EncodingError("canonical JSON allows no fractional numbers, NaN or Infinity")
+    else:
+        raise EncodingError(f"canonical JSON cannot hold a {type(value).__name__}")
+
+
+def _check_canonical(value: Any) -> None:
+    """Raise :class:`EncodingError` unless ``value`` holds only what spec §7 allows: objects
+    with text keys, arrays, text, booleans, null and integers with ``|n| <= 2^53 - 1``.
+
+    Floats are refused outright: Python and JavaScript print them differently (``1e+16``
+    against ``10000000000000000``, ``1.0`` against ``1``), so two implementations would seal
+    different bytes for the same item. Error messages name the offending type, never a
+    value: it may be a secret."""
+    # Depth-first without recursion, so depth cannot exhaust the stack here; containers on
+    # the current path are remembered so a value that contains itself ends the walk. The
+    # exact-type tests are a fast path (this runs on every seal); _check_scalar and the
+    # isinstance() tests handle subclasses the way json.dumps treats them.
+    on_path: set[int] = set()
+    stack: list[tuple[Iterator[Any], int]] = [(iter((value,)), 0)]
+    while stack:
+        values, owner = stack[-1]
+        for v in values:
+            t = type(v)
+            if t is str or t is bool or v is None:
+                continue
+            if t is dict or t is list or isinstance(v, dict | list | tuple):
+                if id(v) in on_path:
+                    raise EncodingError("this value contains itself, so it has no JSON form")
+                if isinstance(v, dict):
+                    if not all(isinstance(k, str) for k in v):
+                        raise EncodingError("canonical JSON objects have text keys only")
+                    children = iter(v.values())
+                else:
+                    children = iter(v)
+                on_path.add(id(v))
+                stack.append((children, id(v)))
+                break  # descend; this iterator resumes where it stopped once the child is done
+            _check_scalar(v)
+        else:
+            stack.pop()
+            on_path.discard(owner)
+
+
 def canonical_json(item: Any) -> bytes:
-    """spec §7: the one byte form of an item, so every implementation seals the same bytes."""
-    return json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """spec §7: the one byte form of an item, so every implementation seals the same bytes.
+
+    :class:`EncodingError` for anything that has no such form (see :func:`_check_canonical`),
+    and for text that is not valid Unicode (a lone surrogate has no UTF-8 encoding)."""
+    _check_canonical(item)
+    try:
+        text = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EncodingError("canonical JSON holds only valid Unicode text (found a lone surrogate)") from None
+    except RecursionError:
+        raise EncodingError("this value is nested too deeply to be written as JSON") from None
 
 
 def seal_keyset(auk: bytes, vk: bytes, account_id: bytes, generation: int) -> bytes:

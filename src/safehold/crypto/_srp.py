@@ -8,6 +8,11 @@
     M1 = H(H(N) XOR H(PAD(g)) | H(I) | salt | PAD(A) | PAD(B) | K)
     M2 = H(PAD(A) | M1 | K)
 
+Every value from the other side is checked before any arithmetic: ``A`` and ``B`` must lie
+in 1..N-1 (which also rules out ``A mod N = 0``) and a proof must be one hash long. Any bad
+input is an :class:`SrpError`, never an ``OverflowError`` or ``TypeError``, so a server
+answers it like a failed sign-in and a client like a server it cannot trust.
+
 The group and hash are parameters only so RFC 5054 Appendix B (1024-bit group, SHA-1)
 can be checked against this very code; Safehold itself uses :data:`GROUP_3072`.
 """
@@ -18,6 +23,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from ._errors import SrpError
 from ._normalize import email_bytes
@@ -40,7 +46,12 @@ class SrpGroup:
 
     def pad(self, value: int) -> bytes:
         """``PAD(x)``: big-endian, left-padded to the byte length of N."""
-        return value.to_bytes(self.n_len, "big")
+        try:
+            return value.to_bytes(self.n_len, "big")
+        except OverflowError:
+            # Unreachable through SrpClient/SrpServer, which check ranges first; kept so a
+            # new caller cannot turn a bad value into an unexpected exception type.
+            raise SrpError("an SRP value does not fit in the byte length of N") from None
 
     def H(self, *parts: bytes) -> bytes:
         h = hashlib.new(self.hash_name)
@@ -50,6 +61,11 @@ class SrpGroup:
 
     def H_int(self, *parts: bytes) -> int:
         return int.from_bytes(self.H(*parts), "big")
+
+    @property
+    def digest_size(self) -> int:
+        """Length of ``H``'s output, and so of the proofs ``M1`` and ``M2``."""
+        return hashlib.new(self.hash_name).digest_size
 
     @property
     def k(self) -> int:
@@ -83,6 +99,10 @@ def verifier(x: int, group: SrpGroup = GROUP_3072) -> int:
     return pow(group.g, x, group.N)
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _random_ephemeral(group: SrpGroup) -> int:
     while True:
         value = secrets.randbits(EPHEMERAL_BITS)
@@ -90,10 +110,26 @@ def _random_ephemeral(group: SrpGroup) -> int:
             return value
 
 
-def _check_private(value: int, group: SrpGroup) -> int:
-    if not 0 < value < group.N:
+def _ephemeral(value: int | None, group: SrpGroup) -> int:
+    """A fixed private value (test vectors, or the server's stored ``b``), or a fresh one."""
+    if value is None:
+        return _random_ephemeral(group)
+    if not _is_int(value) or not 0 < value < group.N:
         raise SrpError("an SRP private value must lie in 1..N-1")
     return value
+
+
+def _check_public(value: int, group: SrpGroup, *, sender: str, name: str) -> int:
+    """spec §6: abort unless ``value`` lies in 1..N-1."""
+    if not _is_int(value) or not 0 < value < group.N:
+        raise SrpError(f"the {sender} sent an invalid SRP value {name}: it must lie in 1..N-1")
+    return value
+
+
+def _check_proof(proof: bytes, group: SrpGroup, *, name: str) -> bytes:
+    if not isinstance(proof, bytes | bytearray) or len(proof) != group.digest_size:
+        raise SrpError(f"an SRP proof {name} is {group.digest_size} bytes")
+    return bytes(proof)
 
 
 def _scramble(group: SrpGroup, A: int, B: int) -> int:
@@ -115,72 +151,117 @@ def _proofs(
     return K, m1, m2
 
 
-@dataclass(slots=True)
+def _no_proof_yet() -> NoReturn:
+    raise SrpError("no SRP proof yet: process the server's challenge first")
+
+
 class SrpClient:
-    """The client's side of one handshake. ``a`` is random unless a test vector fixes it."""
+    """The client's side of one handshake.
 
-    email: str
-    salt: bytes
-    x: int
-    group: SrpGroup = GROUP_3072
-    a: int = 0
-    A: int = 0
-    K: bytes = b""
-    M1: bytes = b""
-    _m2: bytes = b""
+    ``a`` is random unless a test vector fixes it. ``a`` and ``x`` (which is as good as
+    the password and account key) are kept private and never shown. ``A`` goes to the
+    server; ``process_challenge`` then yields ``M1`` and ``K``.
+    """
 
-    def __post_init__(self) -> None:
-        self.a = _check_private(self.a, self.group) if self.a else _random_ephemeral(self.group)
-        self.A = pow(self.group.g, self.a, self.group.N)
+    __slots__ = ("A", "_K", "_M1", "_M2", "_a", "_x", "email", "group", "salt")
+
+    def __init__(
+        self,
+        *,
+        email: str,
+        salt: bytes,
+        x: int,
+        group: SrpGroup = GROUP_3072,
+        a: int | None = None,
+    ) -> None:
+        self.email = email
+        self.salt = salt
+        self._x = x
+        self.group = group
+        self._a = _ephemeral(a, group)
+        self.A: int = pow(group.g, self._a, group.N)
+        self._K = self._M1 = self._M2 = b""
 
     def __repr__(self) -> str:
         return "SrpClient(<secret>)"
 
+    @property
+    def K(self) -> bytes:
+        """The shared session key, once the challenge is processed."""
+        return self._K or _no_proof_yet()
+
+    @property
+    def M1(self) -> bytes:
+        """The client's proof, once the challenge is processed."""
+        return self._M1 or _no_proof_yet()
+
     def process_challenge(self, B: int) -> bytes:
-        """Take the server's ``B``, return the proof ``M1``."""
+        """Take the server's ``B``, return the proof ``M1``. :class:`SrpError` unless ``B``
+        lies in 1..N-1 (spec §6) and ``u`` is not zero."""
         g = self.group
-        if B % g.N == 0:
-            raise SrpError("the server sent an invalid SRP value B")
+        _check_public(B, g, sender="server", name="B")
         u = _scramble(g, self.A, B)
-        base = (B - g.k * pow(g.g, self.x, g.N)) % g.N
-        S = pow(base, self.a + u * self.x, g.N)
-        self.K, self.M1, self._m2 = _proofs(g, email_bytes(self.email), self.salt, self.A, B, S)
-        return self.M1
+        base = (B - g.k * pow(g.g, self._x, g.N)) % g.N
+        S = pow(base, self._a + u * self._x, g.N)
+        self._K, self._M1, self._M2 = _proofs(g, email_bytes(self.email), self.salt, self.A, B, S)
+        return self._M1
 
     def verify_server(self, M2: bytes) -> None:
-        """Check the server's proof; raises :class:`SrpError` if it does not match."""
-        if not self._m2 or not hmac.compare_digest(M2, self._m2):
+        """Check the server's proof; raises :class:`SrpError` if it does not match (or if
+        there is no challenge to match it against)."""
+        if not self._M2:
+            raise SrpError("the server's SRP proof came before its challenge")
+        if not hmac.compare_digest(_check_proof(M2, self.group, name="M2"), self._M2):
             raise SrpError("the server could not prove it knows this account's verifier")
 
 
-@dataclass(slots=True)
 class SrpServer:
-    """The server's side. Rebuilt from stored ``b`` between the two round trips."""
+    """The server's side.
 
-    email: str
-    salt: bytes
-    v: int
-    group: SrpGroup = GROUP_3072
-    b: int = 0
-    B: int = 0
+    The server keeps ``b`` between the two round trips (so any process can finish a
+    handshake another began) and rebuilds this object from it: pass it back as ``b=``.
+    It is a secret of this handshake: store it only until the handshake ends.
+    """
 
-    def __post_init__(self) -> None:
-        g = self.group
-        self.b = _check_private(self.b, g) if self.b else _random_ephemeral(g)
-        self.B = (g.k * self.v + pow(g.g, self.b, g.N)) % g.N
+    __slots__ = ("B", "_b", "email", "group", "salt", "v")
+
+    def __init__(
+        self,
+        *,
+        email: str,
+        salt: bytes,
+        v: int,
+        group: SrpGroup = GROUP_3072,
+        b: int | None = None,
+    ) -> None:
+        if not _is_int(v) or not 0 < v < group.N:
+            raise SrpError("an SRP verifier must lie in 1..N-1")
+        self.email = email
+        self.salt = salt
+        self.v = v
+        self.group = group
+        self._b = _ephemeral(b, group)
+        self.B: int = (group.k * v + pow(group.g, self._b, group.N)) % group.N
 
     def __repr__(self) -> str:
         return "SrpServer(<secret>)"
 
+    @property
+    def b(self) -> int:
+        """The private ephemeral, read only to persist it between the two round trips."""
+        return self._b
+
     def premaster(self, A: int) -> int:
+        """``S``. :class:`SrpError` unless ``A`` lies in 1..N-1 (spec §6) and ``u`` is not zero."""
         g = self.group
-        if A % g.N == 0:
-            raise SrpError("the client sent an invalid SRP value A")
+        _check_public(A, g, sender="client", name="A")
         u = _scramble(g, A, self.B)
-        return pow(A * pow(self.v, u, g.N), self.b, g.N)
+        return pow(A * pow(self.v, u, g.N), self._b, g.N)
 
     def verify_client(self, A: int, M1: bytes) -> bytes:
-        """Check the client's proof; return ``M2``. :class:`SrpError` if it fails."""
+        """Check the client's proof; return ``M2``. :class:`SrpError` for a bad ``A`` or
+        ``M1`` or a proof that does not match."""
+        M1 = _check_proof(M1, self.group, name="M1")  # before the costly exponentiations
         S = self.premaster(A)
         _, m1, m2 = _proofs(self.group, email_bytes(self.email), self.salt, A, self.B, S)
         if not hmac.compare_digest(M1, m1):

@@ -91,6 +91,11 @@ def serve(
     import logging
 
     log = logging.getLogger("safehold.server")
+    log.debug(
+        "logging at %s to stderr%s",
+        settings.log_level.upper(),
+        f" and {settings.log_file}" if settings.log_file else "",
+    )
     try:
         before, after = upgrade(settings.effective_database_url)
     except (SQLAlchemyError, OSError) as exc:
@@ -156,7 +161,11 @@ def _print_summary(summary: AccountSummary) -> None:
     typer.echo(f"{'devices':16} {len(summary.devices)}")
     for device in summary.devices:
         seen = device.last_seen_at.isoformat() if device.last_seen_at else "never"
-        typer.echo(f"  {device.device_id}  {device.name}  last seen {seen}")
+        state = ""
+        if device.signed_out:
+            why = (device.signed_out_reason or "sessions ended").replace("_", " ")
+            state = f"  signed out ({why})"
+        typer.echo(f"  {device.device_id}  {device.name}  last seen {seen}{state}")
 
 
 @accounts_app.command("list")
@@ -193,31 +202,41 @@ def accounts_show(
         _print_summary(summary)
 
 
-def _parse_date(text: str | None) -> datetime | None:
+def _parse_date(text: str | None, as_json: bool = False) -> datetime | None:
     if text is None:
         return None
     try:
         day = datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
-        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--expires") from None
+        raise _fail(Exit.USAGE, "--expires: use YYYY-MM-DD", as_json) from None
     # A licence "until 2026-03-01" lasts through that day.
     return day.replace(hour=23, minute=59, second=59, tzinfo=UTC)
+
+
+def _parse_plan(text: str, as_json: bool = False) -> wire.Plan:
+    # Checked here, not by click, so that a --json caller gets the error as JSON too.
+    try:
+        return wire.Plan(text.strip().lower())
+    except ValueError:
+        choices = ", ".join(plan.value for plan in wire.Plan)
+        raise _fail(Exit.USAGE, f"--plan: use one of {choices}", as_json) from None
 
 
 @license_app.command("set")
 def license_set(
     email: str,
-    plan: Annotated[wire.Plan, typer.Option("--plan", help="free or premium")],
+    plan: Annotated[str, typer.Option("--plan", help="free or premium")],
     expires: Annotated[str | None, typer.Option("--expires", help="YYYY-MM-DD (last day)")] = None,
     database_url: DbOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Set the plan and (optionally) the expiry date of an account's licence."""
-    expiry = _parse_date(expires)
+    chosen = _parse_plan(plan, as_json)
+    expiry = _parse_date(expires, as_json)
     admin = _admin(_settings(config, as_json, database_url=database_url), as_json)
     try:
-        summary = admin.set_license(email, plan, expiry)
+        summary = admin.set_license(email, chosen, expiry)
     except (NotFound, InvalidRequest) as exc:
         raise _fail(Exit.NOT_FOUND, exc.message, as_json) from None
     if as_json:

@@ -79,6 +79,15 @@ class SessionRevoked(AuthError):
     code = ErrorCode.SESSION_REVOKED
     default_message = "this device was signed out (revoked); sign in again"
 
+    def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        #: Why the session ended (``logout``, ``device_revoked``, ``password_changed``), so
+        #: a client can say what to do next.
+        self.reason = reason
+
+    def extra(self) -> dict[str, Any]:
+        return {"reason": self.reason} if self.reason else {}
+
 
 class AccountReset(ServerError):
     code = ErrorCode.ACCOUNT_RESET

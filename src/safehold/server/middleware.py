@@ -3,6 +3,7 @@ escaped exception into a JSON 500 without a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -65,28 +66,35 @@ class BodyLimit:
                     await _send_json(send, 413, too_large)
                     return
         seen = 0
-        started = False
+        exceeded = False
+        answered = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    exceeded = True
                     raise _TooLarge()
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+        async def guarded_send(message: Message) -> None:
+            # The framework may catch _TooLarge itself while reading a chunked body and
+            # answer 400 "could not parse"; the client must hear 413 instead.
+            nonlocal answered, replaced
+            if not exceeded or (answered and not replaced):
+                answered = answered or message["type"] == "http.response.start"
+                await send(message)
+            elif message["type"] == "http.response.start" and not answered:
+                answered = replaced = True
                 await _send_json(send, 413, too_large)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if exceeded and not answered:
+            await _send_json(send, 413, too_large)
 
 
 class AccessLog:

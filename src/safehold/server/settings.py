@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
     smtp_from: str = "Safehold <safehold@localhost>"
     smtp_timeout: float = 30.0
+    #: PEM file of the CA (or the self-signed certificate) to trust for SMTP TLS, besides
+    #: the system's; for a mail server with a private certificate.
+    smtp_ca_file: FilePath | None = None
+    #: Check the SMTP server's certificate and name. Turn off only for a local test relay.
+    smtp_verify: bool = True
     #: Send mail inside the request instead of in the background, so a test that gets
     #: the answer can read the mail at once.
     mail_sync: bool = False
@@ -71,6 +76,10 @@ class Settings(BaseSettings):
     login_free_failures: int = 5
     login_failure_window_seconds: float = 900.0
     login_max_delay_seconds: float = 900.0
+    #: /auth/start costs the server one or two 3072-bit exponentiations: per client address,
+    #: at most this many starts per window.
+    start_limit_per_client: int = Field(default=60, ge=1)
+    start_limit_window_seconds: float = Field(default=60.0, gt=0)
 
     # Reset and hint requests, per address and per client address.
     reset_token_minutes: float = 60.0
@@ -83,9 +92,19 @@ class Settings(BaseSettings):
         t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
     )
 
-    #: Test-only: sleep this long inside the reset transaction, so a test can kill the
-    #: process mid-reset. Never set in production.
+    #: The least Argon2id cost ``POST /api/v1/reset/{token}`` accepts for the new keys
+    #: (spec §3.2's defaults); tests that reset with cheap keys lower it explicitly.
+    min_kdf_params: wire.KdfParams = wire.KdfParams(
+        t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
+    )
+
+    #: Test-only hooks (docs/server.md). Each is ignored unless ``test_hooks_enabled`` is
+    #: also set, so a stray variable alone cannot make a production server misbehave.
+    test_hooks_enabled: bool = False
+    #: Test-only: sleep this long in a reset, so a test can kill the process there:
+    #: inside the transaction (``before_commit``) or after it (``after_commit``).
     test_reset_pause_seconds: float = 0.0
+    test_reset_pause_at: Literal["before_commit", "after_commit"] = "before_commit"
 
     @model_validator(mode="after")
     def _strip_base_url(self) -> Settings:

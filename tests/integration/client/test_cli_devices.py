@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.support.server import ServerHandle
+from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from tests.unit.client._reset import reset_account
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -26,7 +27,7 @@ def device(tmp_path: Path) -> Callable[[ServerHandle], Run]:
         def run(
             profile: str,
             *args: str,
-            password: str | None = "pw",
+            password: str | None = PASSWORD,
             stdin: str | None = None,
             env: dict[str, str] | None = None,
         ) -> subprocess.CompletedProcess[str]:
@@ -101,7 +102,15 @@ def test_two_devices_add_edit_conflict_delete(
         assert run(profile, "get", "Router", "--field", "password").stdout == "r2\n"
         copy = next(t for t in titles if "conflict copy" in t)
         assert run(profile, "get", copy, "--field", "password").stdout == "from-b\n"
-    assert len(_json(run("B", "status", "--json"))["conflicts"]) == 1
+    # The copy carries its mark, so A (which did not make it) lists it as well, until removed.
+    for profile in ("A", "B"):
+        conflicts = _json(run(profile, "status", "--json"))["conflicts"]
+        assert [c["title"] for c in conflicts] == [copy]
+    _ok(run("A", "rm", conflicts[0]["copy_id"]))
+    _ok(run("A", "sync"))
+    _ok(run("B", "sync"))
+    for profile in ("A", "B"):
+        assert _json(run(profile, "status", "--json"))["conflicts"] == []
 
 
 def test_three_devices_converge(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:
@@ -123,15 +132,15 @@ def test_password_change_reaches_b(server: ServerHandle, device: Callable[[Serve
     _ok(run("A", "add", "login", "--title", "GitHub"))
     _ok(run("A", "sync"))
     _ok(run("B", "login", EMAIL, "--account-key", key))
-    _ok(run("A", "change-password", "--password-stdin", password=None, stdin="pw\nnew-pw\n"))
-    refused = run("B", "unlock", "--password-stdin", password=None, stdin="pw\n")
+    _ok(run("A", "change-password", "--password-stdin", password=None, stdin=f"{PASSWORD}\n{NEW_PASSWORD}\n"))
+    refused = run("B", "unlock", "--password-stdin", password=None, stdin=f"{PASSWORD}\n")
     assert refused.returncode == 3 and "email or password incorrect" in refused.stderr
     try:
-        _ok(run("B", "unlock", "--password-stdin", password=None, stdin="new-pw\n"))
+        _ok(run("B", "unlock", "--password-stdin", password=None, stdin=f"{NEW_PASSWORD}\n"))
         assert _titles(run, "B", password=None) == ["GitHub"]
     finally:
         run("B", "lock")
-    assert run("B", "list", password="pw").returncode == 3
+    assert run("B", "list", password=PASSWORD).returncode == 3
 
 
 def test_reset_wipes_devices(
@@ -144,7 +153,7 @@ def test_reset_wipes_devices(
     _ok(run("B", "login", EMAIL, "--account-key", key))
     _ok(run("B", "add", "login", "--title", "made offline on B"))
     with server.client() as http:
-        new_key = reset_account(http, server.outbox_dir, EMAIL, "pw")
+        new_key = reset_account(http, server.outbox_dir, EMAIL, PASSWORD)
     for profile in ("A", "B"):
         result = run(profile, "sync")
         assert result.returncode == 9, result.stderr

@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from tests.support.server import ServerHandle
+from tests.unit.client._passwords import PASSWORD
 
 EMAIL = "ann@example.com"
 
@@ -22,7 +23,7 @@ def _entry() -> str:
     return f"import sys; from {script.module} import {script.attr}; sys.exit({script.attr}())"
 
 
-def _run(tmp_path: Path, *args: str, server: str = "http://127.0.0.1:9", password: str | None = "pw"
+def _run(tmp_path: Path, *args: str, server: str = "http://127.0.0.1:9", password: str | None = PASSWORD
          ) -> subprocess.CompletedProcess[str]:  # fmt: skip
     env = {
         "PATH": "/usr/bin:/bin",

@@ -3,8 +3,14 @@ sign-in, sync, devices, reset — then the zero-knowledge check on what the serv
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
 
+import httpx
+import pytest
 from tests.support.accounts import (
     TestAccount,
     changes,
@@ -16,9 +22,10 @@ from tests.support.accounts import (
     signup,
     sync_all,
 )
-from tests.support.server import ServerHandle
+from tests.support.server import ServerHandle, run_server
 
 from safehold import wire
+from safehold.crypto import b64decode, b64encode, int_to_hex
 
 API = wire.API_PREFIX
 
@@ -32,10 +39,44 @@ def _reset_link(server: ServerHandle) -> str:
     return match.group(1)
 
 
+def _mail_text(message: EmailMessage) -> str:
+    """Headers, the raw form, and every part decoded: a secret in a base64 or
+    quoted-printable part would not show in ``as_string()`` alone."""
+    texts = [message.as_string(), *(f"{name}: {value}" for name, value in message.items())]
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        content = part.get_content()
+        texts.append(content if isinstance(content, str) else content.decode("utf-8", "replace"))
+    return "\n".join(texts)
+
+
+def _derived_keys(http: httpx.Client, account: TestAccount) -> list[str]:
+    """The keys the client derives from the password for the salt now on the server:
+    the account unlock key and the SRP exponent ``x``, in every encoding that could leak."""
+    start = http.post(f"{API}/auth/start", json={"email": account.email}).json()
+    creds = account.credentials(salt=b64decode(start["kdf_salt"]))
+    return [creds.auk.hex(), b64encode(creds.auk), int_to_hex(creds.x), format(creds.x, "x")]
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def debug_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerHandle]:
+    """Like ``any_server``, but logging at DEBUG: the most the server would ever log."""
+    database_url = None
+    if request.param == "postgres":
+        database_url = os.environ.get("SAFEHOLD_TEST_DATABASE_URL") or None
+        if database_url is None:
+            pytest.skip("SAFEHOLD_TEST_DATABASE_URL is not set")
+    with run_server(tmp_path, database_url=database_url, extra_env={"SAFEHOLD_LOG_LEVEL": "DEBUG"}) as handle:
+        yield handle
+
+
 def _assert_zero_knowledge(server: ServerHandle, *accounts: TestAccount, extra: list[str] = ()) -> None:  # type: ignore[assignment]
     dump = server.dump_database()
     log = server.log_text()
-    mail = "\n".join(m.as_string() for m in server.read_outbox())
+    mail = "\n".join(_mail_text(m) for m in server.read_outbox())
     for account in accounts:
         for secret in [*account.secrets_to_hide(), *extra]:
             assert secret not in dump, "a secret reached the database"
@@ -43,8 +84,8 @@ def _assert_zero_knowledge(server: ServerHandle, *accounts: TestAccount, extra: 
             assert secret not in mail, "a secret reached the mail"
 
 
-def test_full_flow_and_zero_knowledge(any_server: ServerHandle) -> None:
-    server = any_server
+def test_full_flow_and_zero_knowledge(debug_server: ServerHandle) -> None:
+    server = debug_server
     account = TestAccount.new(password="Tr0ub4dor & the horse battery", hint="usual one")
     old_secrets = None
     with server.client() as http:
@@ -76,7 +117,7 @@ def test_full_flow_and_zero_knowledge(any_server: ServerHandle) -> None:
         assert changes(http, phone).json()["error"]["code"] == "session_revoked"
 
         # Reset through the mailed link; the same password, a new key.
-        old_secrets = account.secrets_to_hide()
+        old_secrets = [*account.secrets_to_hide(), *_derived_keys(http, account)]
         assert http.post(f"{API}/reset", json={"email": account.email}).status_code == 202
         token = _reset_link(server).rsplit("/", 1)[1]
         assert http.get(f"{API}/reset/{token}").json()["next_generation"] == 2
@@ -90,9 +131,11 @@ def test_full_flow_and_zero_knowledge(any_server: ServerHandle) -> None:
         stale = push(http, fresh, [], generation=1)
         assert stale.status_code == 410
         create_items(http, fresh, account, [{"title": "after the reset, plaintext three"}])
+        new_keys = _derived_keys(http, account)
 
     server.stop()  # flush logs
-    _assert_zero_knowledge(server, account, extra=[*old_secrets, *session_tokens, fresh.token])
+    assert " DEBUG " in server.log_text()  # the check ran against the chattiest log
+    _assert_zero_knowledge(server, account, extra=[*old_secrets, *new_keys, *session_tokens, fresh.token])
 
 
 def test_licence_survives_a_reset(server: ServerHandle) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from tests.unit.client._inproc import BASE_URL, inprocess_server
+from tests.unit.client._passwords import PASSWORD
 from typer.testing import CliRunner
 
 from safehold.cli import state as cli_state
@@ -19,7 +20,7 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    """``cli("A", "list", "--json", password="pw", input=None)`` runs the CLI in-process as
+    """``cli("A", "list", "--json", password=PASSWORD, input=None)`` runs the CLI in-process as
     profile A against the in-process server."""
     with inprocess_server(tmp_path) as transport:
         monkeypatch.setattr(cli_state, "TRANSPORT", transport)
@@ -29,7 +30,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
         def run(
             profile: str,
             *args: str,
-            password: str | None = "pw",
+            password: str | None = PASSWORD,
             input: str | None = None,
             env: dict[str, str] | None = None,
         ) -> Result:

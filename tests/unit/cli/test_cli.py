@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from tests.unit.cli.conftest import Run, as_json
+from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD, THIRD_PASSWORD
 
 from safehold.client.errors import ExitCode
 
@@ -158,7 +159,7 @@ def test_locked_without_password_or_agent(cli: Run) -> None:
 def test_password_stdin(cli: Run) -> None:
     _signup(cli)
     cli("A", "add", "login", "--title", "X")
-    ok = cli("A", "list", "--json", "--password-stdin", password=None, input="pw\n")
+    ok = cli("A", "list", "--json", "--password-stdin", password=None, input=f"{PASSWORD}\n")
     assert ok.exit_code == 0 and len(as_json(ok)) == 1
     bad = cli("A", "--password-stdin", "list", password=None, input="wrong\n")
     assert bad.exit_code == ExitCode.AUTH_FAILED and "horse" in bad.stderr  # the hint
@@ -179,12 +180,14 @@ def test_unlock_and_lock_through_the_agent(cli: Run) -> None:
 def test_change_password_and_other_device(cli: Run) -> None:
     key = _signup(cli)["account_key"]
     cli("B", "login", "ann@example.com", "--account-key", key)
-    changed = cli("A", "change-password", "--json", env={"SAFEHOLD_NEW_PASSWORD": "pw2"})
+    changed = cli("A", "change-password", "--json", env={"SAFEHOLD_NEW_PASSWORD": NEW_PASSWORD})
     assert changed.exit_code == 0, changed.output
     assert cli("B", "sync").exit_code == ExitCode.AUTH_FAILED
-    assert cli("B", "sync", password="pw2").exit_code == 0
-    assert cli("A", "list", password="pw").exit_code == ExitCode.AUTH_FAILED
-    stdin = cli("A", "change-password", "--password-stdin", password=None, input="pw2\npw3\n")
+    assert cli("B", "sync", password=NEW_PASSWORD).exit_code == 0
+    assert cli("A", "list", password=PASSWORD).exit_code == ExitCode.AUTH_FAILED
+    stdin = cli(
+        "A", "change-password", "--password-stdin", password=None, input=f"{NEW_PASSWORD}\n{THIRD_PASSWORD}\n"
+    )
     assert stdin.exit_code == 0, stdin.output
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from tests.unit.cli.conftest import Run, as_json
+from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from typer.testing import CliRunner
 
 from safehold.cli import state as cli_state
@@ -46,7 +47,7 @@ def _service(tmp_path: Path, profile: str) -> AccountService:
 
 
 def _put_items(tmp_path: Path, profile: str, items: list[Item]) -> None:
-    unlocked = _service(tmp_path, profile).unlock("pw", online=False)
+    unlocked = _service(tmp_path, profile).unlock(PASSWORD, online=False)
     try:
         for item in items:
             unlocked.vault.put(item.to_json())
@@ -163,12 +164,12 @@ def test_login_again_after_revocation_reuses_the_stored_key(cli: Run) -> None:
 def test_login_again_after_password_change_elsewhere(cli: Run) -> None:
     key = _signup(cli)["account_key"]
     assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
-    changed = cli("A", "change-password", env={"SAFEHOLD_NEW_PASSWORD": "pw2"})
+    changed = cli("A", "change-password", env={"SAFEHOLD_NEW_PASSWORD": NEW_PASSWORD})
     assert changed.exit_code == 0, changed.output
-    wrong = cli("B", "login", EMAIL, password="pw")
+    wrong = cli("B", "login", EMAIL, password=PASSWORD)
     assert wrong.exit_code == ExitCode.AUTH_FAILED and "--account-key" in wrong.stderr
-    assert cli("B", "login", EMAIL, password="pw2").exit_code == 0
-    assert cli("B", "list", "--json", password="pw2").exit_code == 0
+    assert cli("B", "login", EMAIL, password=NEW_PASSWORD).exit_code == 0
+    assert cli("B", "list", "--json", password=NEW_PASSWORD).exit_code == 0
 
 
 def test_login_without_key_on_a_new_device_is_a_usage_error(cli: Run) -> None:
@@ -223,7 +224,7 @@ def test_sync_of_many_items_shows_a_progress_bar(cli: Run, tmp_path: Path) -> No
 
     # Through the client: the callback sees increasing counts up to the total.
     seen: list[tuple[str, int, int | None]] = []
-    unlocked = _service(tmp_path, "A").unlock("pw")
+    unlocked = _service(tmp_path, "A").unlock(PASSWORD)
     try:
         report = unlocked.sync(lambda phase, done, total: seen.append((phase, done, total)))
     finally:

@@ -57,6 +57,31 @@ def test_pdf_round_trip(tmp_path: Path) -> None:
         assert expected in text
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        PAYLOAD,
+        # The longest email (254 characters) and a long server URL: wrapped, not spilled.
+        KitPayload(
+            server="https://" + "long-subdomain." * 14 + "example.com:8443/vault/prefix/",
+            email="a" * 64 + "@" + ("b" * 60 + ".") * 3 + "xyz.io",
+            account_key=KEY,
+        ),
+        KitPayload(server="https://hold.example", email="jürgen.ωμέγα@bücher.example", account_key=KEY),
+    ],
+    ids=["typical", "longest", "non-latin"],
+)
+def test_pdf_is_exactly_one_page(tmp_path: Path, payload: KitPayload) -> None:
+    path = tmp_path / "kit.pdf"
+    write_kit_pdf(path, payload)
+    document = pypdfium2.PdfDocument(path)
+    try:
+        assert len(document) == 1
+    finally:
+        document.close()
+    assert read_kit(path) == payload
+
+
 def test_pdf_with_characters_beyond_latin1(tmp_path: Path) -> None:
     payload = KitPayload(server="https://hold.example", email="jürgen.ωμέγα@example.com", account_key=KEY)
     path = tmp_path / "kit.pdf"

@@ -64,8 +64,12 @@ def test_nothing_is_dropped(base: dict[str, Any], local: dict[str, Any], remote:
     # Tags added on either side survive; history from both sides is kept.
     for tag in set(local["tags"]) - set(base["tags"]) | set(remote["tags"]) - set(base["tags"]):
         assert tag in merged["tags"]
+    # (An old value both sides recorded anew is kept once, under its earlier date.)
+    kept = {(h["field"], h["value"]) for h in merged["history"]}
     for entry in local["history"] + remote["history"]:
-        assert entry in merged["history"]
+        assert (entry["field"], entry["value"]) in kept
+        if entry in base["history"]:
+            assert entry in merged["history"]
     assert merged["modified"] == max(local["modified"], remote["modified"])
 
 
@@ -130,3 +134,36 @@ def _at(item: dict[str, Any], parts: list[str]) -> Any:
     for part in parts:
         value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
     return value
+
+
+def test_history_entries_both_sides_added_for_the_same_old_value_are_kept_once() -> None:
+    """Both devices changed the password from "old": one history entry for "old" survives."""
+    base = {"title": "Bank", "fields": {"password": "old"}, "history": []}
+    local = {
+        "title": "Bank",
+        "fields": {"password": "mine"},
+        "history": [{"field": "password", "value": "old", "changed": "2024-02-01T10:00:00Z"}],
+    }
+    remote = {
+        "title": "Bank",
+        "fields": {"password": "theirs"},
+        "history": [{"field": "password", "value": "old", "changed": "2024-02-01T09:00:00Z"}],
+    }
+    result = merge_items(base, local, remote)
+    assert result.merged["history"] == [
+        {"field": "password", "value": "old", "changed": "2024-02-01T09:00:00Z"}
+    ]
+    assert result.conflicts == ["fields.password"]
+
+
+def test_history_repeats_already_in_the_base_are_left_alone() -> None:
+    """A password set back to an old value has two entries for it; a merge keeps both."""
+    old = [
+        {"field": "password", "value": "a", "changed": "2024-01-01"},
+        {"field": "password", "value": "a", "changed": "2024-03-01"},
+    ]
+    base = {"title": "T", "history": old}
+    local = {"title": "T", "history": [*old, {"field": "password", "value": "b", "changed": "2024-04-01"}]}
+    remote = {"title": "T", "history": [*old, {"field": "pin", "value": "1", "changed": "2024-04-02"}]}
+    merged = merge_items(base, local, remote).merged["history"]
+    assert [h["value"] for h in merged] == ["a", "a", "b", "1"]

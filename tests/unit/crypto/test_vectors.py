@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -11,9 +12,12 @@ import pytest
 from tests.unit.crypto._vectors import load
 
 from safehold.crypto import (
+    DEFAULT_PARAMS,
+    GROUP_3072,
     AccountKey,
     AccountKeyFormat,
     AccountKeyTypo,
+    EncodingError,
     KdfParams,
     KdfPolicy,
     KitPayload,
@@ -21,8 +25,12 @@ from safehold.crypto import (
     SrpServer,
     TamperedData,
     VaultCipher,
+    b64decode,
+    b64encode,
     canonical_json,
     derive_keys,
+    hex_to_int,
+    int_to_hex,
     keyset_ad,
     open_,
     open_keyset,
@@ -59,9 +67,27 @@ def test_derivation(case: dict[str, Any]) -> None:
 
 
 def test_vectors_cover_what_the_spec_promises() -> None:
-    costs = {(c["t"], c["m_kib"], c["p"]) for c in V["derivations"]}
-    assert (3, 65536, 4) in costs
-    assert any(not c["email"].isascii() and not c["password"].isascii() for c in V["derivations"])
+    """Issue 2 §3 / spec §10: at least three derivations, one with a non-ASCII email and
+    password, one at the default Argon2id cost, the others cheap; handshakes with every
+    intermediate value."""
+    derivations = V["derivations"]
+    assert len(derivations) >= 3
+    assert len({c["name"] for c in derivations}) == len(derivations)
+    costs = [(c["t"], c["m_kib"], c["p"]) for c in derivations]
+    assert (DEFAULT_PARAMS.t, DEFAULT_PARAMS.m_kib, DEFAULT_PARAMS.p) in costs
+    assert any(not c["email"].isascii() and not c["password"].isascii() for c in derivations)
+    # Non-ASCII text must actually change under normalisation, or it would test nothing.
+    assert any(c["email_normalized"] != c["email"] for c in derivations)
+    assert sum(m_kib < DEFAULT_PARAMS.m_kib for _, m_kib, _ in costs) >= 2  # "the others cheap"
+    fields = {"email", "password", "account_id", "account_key_secret", "account_key_text", "kdf_salt", "t",
+              "m_kib", "p", "argon2_salt", "kp", "ka", "auk", "srp_x", "srp_v"}  # fmt: skip
+    assert all(fields <= set(c) for c in derivations)
+    assert V["srp"]
+    srp_fields = {"email", "kdf_salt", "srp_x", "srp_v", "a", "b", "A", "B", "u", "S", "K", "M1", "M2"}
+    assert all(srp_fields <= set(c) for c in V["srp"])
+    assert any(not c["email"].isascii() for c in V["srp"])
+    assert len(V["envelope_failures"]) == 7
+    assert any("+" in k["email"] for k in V["kits"])
 
 
 @pytest.mark.parametrize("case", V["srp"], ids=lambda c: c["name"])
@@ -72,6 +98,9 @@ def test_srp_handshake(case: dict[str, Any]) -> None:
     server = SrpServer(email=case["email"], salt=salt, v=int(case["srp_v"], 16), b=int(case["b"], 16))
     assert format(client.A, "x") == case["A"]
     assert format(server.B, "x") == case["B"]
+    # u is computed independently here, from the spec's formula, not read back from our code.
+    u = hashlib.sha256(GROUP_3072.pad(int(case["A"], 16)) + GROUP_3072.pad(int(case["B"], 16))).digest()
+    assert format(int.from_bytes(u, "big"), "x") == case["u"]
     m1 = client.process_challenge(server.B)
     assert m1.hex() == case["M1"]
     assert client.K.hex() == case["K"]
@@ -145,6 +174,30 @@ def test_kit_uri(case: dict[str, Any]) -> None:
         case["key"],
     )
     assert payload.to_uri() == case["uri"]
+
+
+@pytest.mark.parametrize("case", V["encodings"]["b64url"], ids=lambda c: c["text"] or "empty")
+def test_b64url(case: dict[str, str]) -> None:
+    assert b64encode(h(case["bytes"])) == case["text"]
+    assert b64decode(case["text"]) == h(case["bytes"])
+
+
+@pytest.mark.parametrize("case", V["encodings"]["b64url_reject"], ids=lambda c: c["why"])
+def test_b64url_rejections(case: dict[str, str]) -> None:
+    with pytest.raises(EncodingError):
+        b64decode(case["text"])
+
+
+@pytest.mark.parametrize("case", V["encodings"]["hex_int"], ids=lambda c: c["text"])
+def test_hex_int(case: dict[str, str]) -> None:
+    assert int_to_hex(int(case["int_decimal"])) == case["text"]
+    assert hex_to_int(case["text"]) == int(case["int_decimal"])
+
+
+@pytest.mark.parametrize("case", V["encodings"]["hex_int_reject"], ids=lambda c: c["why"])
+def test_hex_int_rejections(case: dict[str, str]) -> None:
+    with pytest.raises(EncodingError):
+        hex_to_int(case["text"])
 
 
 def test_committed_file_is_what_the_script_generates() -> None:

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import builtins
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 from fastapi.testclient import TestClient
-from tests.support.accounts import TestAccount, new_device_id, prove, signin, signin_raw, signup, signup_body
+from tests.support.accounts import (
+    Proof,
+    TestAccount,
+    new_device_id,
+    prove,
+    signin,
+    signin_raw,
+    signup,
+    signup_body,
+)
+from tests.support.inprocess import MakeApi, services_of
 
 from safehold import wire
+from safehold.crypto import GROUP_3072, _srp
+from safehold.server.services import ratelimit
 
 API = wire.API_PREFIX
 
@@ -97,9 +116,112 @@ def test_other_accounts_are_not_slowed_by_an_attack(api: TestClient) -> None:
     victim, bystander = TestAccount.new(), TestAccount.new()
     signup(api, victim)
     signup(api, bystander)
+    statuses = [signin_raw(api, victim, password=f"guess {i}").status_code for i in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]  # the attack is being slowed
+    # Elsewhere (another client address), the victim's account stays locked, the
+    # bystander's does not.
+    elsewhere = TestClient(api.app, client=("198.51.100.7", 40000))
+    assert signin_raw(elsewhere, victim).status_code == 429
+    session = signin(elsewhere, bystander)
+    assert elsewhere.get(f"{API}/account", headers=session.headers()).status_code == 200
+
+
+def test_a_right_password_is_not_counted_as_a_failure(api: TestClient) -> None:
+    account = TestAccount.new()
+    signup(api, account)
     for i in range(4):
-        signin_raw(api, victim, password=f"guess {i}")
-    signin(api, bystander)
+        assert signin_raw(api, account, password=f"wrong {i}").status_code == 401
+    for _ in range(3):
+        signin(api, account)  # each counted on the way in, then taken back
+    assert signin_raw(api, account, password="wrong 5").status_code == 401
+    assert signin_raw(api, account, password="wrong 6").status_code == 429
+
+
+def test_parallel_wrong_guesses_cannot_beat_the_back_off(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every finish is checked and counted in one locked transaction: of many guesses sent
+    at once, only the free five are verified (401); every other one waits (429)."""
+    account = TestAccount.new()
+    signup(api, account)
+    guesses = 16
+    proofs = [prove(api, account, password=f"parallel {i}") for i in range(guesses)]
+    # A frozen clock keeps the 1-second back-off from running out while the threads queue.
+    frozen = ratelimit.utcnow()
+    monkeypatch.setattr(ratelimit, "utcnow", lambda: frozen)
+    barrier = threading.Barrier(guesses)
+
+    def finish(proof: Proof) -> int:
+        body = {"login_id": proof.login_id, "A": proof.A, "M1": proof.M1}
+        barrier.wait()
+        response = api.post(
+            f"{API}/auth/finish", json={**body, "device_id": new_device_id(), "device_name": "x"}
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(guesses) as pool:
+        statuses = Counter(pool.map(finish, proofs))
+    assert statuses == {401: 5, 429: guesses - 5}
+
+
+def test_auth_start_is_limited_per_client_address(make_api: MakeApi) -> None:
+    with make_api(start_limit_per_client=3, start_limit_window_seconds=600) as api:
+        email = {"email": "someone@example.test"}
+        assert [api.post(f"{API}/auth/start", json=email).status_code for _ in range(3)] == [200] * 3
+        limited = api.post(f"{API}/auth/start", json=email)
+        assert limited.status_code == 429
+        error = limited.json()["error"]
+        assert error["code"] == "too_many_requests" and 1 <= error["retry_after"] <= 600
+        assert int(limited.headers["Retry-After"]) >= 1
+        other = TestClient(api.app, client=("198.51.100.8", 40000))
+        assert other.post(f"{API}/auth/start", json=email).status_code == 200
+
+
+def _count_modexps(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count the three-argument pow() calls the SRP code makes (not a timing measurement)."""
+    calls: Counter[str] = Counter()
+
+    def counting_pow(base: int, exp: int, mod: int | None = None) -> int:
+        if mod is not None:
+            calls["modexp"] += 1
+        return builtins.pow(base, exp, mod)
+
+    monkeypatch.setattr(_srp, "pow", counting_pow, raising=False)
+    return calls
+
+
+def test_unknown_email_costs_the_same_exponentiations_as_a_real_one(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = TestAccount.new()
+    signup(api, real)
+    ghost = TestAccount.new()
+    real_proof, ghost_proof = prove(api, real, password="wrong"), prove(api, ghost)
+    calls = _count_modexps(monkeypatch)
+
+    def cost(send: Callable[[], object]) -> int:
+        calls.clear()
+        send()
+        return calls["modexp"]
+
+    start_real = cost(lambda: api.post(f"{API}/auth/start", json={"email": real.email}))
+    start_ghost = cost(lambda: api.post(f"{API}/auth/start", json={"email": ghost.email}))
+    assert start_real == start_ghost >= 1
+
+    def finish(proof: Proof) -> Callable[[], object]:
+        body = {"login_id": proof.login_id, "A": proof.A, "M1": proof.M1, "device_id": new_device_id()}
+        return lambda: api.post(f"{API}/auth/finish", json={**body, "device_name": "x"})
+
+    assert cost(finish(real_proof)) == cost(finish(ghost_proof)) >= 1
+
+
+def test_the_fake_verifier_is_stable_and_in_range(api: TestClient) -> None:
+    auth = services_of(api).auth
+    _, salt_a, v_a = auth._fake("ghost@example.test")
+    _, salt_b, v_b = auth._fake("ghost@example.test")
+    _, _, v_other = auth._fake("other@example.test")
+    assert (salt_a, v_a) == (salt_b, v_b) and v_a != v_other
+    assert 1 < v_a < GROUP_3072.N and 1 < v_other < GROUP_3072.N
 
 
 def test_new_device_gets_a_notice_mail_but_known_device_does_not(api: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -100,3 +100,33 @@ def test_exit_codes(populated: tuple[str, TestAccount], tmp_path: Path) -> None:
     assert code == Exit.CONFIG
     code, _ = _run("accounts", "list", "--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert code == Exit.CONFIG
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (("--plan", "gold"), "--plan"),
+        (("--plan", "premium", "--expires", "31/01/2030"), "--expires"),
+        (("--plan", "premium", "--expires", "2030-02-30"), "--expires"),
+    ],
+)
+def test_usage_errors_are_json_with_json(
+    populated: tuple[str, TestAccount], args: tuple[str, ...], mentions: str
+) -> None:
+    url, account = populated
+    result = runner.invoke(app, ["license", "set", account.email, *args, "--database-url", url, "--json"])
+    assert result.exit_code == Exit.USAGE
+    error = json.loads(result.stdout)
+    assert error["exit_code"] == 2 and mentions in error["error"]
+    # Nothing was changed.
+    shown = json.loads(
+        runner.invoke(app, ["accounts", "show", account.email, "--database-url", url, "--json"]).stdout
+    )
+    assert shown["plan"] == "free"
+
+
+def test_usage_errors_without_json_go_to_stderr(populated: tuple[str, TestAccount]) -> None:
+    url, account = populated
+    result = runner.invoke(app, ["license", "set", account.email, "--plan", "gold", "--database-url", url])
+    assert result.exit_code == Exit.USAGE
+    assert result.stdout == "" and "--plan: use one of free, premium" in result.stderr

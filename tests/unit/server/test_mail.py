@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
+import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
+from tests.support.aio import run_coroutine
 from tests.support.inprocess import make_settings
 from tests.support.server import read_eml
 from tests.support.smtp import SmtpSink
@@ -68,7 +70,7 @@ def test_reset_mail_subject_and_link() -> None:
 def test_outbox_writes_eml_files_and_logs_links(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="safehold.server.mail")
     sender = OutboxSender(tmp_path / "outbox")
-    asyncio.run(sender.send(_all_messages()[2]))
+    run_coroutine(sender.send(_all_messages()[2]))
     [path] = list((tmp_path / "outbox").glob("*.eml"))
     assert read_eml(path)["Subject"] == "Password reset for Safehold"
     assert "https://vault.example/reset/TOKEN" in caplog.text
@@ -76,7 +78,7 @@ def test_outbox_writes_eml_files_and_logs_links(tmp_path: Path, caplog: pytest.L
 
 def test_smtp_sender_delivers_to_a_real_smtp_server(smtp_server: SmtpSink) -> None:
     sender = SmtpSender(smtp_server.host, smtp_server.port, security="none")
-    asyncio.run(sender.send(_all_messages()[3]))
+    run_coroutine(sender.send(_all_messages()[3]))
     [received] = smtp_server.wait_for(1)
     assert received["Subject"] == "Your Safehold account was reset"
     assert received.get_body(("html",)) is not None
@@ -101,3 +103,38 @@ def test_sender_follows_the_settings(tmp_path: Path) -> None:
     assert isinstance(sender_from_settings(make_settings(tmp_path)), OutboxSender)
     smtp = sender_from_settings(make_settings(tmp_path, smtp_host="mail.example", smtp_security="tls"))
     assert isinstance(smtp, SmtpSender) and smtp.security == "tls" and smtp.port == 587
+
+
+@pytest.mark.parametrize("to", ["nl@x.y\nBcc: e@x.y", "a@b.c <evil@x.y>", "x,y@z.w", "nul\x00@x.y", ""])
+def test_a_bad_recipient_is_dropped_not_raised(
+    to: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = messages.new_signin(
+        sender=FROM, to=to, device_name="d", when=NOW, client_ip="203.0.113.5", base_url="https://v"
+    )
+    assert message[messages.UNDELIVERABLE] == "bad-address" and message["To"] is None
+    assert "e@x.y" not in str(message["Bcc"] or "")
+    mailer = Mailer(OutboxSender(tmp_path), sync=True)
+    mailer.send(message)
+    mailer.close()
+    assert list(tmp_path.glob("*.eml")) == []
+    assert "not sending new_signin mail" in caplog.text
+
+
+def test_recipients_are_normalised() -> None:
+    message = messages.hint(sender=FROM, to=" Ann@Example.TEST ", hint="h", base_url="https://v")
+    assert message["To"] == "ann@example.test" and message[messages.UNDELIVERABLE] is None
+
+
+def test_sender_takes_the_tls_settings(tmp_path: Path) -> None:
+    smtp = sender_from_settings(make_settings(tmp_path, smtp_host="mail.example", smtp_verify=False))
+    assert isinstance(smtp, SmtpSender) and smtp.ca_file is None and smtp.verify is False
+    context = smtp.tls_context()
+    assert context.verify_mode == ssl.CERT_NONE and not context.check_hostname
+    strict = SmtpSender("mail.example", 465, security="tls").tls_context()
+    assert strict.verify_mode == ssl.CERT_REQUIRED and strict.check_hostname
+
+
+def test_a_missing_ca_file_is_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="smtp_ca_file"):
+        make_settings(tmp_path, smtp_host="mail.example", smtp_ca_file=tmp_path / "missing.pem")

@@ -22,6 +22,7 @@ from tests.support.server import read_eml
 
 from safehold import wire
 from safehold.server import errors
+from safehold.server.settings import Settings
 
 API = wire.API_PREFIX
 ACCEPTED = "If an account exists for that address, we have sent an email"
@@ -171,3 +172,130 @@ def test_service_contract_for_the_pages(api: TestClient, tmp_path: Path) -> None
     with pytest.raises(errors.TokenInvalid):
         reset.info("forged")
     assert issubclass(errors.TokenExpired, errors.TokenError)
+
+
+def _start_reset(api: TestClient, tmp_path: Path) -> tuple[TestAccount, str]:
+    account = TestAccount.new()
+    signup(api, account)
+    api.post(f"{API}/reset", json={"email": account.email})
+    return account, _reset_token(tmp_path)
+
+
+SPEC_DEFAULTS = {"t": 3, "m_kib": 65536, "p": 4}
+
+
+def test_the_minimum_cost_defaults_to_the_spec() -> None:
+    assert Settings(_env_file=None).min_kdf_params.model_dump() == SPEC_DEFAULTS  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"t": 1, "m_kib": 8, "p": 1}, "kdf_params.t"),
+        ({"t": 3, "m_kib": 65535, "p": 4}, "kdf_params.m_kib"),
+        ({"t": 3, "m_kib": 65536, "p": 3}, "kdf_params.p"),
+        ({"t": 21, "m_kib": 65536, "p": 4}, "kdf_params.t"),
+        ({"t": 3, "m_kib": 1024 * 1024 + 1, "p": 4}, "kdf_params.m_kib"),
+        ({"t": 3, "m_kib": 65536, "p": 17}, "kdf_params.p"),
+    ],
+)
+def test_cost_below_the_minimum_or_above_the_ceilings_is_refused(
+    tmp_path: Path, params: dict[str, int], field: str
+) -> None:
+    with app_client(tmp_path, min_kdf_params=SPEC_DEFAULTS) as api:
+        account, token = _start_reset(api, tmp_path)
+        session = signin(api, account)
+        body = reset_body(account) | {"kdf_params": params}
+        response = api.post(f"{API}/reset/{token}", json=body)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "invalid_request" and error["field"] == field
+        assert field in error["message"]
+        # Nothing happened: the link still works and the account is untouched.
+        assert api.get(f"{API}/reset/{token}").status_code == 200
+        assert api.get(f"{API}/account", headers=session.headers()).json()["generation"] == 1
+
+
+def test_cost_at_the_minimum_and_the_ceilings_is_accepted(tmp_path: Path) -> None:
+    for params in (SPEC_DEFAULTS, {"t": 20, "m_kib": 1024 * 1024, "p": 16}):
+        with app_client(tmp_path / str(params["t"]), min_kdf_params=SPEC_DEFAULTS) as api:
+            account, token = _start_reset(api, tmp_path / str(params["t"]))
+            # Only the stored numbers matter here; nobody signs in with these keys.
+            body = reset_body(account) | {"kdf_params": params}
+            response = api.post(f"{API}/reset/{token}", json=body)
+            assert response.status_code == 200, response.text
+            assert api.post(f"{API}/auth/start", json={"email": account.email}).json()["kdf_params"] == params
+
+
+def test_the_pause_hook_needs_its_own_switch(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with app_client(tmp_path, test_reset_pause_seconds=30) as api:
+        reset = services_of(api).reset
+        assert "test hooks are not enabled" in caplog.text
+        account, token = _start_reset(api, tmp_path)
+        caplog.clear()
+        # Were the pause honoured this would take 30 s; the log tells without timing it.
+        reset.complete(token, wire.ResetCompleteRequest.model_validate(reset_body(account)))
+        assert "pausing" not in caplog.text
+
+
+@pytest.mark.parametrize("at", ["before_commit", "after_commit"])
+def test_the_pause_hook_pauses_where_asked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, at: str
+) -> None:
+    from safehold.server.services import reset as reset_module
+
+    pauses: list[tuple[float, int]] = []
+    with app_client(
+        tmp_path, test_hooks_enabled=True, test_reset_pause_seconds=7, test_reset_pause_at=at
+    ) as api:
+        assert "TEST HOOK ACTIVE" in caplog.text
+        account, token = _start_reset(api, tmp_path)
+        database = services_of(api).reset.database
+
+        def fake_sleep(seconds: float) -> None:
+            # What is committed at the moment of the pause: generation 1 or 2.
+            with database.read() as db:
+                from safehold.server.db.models import Account
+
+                [row] = db.query(Account).all()
+                pauses.append((seconds, row.generation))
+
+        monkeypatch.setattr(reset_module.time, "sleep", fake_sleep)
+        assert api.post(f"{API}/reset/{token}", json=reset_body(account)).status_code == 200
+    assert pauses == [(7, 1 if at == "before_commit" else 2)]
+
+
+def test_static_files_carry_the_policy_and_nosniff(api: TestClient) -> None:
+    for path in ("/static/js/derive-worker.js", "/static/js/strength.js", "/static/vendor/zxcvbn/zxcvbn.js"):
+        response = api.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "script-src 'self' 'wasm-unsafe-eval'" in policy
+        assert "javascript" in response.headers["content-type"]
+    assert api.get("/reset").headers["content-security-policy"] == policy
+
+
+def test_the_same_keys_again_get_the_lost_answer_without_a_second_wipe(
+    api: TestClient, tmp_path: Path
+) -> None:
+    account, token = _start_reset(api, tmp_path)
+    body = reset_body(account)
+    page_headers = {wire.GENERATION_HEADER: "1"}
+    first = api.post(f"{API}/reset/{token}", json=body, headers=page_headers)
+    assert first.status_code == 200
+    fresh = signin(api, account)
+    [item_id] = create_items(api, fresh, account, [{"t": "written after the reset"}])
+    mails = len(_mails(tmp_path))
+
+    # The page resends because it never saw the first answer: same answer, nothing wiped.
+    again = api.post(f"{API}/reset/{token}", json=body, headers=page_headers)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert [i["item_id"] for i in sync_all(api, fresh)[0]] == [item_id]
+    assert len(_mails(tmp_path)) == mails, "no second 'your account was reset' mail"
+
+    # Any other keys on the used link are refused, with or without the page's header.
+    for headers in (page_headers, {}):
+        other = api.post(f"{API}/reset/{token}", json=reset_body(TestAccount.new()), headers=headers)
+        assert other.status_code == 410 and other.json()["error"]["code"] == "token_used"

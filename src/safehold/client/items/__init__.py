@@ -5,17 +5,20 @@ that records a time takes ``now``, an aware datetime). API in brief::
 
     find_template(name, custom_templates=()) -> Template      # "login", "Credit Card", "credit-card"…
     TEMPLATES: tuple[Template, ...]                          # built-ins, mSecure's order
-    Template(key, label, fields: tuple[FieldSpec, ...]); .field(name) -> FieldSpec | None
+    Template(key, label, fields: tuple[FieldSpec, ...]); .field(name, aliases=True) -> FieldSpec | None
         .to_json() / Template.from_json(d)                   # user types, stored as items of type
         Template.custom(label, [(field label, kind), …])     #   TEMPLATE_ITEM_TYPE "__template__"
-    FieldSpec(key, label, kind); kind in FIELD_KINDS; .is_password
+    FieldSpec(key, label, kind, aliases=()); kind in FIELD_KINDS; .is_password  # aliases: built-ins
 
     Item.new(type_key, title, now, *, custom_templates=()) -> Item
     Item.from_json(d, *, custom_templates=()) -> Item        # validates; raises ItemError subclasses
     item.to_json() -> dict                                   # seal canonical_json(item.to_json())
-    item.set_field(name, value, now)     # template key/label, custom name, "title", "notes"; else
-                                         # adds a custom field; old hidden values go to history
+    item.set_field(name, value, now, strict=False)  # template key/label/alias, custom name,
+                                         # "title", "notes"; else adds a custom field (strict:
+                                         # raises UnknownField); old hidden values go to history
+    item.set_custom(name, kind | None, value, now)  # create/change a custom field; "" removes
     item.add_custom(name, kind, value, now); item.remove_custom(name, now)
+    item_matches(data, needle, templates) -> bool   # search, never hidden values
     item.get_field(name) -> str          # FieldNotFound lists item.field_names()
     item.display_fields() -> list[DisplayField(label, value, kind)]
     item.secret_fields() -> list[SecretField(key, label, value, is_password)]
@@ -32,7 +35,7 @@ that records a time takes ``now``, an aware datetime). API in brief::
 Exceptions (all from :mod:`.errors`)::
 
     ItemError
-    ├── InvalidItem, UnknownType, InvalidTemplate, FieldNotFound, InvalidField
+    ├── InvalidItem, UnknownType, InvalidTemplate, FieldNotFound, InvalidField (UnknownField)
     ├── InvalidOtp
     └── InvalidGeneratorOptions
 """
@@ -45,11 +48,13 @@ from .errors import (
     InvalidOtp,
     InvalidTemplate,
     ItemError,
+    UnknownField,
     UnknownType,
 )
 from .generator import Generated, eff_wordlist, generate_passphrase, generate_password
 from .model import CUSTOM_KINDS, CustomField, DisplayField, HistoryEntry, Item, SecretField
 from .report import Location, OldPassword, Report, ReusedPassword, WeakPassword, security_report
+from .search import item_matches, searchable_values
 from .templates import (
     FIELD_KINDS,
     TEMPLATE_ITEM_TYPE,
@@ -86,13 +91,16 @@ __all__ = [
     "SecretField",
     "Template",
     "TotpCode",
+    "UnknownField",
     "UnknownType",
     "WeakPassword",
     "eff_wordlist",
     "find_template",
     "generate_passphrase",
     "generate_password",
+    "item_matches",
     "normalize_name",
+    "searchable_values",
     "security_report",
     "totp_code",
 ]

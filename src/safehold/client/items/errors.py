@@ -6,6 +6,7 @@ ItemError
 ├── InvalidTemplate   a user-defined record type's JSON is malformed
 ├── FieldNotFound     the item has no field of that name (lists the names it has)
 ├── InvalidField      a field name, kind or value cannot be stored
+│   └── UnknownField  a strict set names no field the item has (lists the names it has)
 ├── InvalidOtp        a one-time-password secret or otpauth:// URI cannot be used
 └── InvalidGeneratorOptions   the password generator was asked for the impossible
 """
@@ -48,6 +49,17 @@ class FieldNotFound(ItemError):
 
 class InvalidField(ItemError):
     """A field name, kind or value that cannot be stored."""
+
+
+class UnknownField(InvalidField):
+    """Setting a field by a name the item's type does not have, when that must not add one."""
+
+    def __init__(self, name: str, type_label: str, available: Sequence[str]) -> None:
+        self.name = name
+        self.type_label = type_label
+        self.available = tuple(available)
+        names = ", ".join(self.available) if self.available else "(none)"
+        super().__init__(f"a {type_label} item has no field called {name!r}; its fields are: {names}")
 
 
 class InvalidOtp(ItemError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, NamedTuple, cast, get_args
 
-from .errors import FieldNotFound, InvalidField, InvalidItem, ItemError
+from .errors import FieldNotFound, InvalidField, InvalidItem, ItemError, UnknownField
 from .templates import FieldKind, FieldSpec, Template, find_template, looks_like_password, normalize_name
 from .totp import parse_totp
 
@@ -162,28 +162,60 @@ class Item:
 
     # ----- fields ------------------------------------------------------------------------
 
-    def set_field(self, name: str, value: str, now: datetime) -> None:
-        """Set a field by template key or label, or by custom field name; an unknown name adds a
-        custom field (hidden if the name says password, text otherwise). "title" and "notes"
-        address the item's own title and notes. An empty value clears the field. Replacing a
-        hidden field's value keeps the old one in :attr:`history`."""
+    def set_field(self, name: str, value: str, now: datetime, *, strict: bool = False) -> None:
+        """Set a field by template key, label or alias, or by custom field name. "title" and
+        "notes" address the item's own title and notes. An empty value clears the field.
+        Replacing a hidden field's value keeps the old one in :attr:`history`.
+
+        An unknown name adds a custom field (hidden if the name says password, text otherwise),
+        unless ``strict``: then it raises :class:`UnknownField` listing the names there are, so
+        a typo never turns into a stray field (the CLI is strict; use :meth:`set_custom`)."""
         value = _text(value, "value")
         wanted = normalize_name(name)
         if not wanted:
             raise InvalidField(f"{name!r} cannot be a field name")
-        spec = self.template.field(name)
+        spec = self.template.field(name, aliases=False)
         if spec is not None:
             self._set_keyed(spec.key, spec.kind, value, now)
         elif (key := self._stray_key(name)) is not None:
             self._set_keyed(key, "hidden" if looks_like_password(key) else "text", value, now)
         elif (custom := self._custom(name)) is not None:
             self._set_custom(custom, value, now)
+        elif (spec := self.template.field(name)) is not None:
+            self._set_keyed(spec.key, spec.kind, value, now)
         elif wanted == _TITLE:
             self.set_title(value, now)
         elif wanted == _NOTES:
             self.set_notes(value, now)
+        elif strict:
+            raise UnknownField(name, self.template.label or self.type, self.field_names())
         elif value:
             self.add_custom(name, "hidden" if looks_like_password(name) else "text", value, now)
+
+    def set_custom(self, name: str, kind: str | None, value: str, now: datetime) -> None:
+        """Create or change the custom field ``name``: ``kind`` (default text) for a new one;
+        given for an existing one, it changes its kind. An empty value removes the field (a
+        hidden value goes to history). A template field's name is refused: use :meth:`set_field`."""
+        if kind is not None and kind not in CUSTOM_KINDS:
+            raise InvalidField(f"a custom field's kind is one of {', '.join(CUSTOM_KINDS)}, not {kind!r}")
+        custom = self._custom(name)
+        if custom is None:
+            if value:
+                self.add_custom(name, kind or "text", value, now)
+            return
+        if not _text(value, "value"):
+            self.remove_custom(name, now)
+            return
+        if kind is not None and kind != custom.kind:
+            if kind == "totp":
+                parse_totp(value)
+            if custom.kind == "hidden" and custom.value and custom.value != value:
+                self.history.append(HistoryEntry(custom.name, custom.value, _aware(now)))
+            custom.kind = cast(CustomKind, kind)
+            custom.value = value
+            self._touch(now)
+            return
+        self._set_custom(custom, value, now)
 
     def add_custom(self, name: str, kind: str, value: str, now: datetime) -> None:
         name = _text(name, "field name").strip()
@@ -191,7 +223,7 @@ class Item:
             raise InvalidField(f"{name!r} cannot be a field name: it has no letters or digits")
         if kind not in CUSTOM_KINDS:
             raise InvalidField(f"a custom field's kind is one of {', '.join(CUSTOM_KINDS)}, not {kind!r}")
-        if self.template.field(name) or self._stray_key(name) or self._custom(name):
+        if self.template.field(name, aliases=False) or self._stray_key(name) or self._custom(name):
             raise InvalidField(f"this item already has a field called {name!r}")
         if normalize_name(name) in (_TITLE, _NOTES):
             raise InvalidField(f"{name!r} is reserved for the item's own {normalize_name(name)}")
@@ -211,14 +243,21 @@ class Item:
         self._touch(now)
 
     def get_field(self, name: str) -> str:
-        """The value of a field (empty if a template field is not filled in), or of "title"/"notes"."""
-        spec = self.template.field(name)
+        """The value of a field (empty if a template field is not filled in), or of "title"/"notes".
+
+        Names resolve in this order: template key or label, stored key the template lacks,
+        custom field name, template field alias."""
+        spec = self.template.field(name, aliases=False)
         if spec is not None:
             return self.fields.get(spec.key, "")
         if (key := self._stray_key(name)) is not None:
             return self.fields[key]
         if (custom := self._custom(name)) is not None:
             return custom.value
+        # Aliases come after the item's own names: an item saved before an alias existed may
+        # have a custom field of that name ("number" on a card), and it must stay reachable.
+        if (spec := self.template.field(name)) is not None:
+            return self.fields.get(spec.key, "")
         if normalize_name(name) == _TITLE:
             return self.title
         if normalize_name(name) == _NOTES:

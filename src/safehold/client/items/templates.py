@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
 from .errors import InvalidTemplate, UnknownType
@@ -47,6 +47,8 @@ class FieldSpec:
     key: str
     label: str
     kind: FieldKind
+    #: Other names people type for this field ("expiry", "cvv"); built-in types only, never stored.
+    aliases: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def is_password(self) -> bool:
@@ -56,6 +58,11 @@ class FieldSpec:
         wanted = normalize_name(name)
         return wanted in (normalize_name(self.key), normalize_name(self.label))
 
+    def answers_to(self, name: str) -> bool:
+        """Its key, its label or one of its aliases."""
+        wanted = normalize_name(name)
+        return self.matches(name) or any(normalize_name(alias) == wanted for alias in self.aliases)
+
 
 @dataclass(frozen=True, slots=True)
 class Template:
@@ -64,9 +71,14 @@ class Template:
     fields: tuple[FieldSpec, ...]
     builtin: bool = False
 
-    def field(self, name: str) -> FieldSpec | None:
-        """The field whose key or label is ``name`` (compared as by :func:`normalize_name`)."""
-        return next((spec for spec in self.fields if spec.matches(name)), None)
+    def field(self, name: str, *, aliases: bool = True) -> FieldSpec | None:
+        """The field whose key, label or (if ``aliases``) alias is ``name``, compared as by
+        :func:`normalize_name`. Keys and labels win over aliases; :func:`_t` drops any alias
+        that could clash with another field."""
+        exact = next((spec for spec in self.fields if spec.matches(name)), None)
+        if exact is not None or not aliases:
+            return exact
+        return next((spec for spec in self.fields if spec.answers_to(name)), None)
 
     def matches(self, name: str) -> bool:
         wanted = normalize_name(name)
@@ -137,8 +149,79 @@ def _slug(name: str) -> str:
     return slug
 
 
+# Names people reach for instead of a built-in field's label, by field key; for one type only
+# under "type_key.field_key". An alias that equals another field's key or label in the same type,
+# or that two fields of one type would share, is dropped by _t, so lookups stay unambiguous.
+_FIELD_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "website": ("url", "site", "web site", "link"),
+    "username": ("user", "user name", "login", "user id"),
+    "password": ("pass", "pw", "pwd"),
+    "one_time_password": ("otp", "totp", "2fa", "otp secret", "totp secret", "authenticator"),
+    "card_number": ("number", "card no", "cc number"),
+    "expiration_date": ("expiry", "expires", "exp", "expiration", "expiry date", "valid until"),
+    "security_code": ("cvv", "cvc", "cvv2", "cvc2", "csc"),
+    "name_on_card": ("name", "cardholder", "card holder"),
+    "pin": ("pin code",),
+    "issuing_bank": ("bank", "issuer"),
+    "phone": ("phone number", "telephone", "tel"),
+    "billing_address": ("address",),
+    "account_number": ("number", "account no", "account"),
+    "routing_number": ("routing", "aba", "sort code"),
+    "incoming_server": ("incoming", "imap server", "pop server"),
+    "outgoing_server": ("outgoing", "smtp server"),
+    "incoming_port": ("imap port", "pop port"),
+    "outgoing_port": ("smtp port",),
+    "mileage": ("miles", "points"),
+    "policy_number": ("policy", "number"),
+    "group_number": ("group",),
+    "member_id": ("number", "member number", "membership number", "id"),
+    "access_number": ("number", "access"),
+    "code": ("combination",),
+    "first_name": ("first", "given name"),
+    "last_name": ("last", "surname", "family name"),
+    "mobile_phone": ("mobile", "cell", "cell phone"),
+    "home_phone": ("home",),
+    "work_phone": ("work",),
+    "email": ("email address", "e-mail"),
+    "birthday": ("dob", "date of birth", "birth date"),
+    "date_of_birth": ("dob", "birthday", "birth date"),
+    "full_name": ("name",),
+    "issuing_region": ("country", "state", "region"),
+    "licence_class": ("license class",),
+    "licence_key": ("license key", "key", "serial", "serial number", "product key", "licence", "license"),
+    "network_name": ("ssid", "network"),
+    "security": ("encryption",),
+    "server_address": ("ip", "ip address"),
+    "hostname": ("host", "server", "address"),
+    "admin_url": ("admin console", "console"),
+    "admin_username": ("admin user",),
+    "admin_password": ("admin pass",),
+    "passport.number": ("passport number",),
+    "drivers_licence.number": ("licence number", "license number"),
+    "social_security_number.number": ("ssn",),
+    "frequent_flyer.number": ("member number", "membership number"),
+}
+# "title" and "notes" name the item's own title and notes, never a field.
+_RESERVED_NAMES: Final = frozenset({"title", "notes"})
+
+
 def _t(key: str, label: str, *fields: tuple[str, str, FieldKind]) -> Template:
-    return Template(key, label, tuple(FieldSpec(k, lab, kind) for k, lab, kind in fields), builtin=True)
+    taken = {normalize_name(name) for k, lab, _ in fields for name in (k, lab)} | _RESERVED_NAMES
+    wanted: dict[str, dict[str, str]] = {}  # field key -> {normalised alias: alias as written}
+    for k, _, _ in fields:
+        aliases = _FIELD_ALIASES.get(k, ()) + _FIELD_ALIASES.get(f"{key}.{k}", ())
+        wanted[k] = {}
+        for alias in aliases:
+            wanted[k].setdefault(normalize_name(alias), alias)
+    owners: dict[str, int] = {}
+    for names in wanted.values():
+        for name in names:
+            owners[name] = owners.get(name, 0) + 1
+    specs = tuple(
+        FieldSpec(k, lab, kind, tuple(a for n, a in wanted[k].items() if n not in taken and owners[n] == 1))
+        for k, lab, kind in fields
+    )
+    return Template(key, label, specs, builtin=True)
 
 
 TEMPLATES: Final[tuple[Template, ...]] = (

@@ -24,11 +24,22 @@ DEFAULT_PERIOD: Final = 30
 # RFC 4226 asks for at least 6 digits; pyotp stops at 10. Periods beyond a day are a typo.
 _DIGITS_RANGE: Final = range(6, 11)
 _MAX_PERIOD: Final = 86_400
+# pyotp refuses secrets under 112 bits (NIST's advice for *issuing* them), but the site has
+# already chosen the secret: many issue 80-bit ones (16 base32 characters, e.g. Google's), and
+# RFC 4226's own floor is 128 bits only as a recommendation. Computing a code from whatever
+# the site issued is the client's job, so the floor here is one byte.
+_MIN_SECRET_BITS: Final = 8
 _ALGORITHMS: Final[dict[str, Callable[..., Any]]] = {
     "SHA1": hashlib.sha1,
     "SHA256": hashlib.sha256,
     "SHA512": hashlib.sha512,
 }
+
+
+class _SiteTotp(pyotp.TOTP):
+    """pyotp's TOTP with the secret-length floor lowered through its own class setting."""
+
+    min_secret_length_bits = _MIN_SECRET_BITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +92,7 @@ def totp_code(secret_or_uri: str, at: datetime | None = None) -> TotpCode:
     # as local time, so the counter is computed here and only the HMAC step is delegated.
     timestamp = int(at.timestamp())
     counter, elapsed = divmod(timestamp, params.period)
-    otp = pyotp.TOTP(
+    otp = _SiteTotp(
         params.secret,
         digits=params.digits,
         digest=_ALGORITHMS[params.algorithm],

@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import Future
 from email.message import EmailMessage
 
+from .messages import UNDELIVERABLE
 from .sender import MailSender
 
 log = logging.getLogger("safehold.server.mail")
@@ -34,6 +35,11 @@ class Mailer:
             return self._loop
 
     async def _deliver(self, message: EmailMessage) -> None:
+        if message[UNDELIVERABLE]:
+            log.warning(
+                "not sending %s mail: the recipient address cannot be mailed", message["X-Safehold-Template"]
+            )
+            return
         try:
             await self.sender.send(message)
         except Exception as exc:  # a mail failure must never fail the request that caused it

@@ -1,6 +1,12 @@
 """One function per email. Each email is a folder under ``templates/`` with
 ``subject.txt``, ``body.txt`` and ``body.html`` (Jinja2); every message carries both a
-plain-text and an HTML part."""
+plain-text and an HTML part.
+
+Rendering never fails on the recipient: an address that cannot go in a ``To`` header (one
+stored before the wire checked addresses, say with a line break in it) gives a message
+marked :data:`UNDELIVERABLE` without a ``To``, which the dispatcher logs and drops; the
+request that caused the mail still succeeds.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,11 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from safehold import wire
+
+#: Header set on a message whose recipient address cannot be used.
+UNDELIVERABLE = "X-Safehold-Undeliverable"
 
 _env = Environment(
     loader=PackageLoader("safehold.server.mail", "templates"),
@@ -30,7 +41,10 @@ def render(name: str, *, sender: str, to: str, **context: Any) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = to
+    try:
+        message["To"] = wire.clean_email(to)
+    except ValueError:  # the header registry raises ValueError too, on a line break
+        message[UNDELIVERABLE] = "bad-address"
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain="safehold.local")
     message["X-Safehold-Template"] = name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import ssl
 import uuid
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ class SmtpSender(MailSender):
         user: str | None = None,
         password: str | None = None,
         timeout: float = 30.0,
+        ca_file: Path | None = None,
+        verify: bool = True,
     ) -> None:
         self.host = host
         self.port = port
@@ -49,6 +52,18 @@ class SmtpSender(MailSender):
         self.user = user
         self._password = password
         self.timeout = timeout
+        self.ca_file = ca_file
+        self.verify = verify
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The system's trust store, plus ``ca_file``; no checks at all if ``verify`` is off."""
+        context = ssl.create_default_context()
+        if self.ca_file is not None:
+            context.load_verify_locations(cafile=str(self.ca_file))
+        if not self.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
 
     async def send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(
@@ -58,7 +73,10 @@ class SmtpSender(MailSender):
             username=self.user,
             password=self._password,
             use_tls=self.security == "tls",
+            # False, not None: "none" must never upgrade on its own, and "starttls" must
+            # fail rather than send in clear text when the server does not offer it.
             start_tls=self.security == "starttls",
+            tls_context=self.tls_context() if self.security != "none" else None,
             timeout=self.timeout,
         )
 
@@ -101,5 +119,7 @@ def sender_from_settings(settings: Settings) -> MailSender:
             user=settings.smtp_user,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             timeout=settings.smtp_timeout,
+            ca_file=settings.smtp_ca_file,
+            verify=settings.smtp_verify,
         )
     return OutboxSender(settings.outbox_dir)

@@ -11,9 +11,9 @@ from .deps import ClientIpDep, PrincipalDep, ServicesDep, errors
 router = APIRouter(prefix=f"{wire.API_PREFIX}/auth", tags=["auth"])
 
 
-@router.post("/start", response_model=wire.AuthStartResponse, responses=errors())
-def start(body: wire.AuthStartRequest, services: ServicesDep) -> wire.AuthStartResponse:
-    return services.auth.start(body)
+@router.post("/start", response_model=wire.AuthStartResponse, responses=errors(429))
+def start(body: wire.AuthStartRequest, services: ServicesDep, ip: ClientIpDep) -> wire.AuthStartResponse:
+    return services.auth.start(body, ip)
 
 
 @router.post("/finish", response_model=wire.AuthFinishResponse, responses=errors(401, 429))

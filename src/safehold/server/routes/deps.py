@@ -9,8 +9,11 @@ from fastapi import Depends, Header, Request
 
 from safehold import wire
 
+from ..errors import InvalidRequest
 from ..services import Services
 from ..services.sessions import Principal
+
+GENERATION_MAX = 2**31 - 1
 
 # The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency
 # in the thread pool, a hop that costs more than the work itself on every request.
@@ -46,16 +49,19 @@ def current_principal(
 async def vault_principal(
     principal: Annotated[Principal, Depends(current_principal)],
     generation: Annotated[
-        int,
+        str,
+        # A plain decimal: "1.0", " 1" or "+1" is a client bug, not generation 1.
         Header(
             alias=wire.GENERATION_HEADER,
-            ge=0,
-            le=2**31 - 1,
-            description="The account generation the client knows",
+            pattern=r"^[0-9]{1,10}$",
+            description="The account generation the client knows (decimal digits)",
         ),
     ],
 ) -> Principal:
-    principal.check_generation(generation)
+    claimed = int(generation)
+    if claimed > GENERATION_MAX:
+        raise InvalidRequest(f"at most {GENERATION_MAX}", field=wire.GENERATION_HEADER)
+    principal.check_generation(claimed)
     return principal
 
 

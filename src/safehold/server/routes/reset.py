@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path
 
 from safehold import wire
 
-from ..errors import AccountReset
+from ..errors import AccountReset, TokenUsed
 from ..services.reset import RESET_ACCEPTED
 from .deps import ClientIpDep, ServicesDep, errors
 
@@ -36,7 +36,13 @@ def complete_reset(
 ) -> wire.ResetCompleteResponse:
     if generation is not None:
         # A page that was opened before another reset finished must not reset again.
-        info = services.reset.info(token)
-        if generation < info.next_generation - 1:
-            raise AccountReset(reset_at=None, generation=info.next_generation - 1)
+        try:
+            info = services.reset.info(token)
+        except TokenUsed:
+            # complete() decides: the same keys again are the answer this page never got;
+            # anything else is "link already used".
+            pass
+        else:
+            if generation < info.next_generation - 1:
+                raise AccountReset(reset_at=None, generation=info.next_generation - 1)
     return services.reset.complete(token, body)

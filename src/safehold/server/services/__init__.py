@@ -40,7 +40,13 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
     database = Database(settings.effective_database_url)
     secret = load_secret(settings)
     mailer = Mailer(sender or sender_from_settings(settings), sync=settings.mail_sync)
-    limiter = RateLimiter(secret)
+    # Rate events outlive no window that could still count them.
+    windows = (
+        settings.login_failure_window_seconds,
+        settings.request_limit_window_seconds,
+        settings.start_limit_window_seconds,
+    )
+    limiter = RateLimiter(secret, keep_seconds=max(windows))
     return Services(
         settings=settings,
         database=database,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from safehold import wire
-from safehold.crypto import GROUP_3072, CryptoError, b64decode, hex_to_int, normalize_email
+from safehold.crypto import GROUP_3072, CryptoError, b64decode, hex_to_int
 
 from ..db.models import Account, utcnow
 from ..db.session import Database
@@ -43,7 +43,13 @@ class Credentials:
             raise InvalidRequest("kdf_salt is not base64url", field="kdf_salt") from None
         if len(salt) != KDF_SALT_LEN:
             raise InvalidRequest("kdf_salt must be 16 bytes", field="kdf_salt")
-        if not 1 < hex_to_int(self.verifier) < GROUP_3072.N:
+        try:
+            v = hex_to_int(self.verifier)
+        except CryptoError:
+            raise InvalidRequest(
+                "verifier is not lowercase hex without leading zeros", field="verifier"
+            ) from None
+        if not 1 < v < GROUP_3072.N:
             raise InvalidRequest("verifier is out of range", field="verifier")
         try:
             keyset = b64decode(self.keyset)
@@ -91,11 +97,11 @@ def account_model(account: Account) -> wire.AccountResponse:
 
 
 def clean_email(email: str) -> str:
-    normalized = normalize_email(email)
-    local, at, domain = normalized.rpartition("@")
-    if not at or not local or not domain or len(normalized) > 254:
-        raise InvalidRequest("that is not an email address", field="email")
-    return normalized
+    """The normalised address, by the wire rule (the admin CLI passes raw input here)."""
+    try:
+        return wire.clean_email(email)
+    except ValueError as exc:
+        raise InvalidRequest(f"that is not an email address: {exc}", field="email") from None
 
 
 class AccountService:

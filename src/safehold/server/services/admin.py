@@ -15,7 +15,7 @@ from ..db.models import Account
 from ..db.session import Database
 from ..errors import NotFound
 from .accounts import clean_email, license_of
-from .devices import active_devices
+from .devices import active_devices, device_model, signed_out_reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class AdminService:
     @staticmethod
     def _summary(db: Any, account: Account) -> AccountSummary:
         licence = license_of(account)
+        devices = active_devices(db, account.account_id)
+        signed_out = signed_out_reasons(db, devices)
         return AccountSummary(
             account_id=account.account_id,
             email=account.email,
@@ -63,12 +65,7 @@ class AdminService:
             generation=account.generation,
             reset_at=account.reset_at,
             item_count=account.item_count,
-            devices=[
-                wire.Device(
-                    device_id=d.device_id, name=d.name, created_at=d.created_at, last_seen_at=d.last_seen_at
-                )
-                for d in active_devices(db, account.account_id)
-            ],
+            devices=[device_model(d, signed_out=signed_out) for d in devices],
         )
 
     def list_accounts(self) -> list[AccountSummary]:

@@ -3,7 +3,16 @@
 The server's ephemeral ``b`` waits in the database between start and finish, so any
 server process can finish a handshake another began. An unknown email gets an
 ``account_id``, salt and verifier derived from the server secret: stable across calls and
-shaped like a real account's, and its finish fails exactly like a wrong password.
+shaped like a real account's, and its finish fails exactly like a wrong password. The
+fake verifier is an HKDF output reduced mod N, not ``g^x``: nobody ever sees ``v`` (only
+``B = k*v + g^b``), and skipping that exponentiation makes an unknown email cost exactly
+what a real one does, so timing does not tell them apart.
+
+Every finish is counted as a failed attempt *before* the proof is checked, in the same
+write transaction (and under the same bucket locks) as the back-off check; a proof that
+turns out right takes its count back. Parallel guesses therefore cannot all slip past
+the check before any of them is counted.
+
 The modular exponentiations run outside any database transaction.
 """
 
@@ -14,24 +23,26 @@ import hmac
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select, update
 
 from safehold import wire
-from safehold.crypto import SrpError, SrpServer, b64decode, b64encode, hex_to_int, int_to_hex, verifier
+from safehold.crypto import GROUP_3072, SrpError, SrpServer, b64decode, b64encode, hex_to_int, int_to_hex
 
 from ..db.models import Account, Login, Session, utcnow
 from ..db.session import Database
-from ..errors import AuthFailed, InvalidRequest
+from ..errors import AuthFailed, RateLimited
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
-from .accounts import Credentials, clean_email, kdf_params_of
+from .accounts import Credentials, kdf_params_of
 from .devices import attach_device
 from .ratelimit import RateLimiter
-from .sessions import REASON_PASSWORD_CHANGE, Principal, open_session
+from .sessions import REASON_PASSWORD_CHANGED, Principal, open_session
 
 log = logging.getLogger("safehold.server.auth")
 PROOF_LEN = 32
@@ -47,6 +58,8 @@ class _Pending:
     v: int
     b: int
     verifier_text: str | None
+    #: The rate events counted for this attempt; dropped again if the proof is right.
+    attempt: tuple[int, ...] = ()
 
 
 def _proof(text: str) -> bytes:
@@ -79,17 +92,29 @@ class AuthService:
         """``account_id``, salt and verifier for an address with no account."""
         account_id = uuid.UUID(bytes=self._derive("account-id", email)[:16], version=4).hex
         salt = self._derive("kdf-salt", email)[:16]
-        x = int.from_bytes(self._derive("srp-x", email), "big")
-        return account_id, salt, verifier(x)
+        n = GROUP_3072.N
+        okm = HKDF(
+            algorithm=hashes.SHA256(),
+            length=(n.bit_length() + 7) // 8 + 16,  # 128 extra bits make the reduction unbiased
+            salt=None,
+            info=b"safehold fake verifier|" + email.encode("utf-8"),
+        ).derive(self._secret)
+        # In [2, N-1], like a real g^x mod N; no exponentiation, so no timing difference.
+        v = int.from_bytes(okm, "big") % (n - 2) + 2
+        return account_id, salt, v
 
     # --- start --------------------------------------------------------------------------
 
-    def start(self, body: wire.AuthStartRequest) -> wire.AuthStartResponse:
-        try:
-            email = clean_email(body.email)
-        except InvalidRequest:
-            email = body.email.strip().lower()
-        with self.database.read() as db:
+    def start(self, body: wire.AuthStartRequest, client_ip: str) -> wire.AuthStartResponse:
+        email = body.email  # normalised by the wire model
+        s = self.settings
+        with self.database.write() as db:
+            # Before any exponentiation: each start costs the server one or two modexps.
+            self.limiter.check_budget(
+                db,
+                [(f"start-client:{client_ip}", s.start_limit_per_client)],
+                window=s.start_limit_window_seconds,
+            )
             account = db.scalar(select(Account).where(Account.email == email))
             real = None
             if account is not None:
@@ -136,24 +161,12 @@ class AuthService:
             buckets.append(self.limiter.address_key("login-account", login_email))
         return buckets
 
-    def _check_backoff(self, buckets: list[str]) -> None:
-        s = self.settings
-        with self.database.read() as db:
-            self.limiter.check_backoff(
-                db,
-                buckets,
-                free=s.login_free_failures,
-                window=s.login_failure_window_seconds,
-                cap=s.login_max_delay_seconds,
-            )
-
-    def _fail(self, buckets: list[str]) -> AuthFailed:
-        with self.database.write() as db:
-            self.limiter.record(db, buckets)
-        return AuthFailed()
-
     def _pop(self, login_id: str, client_ip: str, *, account_id: str | None = None) -> _Pending:
-        """Take the login (single use) and check the back-off before any SRP work."""
+        """Take the login (single use), check the back-off and count this attempt as a
+        failure, all in one write transaction and before any SRP work."""
+        s = self.settings
+        limited: RateLimited | None = None
+        attempt: list[int] = []
         with self.database.write() as db:
             login = db.get(Login, login_id)
             if login is None:
@@ -178,32 +191,48 @@ class AuthService:
                 else:
                     _, salt, v = self._fake(login.email)
                     pending = _Pending(None, login.email, salt, v, hex_to_int(login.b), None)
-        buckets = self._buckets(pending, email, client_ip)
-        self._check_backoff(buckets)
+            buckets = self._buckets(pending, email, client_ip)
+            self.limiter.lock(db, buckets)
+            try:
+                self.limiter.check_backoff(
+                    db,
+                    buckets,
+                    free=s.login_free_failures,
+                    window=s.login_failure_window_seconds,
+                    cap=s.login_max_delay_seconds,
+                )
+            except RateLimited as exc:
+                limited = exc  # raised after the commit, so the login stays used up
+            else:
+                attempt = self.limiter.record(db, buckets)
+        if limited is not None:
+            raise limited
         if pending is None or (account_id is not None and pending.account_id != account_id):
-            raise self._fail(buckets)
-        return pending
+            raise AuthFailed()
+        return replace(pending, attempt=tuple(attempt))
 
-    def _verify(self, pending: _Pending, A: str, M1: str, buckets: list[str]) -> bytes:
+    @staticmethod
+    def _verify(pending: _Pending, A: str, M1: str) -> bytes:
+        """``M2`` if the proof is right; otherwise :class:`AuthFailed` (already counted)."""
         server = SrpServer(email=pending.email, salt=pending.salt, v=pending.v, b=pending.b)
         try:
             m2 = server.verify_client(hex_to_int(A), _proof(M1))
         except (SrpError, ValueError):
-            raise self._fail(buckets) from None
+            raise AuthFailed() from None
         if pending.account_id is None:
             # Unreachable in practice (nobody knows the fake x), but never let it sign in.
-            raise self._fail(buckets)
+            raise AuthFailed()
         return m2
 
     def finish(self, body: wire.AuthFinishRequest, client_ip: str) -> wire.AuthFinishResponse:
         pending = self._pop(body.login_id, client_ip)
-        buckets = self._buckets(pending, pending.email, client_ip)
-        m2 = self._verify(pending, body.A, body.M1, buckets)
+        m2 = self._verify(pending, body.A, body.M1)
         assert pending.account_id is not None
         with self.database.write() as db:
             account = db.get(Account, pending.account_id)
             if account is None or account.verifier != pending.verifier_text:
                 raise AuthFailed()  # the password changed between start and finish
+            self.limiter.forget(db, list(pending.attempt))
             device, first_time = attach_device(db, account.account_id, body.device_id, body.device_name)
             token = open_session(db, account.account_id, device)
             response = wire.AuthFinishResponse(
@@ -235,13 +264,13 @@ class AuthService:
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
         credentials.check()
         pending = self._pop(body.login_id, client_ip, account_id=principal.account_id)
-        buckets = self._buckets(pending, pending.email, client_ip)
-        m2 = self._verify(pending, body.A, body.M1, buckets)
+        m2 = self._verify(pending, body.A, body.M1)
         now = utcnow()
         with self.database.write() as db:
             account = db.get(Account, principal.account_id, with_for_update=True)
             if account is None or account.verifier != pending.verifier_text:
                 raise AuthFailed()
+            self.limiter.forget(db, list(pending.attempt))
             credentials.store(account)
             if body.hint is not None:
                 account.hint = body.hint or None
@@ -252,7 +281,7 @@ class AuthService:
                     Session.id != principal.session_pk,
                     Session.revoked_at.is_(None),
                 )
-                .values(revoked_at=now, revoked_reason=REASON_PASSWORD_CHANGE)
+                .values(revoked_at=now, revoked_reason=REASON_PASSWORD_CHANGED)
             )
         log.info("password changed for account %s", principal.account_id)
         return wire.PasswordChangeResponse(M2=m2.hex())

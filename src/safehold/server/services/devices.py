@@ -6,7 +6,9 @@ next sign-in of that ``device_id`` makes a new row.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from safehold import wire
@@ -14,19 +16,45 @@ from safehold import wire
 from ..db.models import Device, Session, utcnow
 from ..db.session import Database
 from ..errors import NotFound
-from .sessions import REASON_DEVICE_REVOKED, Principal
+from .sessions import REASON_DEVICE_REVOKED, Principal, public_reason
 
 REASON_REVOKED = "revoked"
 
 
-def device_model(device: Device, *, current_pk: int | None = None) -> wire.Device:
+def device_model(
+    device: Device, *, current_pk: int | None = None, signed_out: dict[int, str | None] | None = None
+) -> wire.Device:
+    """``signed_out`` is :func:`signed_out_reasons` of the listed devices."""
+    out = signed_out or {}
     return wire.Device(
         device_id=device.device_id,
         name=device.name,
         created_at=device.created_at,
         last_seen_at=device.last_seen_at,
         current=device.id == current_pk,
+        signed_out=device.id in out,
+        signed_out_reason=out.get(device.id),
     )
+
+
+def signed_out_reasons(db: DbSession, devices: Sequence[Device]) -> dict[int, str | None]:
+    """Of active device rows, those with no open session, and why their last one ended.
+
+    A password change ends the other devices' sessions but keeps their rows (signing in
+    again with the new password is not a new device), so the list must say so itself.
+    """
+    pks = [device.id for device in devices]
+    if not pks:
+        return {}
+    still_open = set(
+        db.scalars(select(Session.device_pk).where(Session.device_pk.in_(pks), Session.revoked_at.is_(None)))
+    )
+    closed = [pk for pk in pks if pk not in still_open]
+    if not closed:
+        return {}
+    latest = select(func.max(Session.id)).where(Session.device_pk.in_(closed)).group_by(Session.device_pk)
+    rows = db.execute(select(Session.device_pk, Session.revoked_reason).where(Session.id.in_(latest)))
+    return {pk: public_reason(reason) for pk, reason in rows}
 
 
 def active_devices(db: DbSession, account_id: str) -> list[Device]:
@@ -72,8 +100,9 @@ class DeviceService:
     def list(self, principal: Principal) -> wire.DevicesResponse:
         with self.database.read() as db:
             devices = active_devices(db, principal.account_id)
+            out = signed_out_reasons(db, devices)
             return wire.DevicesResponse(
-                devices=[device_model(d, current_pk=principal.device_pk) for d in devices]
+                devices=[device_model(d, current_pk=principal.device_pk, signed_out=out) for d in devices]
             )
 
     def revoke(self, principal: Principal, device_id: str) -> None:

@@ -6,17 +6,25 @@ Two rules (spec/api.md):
   nothing, then each further attempt must wait ``2^(n-free)`` seconds after the last
   failure, capped. A waiting caller gets :class:`RateLimited` at once — nobody sleeps, so
   the server stays responsive while one account is under attack.
-* **fixed budget** for reset and hint requests: at most ``limit`` per window.
+* **fixed budget** for reset, hint and sign-in start requests: at most ``limit`` per window.
+
+Checking and counting happen in the caller's write transaction, after :meth:`RateLimiter.lock`
+has taken the buckets: on PostgreSQL a transaction-scoped advisory lock per bucket, on
+SQLite the database lock that ``BEGIN IMMEDIATE`` already holds. So two processes can
+never both read "4 failures" and both proceed. Events older than every window are pruned
+as a side effect of recording, at most once per :data:`PRUNE_INTERVAL` per process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ..db.models import RateEvent, utcnow
@@ -33,9 +41,34 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+#: How often (seconds, per process) recording also deletes events no window can see.
+PRUNE_INTERVAL = 60.0
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:bucket, 0))")
+#: Without a caller's say, events are kept a day: longer than any default window.
+DEFAULT_KEEP_SECONDS = 86_400.0
+
+
 class RateLimiter:
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, *, keep_seconds: float = DEFAULT_KEEP_SECONDS) -> None:
         self._secret = secret
+        #: Events older than this are useless to every rule and may be pruned.
+        self.keep_seconds = keep_seconds
+        self._next_prune = 0.0
+        self._prune_lock = threading.Lock()
+
+    @staticmethod
+    def lock(session: Session, buckets: list[str]) -> None:
+        """Serialise check-and-count on ``buckets`` until the transaction ends.
+
+        Sorted, so two transactions taking overlapping sets cannot deadlock. SQLite needs
+        nothing here: a write transaction (``BEGIN IMMEDIATE``) already excludes every other.
+        """
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        for bucket in sorted(set(buckets)):
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:bucket, 0))"), {"bucket": bucket}
+            )
 
     def address_key(self, kind: str, email: str) -> str:
         """A bucket for an email address that does not store the address: the table then
@@ -68,6 +101,7 @@ class RateLimiter:
 
     def check_budget(self, session: Session, buckets: list[tuple[str, int]], *, window: float) -> None:
         """Raise if any bucket has used its ``limit``; otherwise count this request."""
+        self.lock(session, [bucket for bucket, _ in buckets])
         now = utcnow()
         since = now - timedelta(seconds=window)
         wait = 0.0
@@ -84,15 +118,32 @@ class RateLimiter:
             raise RateLimited(wait)
         self.record(session, [bucket for bucket, _ in buckets])
 
-    @staticmethod
-    def record(session: Session, buckets: list[str]) -> None:
+    def record(self, session: Session, buckets: list[str]) -> list[int]:
+        """Count one event in each bucket; return the new rows' ids (see :meth:`forget`)."""
         now = utcnow()
-        for bucket in buckets:
-            session.add(RateEvent(bucket=bucket, at=now))
+        events = [RateEvent(bucket=bucket, at=now) for bucket in buckets]
+        session.add_all(events)
+        session.flush()
+        self._maybe_prune(session)
+        return [event.id for event in events]
+
+    @staticmethod
+    def forget(session: Session, event_ids: list[int]) -> None:
+        """Take back events recorded provisionally (a sign-in that turned out right)."""
+        if event_ids:
+            session.execute(delete(RateEvent).where(RateEvent.id.in_(event_ids)))
 
     @staticmethod
     def clear(session: Session, buckets: list[str]) -> None:
         session.execute(delete(RateEvent).where(RateEvent.bucket.in_(buckets)))
+
+    def _maybe_prune(self, session: Session) -> None:
+        with self._prune_lock:
+            now = time.monotonic()
+            if now < self._next_prune:
+                return
+            self._next_prune = now + PRUNE_INTERVAL
+        self.prune(session, self.keep_seconds)
 
     @staticmethod
     def prune(session: Session, older_than: float) -> None:

@@ -14,13 +14,16 @@ Contract used by the web pages (``request.app.state.services.reset``)::
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session as DbSession
 
 from safehold import wire
+from safehold.crypto import KdfPolicy
 
 from ..db.models import Account, Device, Item, Login, ResetToken, Session, utcnow
 from ..db.session import Database
@@ -37,12 +40,56 @@ log = logging.getLogger("safehold.server.reset")
 RESET_ACCEPTED = "If an account exists for that address, we have sent an email"
 
 
+#: spec §3.2's ceilings: what every client refuses to derive, so the server refuses to store.
+_CEILINGS = KdfPolicy()
+
+
+def check_kdf_params(params: wire.KdfParams, minimum: wire.KdfParams) -> None:
+    """Refuse a cost below the server's minimum or above the spec's ceilings.
+
+    A cheap cost would make the new verifier easy to attack offline; an excessive one
+    would lock every client out (they refuse it before running Argon2id). Each refusal
+    names the field, so the page and the logs say which number is wrong.
+    """
+    limits = (
+        ("t", params.t, minimum.t, _CEILINGS.max_t, "passes"),
+        ("m_kib", params.m_kib, minimum.m_kib, _CEILINGS.max_m_kib, "KiB"),
+        ("p", params.p, minimum.p, _CEILINGS.max_p, "lanes"),
+    )
+    for name, value, low, high, unit in limits:
+        field = f"kdf_params.{name}"
+        if value < low:
+            raise InvalidRequest(f"{field} is {value}: this server needs at least {low} {unit}", field=field)
+        if value > high:
+            raise InvalidRequest(f"{field} is {value}: at most {high} {unit} are allowed", field=field)
+
+
 class ResetService:
     def __init__(self, database: Database, settings: Settings, mailer: Mailer, limiter: RateLimiter) -> None:
         self.database = database
         self.settings = settings
         self.mailer = mailer
         self.limiter = limiter
+        # Test hooks only with their explicit switch: a stray SAFEHOLD_TEST_RESET_PAUSE_SECONDS
+        # on a production server is ignored, and said so.
+        pause = settings.test_reset_pause_seconds
+        self._pause = pause if settings.test_hooks_enabled else 0.0
+        if pause > 0 and not settings.test_hooks_enabled:
+            log.warning("SAFEHOLD_TEST_RESET_PAUSE_SECONDS ignored: test hooks are not enabled")
+        elif self._pause > 0:
+            log.warning(
+                "TEST HOOK ACTIVE: every reset pauses %.1f s (%s); never run this in production",
+                self._pause,
+                settings.test_reset_pause_at,
+            )
+
+    def _test_pause(self, at: str) -> None:
+        if self._pause > 0 and self.settings.test_reset_pause_at == at:
+            log.warning(
+                "test hook: pausing %s",
+                "inside the reset transaction" if at == "before_commit" else "after the reset committed",
+            )
+            time.sleep(self._pause)
 
     def request(self, email: str, client_ip: str) -> None:
         """Mail a reset link if the account exists; the caller answers the same either way."""
@@ -111,6 +158,36 @@ class ResetService:
                 expires_at=row.expires_at,
             )
 
+    @staticmethod
+    def _replay(
+        db: DbSession, row: ResetToken | None, credentials: Credentials
+    ) -> wire.ResetCompleteResponse | None:
+        """The answer to a reset that already happened with exactly these keys, else ``None``.
+
+        If the server dies after the commit, or the answer is lost on the way, the page
+        never hears that the reset worked and sends the same request again. The new
+        verifier, salt and keyset are random per attempt, so finding them stored under this
+        used link means this request is the one that used it: answer as the first time
+        (no second wipe, no second mail) instead of "link already used", and the person
+        gets to see the key the account now has.
+        """
+        if row is None or row.used_at is None:
+            return None
+        account = db.get(Account, row.account_id)
+        if account is None or account.reset_at is None:
+            return None
+        same = (
+            hmac.compare_digest(account.verifier, credentials.verifier.lower())
+            and hmac.compare_digest(account.kdf_salt, credentials.kdf_salt)
+            and hmac.compare_digest(account.keyset, credentials.keyset)
+        )
+        if not same:
+            return None
+        log.info("reset of account %s answered again (same keys, lost answer)", account.account_id)
+        return wire.ResetCompleteResponse(
+            account_id=account.account_id, generation=account.generation, reset_at=account.reset_at
+        )
+
     def complete(self, token: str, body: wire.ResetCompleteRequest) -> wire.ResetCompleteResponse:
         if not body.confirm_wipe:
             raise InvalidRequest(
@@ -118,9 +195,14 @@ class ResetService:
             )
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
         credentials.check()
+        check_kdf_params(body.kdf_params, self.settings.min_kdf_params)
         now = utcnow()
         with self.database.write() as db:
-            row = self._usable(db.get(ResetToken, hash_token(token), with_for_update=True))
+            found = db.get(ResetToken, hash_token(token), with_for_update=True)
+            replayed = self._replay(db, found, credentials)
+            if replayed is not None:
+                return replayed
+            row = self._usable(found)
             account = db.get(Account, row.account_id, with_for_update=True, populate_existing=True)
             if account is None:
                 raise TokenInvalid()
@@ -149,11 +231,11 @@ class ResetService:
                 .values(used_at=now)
             )
             generation, email = account.generation, account.email
-            if self.settings.test_reset_pause_seconds > 0:
+            if self._pause > 0:
                 db.flush()
-                log.warning("test hook: pausing inside the reset transaction")
-                time.sleep(self.settings.test_reset_pause_seconds)
+                self._test_pause("before_commit")
         log.info("account %s reset to generation %d", account_id, generation)
+        self._test_pause("after_commit")
         s = self.settings
         self.mailer.send(
             messages.reset_done(

@@ -22,8 +22,28 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 REASON_LOGOUT = "logout"
 REASON_DEVICE_REVOKED = "device_revoked"
-REASON_PASSWORD_CHANGE = "password_change"
+REASON_PASSWORD_CHANGED = "password_changed"
+#: What rows written before the reason was renamed say.
+_LEGACY_PASSWORD_CHANGE = "password_change"
 REASON_RESET = "reset"
+
+PASSWORD_CHANGED_MESSAGE = (
+    "the account password was changed on another device; sign in again with the new password"
+)
+
+
+def public_reason(reason: str | None) -> str | None:
+    """The reason as the API names it (older rows say ``password_change``)."""
+    return REASON_PASSWORD_CHANGED if reason == _LEGACY_PASSWORD_CHANGE else reason
+
+
+def revoked_error(reason: str | None) -> SessionRevoked:
+    """The 401 a revoked session gets: the words and ``reason`` say what happened."""
+    if reason in {REASON_PASSWORD_CHANGED, _LEGACY_PASSWORD_CHANGE}:
+        return SessionRevoked(PASSWORD_CHANGED_MESSAGE, reason=REASON_PASSWORD_CHANGED)
+    if reason == REASON_LOGOUT:
+        return SessionRevoked("this session was signed out; sign in again", reason=REASON_LOGOUT)
+    return SessionRevoked(reason=REASON_DEVICE_REVOKED)
 
 
 def new_token() -> str:
@@ -85,6 +105,7 @@ class SessionService:
                     Session.account_id,
                     Session.revoked_at,
                     Session.revoked_reason,
+                    Session.created_at,
                     Device.id,
                     Device.device_id,
                     Device.last_seen_at,
@@ -102,18 +123,19 @@ class SessionService:
             account_id,
             revoked_at,
             revoked_reason,
+            created_at,
             device_pk,
             device_id,
             last_seen_at,
             generation,
             reset_at,
         ) = row
+        # A session older than the reset belongs to the old keys whatever else ended it
+        # (say the device was removed first): the client must learn about the reset.
+        if revoked_reason == REASON_RESET or (reset_at is not None and created_at < reset_at):
+            raise AccountReset(reset_at=reset_at, generation=generation)
         if revoked_at is not None:
-            if revoked_reason == REASON_RESET:
-                raise AccountReset(reset_at=reset_at, generation=generation)
-            if revoked_reason == REASON_LOGOUT:
-                raise SessionRevoked("this session was signed out; sign in again")
-            raise SessionRevoked()
+            raise revoked_error(revoked_reason)
         now = utcnow()
         if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
             with self.database.write() as db:

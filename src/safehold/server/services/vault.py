@@ -10,11 +10,13 @@ commits later with a smaller number. "Changes since N" is an index range scan on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as json_string
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, String, func, select, type_coerce
+from sqlalchemy.orm import Session as DbSession
 
 from safehold import wire
 
@@ -41,31 +43,62 @@ def change_model(item: Item) -> wire.Change:
 
 
 def json_datetime(value: datetime) -> str:
-    """A UTC datetime as pydantic writes it (``...T12:00:00.5Z``), so the hand-built JSON
-    below is byte-for-byte what ``wire.ChangesResponse.model_dump_json`` would give."""
+    """A UTC datetime as pydantic writes it (``...T12:00:00.500000Z``, no fraction when it
+    is zero), so the hand-built JSON below is byte-for-byte what
+    ``wire.ChangesResponse.model_dump_json`` would give."""
     text = value.astimezone(UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-ChangeRow = Row[str, int, int, str | None, datetime]
+#: ``updated_at`` as the database hands it to :func:`json_timestamp` (UTC, six-digit
+#: fraction); anything else takes the slow, general path.
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{6}")
+
+
+def json_timestamp(text: str) -> str:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC) as :func:`json_datetime` writes it.
+
+    A full sync formats one timestamp per item: reading it as text and re-punctuating it
+    costs a fraction of parsing it into a ``datetime`` and printing that again."""
+    if _TIMESTAMP.fullmatch(text) is None:
+        parsed = datetime.fromisoformat(text)
+        return json_datetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    fraction = "" if text.endswith(".000000") else text[19:]
+    return f"{text[:10]}T{text[11:19]}{fraction}Z"
+
+
+def timestamp_text(dialect: str) -> ColumnElement[str]:
+    """``Item.updated_at`` as UTC text with a six-digit fraction, on either database.
+
+    SQLite stores exactly that (SQLAlchemy's format, naive UTC): the column is read
+    as it is. PostgreSQL formats its ``timestamptz`` itself, in UTC whatever the
+    session's time zone."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", Item.updated_at), "YYYY-MM-DD HH24:MI:SS.US")
+    return type_coerce(Item.updated_at, String())
+
+
+ChangeRow = Row[str, int, int, str | None, str]
 
 
 def changes_json(generation: int, rows: Sequence[ChangeRow], cursor: int, has_more: bool) -> bytes:
-    """``wire.ChangesResponse`` as JSON, built directly from rows.
+    """``wire.ChangesResponse`` as JSON, built directly from rows (``updated_at`` as
+    :func:`timestamp_text` gives it).
 
     A first sync of 10,000 items is mostly this loop: pydantic models (or ORM objects) per
     row cost several times what the string building does. The strings still go through
     the JSON string encoder, so a malformed row can never break the document.
     """
     parts: list[str] = []
+    append = parts.append
     for item_id, seq, revision, envelope, updated_at in rows:
         if envelope is None:
             body = '"deleted":true,"envelope":null'
         else:
             body = '"deleted":false,"envelope":' + json_string(envelope)
-        parts.append(
+        append(
             f'{{"item_id":{json_string(item_id)},"seq":{seq:d},"revision":{revision:d},{body},'
-            f'"updated_at":"{json_datetime(updated_at)}"}}'
+            f'"updated_at":"{json_timestamp(updated_at)}"}}'
         )
     return (
         f'{{"generation":{generation:d},"changes":[{",".join(parts)}],'
@@ -82,7 +115,10 @@ class VaultService:
         """A page of ``wire.ChangesResponse``, already encoded as JSON."""
         limit = max(1, min(limit, MAX_LIMIT))
         with self.database.read() as db:
-            head = db.execute(
+            # Core statements on the session's connection: the ORM's per-row result
+            # handling would cost more than the query itself on a 1,000-row page.
+            conn = db.connection()
+            head = conn.execute(
                 select(Account.seq, Account.generation, Account.reset_at).where(
                     Account.account_id == principal.account_id
                 )
@@ -92,10 +128,14 @@ class VaultService:
             current, generation, reset_at = head
             if generation != principal.generation:
                 raise AccountReset(reset_at=reset_at, generation=generation)
-            # Plain columns, not ORM objects: identity-map bookkeeping per row would
-            # cost more than the query itself.
-            rows = db.execute(
-                select(Item.item_id, Item.seq, Item.revision, Item.envelope, Item.updated_at)
+            rows = conn.execute(
+                select(
+                    Item.item_id,
+                    Item.seq,
+                    Item.revision,
+                    Item.envelope,
+                    timestamp_text(self.database.dialect),
+                )
                 .where(
                     Item.account_id == principal.account_id,
                     Item.seq > since,
@@ -109,20 +149,20 @@ class VaultService:
         cursor = rows[-1][1] if rows else max(current, 0)
         return changes_json(generation, rows, cursor, has_more)
 
+    def item(self, principal: Principal, item_id: str) -> wire.Change:
+        """One item's current state, a tombstone included; ``NotFound`` if never written."""
+        with self.database.read() as db:
+            self._check_generation(db, principal)
+            item = db.get(Item, (principal.account_id, item_id))
+            if item is None:
+                raise NotFound("no such item")
+            return change_model(item)
+
     def push(self, principal: Principal, body: wire.PushRequest) -> wire.PushResponse:
-        max_envelope = self.settings.max_envelope_bytes
         for index, write in enumerate(body.writes):
-            if write.envelope is not None and len(write.envelope) > max_envelope:
-                raise PayloadTooLarge(
-                    f"an envelope may be at most {max_envelope} bytes", field=f"writes.{index}.envelope"
-                )
-        results: list[wire.WriteResult] = []
+            self._check_size(write.envelope, f"writes.{index}.envelope")
         with self.database.write() as db:
-            account = db.get(Account, principal.account_id, with_for_update=True, populate_existing=True)
-            if account is None:
-                raise NotFound("no such account")
-            if account.generation != principal.generation:
-                raise AccountReset(reset_at=account.reset_at, generation=account.generation)
+            account = self._lock_account(db, principal)
             ids = {write.item_id for write in body.writes}
             existing = {
                 item.item_id: item
@@ -134,46 +174,87 @@ class VaultService:
             # No flush per write: every write takes a number above any the account has
             # handed out, so however the unit of work batches the INSERTs and UPDATEs at
             # commit, the unique (account_id, seq) index never sees one number twice.
-            for write in body.writes:
-                item = existing.get(write.item_id)
-                current_revision = item.revision if item is not None else 0
-                if write.base_revision != current_revision or (item is None and write.envelope is None):
-                    results.append(self._conflict(write, item))
-                    continue
-                was_live = item is not None and item.envelope is not None
-                will_live = write.envelope is not None
-                if will_live and not was_live:
-                    if account.item_count >= self.settings.max_items_per_account:
-                        raise QuotaExceeded(
-                            f"this account may hold at most {self.settings.max_items_per_account} items"
-                        )
-                    account.item_count += 1
-                elif was_live and not will_live:
-                    account.item_count -= 1
-                account.seq += 1
-                if item is None:
-                    item = Item(account_id=account.account_id, item_id=write.item_id, revision=0)
-                    db.add(item)
-                    existing[write.item_id] = item
-                item.revision = current_revision + 1
-                item.seq = account.seq
-                item.envelope = write.envelope
-                item.updated_at = now
-                results.append(
-                    wire.WriteResult(
-                        item_id=write.item_id,
-                        status=wire.WriteStatus.OK,
-                        revision=item.revision,
-                        seq=item.seq,
-                    )
-                )
+            results = [self._apply(db, account, existing, write, now) for write in body.writes]
             generation = account.generation
         return wire.PushResponse(generation=generation, results=results)
 
+    def put_item(self, principal: Principal, item_id: str, body: wire.ItemWriteRequest) -> wire.WriteResult:
+        """One write, as in a push. A missing item that is not being created is
+        ``NotFound``; a stale ``base_revision`` comes back as a conflict result (with
+        ``current``) and changes nothing: the route answers it with 409."""
+        self._check_size(body.envelope, "envelope")
+        write = wire.Write.model_construct(
+            item_id=item_id, base_revision=body.base_revision, envelope=body.envelope
+        )
+        with self.database.write() as db:
+            account = self._lock_account(db, principal)
+            item = db.get(Item, (account.account_id, item_id))
+            if item is None and (body.base_revision != 0 or body.envelope is None):
+                raise NotFound("no such item: create it with base_revision 0 and an envelope")
+            existing = {item_id: item} if item is not None else {}
+            return self._apply(db, account, existing, write, utcnow())
+
+    def _check_size(self, envelope: str | None, field: str) -> None:
+        max_envelope = self.settings.max_envelope_bytes
+        if envelope is not None and len(envelope) > max_envelope:
+            raise PayloadTooLarge(f"an envelope may be at most {max_envelope} bytes", field=field)
+
     @staticmethod
-    def _conflict(write: wire.Write, item: Item | None) -> wire.WriteResult:
+    def _check_generation(db: DbSession, principal: Principal) -> None:
+        head = db.execute(
+            select(Account.generation, Account.reset_at).where(Account.account_id == principal.account_id)
+        ).one_or_none()
+        if head is None:
+            raise NotFound("no such account")
+        generation, reset_at = head
+        if generation != principal.generation:
+            raise AccountReset(reset_at=reset_at, generation=generation)
+
+    @staticmethod
+    def _lock_account(db: DbSession, principal: Principal) -> Account:
+        """The account row, locked until commit: writes to one account queue here."""
+        account = db.get(Account, principal.account_id, with_for_update=True, populate_existing=True)
+        if account is None:
+            raise NotFound("no such account")
+        if account.generation != principal.generation:
+            raise AccountReset(reset_at=account.reset_at, generation=account.generation)
+        return account
+
+    def _apply(
+        self,
+        db: DbSession,
+        account: Account,
+        existing: dict[str, Item],
+        write: wire.Write,
+        now: datetime,
+    ) -> wire.WriteResult:
+        item = existing.get(write.item_id)
+        current_revision = item.revision if item is not None else 0
+        if write.base_revision != current_revision or (item is None and write.envelope is None):
+            return wire.WriteResult(
+                item_id=write.item_id,
+                status=wire.WriteStatus.CONFLICT,
+                current=change_model(item) if item is not None else None,
+            )
+        was_live = item is not None and item.envelope is not None
+        will_live = write.envelope is not None
+        if will_live and not was_live:
+            if account.item_count >= self.settings.max_items_per_account:
+                raise QuotaExceeded(
+                    f"this account may hold at most {self.settings.max_items_per_account} items"
+                )
+            account.item_count += 1
+        elif was_live and not will_live:
+            account.item_count -= 1
+        account.seq += 1
+        if item is None:
+            item = Item(account_id=account.account_id, item_id=write.item_id, revision=0)
+            db.add(item)
+            existing[write.item_id] = item
+        item.revision = current_revision + 1
+        item.seq = account.seq
+        item.envelope = write.envelope
+        item.updated_at = now
         return wire.WriteResult(
-            item_id=write.item_id,
-            status=wire.WriteStatus.CONFLICT,
-            current=change_model(item) if item is not None else None,
+            item_id=write.item_id, status=wire.WriteStatus.OK, revision=item.revision, seq=item.seq
         )

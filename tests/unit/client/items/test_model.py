@@ -19,6 +19,7 @@ from safehold.client.items import (
     Item,
     ItemError,
     Template,
+    UnknownField,
     UnknownType,
 )
 from safehold.crypto import canonical_json
@@ -370,3 +371,61 @@ def test_arbitrary_json_is_an_item_or_an_item_error(overrides: dict[str, Any]) -
 def test_any_json_value_is_an_item_or_an_item_error(value: object) -> None:
     with contextlib.suppress(ItemError):
         Item.from_json(value)
+
+
+# ----- strict names, aliases and explicit custom fields --------------------------------------
+
+
+def test_strict_set_field_refuses_an_unknown_name_and_lists_the_names() -> None:
+    item = login()
+    before = item.to_json()
+    with pytest.raises(UnknownField) as info:
+        item.set_field("pasword", "x", T1, strict=True)
+    assert info.value.name == "pasword" and "Password" in info.value.available
+    assert "Login" in str(info.value) and "Username" in str(info.value)
+    assert item.to_json() == before  # nothing changed, not even the modified time
+    assert isinstance(info.value, InvalidField)
+
+
+def test_strict_set_field_accepts_keys_labels_aliases_customs_title_and_notes() -> None:
+    item = Item.new("credit card", "Visa", T0)
+    item.add_custom("Rewards", "text", "gold", T0)
+    changes = [("number", "4111"), ("Expiry", "12/29"), ("security_code", "123"), ("Name on Card", "Ann"),
+               ("rewards", "platinum"), ("notes", "n"), ("title", "V")]  # fmt: skip
+    for name, value in changes:
+        item.set_field(name, value, T1, strict=True)
+    assert item.fields == {"card_number": "4111", "expiration_date": "12/29", "security_code": "123",
+                           "name_on_card": "Ann"}  # fmt: skip
+    assert (item.custom[0].value, item.notes, item.title) == ("platinum", "n", "V")
+
+
+def test_a_custom_field_named_like_an_alias_stays_reachable() -> None:
+    # Saved before aliases existed: `-f number=…` on a card made a custom field "number".
+    old = Item.new("credit card", "Visa", T0).to_json()
+    old["custom"] = [{"name": "number", "kind": "text", "value": "4111"}]
+    item = Item.from_json(old)
+    assert item.get_field("number") == "4111"
+    item.set_field("number", "4222", T1, strict=True)
+    assert item.custom[0].value == "4222" and "card_number" not in item.fields
+    assert item.get_field("card number") == ""
+
+
+def test_set_custom_creates_changes_kind_and_removes() -> None:
+    item = login()
+    item.set_custom("Backup codes", "hidden", "1 2 3", T1)
+    item.set_custom("Portal", None, "https://p", T1)
+    assert [(c.name, c.kind) for c in item.custom] == [("Backup codes", "hidden"), ("Portal", "text")]
+    item.set_custom("portal", "url", "https://q", T2)
+    assert (item.custom[1].kind, item.custom[1].value) == ("url", "https://q")
+    item.set_custom("backup codes", "text", "4 5 6", T2)  # no longer secret: old value kept
+    assert item.history[-1].field == "Backup codes" and item.history[-1].value == "1 2 3"
+    item.set_custom("Backup codes", None, "", T2)
+    assert [c.name for c in item.custom] == ["Portal"]
+    item.set_custom("Nothing", None, "", T2)  # empty and absent: nothing to do
+    assert [c.name for c in item.custom] == ["Portal"]
+    with pytest.raises(InvalidField):
+        item.set_custom("Username", "text", "x", T2)  # a template field: use set_field
+    with pytest.raises(InvalidField):
+        item.set_custom("X", "colour", "x", T2)
+    with pytest.raises(InvalidOtp):
+        item.set_custom("Portal", "totp", "not base32!", T2)

@@ -10,6 +10,7 @@ from safehold.client.items import (
     Template,
     UnknownType,
     find_template,
+    normalize_name,
 )
 
 EXPECTED_TYPES = [
@@ -179,3 +180,49 @@ def test_malformed_custom_templates_are_rejected(data: object) -> None:
 def test_custom_template_needs_a_usable_name() -> None:
     with pytest.raises(InvalidTemplate):
         Template.custom("!!!", [])
+
+
+def test_aliases_never_clash_and_resolve_to_their_field() -> None:
+    for template in TEMPLATES:
+        own = {normalize_name(n) for spec in template.fields for n in (spec.key, spec.label)}
+        seen: set[str] = set()
+        for spec in template.fields:
+            for alias in spec.aliases:
+                name = normalize_name(alias)
+                assert name not in own, (template.key, alias)  # a key or label always wins
+                assert name not in seen, (template.key, alias)  # one field per alias
+                assert name not in ("title", "notes")  # those name the item itself
+                seen.add(name)
+                found = template.field(alias)
+                assert found is not None and found.key == spec.key
+                assert template.field(alias, aliases=False) is None
+
+
+@pytest.mark.parametrize(
+    ("type_name", "alias", "key"),
+    [
+        ("credit card", "number", "card_number"),
+        ("credit card", "expiry", "expiration_date"),
+        ("credit card", "CVV", "security_code"),
+        ("credit card", "name", "name_on_card"),
+        ("login", "url", "website"),
+        ("login", "otp", "one_time_password"),
+        ("login", "2FA", "one_time_password"),
+        ("bank account", "routing", "routing_number"),
+        ("passport", "dob", "date_of_birth"),
+        ("wifi", "SSID", "network_name"),
+        ("software licence", "serial number", "licence_key"),
+        ("ssn", "ssn", "number"),
+        ("bank account", "name", "name"),  # its own key, not an alias of another field
+    ],
+)
+def test_common_aliases(type_name: str, alias: str, key: str) -> None:
+    spec = find_template(type_name).field(alias)
+    assert spec is not None and spec.key == key
+
+
+def test_user_defined_types_have_no_aliases() -> None:
+    template = Template.custom("Gym locker", [("Locker number", "text"), ("Code", "hidden")])
+    assert all(spec.aliases == () for spec in template.fields)
+    assert template.field("number") is None
+    assert Template.from_json(template.to_json()) == template

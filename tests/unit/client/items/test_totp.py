@@ -4,6 +4,10 @@ import base64
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safehold.client.items import InvalidOtp, totp_code
 from safehold.client.items.totp import parse_totp
@@ -104,3 +108,37 @@ def test_bad_input_is_a_clear_error(value: str, message: str) -> None:
 def test_naive_time_is_refused() -> None:
     with pytest.raises(InvalidOtp, match="timezone"):
         totp_code(b32(SEEDS["SHA1"]), datetime(2024, 1, 1))
+
+
+# An 80-bit secret as many sites issue it (16 base32 characters); pyotp alone refuses it.
+SHORT_SECRET = "JBSWY3DPEHPK3PXP"
+_HASHES = {"SHA1": hashes.SHA1, "SHA256": hashes.SHA256, "SHA512": hashes.SHA512}
+
+
+def reference(secret: bytes, seconds: int, digits: int, algorithm: str) -> str:
+    """The code from pyca/cryptography's independent TOTP, with its key-length check off."""
+    totp = TOTP(secret, digits, _HASHES[algorithm](), 30, enforce_key_length=False)
+    return totp.generate(seconds).decode()
+
+
+def test_an_80_bit_secret_gives_codes() -> None:
+    assert len(base64.b32decode(SHORT_SECRET)) * 8 == 80
+    for seconds in (59, 1111111109, 1234567890, 2000000000):
+        expected = reference(base64.b32decode(SHORT_SECRET), seconds, 6, "SHA1")
+        assert totp_code(SHORT_SECRET, at(seconds)).code == expected
+        assert totp_code(SHORT_SECRET.lower(), at(seconds)).code == expected
+    uri = f"otpauth://totp/Example:ann?secret={SHORT_SECRET}&issuer=Example"
+    assert totp_code(uri, at(59)).code == reference(base64.b32decode(SHORT_SECRET), 59, 6, "SHA1")
+
+
+@given(
+    secret=st.binary(min_size=1, max_size=64),
+    seconds=st.integers(0, 2**34),
+    digits=st.sampled_from([6, 7, 8]),
+    algorithm=st.sampled_from(["SHA1", "SHA256", "SHA512"]),
+)
+def test_any_secret_length_agrees_with_cryptography(
+    secret: bytes, seconds: int, digits: int, algorithm: str
+) -> None:
+    uri = f"otpauth://totp/x?secret={b32(secret)}&digits={digits}&algorithm={algorithm}"
+    assert totp_code(uri, at(seconds)).code == reference(secret, seconds, digits, algorithm)

@@ -71,7 +71,10 @@ export function b64urlDecode(text) {
     throw new CryptoError("not unpadded base64url");
   }
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  // spec §1: one text form per value; atob ignores non-zero unused trailing bits.
+  if (b64urlEncode(bytes) !== text) throw new CryptoError("not canonical base64url");
+  return bytes;
 }
 
 /** An SRP integer as lowercase hex without leading zeros, like Python's format(n, "x"). */
@@ -80,7 +83,8 @@ export function intToHex(n) {
 }
 
 export function hexToInt(hex) {
-  if (!/^[0-9a-fA-F]+$/.test(hex)) throw new CryptoError("not a hexadecimal integer");
+  // spec §1: lowercase, no sign, prefix or leading zeros (only "0" itself starts with 0).
+  if (!/^(0|[1-9a-f][0-9a-f]*)$/.test(hex)) throw new CryptoError("not a canonical hexadecimal integer");
   return BigInt("0x" + hex);
 }
 

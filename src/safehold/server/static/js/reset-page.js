@@ -7,7 +7,7 @@
 
 import { buildReset, deriveKeys, kitUri, CryptoError } from "./protocol.js";
 import { kitPdf, qrMatrix, qrSvg } from "./kit.js";
-import { MIN_SCORE, scorePassword } from "./strength.js";
+import { assessPassword, loadZxcvbn } from "./strength.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,17 +38,23 @@ const MESSAGES = {
   weak: "This password is too easy to guess. Choose a longer one: a few unrelated words work well.",
   mismatch: "The two passwords do not match. Type the same password in both fields.",
   unticked: "Tick the box to confirm that you understand all data in this account will be deleted.",
+  meter_unavailable: "The password strength check could not be loaded. Reload the page and try again; nothing was changed.",
   token_expired: "This reset link has expired. Nothing was changed. Start the process again.",
   token_used: "This reset link was already used. Start the process again if you need another reset.",
   token_invalid: "This reset link is not valid. Start the process again.",
   account_reset: "This account was reset meanwhile, through another link. Start the process again.",
   too_many_requests: "Too many attempts. Wait a few minutes and try again.",
-  network: "The server could not be reached. Check your connection and try again; nothing was changed.",
+  // Three different failures, three different messages: the browser could not make the
+  // keys; the server looked at them and said no; the server never answered properly.
   crypto: "Your browser could not create the keys",
+  refused: "The server refused the new keys",
+  network: "The server could not be reached; nothing was changed. Try again.",
 };
 
 function showError(kind, detail = "") {
-  errorBox.textContent = MESSAGES[kind] + (detail ? `: ${detail}` : "");
+  const base = MESSAGES[kind];
+  // "Sentence. Detail." after a full stop, "Words: detail" after a fragment.
+  errorBox.textContent = !detail ? base : /[.!?]$/.test(base) ? `${base} ${detail}.` : `${base}: ${detail}`;
   errorBox.dataset.error = kind;
   errorBox.hidden = false;
   errorBox.scrollIntoView({ block: "center" });
@@ -60,20 +66,53 @@ function clearError() {
   delete errorBox.dataset.error;
 }
 
+// zxcvbn is ~800 KB: fetched once, in the background, as soon as the page runs. The form
+// works without waiting for it; only judging the password does.
+const zxcvbnReady = loadZxcvbn();
+let zxcvbn = null;
+zxcvbnReady.then(
+  (fn) => {
+    zxcvbn = fn;
+    if (password.value) updateMeter();
+  },
+  () => {
+    $("meter-text").textContent = MESSAGES.meter_unavailable;
+  },
+);
+
+const IDLE_TEXT = "Use a long password you do not use anywhere else: a few unrelated words work well.";
+
 function updateMeter() {
-  const result = scorePassword(password.value, [info.email]);
-  $("meter-bar").dataset.score = String(password.value ? result.score : 0);
-  $("meter-text").textContent = password.value
-    ? `Strength: ${result.label}.${result.advice ? " " + result.advice : ""}`
-    : "Use a long password you do not use anywhere else: a few unrelated words work well.";
+  const meterText = $("meter-text");
+  if (!password.value) {
+    $("meter-bar").dataset.score = "0";
+    delete meterText.dataset.score;
+    meterText.textContent = IDLE_TEXT;
+    return null;
+  }
+  if (!zxcvbn) {
+    meterText.textContent = "Checking the password…";
+    return null;
+  }
+  const result = assessPassword(zxcvbn, password.value, info.email);
+  $("meter-bar").dataset.score = String(result.score);
+  meterText.dataset.score = String(result.score);
+  const advice = [result.warning, ...result.suggestions].filter(Boolean).map((s) => (/[.!?]$/.test(s) ? s : `${s}.`));
+  meterText.textContent = [`Strength: ${result.label} (${result.score} of 4).`, ...advice].join(" ");
   return result;
 }
 
-function validate() {
-  if (!password.value) return "empty";
-  if (updateMeter().score < MIN_SCORE) return "weak";
-  if (password.value !== confirm.value) return "mismatch";
-  if (!wipe.checked) return "unticked";
+async function validate() {
+  if (!password.value) return ["empty"];
+  try {
+    zxcvbn ??= await zxcvbnReady;
+  } catch {
+    return ["meter_unavailable"];
+  }
+  const result = updateMeter();
+  if (!result.acceptable) return ["weak", result.warning.replace(/[.!?]$/, "")];
+  if (password.value !== confirm.value) return ["mismatch"];
+  if (!wipe.checked) return ["unticked"];
   return null;
 }
 
@@ -107,24 +146,34 @@ function setBusy(busy, text = "") {
   if (text) $("progress-text").textContent = text;
 }
 
+// The keys made for this password and hint. A retry after the server could not be reached
+// sends the same keys again rather than deriving new ones (seconds of Argon2id).
+let prepared = null;
+
 async function submitReset() {
   const started = performance.now();
   const { t, m_kib: m } = info.kdf_params;
   const label = `Creating your new keys (Argon2id, ${Math.max(m, 65536) / 1024} MiB, ${Math.max(t, 3)} passes)…`;
-  setBusy(true, label);
-  const timer = setInterval(() => {
-    $("progress-text").textContent = `${label} ${((performance.now() - started) / 1000).toFixed(1)} s`;
-  }, 200);
-  let built;
-  try {
-    built = await buildReset({ info, password: password.value, hint: hint.value.trim(), derive: deriveInWorker });
-  } catch (err) {
-    clearInterval(timer);
-    setBusy(false);
-    showError("crypto", err.message);
-    return;
+  const hintText = hint.value.trim();
+  let built = prepared && prepared.password === password.value && prepared.hint === hintText ? prepared.built : null;
+  if (!built) {
+    prepared = null;
+    setBusy(true, label);
+    const timer = setInterval(() => {
+      $("progress-text").textContent = `${label} ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    }, 200);
+    try {
+      built = await buildReset({ info, password: password.value, hint: hintText, derive: deriveInWorker });
+    } catch (err) {
+      setBusy(false);
+      showError("crypto", err?.message ?? String(err));
+      return;
+    } finally {
+      clearInterval(timer);
+    }
+    prepared = { password: password.value, hint: hintText, built };
   }
-  clearInterval(timer);
+  setBusy(true);
   $("progress-text").textContent = "Resetting the account…";
 
   let response;
@@ -148,20 +197,36 @@ async function submitReset() {
   }
   if (!response.ok) {
     setBusy(false);
-    let code = "";
-    let message = `the server answered ${response.status}`;
-    try {
-      const body = await response.json();
-      code = body?.error?.code ?? "";
-      message = body?.error?.message ?? message;
-    } catch {
-      // not JSON: keep the status line
-    }
-    if (code in MESSAGES) showError(code);
-    else showError("crypto", message);
+    showServerError(response.status, await errorOf(response));
     return;
   }
+  prepared = null;
   showResult(built.accountKeyText);
+}
+
+// The server's error body ({ error: { code, message, field } }), or {} when it is not JSON
+// (a proxy's error page, a dropped connection mid-body).
+async function errorOf(response) {
+  try {
+    const body = await response.json();
+    return body?.error ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function showServerError(status, error) {
+  const code = error.code ?? "";
+  if (code in MESSAGES && !["crypto", "refused", "network"].includes(code)) {
+    showError(code);
+  } else if (status >= 500 || status === 0) {
+    showError("network");
+  } else {
+    // A 4xx the page has no words of its own for: the server looked at the request and
+    // said no. Its message names the field; nothing was changed.
+    const detail = error.message ?? `the server answered ${status}`;
+    showError("refused", error.field && !detail.includes(error.field) ? `${error.field}: ${detail}` : detail);
+  }
 }
 
 function showResult(accountKeyText) {
@@ -173,6 +238,8 @@ function showResult(accountKeyText) {
 
   const uri = kitUri({ server, email: info.email, accountKeyText });
   $("account-key").textContent = accountKeyText;
+  // The exact sign-in command, with the key filled in here, in the page only.
+  $("login-key").textContent = accountKeyText;
   $("qr").appendChild(qrSvg(qrMatrix(uri), { label: "Emergency Kit QR code: server, email and account key" }));
   $("save-kit").addEventListener("click", () => {
     const pdf = kitPdf({ server, email: info.email, accountKeyText, uri, created: new Date() });
@@ -191,13 +258,20 @@ function showResult(accountKeyText) {
 }
 
 password.addEventListener("input", updateMeter);
-form.addEventListener("submit", (event) => {
+form.addEventListener("submit", async (event) => {
+  // First, before anything awaits: this form must never be submitted by the browser itself.
   event.preventDefault();
-  clearError();
-  const problem = validate();
-  if (problem) {
-    showError(problem);
-    return;
+  if (form.dataset.busy) return;
+  form.dataset.busy = "1";
+  try {
+    clearError();
+    const problem = await validate();
+    if (problem) {
+      showError(...problem);
+      return;
+    }
+    await submitReset();
+  } finally {
+    delete form.dataset.busy;
   }
-  submitReset();
 });
