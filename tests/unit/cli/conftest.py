@@ -14,8 +14,12 @@ from typer.testing import CliRunner
 
 from safehold.cli import state as cli_state
 from safehold.cli.main import app
+from safehold.client.account import AccountService
+from safehold.client.settings import ClientSettings
 
 Run = Callable[..., Result]
+
+EMAIL = "ann@example.com"
 
 
 @pytest.fixture
@@ -57,3 +61,23 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
 
 def as_json(result: Result) -> Any:
     return json.loads(result.stdout)
+
+
+def signup_json(cli: Run, profile: str = "A") -> dict[str, str]:
+    """``safehold signup EMAIL --json`` on ``profile``; its JSON answer."""
+    result = cli(profile, "signup", EMAIL, "--json")
+    assert result.exit_code == 0, result.output
+    return as_json(result)  # type: ignore[no-any-return]
+
+
+def service(tmp_path: Path, profile: str) -> AccountService:
+    """The client library on the same profile the ``cli`` fixture uses."""
+    settings = ClientSettings.load(
+        env={
+            "SAFEHOLD_HOME": str(tmp_path / profile),
+            "SAFEHOLD_KDF_FLOOR": "1,8,1",
+            "SAFEHOLD_KEYSTORE": "file",
+            "SAFEHOLD_DEVICE_NAME": profile,
+        }
+    )
+    return AccountService(settings, transport=cli_state.TRANSPORT)

@@ -10,35 +10,14 @@ from pathlib import Path
 
 import keyring
 import pytest
-from tests.unit.cli.conftest import Run, as_json
+from tests.unit.cli.conftest import EMAIL, Run, as_json
+from tests.unit.cli.conftest import service as _service
+from tests.unit.cli.conftest import signup_json as _signup
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from tests.unit.client.test_keystore_fallback import LockedKeyring
 
-from safehold.cli import state as cli_state
-from safehold.client.account import AccountService
 from safehold.client.errors import ExitCode
-from safehold.client.settings import ClientSettings
 from safehold.client.vault import MAX_ENVELOPE_CHARS
-
-EMAIL = "ann@example.com"
-
-
-def _signup(cli: Run, profile: str = "A") -> dict[str, str]:
-    result = cli(profile, "signup", EMAIL, "--json")
-    assert result.exit_code == 0, result.output
-    return as_json(result)  # type: ignore[no-any-return]
-
-
-def _service(tmp_path: Path, profile: str) -> AccountService:
-    settings = ClientSettings.load(
-        env={
-            "SAFEHOLD_HOME": str(tmp_path / profile),
-            "SAFEHOLD_KDF_FLOOR": "1,8,1",
-            "SAFEHOLD_KEYSTORE": "file",
-            "SAFEHOLD_DEVICE_NAME": profile,
-        }
-    )
-    return AccountService(settings, transport=cli_state.TRANSPORT)
 
 
 def _error(result: object) -> dict[str, object]:

@@ -10,40 +10,18 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from tests.unit.cli.conftest import Run, as_json
+from tests.unit.cli.conftest import EMAIL, Run, as_json
+from tests.unit.cli.conftest import service as _service
+from tests.unit.cli.conftest import signup_json as _signup
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from typer.testing import CliRunner
 
-from safehold.cli import state as cli_state
 from safehold.cli.account_cmds import COMMANDS as ACCOUNT_COMMANDS
 from safehold.cli.account_cmds import PROGRESS_THRESHOLD, SyncProgress
 from safehold.cli.item_cmds import COMMANDS as ITEM_COMMANDS
 from safehold.cli.main import app
-from safehold.client.account import AccountService
 from safehold.client.errors import ExitCode
 from safehold.client.items import Item
-from safehold.client.settings import ClientSettings
-
-EMAIL = "ann@example.com"
-
-
-def _signup(cli: Run, profile: str = "A") -> dict[str, str]:
-    result = cli(profile, "signup", EMAIL, "--json")
-    assert result.exit_code == 0, result.output
-    return as_json(result)  # type: ignore[no-any-return]
-
-
-def _service(tmp_path: Path, profile: str) -> AccountService:
-    """The client library on the same profile the ``cli`` fixture uses."""
-    settings = ClientSettings.load(
-        env={
-            "SAFEHOLD_HOME": str(tmp_path / profile),
-            "SAFEHOLD_KDF_FLOOR": "1,8,1",
-            "SAFEHOLD_KEYSTORE": "file",
-            "SAFEHOLD_DEVICE_NAME": profile,
-        }
-    )
-    return AccountService(settings, transport=cli_state.TRANSPORT)
 
 
 def _put_items(tmp_path: Path, profile: str, items: list[Item]) -> None:
