@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.e2e._browser import Inbox, PageLog, link_named_here, only_server_hosts, screenshot
+from tests.support.cli import profile_env
 from tests.support.server import ServerHandle, run_server
 
 from safehold import wire
@@ -83,19 +84,12 @@ class Devices:
         return self.root / device
 
     def env(self, device: str) -> dict[str, str]:
-        return {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(self.root),
-            "SAFEHOLD_HOME": str(self.home(device)),
-            "SAFEHOLD_SERVER": self.server.base_url,
-            # Cheap for the account made by signup; the reset page's default cost is above it.
-            "SAFEHOLD_KDF_FLOOR": "1,8,1",
-            "SAFEHOLD_KEYSTORE": "file",
-            "SAFEHOLD_RUNTIME_DIR": str(self.runtime / device),
-            "SAFEHOLD_DEVICE_NAME": f"device {device}",
-            "SAFEHOLD_IDLE_TIMEOUT": "30",
-            "SAFEHOLD_PASSWORD": PASSWORD,
-        }
+        # The floor is cheap for the account made by signup; the reset page's cost is above it.
+        return profile_env(
+            home=self.root, profile=self.home(device), server=self.server.base_url,
+            runtime=self.runtime / device, device_name=f"device {device}",
+            SAFEHOLD_IDLE_TIMEOUT="30", SAFEHOLD_PASSWORD=PASSWORD,
+        )  # fmt: skip
 
     def run(self, device: str, *args: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(

@@ -321,3 +321,22 @@ def reset_body(
         "hint": hint,
         "confirm_wipe": confirm,
     }
+
+
+def password_change_body(
+    http: httpx.Client, account: TestAccount, new_password: str, hint: str | None = None
+) -> dict[str, Any]:
+    """What ``safehold change-password`` would post: a fresh proof of the current password
+    and the credentials of ``new_password`` (``account`` itself is left unchanged)."""
+    proof = prove(http, account)
+    creds = TestAccount(**{**account.__dict__, "password": new_password}).credentials()
+    return {
+        "login_id": proof.login_id,
+        "A": proof.A,
+        "M1": proof.M1,
+        "kdf_salt": b64encode(creds.kdf_salt),
+        "kdf_params": {"t": CHEAP.t, "m_kib": CHEAP.m_kib, "p": CHEAP.p},
+        "verifier": int_to_hex(creds.verifier),
+        "keyset": b64encode(creds.keyset),
+        "hint": hint,
+    }

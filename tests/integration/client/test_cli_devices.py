@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.cli import profile_env
 from tests.support.server import ServerHandle
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from tests.unit.client._reset import reset_account
@@ -31,17 +32,10 @@ def device(tmp_path: Path) -> Callable[[ServerHandle], Run]:
             stdin: str | None = None,
             env: dict[str, str] | None = None,
         ) -> subprocess.CompletedProcess[str]:
-            environment = {
-                "PATH": "/usr/bin:/bin",
-                "HOME": str(tmp_path),
-                "SAFEHOLD_HOME": str(tmp_path / profile),
-                "SAFEHOLD_SERVER": server.base_url,
-                "SAFEHOLD_KDF_FLOOR": "1,8,1",
-                "SAFEHOLD_KEYSTORE": "file",
-                "SAFEHOLD_RUNTIME_DIR": str(runtime / profile),
-                "SAFEHOLD_DEVICE_NAME": profile,
-                "SAFEHOLD_IDLE_TIMEOUT": "30",
-            }
+            environment = profile_env(
+                home=tmp_path, profile=tmp_path / profile, server=server.base_url,
+                runtime=runtime / profile, device_name=profile, SAFEHOLD_IDLE_TIMEOUT="30",
+            )  # fmt: skip
             if password is not None:
                 environment["SAFEHOLD_PASSWORD"] = password
             environment.update(env or {})

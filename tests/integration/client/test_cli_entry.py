@@ -10,6 +10,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from tests.support.cli import profile_env
 from tests.support.server import ServerHandle
 from tests.unit.client._passwords import PASSWORD
 
@@ -25,16 +26,10 @@ def _entry() -> str:
 
 def _run(tmp_path: Path, *args: str, server: str = "http://127.0.0.1:9", password: str | None = PASSWORD
          ) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "SAFEHOLD_HOME": str(tmp_path / "profile"),
-        "SAFEHOLD_SERVER": server,
-        "SAFEHOLD_KDF_FLOOR": "1,8,1",
-        "SAFEHOLD_KEYSTORE": "file",
-        "SAFEHOLD_RUNTIME_DIR": str(tmp_path / "run"),
-        "SAFEHOLD_DEVICE_NAME": "test",
-    }
+    env = profile_env(
+        home=tmp_path, profile=tmp_path / "profile", server=server, runtime=tmp_path / "run",
+        device_name="test",
+    )  # fmt: skip
     if password is not None:
         env["SAFEHOLD_PASSWORD"] = password
     return subprocess.run(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.cli import profile_env
 from tests.support.server import ServerHandle
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 
@@ -28,18 +29,10 @@ def run(server: ServerHandle, tmp_path: Path) -> Run:
     runtime = Path(tempfile.mkdtemp(prefix="sh-"))
 
     def run(profile: str, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
-        environment = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "SAFEHOLD_HOME": str(tmp_path / profile),
-            "SAFEHOLD_SERVER": server.base_url,
-            "SAFEHOLD_KDF_FLOOR": "1,8,1",
-            "SAFEHOLD_KEYSTORE": "file",
-            "SAFEHOLD_RUNTIME_DIR": str(runtime / profile),
-            "SAFEHOLD_DEVICE_NAME": profile,
-            "SAFEHOLD_PASSWORD": password,
-            "SAFEHOLD_NEW_PASSWORD": NEW_PASSWORD,
-        }
+        environment = profile_env(
+            home=tmp_path, profile=tmp_path / profile, server=server.base_url, runtime=runtime / profile,
+            device_name=profile, SAFEHOLD_PASSWORD=password, SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD,
+        )  # fmt: skip
         return subprocess.run(
             [sys.executable, "-m", "safehold.cli.main", *args],
             env=environment,

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from tests.support.accounts import (
-    CHEAP,
     TestAccount,
     create_items,
-    prove,
+    password_change_body,
     signin,
     signin_raw,
     signup,
@@ -19,25 +18,10 @@ from tests.support.inprocess import app_client, services_of
 from tests.support.server import read_eml
 
 from safehold import wire
-from safehold.crypto import b64encode, int_to_hex
 
 API = wire.API_PREFIX
 
 
-def _change_body(api: TestClient, account: TestAccount, new_password: str, hint: str | None = None) -> dict:  # type: ignore[type-arg]
-    proof = prove(api, account)
-    account_copy = TestAccount(**{**account.__dict__, "password": new_password})
-    creds = account_copy.credentials()
-    return {
-        "login_id": proof.login_id,
-        "A": proof.A,
-        "M1": proof.M1,
-        "kdf_salt": b64encode(creds.kdf_salt),
-        "kdf_params": {"t": CHEAP.t, "m_kib": CHEAP.m_kib, "p": CHEAP.p},
-        "verifier": int_to_hex(creds.verifier),
-        "keyset": b64encode(creds.keyset),
-        "hint": hint,
-    }
 
 
 def test_account_view_shows_licence_and_counts(api: TestClient) -> None:
@@ -55,7 +39,7 @@ def test_password_change_replaces_credentials_and_revokes_other_sessions(api: Te
     laptop = signup(api, account)
     phone = signin(api, account)
     ids = create_items(api, laptop, account, [{"title": "kept through the change"}])
-    body = _change_body(api, account, "a brand new password", hint="new hint")
+    body = password_change_body(api, account, "a brand new password", hint="new hint")
     response = api.post(f"{API}/account/password", json=body, headers=laptop.headers())
     assert response.status_code == 200, response.text
     assert len(response.json()["M2"]) == 64
@@ -72,7 +56,7 @@ def test_password_change_replaces_credentials_and_revokes_other_sessions(api: Te
 def test_password_change_needs_a_fresh_proof(api: TestClient) -> None:
     account = TestAccount.new()
     session = signup(api, account)
-    body = _change_body(api, account, "whatever else")
+    body = password_change_body(api, account, "whatever else")
     body["M1"] = "00" * 32
     response = api.post(f"{API}/account/password", json=body, headers=session.headers())
     assert response.status_code == 401 and response.json()["error"]["code"] == "auth_failed"
@@ -83,7 +67,7 @@ def test_password_change_rejects_another_accounts_login(api: TestClient) -> None
     alice, mallory = TestAccount.new(), TestAccount.new()
     signup(api, alice)
     m = signup(api, mallory)
-    body = _change_body(api, alice, "stolen")
+    body = password_change_body(api, alice, "stolen")
     assert api.post(f"{API}/account/password", json=body, headers=m.headers()).status_code == 401
     signin(api, alice)
 

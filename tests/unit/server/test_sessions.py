@@ -8,9 +8,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from tests.support.accounts import (
-    CHEAP,
     TestAccount,
-    prove,
+    password_change_body,
     reset_body,
     signin,
     signup,
@@ -19,7 +18,6 @@ from tests.support.server import read_eml
 from typer.testing import CliRunner
 
 from safehold import wire
-from safehold.crypto import b64encode, int_to_hex
 from safehold.server.cli import app as admin_app
 from safehold.server.services.sessions import PASSWORD_CHANGED_MESSAGE
 
@@ -27,17 +25,7 @@ API = wire.API_PREFIX
 
 
 def _change_password(api: TestClient, account: TestAccount, headers: dict[str, str], new: str) -> None:
-    proof = prove(api, account)
-    creds = TestAccount(**{**account.__dict__, "password": new}).credentials()
-    body = {
-        "login_id": proof.login_id,
-        "A": proof.A,
-        "M1": proof.M1,
-        "kdf_salt": b64encode(creds.kdf_salt),
-        "kdf_params": {"t": CHEAP.t, "m_kib": CHEAP.m_kib, "p": CHEAP.p},
-        "verifier": int_to_hex(creds.verifier),
-        "keyset": b64encode(creds.keyset),
-    }
+    body = password_change_body(api, account, new)
     response = api.post(f"{API}/account/password", json=body, headers=headers)
     assert response.status_code == 200, response.text
     account.password = new
