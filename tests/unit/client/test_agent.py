@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 import time
-from pathlib import Path
 
-from safehold.client.agent import AgentClient, AgentServer
+from tests.unit.client._agent import serve, short_dir
 
-
-def _serve(path: Path, idle: float) -> threading.Thread:
-    server = AgentServer(path, idle)
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return thread
-
-
-def _short_dir() -> Path:
-    # Unix socket paths are limited to ~100 bytes; pytest's tmp_path can be longer.
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix="sh-"))
+from safehold.client.agent import AgentClient
 
 
 def test_put_get_lock() -> None:
-    path = _short_dir() / "run" / "a.sock"
-    thread = _serve(path, idle=30)
+    path = short_dir() / "run" / "a.sock"
+    thread = serve(path, idle=30)
     client = AgentClient(path, 30)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
@@ -48,8 +31,8 @@ def test_put_get_lock() -> None:
 
 
 def test_idle_timeout_forgets_keys() -> None:
-    path = _short_dir() / "b.sock"
-    thread = _serve(path, idle=0.6)
+    path = short_dir() / "b.sock"
+    thread = serve(path, idle=0.6)
     client = AgentClient(path, 0.6)
     client.put("aa" * 16, b"k" * 32, None)
     time.sleep(0.3)
@@ -60,7 +43,7 @@ def test_idle_timeout_forgets_keys() -> None:
 
 
 def test_client_starts_a_detached_agent() -> None:
-    path = _short_dir() / "c.sock"
+    path = short_dir() / "c.sock"
     client = AgentClient(path, 5)
     client.start()
     try:

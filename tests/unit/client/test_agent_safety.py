@@ -8,33 +8,22 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from tests.unit.client._agent import serve, short_dir
 
 from safehold.client import agent as agent_module
-from safehold.client.agent import AgentClient, AgentRefused, AgentServer, check_socket_dir
+from safehold.client.agent import AgentClient, AgentRefused, check_socket_dir
 
 NOBODY = 65534
 ACCOUNT = "aa" * 16
 
 
-def _short_dir() -> Path:
-    # Unix socket paths are limited to ~100 bytes; pytest's tmp_path can be longer.
-    return Path(tempfile.mkdtemp(prefix="sh-"))
 
 
-def _serve(path: Path, idle: float = 30) -> tuple[AgentServer, threading.Thread]:
-    server = AgentServer(path, idle)
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return server, thread
 
 
 class _Eavesdropper:
@@ -73,7 +62,7 @@ class _Eavesdropper:
 
 
 def test_directory_with_loose_mode_is_refused_and_nothing_is_sent() -> None:
-    root = _short_dir()
+    root = short_dir()
     directory = root / "run"
     directory.mkdir(mode=0o700)
     os.chmod(directory, 0o755)
@@ -92,7 +81,7 @@ def test_directory_with_loose_mode_is_refused_and_nothing_is_sent() -> None:
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to give the directory to another user")
 def test_directory_of_another_user_is_refused() -> None:
-    directory = _short_dir() / "run"
+    directory = short_dir() / "run"
     directory.mkdir(mode=0o700)
     os.chown(directory, NOBODY, NOBODY)
     client = AgentClient(directory / "a.sock", 30)
@@ -124,7 +113,7 @@ print("got", len(data), flush=True)
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to run a listener as another user")
 def test_listener_of_another_user_gets_no_keys() -> None:
-    directory = _short_dir() / "run"
+    directory = short_dir() / "run"
     directory.mkdir(mode=0o700)
     path = directory / "a.sock"
     child = subprocess.Popen(
@@ -145,7 +134,7 @@ def test_listener_of_another_user_gets_no_keys() -> None:
 
 def test_peer_of_another_user_is_refused_where_root_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same check without root: the OS is made to report another user id."""
-    directory = _short_dir() / "run"
+    directory = short_dir() / "run"
     directory.mkdir(mode=0o700)
     listener = _Eavesdropper(directory / "a.sock")
     monkeypatch.setattr(agent_module, "_peer_uid", lambda conn: os.getuid() + 1)
@@ -161,8 +150,8 @@ def test_peer_of_another_user_is_refused_where_root_is_not_available(monkeypatch
 
 
 def test_own_agent_in_a_private_directory_is_used() -> None:
-    path = _short_dir() / "run" / "a.sock"
-    _server, thread = _serve(path)
+    path = short_dir() / "run" / "a.sock"
+    thread = serve(path)
     client = AgentClient(path, 30)
     assert client.put(ACCOUNT, b"k" * 32, "token")
     assert client.get(ACCOUNT) == (b"k" * 32, "token")
@@ -199,8 +188,8 @@ def _raw(path: Path, payload: bytes) -> object:
     ],
 )
 def test_malformed_requests_get_an_error_and_the_agent_keeps_running(request_body: object) -> None:
-    path = _short_dir() / "run" / "a.sock"
-    _server, thread = _serve(path)
+    path = short_dir() / "run" / "a.sock"
+    thread = serve(path)
     client = AgentClient(path, 30)
     try:
         assert client.put(ACCOUNT, b"k" * 32, "token")

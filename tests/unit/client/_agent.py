@@ -1,0 +1,25 @@
+"""A real agent on a real Unix socket, for the agent tests."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from safehold.client.agent import AgentServer
+
+
+def short_dir() -> Path:
+    # Unix socket paths are limited to ~100 bytes; pytest's tmp_path can be longer.
+    return Path(tempfile.mkdtemp(prefix="sh-"))
+
+
+def serve(path: Path, idle: float = 30) -> threading.Thread:
+    """Start an agent at ``path`` in a thread; returns once the socket exists."""
+    thread = threading.Thread(target=AgentServer(path, idle).serve, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return thread
