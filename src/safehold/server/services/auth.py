@@ -26,12 +26,19 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select, update
 
 from safehold import wire
-from safehold.crypto import GROUP_3072, SrpError, SrpServer, b64decode, b64encode, hex_to_int, int_to_hex
+from safehold.crypto import (
+    GROUP_3072,
+    SrpError,
+    SrpServer,
+    b64decode,
+    b64encode,
+    hex_to_int,
+    hkdf,
+    int_to_hex,
+)
 
 from ..db.models import Account, Login, Session, utcnow
 from ..db.session import Database
@@ -93,12 +100,12 @@ class AuthService:
         account_id = uuid.UUID(bytes=self._derive("account-id", email)[:16], version=4).hex
         salt = self._derive("kdf-salt", email)[:16]
         n = GROUP_3072.N
-        okm = HKDF(
-            algorithm=hashes.SHA256(),
-            length=(n.bit_length() + 7) // 8 + 16,  # 128 extra bits make the reduction unbiased
-            salt=None,
-            info=b"safehold fake verifier|" + email.encode("utf-8"),
-        ).derive(self._secret)
+        okm = hkdf(
+            self._secret,
+            None,
+            b"safehold fake verifier|" + email.encode("utf-8"),
+            (n.bit_length() + 7) // 8 + 16,  # 128 extra bits make the reduction unbiased
+        )
         # In [2, N-1], like a real g^x mod N; no exponentiation, so no timing difference.
         v = int.from_bytes(okm, "big") % (n - 2) + 2
         return account_id, salt, v

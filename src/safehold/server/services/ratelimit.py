@@ -66,9 +66,7 @@ class RateLimiter:
         if session.get_bind().dialect.name != "postgresql":
             return
         for bucket in sorted(set(buckets)):
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:bucket, 0))"), {"bucket": bucket}
-            )
+            session.execute(_ADVISORY_LOCK, {"bucket": bucket})
 
     def address_key(self, kind: str, email: str) -> str:
         """A bucket for an email address that does not store the address: the table then
