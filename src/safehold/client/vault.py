@@ -12,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from safehold import wire
 from safehold.crypto import TamperedData, VaultCipher, new_item_id
 
 from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
 from .store import VaultStore
 
-#: The server's limit on one envelope, in characters of its base64url text (spec/api.md:
-#: "an envelope is at most 1 MiB"). ``safehold.wire`` has no constant for it, and the
-#: client never imports the server's settings, so it is restated here.
-MAX_ENVELOPE_CHARS = 1024 * 1024
+#: The server's limit on one envelope (spec/api.md), re-exported for the sync engine.
+MAX_ENVELOPE_CHARS = wire.MAX_ENVELOPE_CHARS
 
 
 def envelope_chars(envelope: bytes) -> int:

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
 
     # Limits (spec/api.md).
     max_body_bytes: int = 16 * MIB
-    max_envelope_bytes: int = 1 * MIB
+    max_envelope_bytes: int = wire.MAX_ENVELOPE_CHARS
     max_items_per_account: int = 100_000
 
     # Sign-in.
