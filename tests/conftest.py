@@ -30,16 +30,24 @@ from tests.support.smtp import SmtpSink, run_smtp
 PG_ENV = "SAFEHOLD_TEST_DATABASE_URL"
 
 
+#: Every database-backed fixture runs once per store; the PostgreSQL case is marked.
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
 def _pg_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
-@pytest.fixture
-def pg_url() -> str:
+def _pg_url_or_skip() -> str:
     url = _pg_url()
     if url is None:
         pytest.skip(f"{PG_ENV} is not set")
     return url
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return _pg_url_or_skip()
 
 
 @pytest.fixture
@@ -48,18 +56,9 @@ def server(tmp_path: Path) -> Iterator[ServerHandle]:
         yield handle
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=DATABASES)
 def any_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerHandle]:
-    database_url = None
-    if request.param == "postgres":
-        database_url = _pg_url()
-        if database_url is None:
-            pytest.skip(f"{PG_ENV} is not set")
+    database_url = _pg_url_or_skip() if request.param == "postgres" else None
     with run_server(tmp_path, database_url=database_url) as handle:
         yield handle
 
@@ -72,26 +71,16 @@ def smtp_server() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="session")
 def pg_template_url() -> Iterator[str]:
-    url = _pg_url()
-    if url is None:
-        pytest.skip(f"{PG_ENV} is not set")
-    with pg_template(url) as template:
+    with pg_template(_pg_url_or_skip()) as template:
         yield template
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=DATABASES)
 def api_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'safehold.db'}"
         return
-    server_url = _pg_url()
-    if server_url is None:
-        pytest.skip(f"{PG_ENV} is not set")
+    server_url = _pg_url_or_skip()
     template: str = request.getfixturevalue("pg_template_url")
     with pg_database(server_url, template=template) as url:
         yield url
