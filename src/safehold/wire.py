@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 from pydantic_core import PydanticCustomError
 
+from safehold import limits
 from safehold.crypto import normalize_email
 
 API_PREFIX = "/api/v1"
@@ -29,9 +30,8 @@ API_PREFIX = "/api/v1"
 GENERATION_HEADER = "Safehold-Generation"
 #: Sessions are bearer tokens: ``Authorization: Bearer <token>``.
 AUTH_SCHEME = "Bearer"
-#: The default limit on one item envelope, in characters of its base64url text (api.md);
-#: a server may be configured otherwise, and then answers 413 above its own limit.
-MAX_ENVELOPE_CHARS = 1024 * 1024
+#: The default limit on one item envelope (see ``safehold.limits``).
+MAX_ENVELOPE_CHARS = limits.MAX_ENVELOPE_CHARS
 
 HexId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", examples=["0123456789abcdef0123456789abcdef"])]
 B64 = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=1_500_000)]

@@ -6,14 +6,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Column, Table
 
-from safehold import wire
 from safehold.client import password_policy
 from safehold.client.errors import (
     AuthFailed,
@@ -29,6 +27,11 @@ from safehold.crypto import AccountKey, KitPayload
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .state import State, handles_errors, state
 
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from safehold import wire
+
 #: Syncs that move more items than this get a progress bar.
 PROGRESS_THRESHOLD = 300
 
@@ -40,6 +43,8 @@ def _with_server(st: State, server: str | None) -> None:
 
 def _valid_email(email: str) -> str:
     """``email`` as typed, once it passes the same check the server makes (exit 2 if not)."""
+    from safehold import wire
+
     try:
         wire.clean_email(email)
     except ValueError as exc:
@@ -343,6 +348,9 @@ class SyncProgress:
         if self._bar is None:
             if max(done, total or 0) <= PROGRESS_THRESHOLD:
                 return
+            # Imported here: most commands never show a bar, and rich.progress is slow to load.
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  console=self.console, transient=True)  # fmt: skip
             self._bar.start()

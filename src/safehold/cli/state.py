@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import httpx
 import typer
 from rich.console import Console
 
@@ -32,6 +31,9 @@ from safehold.client.errors import (
 )
 from safehold.client.settings import ClientSettings
 from safehold.crypto import AccountKeyError, CryptoError, KitError, TamperedData
+
+if TYPE_CHECKING:
+    import httpx
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -157,7 +159,10 @@ class State:
     # --- output ------------------------------------------------------------------------
 
     def emit_json(self, value: Any) -> None:
-        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+        # Indented for a person at a terminal; compact into a pipe, where the C encoder
+        # (which cannot indent) writes a 10,000-item listing many times faster.
+        indent = 2 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(value, indent=indent, ensure_ascii=False, default=_json_default) + "\n")
         sys.stdout.flush()
 
     def say(self, text: str) -> None:

@@ -5,6 +5,10 @@ Unlock works offline from the cached parameters, salt and keyset. When the serve
 reached it is asked as well, so a password changed on another device takes effect here at
 the next unlock: the old password then fails (fresh SRP sign-in refused) and the new one
 signs this device in again and refreshes the cached keyset.
+
+The HTTP client and the wire models are imported where they are first used, not at the
+top: together they take about 0.2 s to load, which a command working offline never needs,
+and an online unlock loads them while Argon2id runs (see :meth:`AccountService._unlock`).
 """
 
 from __future__ import annotations
@@ -14,13 +18,11 @@ import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from safehold import wire
 from safehold.crypto import (
     AccountKey,
     DerivedKeys,
@@ -44,7 +46,6 @@ from safehold.crypto import (
     verifier,
 )
 
-from .api import ApiClient
 from .errors import (
     AccountWasReset,
     AuthFailed,
@@ -59,8 +60,15 @@ from .keystore import KeyStore, keystore_for
 from .profile import Profile
 from .settings import ClientSettings
 from .store import VaultStore, remove_vault_files
-from .sync import Progress, SyncEngine, SyncReport
 from .vault import Vault
+
+if TYPE_CHECKING:
+    import httpx
+
+    from safehold import wire
+
+    from .api import ApiClient
+    from .sync import Progress, SyncReport
 
 #: The session token is sealed under a key derived from the vault key, so a copied vault
 #: file does not hand out a live session.
@@ -80,6 +88,8 @@ def _params_json(params: KdfParams) -> str:
 
 
 def _wire_params(params: KdfParams) -> wire.KdfParams:
+    from safehold import wire
+
     return wire.KdfParams(t=params.t, m_kib=params.m_kib, p=params.p)
 
 
@@ -118,6 +128,8 @@ class Unlocked:
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Pull and push. On 410 the local vault is wiped before the error propagates."""
+        from .sync import SyncEngine
+
         with self.api() as api:
             engine = SyncEngine(
                 self.store, self.cipher, api, device_name=self.store.device_name, progress=progress
@@ -160,6 +172,8 @@ class AccountService:
         self.on_wipe = on_wipe
 
     def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
+        from .api import ApiClient
+
         return ApiClient(server, token=token, generation=generation, transport=self.transport)
 
     def derive(
@@ -181,6 +195,8 @@ class AccountService:
     # --- sign-up and sign-in ------------------------------------------------------------
 
     def signup(self, email: str, password: str, hint: str | None = None) -> tuple[Unlocked, AccountKey]:
+        from safehold import wire
+
         server = self.settings.server_url
         key = AccountKey.generate()
         # A UUIDv4, like the ids the server invents for unknown emails (spec §6), so a
@@ -282,6 +298,8 @@ class AccountService:
     def _srp_login(
         self, api: ApiClient, email: str, password: str, key: AccountKey, device_id: str
     ) -> tuple[wire.AuthStartResponse, wire.AuthFinishResponse, DerivedKeys]:
+        from safehold import wire
+
         start = api.auth_start(email)
         kdf_salt = b64decode(start.kdf_salt)
         keys = self.derive(email, password, key, start.account_id, kdf_salt, _crypto_params(start.kdf_params))
@@ -388,21 +406,31 @@ class AccountService:
     def _unlock(self, store: VaultStore, password: str, *, online: bool) -> Unlocked:
         account_id = store.account_id
         key = self.account_key(account_id)
-        keys = self.derive(
-            store.email, password, key, account_id, b64decode(store.require("kdf_salt")), store.kdf_params
-        )
+        salt = b64decode(store.require("kdf_salt"))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="safehold-kdf") as kdf:
+            derived = kdf.submit(self.derive, store.email, password, key, account_id, salt, store.kdf_params)
+            # Argon2id releases the GIL: build the HTTP client (its imports, its TLS
+            # context) meanwhile rather than after, and unlocking takes that much less.
+            api = self.api(store.server, generation=store.generation) if online else None
+            try:
+                keys = derived.result()
+            except BaseException:
+                if api is not None:
+                    api.close()
+                raise
         vk: bytes | None
         try:
             vk = open_keyset(keys.auk, b64decode(store.require("keyset")), bytes.fromhex(account_id),
                              store.generation)  # fmt: skip
         except TamperedData:
             vk = None
-        if not online:
+        if api is None:
             if vk is None:
                 raise self._auth_failed(store)
             return Unlocked(self, store, vk, _open_token(vk, store))
         token = _open_token(vk, store) if vk is not None else None
-        with self.api(store.server, token=token, generation=store.generation) as api:
+        api.token = token
+        with api:
             try:
                 if vk is not None and token is not None:
                     info = api.account()
@@ -462,6 +490,8 @@ class AccountService:
     # --- password, hint, devices, reset ------------------------------------------------
 
     def change_password(self, unlocked: Unlocked, current: str, new: str, hint: str | None) -> None:
+        from safehold import wire
+
         store = unlocked.store
         account_id = store.account_id
         key = self.account_key(account_id)

@@ -14,8 +14,7 @@ page does the same), which can only make a long password look weaker, never stro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from zxcvbn import zxcvbn
+from typing import Any
 
 #: "Somewhat guessable" (score 1) and below are refused; 2 is "safely unguessable" online.
 MIN_SCORE = 2
@@ -41,6 +40,15 @@ class Verdict:
     def hint(self) -> str:
         tips = " ".join(s.rstrip(".") + "." for s in self.suggestions)
         return tips or "use a longer password, e.g. four or more random words (`safehold generate --words 5`)"
+
+
+def zxcvbn(password: str, user_inputs: list[str]) -> dict[str, Any]:
+    """zxcvbn's verdict on ``password``. Imported on first use: loading its word lists
+    costs every command about 20 ms, and only a few commands score passwords."""
+    from zxcvbn import zxcvbn as score
+
+    result: dict[str, Any] = score(password, user_inputs=user_inputs)
+    return result
 
 
 def user_inputs(email: str) -> list[str]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from safehold import wire
+from safehold import limits
 from safehold.crypto import TamperedData, VaultCipher, new_item_id
 
 from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
 from .store import VaultStore
 
 #: The server's limit on one envelope (spec/api.md), re-exported for the sync engine.
-MAX_ENVELOPE_CHARS = wire.MAX_ENVELOPE_CHARS
+MAX_ENVELOPE_CHARS = limits.MAX_ENVELOPE_CHARS
 
 
 def envelope_chars(envelope: bytes) -> int:
@@ -57,11 +57,26 @@ class StoredItem:
 
 
 class Vault:
+    """Items of one unlocked vault. What it hands out is read-only: change a copy and
+    :meth:`put` that."""
+
     def __init__(self, store: VaultStore, cipher: VaultCipher) -> None:
         self.store = store
         self.cipher = cipher
+        # Decrypted items by id and envelope: one command often reads the whole vault
+        # twice (its templates, then its items), and decrypting is most of that cost. A
+        # changed envelope is a different key, so nothing here can go stale.
+        self._opened: dict[tuple[str, bytes], dict[str, Any]] = {}
 
     def _open(self, item_id: str, envelope: bytes) -> dict[str, Any]:
+        known = self._opened.get((item_id, envelope))
+        if known is not None:
+            return known
+        value = self._decrypt(item_id, envelope)
+        self._opened[(item_id, envelope)] = value
+        return value
+
+    def _decrypt(self, item_id: str, envelope: bytes) -> dict[str, Any]:
         try:
             value = self.cipher.open_item(bytes.fromhex(item_id), envelope)
         except TamperedData:

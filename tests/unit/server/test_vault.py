@@ -27,7 +27,7 @@ from tests.support.accounts import (
 from tests.support.inprocess import MakeApi
 
 from safehold import wire
-from safehold.server.services.vault import changes_json, json_timestamp
+from safehold.server.services.changes_page import changes_json, json_timestamp
 
 API = wire.API_PREFIX
 

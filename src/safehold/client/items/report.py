@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from zxcvbn import zxcvbn
-
+from ..password_policy import zxcvbn
 from .model import Item, format_time
 
 #: zxcvbn scores run 0–4; below this a password is reported as weak.

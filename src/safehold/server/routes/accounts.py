@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from safehold import wire
 
-from .deps import ClientIpDep, PrincipalDep, ServicesDep, errors
+from .deps import CallerDep, ClientIpDep, ServicesDep, errors
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"])
 
@@ -17,8 +17,8 @@ def signup(body: wire.SignupRequest, services: ServicesDep) -> wire.SignupRespon
 
 
 @router.get("/account", response_model=wire.AccountResponse, responses=errors(401, 410))
-def account(principal: PrincipalDep, services: ServicesDep) -> wire.AccountResponse:
-    return services.accounts.get(principal)
+def account(caller: CallerDep, services: ServicesDep) -> wire.AccountResponse:
+    return services.accounts.get(caller.principal())
 
 
 @router.post(
@@ -27,9 +27,9 @@ def account(principal: PrincipalDep, services: ServicesDep) -> wire.AccountRespo
     responses=errors(401, 410, 429),
 )
 def change_password(
-    body: wire.PasswordChangeRequest, principal: PrincipalDep, services: ServicesDep, ip: ClientIpDep
+    body: wire.PasswordChangeRequest, caller: CallerDep, services: ServicesDep, ip: ClientIpDep
 ) -> wire.PasswordChangeResponse:
-    return services.auth.change_password(principal, body, ip)
+    return services.auth.change_password(caller.principal(), body, ip)
 
 
 @router.post("/hint", status_code=202, response_model=wire.AcceptedResponse, responses=errors(429))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from safehold import wire
 
-from .deps import ClientIpDep, PrincipalDep, ServicesDep, errors
+from .deps import CallerDep, ClientIpDep, ServicesDep, errors
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/auth", tags=["auth"])
 
@@ -22,6 +22,6 @@ def finish(body: wire.AuthFinishRequest, services: ServicesDep, ip: ClientIpDep)
 
 
 @router.post("/logout", status_code=204, response_class=Response, responses=errors(401, 410))
-def logout(principal: PrincipalDep, services: ServicesDep) -> Response:
-    services.sessions.logout(principal)
+def logout(caller: CallerDep, services: ServicesDep) -> Response:
+    services.sessions.logout(caller.principal())
     return Response(status_code=204)

@@ -11,7 +11,7 @@ from safehold import wire
 
 from ..handlers import error_response
 from ..services.vault import DEFAULT_LIMIT, MAX_LIMIT
-from .deps import ServicesDep, VaultPrincipalDep, errors
+from .deps import ServicesDep, VaultCallerDep, errors
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/vault", tags=["vault"])
 
@@ -27,24 +27,25 @@ CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.get("/changes", response_model=wire.ChangesResponse, responses=errors(401, 410))
 def changes(
-    principal: VaultPrincipalDep,
+    caller: VaultCallerDep,
     services: ServicesDep,
     since: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Response:
     # The service hands back finished JSON: FastAPI would otherwise validate and encode
     # up to 1,000 models per page. ``response_model`` still documents the shape.
-    return Response(content=services.vault.changes(principal, since, limit), media_type="application/json")
+    body = services.vault.changes(caller.principal(), since, limit)
+    return Response(content=body, media_type="application/json")
 
 
 @router.post("/push", response_model=wire.PushResponse, responses=errors(401, 410))
-def push(body: wire.PushRequest, principal: VaultPrincipalDep, services: ServicesDep) -> wire.PushResponse:
-    return services.vault.push(principal, body)
+def push(body: wire.PushRequest, caller: VaultCallerDep, services: ServicesDep) -> wire.PushResponse:
+    return services.vault.push(caller.principal(), body)
 
 
 @router.get("/items/{item_id}", response_model=wire.Change, responses=errors(401, 404, 410))
-def get_item(item_id: ItemId, principal: VaultPrincipalDep, services: ServicesDep) -> wire.Change:
-    return services.vault.item(principal, item_id)
+def get_item(item_id: ItemId, caller: VaultCallerDep, services: ServicesDep) -> wire.Change:
+    return services.vault.item(caller.principal(), item_id)
 
 
 @router.put(
@@ -53,9 +54,9 @@ def get_item(item_id: ItemId, principal: VaultPrincipalDep, services: ServicesDe
     responses={**errors(401, 404, 410), **CONFLICT_RESPONSE},
 )
 def put_item(
-    item_id: ItemId, body: wire.ItemWriteRequest, principal: VaultPrincipalDep, services: ServicesDep
+    item_id: ItemId, body: wire.ItemWriteRequest, caller: VaultCallerDep, services: ServicesDep
 ) -> Any:
-    result = services.vault.put_item(principal, item_id, body)
+    result = services.vault.put_item(caller.principal(), item_id, body)
     if result.status is wire.WriteStatus.CONFLICT and result.current is not None:
         current = result.current
         return error_response(

@@ -10,12 +10,9 @@ commits later with a smaller number. "Changes since N" is an index range scan on
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from json.encoder import encode_basestring_ascii as json_string
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, String, func, select, type_coerce
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DbSession
 
 from safehold import wire
@@ -24,6 +21,7 @@ from ..db.models import Account, Item, utcnow
 from ..db.session import Database
 from ..errors import AccountReset, NotFound, PayloadTooLarge, QuotaExceeded
 from ..settings import Settings
+from .changes_page import change_json_column, changes_json, page_json, timestamp_text
 from .sessions import Principal
 
 DEFAULT_LIMIT = 500
@@ -42,74 +40,32 @@ def change_model(item: Item) -> wire.Change:
     )
 
 
-def json_datetime(value: datetime) -> str:
-    """A UTC datetime as pydantic writes it (``...T12:00:00.500000Z``, no fraction when it
-    is zero), so the hand-built JSON below is byte-for-byte what
-    ``wire.ChangesResponse.model_dump_json`` would give."""
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-#: ``updated_at`` as the database hands it to :func:`json_timestamp` (UTC, six-digit
-#: fraction); anything else takes the slow, general path.
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{6}")
-
-
-def json_timestamp(text: str) -> str:
-    """``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC) as :func:`json_datetime` writes it.
-
-    A full sync formats one timestamp per item: reading it as text and re-punctuating it
-    costs a fraction of parsing it into a ``datetime`` and printing that again."""
-    if _TIMESTAMP.fullmatch(text) is None:
-        parsed = datetime.fromisoformat(text)
-        return json_datetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
-    fraction = "" if text.endswith(".000000") else text[19:]
-    return f"{text[:10]}T{text[11:19]}{fraction}Z"
-
-
-def timestamp_text(dialect: str) -> ColumnElement[str]:
-    """``Item.updated_at`` as UTC text with a six-digit fraction, on either database.
-
-    SQLite stores exactly that (SQLAlchemy's format, naive UTC): the column is read
-    as it is. PostgreSQL formats its ``timestamptz`` itself, in UTC whatever the
-    session's time zone."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", Item.updated_at), "YYYY-MM-DD HH24:MI:SS.US")
-    return type_coerce(Item.updated_at, String())
-
-
-ChangeRow = Row[str, int, int, str | None, str]
-
-
-def changes_json(generation: int, rows: Sequence[ChangeRow], cursor: int, has_more: bool) -> bytes:
-    """``wire.ChangesResponse`` as JSON, built directly from rows (``updated_at`` as
-    :func:`timestamp_text` gives it).
-
-    A first sync of 10,000 items is mostly this loop: pydantic models (or ORM objects) per
-    row cost several times what the string building does. The strings still go through
-    the JSON string encoder, so a malformed row can never break the document.
-    """
-    parts: list[str] = []
-    append = parts.append
-    for item_id, seq, revision, envelope, updated_at in rows:
-        if envelope is None:
-            body = '"deleted":true,"envelope":null'
-        else:
-            body = '"deleted":false,"envelope":' + json_string(envelope)
-        append(
-            f'{{"item_id":{json_string(item_id)},"seq":{seq:d},"revision":{revision:d},{body},'
-            f'"updated_at":"{json_timestamp(updated_at)}"}}'
-        )
-    return (
-        f'{{"generation":{generation:d},"changes":[{",".join(parts)}],'
-        f'"cursor":{cursor:d},"has_more":{"true" if has_more else "false"}}}'
-    ).encode()
-
-
 class VaultService:
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
         self.settings = settings
+        # Built once: constructing a statement costs more than running it on an empty sync.
+        self._head = select(Account.seq, Account.generation, Account.reset_at).where(
+            Account.account_id == bindparam("account_id")
+        )
+        window = (
+            Item.account_id == bindparam("account_id"),
+            Item.seq > bindparam("since"),
+            Item.seq <= bindparam("current"),
+        )
+        dialect = database.dialect
+        self._page = (
+            select(Item.seq, change_json_column(dialect))
+            .where(*window)
+            .order_by(Item.seq)
+            .limit(bindparam("limit"))
+        )
+        self._plain_page = (
+            select(Item.item_id, Item.seq, Item.revision, Item.envelope, timestamp_text(dialect))
+            .where(*window)
+            .order_by(Item.seq)
+            .limit(bindparam("limit"))
+        )
 
     def changes(self, principal: Principal, since: int, limit: int = DEFAULT_LIMIT) -> bytes:
         """A page of ``wire.ChangesResponse``, already encoded as JSON."""
@@ -118,36 +74,21 @@ class VaultService:
             # Core statements on the session's connection: the ORM's per-row result
             # handling would cost more than the query itself on a 1,000-row page.
             conn = db.connection()
-            head = conn.execute(
-                select(Account.seq, Account.generation, Account.reset_at).where(
-                    Account.account_id == principal.account_id
-                )
-            ).one_or_none()
+            head = conn.execute(self._head, {"account_id": principal.account_id}).one_or_none()
             if head is None:
                 raise NotFound("no such account")
             current, generation, reset_at = head
             if generation != principal.generation:
                 raise AccountReset(reset_at=reset_at, generation=generation)
-            rows = conn.execute(
-                select(
-                    Item.item_id,
-                    Item.seq,
-                    Item.revision,
-                    Item.envelope,
-                    timestamp_text(self.database.dialect),
-                )
-                .where(
-                    Item.account_id == principal.account_id,
-                    Item.seq > since,
-                    Item.seq <= current,
-                )
-                .order_by(Item.seq)
-                .limit(limit + 1)
-            ).all()
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        cursor = rows[-1][1] if rows else max(current, 0)
-        return changes_json(generation, rows, cursor, has_more)
+            window = {"account_id": principal.account_id, "since": since, "current": current}
+            rows = conn.execute(self._page, {**window, "limit": limit + 1}).all()
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            cursor = rows[-1][0] if rows else max(current, 0)
+            if all(change is not None for _, change in rows):
+                return page_json(generation, [change for _, change in rows], cursor, has_more)
+            plain = conn.execute(self._plain_page, {**window, "limit": limit}).all()
+        return changes_json(generation, plain, cursor, has_more)
 
     def item(self, principal: Principal, item_id: str) -> wire.Change:
         """One item's current state, a tombstone included; ``NotFound`` if never written."""
