@@ -19,7 +19,9 @@ Method, so the two sides are measured the same way:
   ``pykeepass`` (empty, Argon2id t=3, 64 MiB, p=4), the entries are imported from XML into a
   throwaway file by ``keepassxc-cli import`` and merged into it by ``keepassxc-cli merge``; the
   parameters are read back from the file and printed.
-* Medians of N runs; the same entries on both sides (title, user name, password, URL).
+* Medians of N runs; the same entries on both sides (title, user name, password, URL). The
+  two sides' open-and-list and open-and-search runs are interleaved (A B B A ...), so load
+  from elsewhere on the machine falls on both alike.
 
 Safehold's server runs in a subprocess (SQLite) on this machine, and an unlock asks it once
 whether the account is still current, as the CLI always does when online.
@@ -113,11 +115,32 @@ def figure(
         if check is not None and not check(result):
             raise SystemExit(f"{label}: unexpected output {result.stdout[:300]!r}")
         results.append(result)
+    return _summary(label, results)
+
+
+def _summary(label: str, results: list[Run]) -> Figure:
     seconds = statistics.median(r.seconds for r in results)
-    made = Figure(label, seconds, max(r.peak_kib for r in results), runs)
+    made = Figure(label, seconds, max(r.peak_kib for r in results), len(results))
     print(f"  {label:<46} {seconds * 1000:9.1f} ms   peak {made.peak_kib / 1024:7.1f} MiB"
-          f"   (median of {runs})")  # fmt: skip
+          f"   (median of {len(results)})")  # fmt: skip
     return made
+
+
+Step = tuple[str, Callable[[], Run], Callable[[Run], bool]]
+
+
+def paired(runs: int, ours: Step, theirs: Step) -> tuple[Figure, Figure]:
+    """Both sides ``runs`` times, interleaved (A B B A A B ...), so a burst of load from
+    elsewhere on the machine falls on both alike; then each side's median."""
+    results: dict[int, list[Run]] = {0: [], 1: []}
+    for index in range(runs):
+        for side in (1, 0) if index % 2 else (0, 1):
+            label, step, check = (ours, theirs)[side]
+            result = step()
+            if not check(result):
+                raise SystemExit(f"{label}: unexpected output {result.stdout[:300]!r}")
+            results[side].append(result)
+    return _summary(ours[0], results[0]), _summary(theirs[0], results[1])
 
 
 def _item(i: int) -> dict[str, Any]:
@@ -135,10 +158,21 @@ def _env(tmp: Path, profile: str, server: str) -> dict[str, str]:
     return env
 
 
-def safehold_figures(tmp: Path, count: int, runs: int) -> dict[str, Figure]:
+@dataclass(frozen=True)
+class KeePass:
+    cli: str
+    db: Path
+
+
+def safehold_figures(
+    tmp: Path, count: int, runs: int, keepass: KeePass | None
+) -> tuple[dict[str, Figure], dict[str, Figure] | None]:
+    """Safehold's figures; with ``keepass``, KeePassXC's open-and-list and open-and-search
+    too, each run interleaved with Safehold's same step."""
     p = DEFAULT_PARAMS
     print(f"Safehold CLI, {count} items, Argon2id t={p.t} m={p.m_kib} KiB p={p.p}")
     out: dict[str, Figure] = {}
+    theirs: dict[str, Figure] | None = None
     with run_server(tmp) as server:
         url = server.base_url
 
@@ -159,12 +193,22 @@ def safehold_figures(tmp: Path, count: int, runs: int) -> dict[str, Figure]:
         out["push"] = figure("push of the whole vault (device A sync)", 1,
                              lambda: measured([*SAFEHOLD, "sync", "--json"], env=env_a))  # fmt: skip
         out["first"] = figure("login + full first sync (device B)", 1, lambda: measured(login, env=env_b))
-        out["list"] = figure("unlock to first listing (list --json)", runs,
-                             lambda: measured([*SAFEHOLD, "list", "--json"], env=env_b),
-                             lambda r: r.stdout.count('"id"') == count)  # fmt: skip
-        out["search"] = figure(f"unlock and search (list --search {NEEDLE})", runs,
-                               lambda: measured([*SAFEHOLD, "list", "--search", NEEDLE, "--json"], env=env_b),
-                               lambda r: r.stdout.count('"id"') == 1)  # fmt: skip
+        listing: Step = ("unlock to first listing (list --json)",
+                         lambda: measured([*SAFEHOLD, "list", "--json"], env=env_b),
+                         lambda r: r.stdout.count('"id"') == count)  # fmt: skip
+        search: Step = (f"unlock and search (list --search {NEEDLE})",
+                        lambda: measured([*SAFEHOLD, "list", "--search", NEEDLE, "--json"], env=env_b),
+                        lambda r: r.stdout.count('"id"') == 1)  # fmt: skip
+        if keepass is None:
+            out["list"] = figure(listing[0], runs, listing[1], listing[2])
+            out["search"] = figure(search[0], runs, search[1], search[2])
+        else:
+            theirs = {}
+            print(f"  … each step below interleaved with KeePassXC's ({cli_version(keepass.cli)})")
+            theirs["start"] = figure("KeePassXC: process start (keepassxc-cli --version)", runs,
+                                     lambda: measured([keepass.cli, "--version"]))  # fmt: skip
+            out["list"], theirs["list"] = paired(runs, listing, keepass_listing(keepass, count))
+            out["search"], theirs["search"] = paired(runs, search, keepass_search(keepass))
 
         def incremental() -> Run:
             unlocked = service("a").unlock(PASSWORD)
@@ -175,7 +219,7 @@ def safehold_figures(tmp: Path, count: int, runs: int) -> dict[str, Figure]:
             return measured([*SAFEHOLD, "sync", "--json"], env=env_b)
 
         out["incremental"] = figure("incremental sync of 10 changes (device B)", runs, incremental)
-    return out
+    return out, theirs
 
 
 def derive_ms() -> float:
@@ -242,28 +286,26 @@ def cli_version(cli: str) -> str:
     return subprocess.run([cli, "--version"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def keepass_figures(tmp: Path, count: int, runs: int) -> dict[str, Figure] | None:
+def keepass_setup(tmp: Path, count: int) -> KeePass | None:
     cli = shutil.which("keepassxc-cli")
     if cli is None:
         print("KeePassXC: skipped: keepassxc-cli is not installed "
               "(Debian: apt-get install keepassxc; 2.7.4 on bookworm). No ratio this run.")  # fmt: skip
         return None
     db = make_kdbx(cli, tmp, count)
-    if db is None:
-        return None
-    pw = f"{PASSWORD}\n"
-    start = figure("process start (keepassxc-cli --version)", runs, lambda: measured([cli, "--version"]))
-    listing = figure(
-        "open to first listing (ls -R -f)", runs,
-        lambda: measured([cli, "ls", "-q", "-R", "-f", str(db)], stdin=pw),
-        lambda r: r.stdout.count("Site ") == count,
-    )  # fmt: skip
-    search = figure(
-        f"open and search (search {NEEDLE})", runs,
-        lambda: measured([cli, "search", "-q", str(db), NEEDLE], stdin=pw),
-        lambda r: r.stdout.count("Site ") == 1,
-    )  # fmt: skip
-    return {"start": start, "list": listing, "search": search}
+    return None if db is None else KeePass(cli, db)
+
+
+def keepass_listing(keepass: KeePass, count: int) -> Step:
+    return ("KeePassXC: open to first listing (ls -R -f)",
+            lambda: measured([keepass.cli, "ls", "-q", "-R", "-f", str(keepass.db)], stdin=f"{PASSWORD}\n"),
+            lambda r: r.stdout.count("Site ") == count)  # fmt: skip
+
+
+def keepass_search(keepass: KeePass) -> Step:
+    return (f"KeePassXC: open and search (search {NEEDLE})",
+            lambda: measured([keepass.cli, "search", "-q", str(keepass.db), NEEDLE], stdin=f"{PASSWORD}\n"),
+            lambda r: r.stdout.count("Site ") == 1)  # fmt: skip
 
 
 def ratios(ours: dict[str, Figure], theirs: dict[str, Figure]) -> None:
@@ -290,8 +332,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="safehold-bench-") as tmp_name:
         tmp = Path(tmp_name)
         print(f"Argon2id key derivation alone, in this process: {derive_ms():.0f} ms")
-        ours = safehold_figures(tmp, count, runs)
-        theirs = keepass_figures(tmp, count, runs)
+        keepass = keepass_setup(tmp, count)
+        ours, theirs = safehold_figures(tmp, count, runs, keepass)
     if theirs:
         ratios(ours, theirs)
 

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Column, Table
 
 from safehold.client import password_policy
 from safehold.client.errors import (
@@ -25,9 +23,10 @@ from safehold.client.keystore import key_location
 from safehold.crypto import AccountKey, KitPayload
 
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
-from .state import State, handles_errors, state
+from .state import State, handles_errors, new_table, state
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from safehold import wire
@@ -284,7 +283,7 @@ def status(json_out: JsonOpt = False) -> None:
     if st.json:
         st.emit_json(info)
         return
-    table = Table(show_header=False, box=None)
+    table = new_table(show_header=False, box=None)
     for label, key in [
         ("Account", "email"),
         ("Server", "server"),
@@ -510,7 +509,9 @@ def devices(
         st.emit_json([d.model_dump(mode="json") for d in listing])
         return
     # The id is what --revoke takes: never shortened; it folds onto a second line at worst.
-    table = Table(Column("id", min_width=32, overflow="fold"), "name", "signed in", "last seen", "")
+    from rich.table import Column
+
+    table = new_table(Column("id", min_width=32, overflow="fold"), "name", "signed in", "last seen", "")
     for d in listing:
         seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "-"
         table.add_row(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from safehold.client.errors import ItemNotFound, UsageError
 from safehold.client.items import (
@@ -31,7 +30,7 @@ from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault
 
 from .clipboard import clear_delay, copy_with_timeout
 from .options import FLAG, ItemArg, JsonOpt, StdinOpt
-from .state import handles_errors, state
+from .state import handles_errors, new_table, state
 
 FieldOpt = Annotated[
     list[str] | None,
@@ -284,7 +283,7 @@ def get(
     if st.json:
         st.emit_json({"id": stored.item_id, **it.to_json()})
         return
-    table = Table(title=f"{it.title}  [dim]({it.template.label or it.type}, {stored.item_id})[/]",
+    table = new_table(title=f"{it.title}  [dim]({it.template.label or it.type}, {stored.item_id})[/]",
                   show_header=False)  # fmt: skip
     for shown in it.display_fields():
         hidden = shown.kind in ("hidden", "totp") and not reveal
@@ -338,7 +337,7 @@ def list_(
     if st.json:
         st.emit_json([_summary(s) for s in shown])
         return
-    table = Table("title", "type", "tags", "id")
+    table = new_table("title", "type", "tags", "id")
     labels = {t.key: t.label for t in [*TEMPLATES, *templates]}
     for s in shown:
         star = "★ " if s.data.get("favorite") else ""
@@ -388,7 +387,7 @@ def history(
     if not entries:
         st.out.print(f"{it.title!r} has no earlier values.")
         return
-    table = Table("changed", "field", "earlier value")
+    table = new_table("changed", "field", "earlier value")
     for e in reversed(entries):
         table.add_row(e["changed"][:16].replace("T", " "), e["field"], e["value"])
     st.out.print(table)
@@ -514,18 +513,18 @@ def report(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
         st.out.print("[green]No weak, reused or old passwords.[/]")
         return
     if weak:
-        table = Table("item", "problem", title=f"Weak passwords ({len(weak)})", title_justify="left")
+        table = new_table("item", "problem", title=f"Weak passwords ({len(weak)})", title_justify="left")
         for entry in weak:
             table.add_row(_where(entry), entry.get("warning") or f"guessable (score {entry['score']} of 4)")
         st.out.print(table)
     if reused:
-        table = Table("places", "count", title=f"Reused passwords ({len(reused)})", title_justify="left")
+        table = new_table("places", "count", title=f"Reused passwords ({len(reused)})", title_justify="left")
         for group in reused:
             table.add_row("\n".join(_where(p) for p in group["places"]), str(group["count"]))
         st.out.print(table)
     if old:
         title = f"Passwords older than {data['old_after_days']} days ({len(old)})"
-        table = Table("item", "last changed", "age (days)", title=title, title_justify="left")
+        table = new_table("item", "last changed", "age (days)", title=title, title_justify="left")
         for entry in old:
             table.add_row(_where(entry), str(entry["changed"])[:10], str(entry["age_days"]))
         st.out.print(table)
@@ -651,7 +650,7 @@ def _list_types() -> None:
     if st.json:
         st.emit_json([{**t.to_json(), "builtin": t.builtin} for t in everything])
         return
-    table = Table("type", "fields")
+    table = new_table("type", "fields")
     for t in everything:
         table.add_row(t.label, ", ".join(f.label for f in t.fields))
     st.out.print(table)

@@ -11,12 +11,11 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
 from safehold.client.account import AccountService, Unlocked
 from safehold.client.agent import AgentClient, AgentRefused
@@ -34,6 +33,8 @@ from safehold.crypto import AccountKeyError, CryptoError, KitError, TamperedData
 
 if TYPE_CHECKING:
     import httpx
+    from rich.console import Console
+    from rich.table import Table
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,12 +48,30 @@ class State:
     settings: ClientSettings
     json: bool = False
     password_stdin: bool = False
-    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
     _stdin_lines: list[str] | None = None
+    # Made on first use: ``list --json`` into a pipe never prints through rich, and
+    # loading it is a noticeable part of a command's start-up.
+    _out: Console | None = None
+    _err: Console | None = None
 
     _agent: AgentClient | None = None
     _agent_warned: bool = False
+
+    @property
+    def out(self) -> Console:
+        if self._out is None:
+            from rich.console import Console
+
+            self._out = Console(highlight=False, soft_wrap=True)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._err
 
     @property
     def agent(self) -> AgentClient:
@@ -168,6 +187,13 @@ class State:
     def say(self, text: str) -> None:
         """A human message: to stdout normally, to stderr under --json (stdout stays JSON)."""
         (self.err if self.json else self.out).print(text)
+
+
+def new_table(*columns: Any, **options: Any) -> Table:
+    """A rich table, with rich loaded only when a command prints one."""
+    from rich.table import Table
+
+    return Table(*columns, **options)
 
 
 def _json_default(value: object) -> Any:
