@@ -10,10 +10,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, event, text, update
 from tests.support.accounts import TestAccount, signup
 
 from safehold import wire
@@ -141,3 +142,57 @@ def test_a_timestamp_in_another_shape_takes_the_python_path(api: TestClient) -> 
         }
     ]
     assert body == wire.ChangesResponse.model_validate_json(body).model_dump_json().encode()
+
+
+def test_the_python_path_gives_the_same_bytes(api: TestClient) -> None:
+    # The path an SQLite without JSON functions takes (and a page with an odd row): the
+    # same document, page by page, whatever the cursor and the page size.
+    services, principal = _setup(api)
+    start = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    rows: list[tuple[str, str | None, datetime]] = [
+        (
+            secrets.token_hex(16),
+            None if i % 4 == 3 else secrets.token_urlsafe(40 + i),
+            start + timedelta(microseconds=0 if i % 3 == 0 else 1000 * i + 7),
+        )
+        for i in range(9)
+    ]
+    _store(services, principal, rows)
+    vault = services.vault
+    for since in (0, 4, 9):
+        for limit in (1, 2, 5, 1000):
+            vault._writes_json = True
+            fast = vault.changes(principal, since, limit)
+            vault._writes_json = False
+            slow = vault.changes(principal, since, limit)
+            assert fast == slow
+            assert len(json.loads(fast)["changes"]) == min(limit, 9 - since)
+    vault._writes_json = None
+
+
+def test_an_sqlite_without_json_functions_takes_the_python_path(api: TestClient) -> None:
+    services, principal = _setup(api)
+    if not services.database.is_sqlite:
+        pytest.skip("PostgreSQL always has to_json")
+    _store(services, principal, [(secrets.token_hex(16), "e30", datetime(2026, 1, 2, tzinfo=UTC))])
+    expected = services.vault.changes(principal, 0, 10)
+    assert services.vault._writes_json is True
+
+    def broken(*_args: object) -> str:
+        raise RuntimeError("no such function")
+
+    def without_json(dbapi_connection: Any, _record: Any) -> None:
+        # An application function shadows SQLite's own: the probe fails as on a build
+        # without JSON functions.
+        dbapi_connection.create_function("json_quote", 1, broken)
+
+    engine = services.database.engine
+    event.listen(engine, "connect", without_json)
+    try:
+        engine.dispose()
+        services.vault._writes_json = None
+        assert services.vault.changes(principal, 0, 10) == expected
+        assert services.vault._writes_json is False
+    finally:
+        event.remove(engine, "connect", without_json)
+        engine.dispose()

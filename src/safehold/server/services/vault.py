@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as DbSession
 
 from safehold import wire
@@ -66,6 +67,20 @@ class VaultService:
             .order_by(Item.seq)
             .limit(bindparam("limit"))
         )
+        #: Whether the database can write the JSON (None: not asked yet).
+        self._writes_json: bool | None = None
+
+    def _database_writes_json(self, conn: Connection) -> bool:
+        """SQLite's JSON functions were optional before 3.38: a build without them
+        takes the Python path rather than failing every sync."""
+        if self._writes_json is None:
+            self._writes_json = True
+            if self.database.is_sqlite:
+                try:
+                    conn.exec_driver_sql("SELECT json_quote('')")
+                except OperationalError:
+                    self._writes_json = False
+        return self._writes_json
 
     def changes(self, principal: Principal, since: int, limit: int = DEFAULT_LIMIT) -> bytes:
         """A page of ``wire.ChangesResponse``, already encoded as JSON."""
@@ -81,13 +96,17 @@ class VaultService:
             if generation != principal.generation:
                 raise AccountReset(reset_at=reset_at, generation=generation)
             window = {"account_id": principal.account_id, "since": since, "current": current}
-            rows = conn.execute(self._page, {**window, "limit": limit + 1}).all()
-            has_more = len(rows) > limit
-            rows = rows[:limit]
-            cursor = rows[-1][0] if rows else max(current, 0)
-            if all(change is not None for _, change in rows):
-                return page_json(generation, [change for _, change in rows], cursor, has_more)
-            plain = conn.execute(self._plain_page, {**window, "limit": limit}).all()
+            if self._database_writes_json(conn):
+                rows = conn.execute(self._page, {**window, "limit": limit + 1}).all()
+                has_more = len(rows) > limit
+                rows = rows[:limit]
+                cursor = rows[-1][0] if rows else max(current, 0)
+                if all(change is not None for _, change in rows):
+                    return page_json(generation, [change for _, change in rows], cursor, has_more)
+            plain = conn.execute(self._plain_page, {**window, "limit": limit + 1}).all()
+        has_more = len(plain) > limit
+        plain = plain[:limit]
+        cursor = plain[-1][1] if plain else max(current, 0)
         return changes_json(generation, plain, cursor, has_more)
 
     def item(self, principal: Principal, item_id: str) -> wire.Change:
