@@ -154,6 +154,16 @@ def _open_token(vk: bytes, store: VaultStore) -> str | None:
         return None
 
 
+def _open_cached_keyset(store: VaultStore, keys: DerivedKeys) -> bytes | None:
+    """The vault key from this device's copy of the keyset; None if these keys do not
+    open it (a wrong password, or one changed on another device)."""
+    try:
+        return open_keyset(keys.auk, b64decode(store.require("keyset")), bytes.fromhex(store.account_id),
+                           store.generation)  # fmt: skip
+    except TamperedData:
+        return None
+
+
 class AccountService:
     """Every account operation of one profile. ``transport`` is passed to httpx (tests)."""
 
@@ -418,19 +428,15 @@ class AccountService:
                 if api is not None:
                     api.close()
                 raise
-        vk: bytes | None
-        try:
-            vk = open_keyset(keys.auk, b64decode(store.require("keyset")), bytes.fromhex(account_id),
-                             store.generation)  # fmt: skip
-        except TamperedData:
-            vk = None
         if api is None:
+            vk = _open_cached_keyset(store, keys)
             if vk is None:
                 raise self._auth_failed(store)
             return Unlocked(self, store, vk, _open_token(vk, store))
-        token = _open_token(vk, store) if vk is not None else None
-        api.token = token
         with api:
+            vk = _open_cached_keyset(store, keys)
+            token = _open_token(vk, store) if vk is not None else None
+            api.token = token
             try:
                 if vk is not None and token is not None:
                     info = api.account()
