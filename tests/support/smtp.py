@@ -23,12 +23,19 @@ class SmtpSink:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Answers to give the next DATA commands instead of accepting ("451 ...", "554 ...").
+    refusals: list[str] = field(default_factory=list)
+    #: Every DATA command seen, refused ones included.
+    attempts: int = 0
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._cond:
+            self.attempts += 1
+            if self.refusals:
+                return self.refusals.pop(0)
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self._cond.notify_all()
@@ -47,8 +54,8 @@ class SmtpSink:
 
 
 @contextmanager
-def run_smtp() -> Iterator[SmtpSink]:
-    port = free_port()
+def run_smtp(port: int | None = None) -> Iterator[SmtpSink]:
+    port = port or free_port()
     sink = SmtpSink("127.0.0.1", port)
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
