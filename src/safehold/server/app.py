@@ -41,6 +41,10 @@ def create_app(
             upgrade(settings.effective_database_url)
         log.info("mail goes to %s", services.mailer.sender.describe())
         try:
+            services.reset.send_owed_mail()
+        except Exception as exc:  # a database not reachable yet must not stop the server starting
+            log.warning("could not look for reset mail still owed: %s", type(exc).__name__)
+        try:
             yield
         finally:
             services.close()

@@ -50,6 +50,10 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
     return None
 
 
+def _reset_done_mails(server: ServerHandle) -> list[str]:
+    return [m["To"] for m in server.read_outbox() if m["Subject"] == "Your Safehold account was reset"]
+
+
 @dataclass
 class Crashed:
     """What the test knew when the server died mid-reset."""
@@ -130,6 +134,7 @@ def test_kill_mid_reset_leaves_the_account_as_before(tmp_path: Path, database_ur
         crashed.first.client() as http,
     ):
         account, (laptop, _phone) = crashed.account, crashed.sessions
+        assert _reset_done_mails(crashed.first) == []  # nothing happened, nothing owed
         # Fully before: old session, old key, items, generation 1, link still usable.
         items, _ = sync_all(http, laptop)
         assert sorted(i["item_id"] for i in items) == sorted(crashed.item_ids)
@@ -146,6 +151,7 @@ def test_kill_mid_reset_leaves_the_account_as_before(tmp_path: Path, database_ur
         assert changes(http, laptop).status_code == 410
         fresh = signin(http, account)
         assert fresh.generation == 2 and sync_all(http, fresh)[0] == []
+        assert _reset_done_mails(crashed.first) == [account.email]
 
 
 def test_kill_after_the_commit_leaves_the_account_fully_reset(
@@ -158,6 +164,9 @@ def test_kill_after_the_commit_leaves_the_account_fully_reset(
         crashed.first.client() as http,
     ):
         account = crashed.account
+        # The "your account was reset" mail was owed when the server died: the server
+        # sent it when it started again.
+        assert _reset_done_mails(crashed.first) == [account.email]
         # Every session from before the reset is told so, with the reset's date.
         for session in crashed.sessions:
             gone = changes(http, session)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import aiosmtplib
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.support.accounts import (
     TestAccount,
     changes,
@@ -22,6 +24,7 @@ from tests.support.server import read_eml
 
 from safehold import wire
 from safehold.server import errors
+from safehold.server.db.models import Account
 from safehold.server.settings import Settings
 
 API = wire.API_PREFIX
@@ -299,3 +302,51 @@ def test_the_same_keys_again_get_the_lost_answer_without_a_second_wipe(
     for headers in (page_headers, {}):
         other = api.post(f"{API}/reset/{token}", json=reset_body(TestAccount.new()), headers=headers)
         assert other.status_code == 410 and other.json()["error"]["code"] == "token_used"
+
+
+class _RefusingRelay:
+    """A relay that answers every message with a permanent refusal."""
+
+    async def send(self, message: object) -> None:
+        raise aiosmtplib.SMTPResponseException(554, "5.7.1 not now")
+
+    def describe(self) -> str:
+        return "a refusing relay"
+
+
+def _owed(api: TestClient, account: TestAccount) -> bool:
+    with services_of(api).database.read() as db:
+        return bool(db.scalar(select(Account.reset_mail_due).where(Account.account_id == account.account_id)))
+
+
+def _reset_done_mails(tmp_path: Path) -> list[str]:
+    return [m["To"] for m in _mails(tmp_path) if m["Subject"] == "Your Safehold account was reset"]
+
+
+def test_the_reset_mail_is_owed_until_a_relay_takes_it(
+    api: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = TestAccount.new()
+    signup(api, account)
+    api.post(f"{API}/reset", json={"email": account.email})
+    token = _reset_token(tmp_path)
+    services = services_of(api)
+    working = services.mailer.sender
+    monkeypatch.setattr(services.mailer, "sender", _RefusingRelay())
+    assert api.post(f"{API}/reset/{token}", json=reset_body(account)).status_code == 200
+    assert _owed(api, account) and _reset_done_mails(tmp_path) == []
+
+    # What the server does when it starts: the owed mail goes out, once.
+    monkeypatch.setattr(services.mailer, "sender", working)
+    assert services.reset.send_owed_mail() == 1
+    assert _reset_done_mails(tmp_path) == [account.email]
+    assert not _owed(api, account)
+    assert services.reset.send_owed_mail() == 0
+
+
+def test_a_delivered_reset_mail_is_not_owed(api: TestClient, tmp_path: Path) -> None:
+    account = TestAccount.new()
+    signup(api, account)
+    api.post(f"{API}/reset", json={"email": account.email})
+    assert api.post(f"{API}/reset/{_reset_token(tmp_path)}", json=reset_body(account)).status_code == 200
+    assert _reset_done_mails(tmp_path) == [account.email] and not _owed(api, account)

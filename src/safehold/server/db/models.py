@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -75,6 +77,9 @@ class Account(Base):
     hint: Mapped[str | None] = mapped_column(String(200))
     generation: Mapped[int] = mapped_column(Integer, default=1)
     reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The "your account was reset" mail is owed: set with the reset, in its transaction,
+    #: and cleared once the relay took the mail, so a crash in between cannot lose it.
+    reset_mail_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The last sequence number handed out; every write takes the next one.
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     #: Live items (tombstones excluded), kept in step with writes for the quota.

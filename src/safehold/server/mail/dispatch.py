@@ -15,7 +15,7 @@ import asyncio
 import logging
 import ssl
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from email.message import EmailMessage
@@ -65,19 +65,28 @@ class Mailer:
                 self._loop, self._thread = loop, thread
             return self._loop
 
-    async def _deliver(self, message: EmailMessage) -> None:
+    async def _deliver(self, message: EmailMessage, on_sent: Callable[[], None] | None) -> None:
+        if await self._attempts(message) and on_sent is not None:
+            try:
+                on_sent()
+            except Exception as exc:  # the mail went out; a failed note of it must not escape
+                template = message["X-Safehold-Template"]
+                log.warning("sent %s mail, but could not record it: %s", template, type(exc).__name__)
+
+    async def _attempts(self, message: EmailMessage) -> bool:
+        """Send ``message``, trying again after temporary failures; whether it went out."""
         if message[UNDELIVERABLE]:
             log.warning(
                 "not sending %s mail: the recipient address cannot be mailed", message["X-Safehold-Template"]
             )
-            return
+            return False
         delays = () if self.sync else self.retry_delays
         for attempt in range(len(delays) + 1):
             try:
                 await self.sender.send(message)
                 if attempt:
                     log.info("sent %s mail at attempt %d", message["X-Safehold-Template"], attempt + 1)
-                return
+                return True
             except Exception as exc:  # a mail failure must never fail the request that caused it
                 again = attempt < len(delays) and is_temporary(exc)
                 # Only the template name and the error type: the body may carry a reset link.
@@ -89,11 +98,13 @@ class Mailer:
                     f"; trying again in {delays[attempt]:g} s" if again else "",
                 )
                 if not again:
-                    return
+                    return False
                 await asyncio.sleep(delays[attempt])
+        return False
 
-    def send(self, message: EmailMessage) -> None:
-        future = asyncio.run_coroutine_threadsafe(self._deliver(message), self._ensure_loop())
+    def send(self, message: EmailMessage, *, on_sent: Callable[[], None] | None = None) -> None:
+        """Queue ``message``; ``on_sent`` runs (in the mail thread) once the relay took it."""
+        future = asyncio.run_coroutine_threadsafe(self._deliver(message, on_sent), self._ensure_loop())
         if self.sync:
             future.result()
             return

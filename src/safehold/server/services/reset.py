@@ -17,7 +17,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DbSession
@@ -224,6 +224,7 @@ class ResetService:
             account.generation += 1
             account.reset_at = now
             account.item_count = 0
+            account.reset_mail_due = True
             # Every outstanding link dies with the one used: each was for the old account.
             db.execute(
                 update(ResetToken)
@@ -236,10 +237,36 @@ class ResetService:
                 self._test_pause("before_commit")
         log.info("account %s reset to generation %d", account_id, generation)
         self._test_pause("after_commit")
-        s = self.settings
-        self.mailer.send(
-            messages.reset_done(
-                sender=s.smtp_from, to=email, when=now, generation=generation, base_url=s.base_url
-            )
-        )
+        self._send_reset_done(account_id, email, now, generation)
         return wire.ResetCompleteResponse(account_id=account_id, generation=generation, reset_at=now)
+
+    def _send_reset_done(self, account_id: str, email: str, when: datetime, generation: int) -> None:
+        s = self.settings
+        message = messages.reset_done(
+            sender=s.smtp_from, to=email, when=when, generation=generation, base_url=s.base_url
+        )
+
+        def sent() -> None:
+            with self.database.write() as db:
+                db.execute(
+                    update(Account)
+                    .where(Account.account_id == account_id, Account.generation == generation)
+                    .values(reset_mail_due=False)
+                )
+
+        self.mailer.send(message, on_sent=sent)
+
+    def send_owed_mail(self) -> int:
+        """Queue the "your account was reset" mails that a crash (or a relay that never
+        came back before the server stopped) left unsent; called when the server starts.
+        Several processes starting at once may each send one: a duplicate, never a loss."""
+        with self.database.read() as db:
+            owed = db.execute(
+                select(Account.account_id, Account.email, Account.reset_at, Account.generation).where(
+                    Account.reset_mail_due.is_(True)
+                )
+            ).all()
+        for account_id, email, reset_at, generation in owed:
+            log.info("sending the reset mail still owed to account %s", account_id)
+            self._send_reset_done(account_id, email, reset_at or utcnow(), generation)
+        return len(owed)
