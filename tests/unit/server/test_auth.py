@@ -14,6 +14,7 @@ from tests.support.accounts import (
     Proof,
     TestAccount,
     new_device_id,
+    password_change_body,
     prove,
     signin,
     signin_raw,
@@ -250,3 +251,28 @@ def test_no_or_forged_token_is_unauthenticated(api: TestClient) -> None:
     forged = api.get(f"{API}/account", headers={"Authorization": "Bearer " + "A" * 43})
     assert forged.status_code == 401
     assert forged.json()["error"]["code"] == "unauthenticated"
+
+
+def test_every_session_route_refuses_a_request_without_a_session(api: TestClient) -> None:
+    # Each route checks the session itself, first thing (routes/deps.py, Caller): none may
+    # answer, or act, for a request that carries no session or a forged one.
+    account = TestAccount.new()
+    signup(api, account)
+    item = "0" * 32
+    requests: list[tuple[str, str, dict[str, object] | None]] = [
+        ("GET", "/account", None),
+        ("POST", "/account/password", password_change_body(api, account, "another password 9")),
+        ("POST", "/auth/logout", None),
+        ("GET", "/devices", None),
+        ("DELETE", f"/devices/{item}", None),
+        ("GET", "/vault/changes", None),
+        ("POST", "/vault/push", {"writes": [{"item_id": item, "base_revision": 0, "envelope": "e30"}]}),
+        ("GET", f"/vault/items/{item}", None),
+        ("PUT", f"/vault/items/{item}", {"base_revision": 0, "envelope": "e30"}),
+    ]
+    for authorization in (None, "Bearer " + "A" * 43):
+        headers = {"Safehold-Generation": "1"} | ({"Authorization": authorization} if authorization else {})
+        for method, path, body in requests:
+            answer = api.request(method, f"{API}{path}", json=body, headers=headers)
+            assert answer.status_code == 401, (method, path, answer.text)
+            assert answer.json()["error"]["code"] == "unauthenticated"
