@@ -49,29 +49,19 @@ class State:
     json: bool = False
     password_stdin: bool = False
     _stdin_lines: list[str] | None = None
-    # Made on first use: ``list --json`` into a pipe never prints through rich, and
-    # loading it is a noticeable part of a command's start-up.
-    _out: Console | None = None
-    _err: Console | None = None
 
     _agent: AgentClient | None = None
     _agent_warned: bool = False
 
-    @property
+    # The consoles are made on first use: ``list --json`` into a pipe never prints through
+    # rich, and loading it is a noticeable part of a command's start-up.
+    @functools.cached_property
     def out(self) -> Console:
-        if self._out is None:
-            from rich.console import Console
+        return _console(stderr=False)
 
-            self._out = Console(highlight=False, soft_wrap=True)
-        return self._out
-
-    @property
+    @functools.cached_property
     def err(self) -> Console:
-        if self._err is None:
-            from rich.console import Console
-
-            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
-        return self._err
+        return _console(stderr=True)
 
     @property
     def agent(self) -> AgentClient:
@@ -187,6 +177,12 @@ class State:
     def say(self, text: str) -> None:
         """A human message: to stdout normally, to stderr under --json (stdout stays JSON)."""
         (self.err if self.json else self.out).print(text)
+
+
+def _console(*, stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def new_table(*columns: Any, **options: Any) -> Table:

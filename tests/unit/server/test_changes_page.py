@@ -52,9 +52,6 @@ def _store(services: Services, principal: Principal, rows: list[tuple[str, str |
             )
 
 
-_accounts: dict[int, tuple[Services, Principal]] = {}
-
-
 def _page(services: Services, principal: Principal, limit: int) -> tuple[bytes, dict[str, Any]]:
     body = services.vault.changes(principal, 0, limit)
     return body, json.loads(body)
@@ -76,9 +73,7 @@ def _page(services: Services, principal: Principal, limit: int) -> tuple[bytes, 
 def test_any_stored_row_stays_inside_its_strings(
     api: TestClient, rows: list[tuple[str, str | None, datetime]], limit: int
 ) -> None:
-    if id(api) not in _accounts:  # one account per test run, rewritten by each example
-        _accounts[id(api)] = _setup(api)
-    services, principal = _accounts[id(api)]
+    services, principal = _setup(api)  # an account of its own for each example
     aware = [(item_id, envelope, moment.replace(tzinfo=UTC)) for item_id, envelope, moment in rows]
     _store(services, principal, aware)
     _, page = _page(services, principal, limit)

@@ -10,7 +10,9 @@ commits later with a smaller number. "Changes since N" is an index range scan on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import OperationalError
@@ -39,6 +41,17 @@ def change_model(item: Item) -> wire.Change:
         envelope=item.envelope,
         updated_at=item.updated_at,
     )
+
+
+R = TypeVar("R", bound=Sequence[Any])
+
+
+def _page_of(rows: Sequence[R], limit: int, current: int, *, seq_at: int) -> tuple[Sequence[R], int, bool]:
+    """Of ``limit + 1`` rows in seq order: the page, the cursor after it (the account's
+    current seq when it is empty) and whether more rows follow."""
+    page = rows[:limit]
+    cursor = page[-1][seq_at] if page else max(current, 0)
+    return page, cursor, len(rows) > limit
 
 
 class VaultService:
@@ -96,17 +109,14 @@ class VaultService:
             if generation != principal.generation:
                 raise AccountReset(reset_at=reset_at, generation=generation)
             window = {"account_id": principal.account_id, "since": since, "current": current}
+            # One row beyond the page tells whether more follow.
             if self._database_writes_json(conn):
                 rows = conn.execute(self._page, {**window, "limit": limit + 1}).all()
-                has_more = len(rows) > limit
-                rows = rows[:limit]
-                cursor = rows[-1][0] if rows else max(current, 0)
-                if all(change is not None for _, change in rows):
-                    return page_json(generation, [change for _, change in rows], cursor, has_more)
-            plain = conn.execute(self._plain_page, {**window, "limit": limit + 1}).all()
-        has_more = len(plain) > limit
-        plain = plain[:limit]
-        cursor = plain[-1][1] if plain else max(current, 0)
+                page, cursor, has_more = _page_of(rows, limit, current, seq_at=0)
+                if all(change is not None for _, change in page):
+                    return page_json(generation, [change for _, change in page], cursor, has_more)
+            plain_rows = conn.execute(self._plain_page, {**window, "limit": limit + 1}).all()
+        plain, cursor, has_more = _page_of(plain_rows, limit, current, seq_at=1)
         return changes_json(generation, plain, cursor, has_more)
 
     def item(self, principal: Principal, item_id: str) -> wire.Change:
