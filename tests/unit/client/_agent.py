@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from safehold.client.agent import AgentServer
+from safehold.client.agent import AgentClient, AgentServer
 
 
 def short_dir() -> Path:
@@ -16,10 +16,12 @@ def short_dir() -> Path:
 
 
 def serve(path: Path, idle: float = 30) -> threading.Thread:
-    """Start an agent at ``path`` in a thread; returns once the socket exists."""
+    """Start an agent at ``path`` in a thread; returns once it answers (the socket file
+    appears at bind, a moment before the agent listens), as ``AgentClient.start`` waits."""
     thread = threading.Thread(target=AgentServer(path, idle).serve, daemon=True)
     thread.start()
+    client = AgentClient(path, idle)
     deadline = time.monotonic() + 5
-    while not path.exists() and time.monotonic() < deadline:
+    while not client.running() and time.monotonic() < deadline:
         time.sleep(0.01)
     return thread
