@@ -146,6 +146,7 @@ class Login(Base):
         ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(String(254))
+    #: ``b`` sealed under a key from the server secret (services/auth.py): never in clear.
     b: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 

@@ -1,7 +1,10 @@
 """SRP-6a sign-in in two round trips (spec/protocol.md §6, spec/api.md "Sign-in").
 
 The server's ephemeral ``b`` waits in the database between start and finish, so any
-server process can finish a handshake another began. An unknown email gets an
+server process can finish a handshake another began. It waits *sealed* (AES-256-GCM under
+a key derived from the server secret, bound to the login id): whoever knows ``b`` and the
+stored verifier ``v`` can compute ``S = (A·v^u)^b`` for an ``A`` of their choosing and so
+a valid proof, so a copy of the database alone must not hold ``b`` in clear. An unknown email gets an
 ``account_id``, salt and verifier derived from the server secret: stable across calls and
 shaped like a real account's, and its finish fails exactly like a wrong password. The
 fake verifier is an HKDF output reduced mod N, not ``g^x``: nobody ever sees ``v`` (only
@@ -33,11 +36,14 @@ from safehold.crypto import (
     GROUP_3072,
     SrpError,
     SrpServer,
+    TamperedData,
     b64decode,
     b64encode,
     hex_to_int,
     hkdf,
     int_to_hex,
+    open_,
+    seal,
 )
 
 from ..db.models import Account, Login, Session, utcnow
@@ -53,6 +59,8 @@ from .sessions import REASON_PASSWORD_CHANGED, Principal, open_session
 
 log = logging.getLogger("safehold.server.auth")
 PROOF_LEN = 32
+#: HKDF info for the key that seals a pending login's ``b`` (see the module docstring).
+_B_KEY_INFO = b"safehold/server/login-b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,19 @@ class AuthService:
         self.mailer = mailer
         self.limiter = limiter
         self._secret = secret
+        self._b_key = hkdf(secret, None, _B_KEY_INFO, 32)
+
+    def _seal_b(self, login_id: str, b: int) -> str:
+        return b64encode(seal(self._b_key, int_to_hex(b).encode("ascii"), login_id.encode("ascii")))
+
+    def _open_b(self, login_id: str, text: str) -> int | None:
+        """The login's ``b``, or ``None`` for a value that does not open (written before
+        this release, or altered in the database): the finish then fails like a wrong
+        password, counted as one."""
+        try:
+            return hex_to_int(open_(self._b_key, b64decode(text), login_id.encode("ascii")).decode("ascii"))
+        except (TamperedData, ValueError):
+            return None
 
     # --- unknown emails -----------------------------------------------------------------
 
@@ -144,7 +165,7 @@ class AuthService:
                     login_id=login_id,
                     account_id=account_id if real is not None else None,
                     email=email,
-                    b=int_to_hex(server.b),
+                    b=self._seal_b(login_id, server.b),
                     expires_at=utcnow() + timedelta(seconds=self.settings.login_ttl_seconds),
                 )
             )
@@ -183,7 +204,8 @@ class AuthService:
                 db.delete(login)
             expired = login is None or login.expires_at <= utcnow()
             pending: _Pending | None = None
-            if login is not None and not expired:
+            b = None if login is None or expired else self._open_b(login.login_id, login.b)
+            if login is not None and b is not None:
                 if login.account_id is not None:
                     account = db.get(Account, login.account_id)
                     if account is not None:
@@ -192,12 +214,12 @@ class AuthService:
                             account.email,
                             b64decode(account.kdf_salt),
                             hex_to_int(account.verifier),
-                            hex_to_int(login.b),
+                            b,
                             account.verifier,
                         )
                 else:
                     _, salt, v = self._fake(login.email)
-                    pending = _Pending(None, login.email, salt, v, hex_to_int(login.b), None)
+                    pending = _Pending(None, login.email, salt, v, b, None)
             buckets = self._buckets(pending, email, client_ip)
             self.limiter.lock(db, buckets)
             try:
