@@ -83,11 +83,14 @@ def serve(
     """Run the HTTP server (migrates the database first)."""
     import uvicorn
 
+    from . import filemodes
     from .app import create_app
     from .log import configure_logging
 
     settings = _settings(config, host=host, port=port, database_url=database_url, base_url=base_url)
+    filemodes.restrict_umask(settings)
     configure_logging(settings.log_level, settings.log_file)
+    filemodes.secure(filemodes.data_paths(settings))
     import logging
 
     log = logging.getLogger("safehold.server")
