@@ -47,6 +47,20 @@ def _is_control(ch: str) -> bool:
     return unicodedata.category(ch) in {"Cc", "Cs"}
 
 
+#: Invisible characters that change how the text around them is shown: bidi embeddings,
+#: overrides, isolates and marks (U+202E makes "gpj.exe" read "exe.jpg") and zero-width
+#: spaces. A device name or hint is shown on the reset page and in mails, where such a
+#: character could make one name pass for another. The zero-width joiner and non-joiner
+#: (U+200C, U+200D) stay allowed: Persian and Indic names and emoji sequences need them.
+_SPOOFING = frozenset(
+    "\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def _is_spoofing(ch: str) -> bool:
+    return ch in _SPOOFING
+
+
 def clean_email(value: str) -> str:
     """The normalised address (spec/protocol.md §2) if it is a plausible addr-spec.
 
@@ -57,6 +71,9 @@ def clean_email(value: str) -> str:
     normalized = normalize_email(value) if not any(_is_control(ch) for ch in value) else None
     if normalized is None or any(_is_control(ch) or ch.isspace() for ch in normalized):
         raise ValueError("an email address may not contain white space or control characters")
+    # An address has no use for any invisible formatting character (category Cf).
+    if any(unicodedata.category(ch) == "Cf" for ch in normalized):
+        raise ValueError("an email address may not contain invisible formatting characters")
     if len(normalized) > EMAIL_MAX:
         raise ValueError(f"an email address may be at most {EMAIL_MAX} characters")
     if any(ch in _EMAIL_FORBIDDEN for ch in normalized):
@@ -77,6 +94,8 @@ def _email(value: str) -> str:
 def _text(value: str) -> str:
     if any(_is_control(ch) for ch in value):
         raise PydanticCustomError("text", "may not contain control characters")
+    if any(_is_spoofing(ch) for ch in value):
+        raise PydanticCustomError("text", "may not contain bidirectional or zero-width formatting characters")
     return value
 
 
@@ -376,7 +395,7 @@ class ItemWriteRequest(_Model):
     """``PUT /vault/items/{item_id}``: create (``base_revision`` 0), update, or delete
     (``envelope`` null) one item, on the revision the edit was based on."""
 
-    base_revision: int = Field(ge=0, le=2**31 - 1)
+    base_revision: StrictInt = Field(ge=0, le=2**31 - 1)
     envelope: B64 | None = None
 
 

@@ -18,7 +18,7 @@ import safehold
 from . import handlers
 from .db.migrate import upgrade
 from .mail.sender import MailSender
-from .middleware import AccessLog, BodyLimit
+from .middleware import AccessLog, BodyLimit, ResponseHeaders
 from .routes import accounts, auth, devices, health, pages, reset, vault
 from .services import Services, build_services
 from .settings import Settings
@@ -54,6 +54,11 @@ def create_app(
         version=getattr(safehold, "__version__", "0.1.0"),
         description="Zero-knowledge password manager server. See spec/api.md.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+        # A trailing-slash redirect builds its Location from the Host header, which the
+        # client chose: a path that does not match is a 404, not a redirect.
+        redirect_slashes=False,
     )
     app.state.services = services
     app.state.settings = settings
@@ -63,6 +68,7 @@ def create_app(
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", pages.SecureStaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(ResponseHeaders, https=settings.base_url.startswith("https://"))
     app.add_middleware(AccessLog)
     return app
 

@@ -141,3 +141,35 @@ class AccessLog:
                 status,
                 (time.perf_counter() - start) * 1000,
             )
+
+
+class ResponseHeaders:
+    """Headers every answer gets: ``Cache-Control: no-store`` on the API (its answers carry
+    session tokens, keysets and envelopes, which no cache may keep), and HSTS everywhere
+    when the public URL is https (so a browser never again tries plain http, where a
+    man in the middle could serve other JavaScript to the reset page)."""
+
+    HSTS = (b"strict-transport-security", b"max-age=31536000")
+    NO_STORE = (b"cache-control", b"no-store")
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = str(scope.get("path", "")).startswith(wire.API_PREFIX)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if not (api and h[0] == b"cache-control")]
+                if api:
+                    headers.append(self.NO_STORE)
+                if self.https:
+                    headers.append(self.HSTS)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
 
     log_file: Path | None = None
     log_level: str = "INFO"
+    #: Serve the interactive API docs at /docs and /redoc. Off by default: those pages load
+    #: scripts from a CDN without an integrity check, on the same origin as the reset pages.
+    api_docs: bool = False
 
     # Mail. Without an SMTP host every message goes to the outbox folder.
     mail_outbox: Path | None = None

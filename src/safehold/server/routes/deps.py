@@ -72,10 +72,11 @@ async def vault_caller(
     token: Annotated[str | None, Depends(bearer_token)],
     generation: Annotated[
         str,
-        # A plain decimal: "1.0", " 1" or "+1" is a client bug, not generation 1.
+        # One spelling per value (spec §1): "1.0", " 1", "+1" or "00001" is a client bug,
+        # not generation 1.
         Header(
             alias=wire.GENERATION_HEADER,
-            pattern=r"^[0-9]{1,10}$",
+            pattern=r"^(0|[1-9][0-9]{0,9})$",
             description="The account generation the client knows (decimal digits)",
         ),
     ],

@@ -78,9 +78,13 @@ class _Pending:
 
 
 def _proof(text: str) -> bytes:
-    if len(text) > 2 * PROOF_LEN:
+    """A proof is exactly one hash (spec §6): a shorter text is not left-padded into one."""
+    if len(text) != 2 * PROOF_LEN:
         raise AuthFailed()
-    return bytes.fromhex(text.rjust(2 * PROOF_LEN, "0"))
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise AuthFailed() from None
 
 
 class AuthService:
