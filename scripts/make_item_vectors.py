@@ -45,7 +45,8 @@ VALID: list[tuple[str, dict[str, Any]]] = [
         tags=["work", "Ünïcode"], favorite=True, notes="line one\nline two", modified=T1,
         history=[{"field": "password", "value": "old", "changed": T1}],
     )),
-    ("a card", _item("credit_card", "Visa", fields={"card_number": "4111111111111111", "expiration_date": "2030-01"})),
+    ("a card", _item("credit_card", "Visa",
+                     fields={"card_number": "4111111111111111", "expiration_date": "2030-01"})),
     ("a secure note with only notes", _item("secure_note", "Door code", notes="4711")),
     ("an unknown type is read with its stored fields", _item("rocket", "Saturn V", fields={"stage": "3"})),
     ("unknown top-level keys are kept", _item("login", "Future", future_key={"nested": [1, True, None]})),
@@ -74,15 +75,19 @@ INVALID: list[tuple[str, Any]] = [
     ("a field value is a number", {**_item("login", "x"), "fields": {"username": 5}}),
     ("favorite is a string", {**_item("login", "x"), "favorite": "yes"}),
     ("a tag is an object", {**_item("login", "x"), "tags": [{"a": 1}]}),
-    ("a custom field of an unknown kind", {**_item("login", "x"), "custom": [{"name": "a", "kind": "blob", "value": ""}]}),
+    ("a custom field of an unknown kind",
+     {**_item("login", "x"), "custom": [{"name": "a", "kind": "blob", "value": ""}]}),
     ("a custom field without a name", {**_item("login", "x"), "custom": [{"kind": "text", "value": "v"}]}),
     ("a time without a timezone", {**_item("login", "x"), "created": "2024-05-01T12:00:00"}),
     ("a time that is not a time", {**_item("login", "x"), "modified": "yesterday"}),
-    ("a history entry without a value", {**_item("login", "x"), "history": [{"field": "password", "changed": T1}]}),
+    ("a history entry without a value",
+     {**_item("login", "x"), "history": [{"field": "password", "changed": T1}]}),
 ]  # fmt: skip
 
 
-def _merge_case(name: str, base: dict[str, Any], local: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:
+def _merge_case(
+    name: str, base: dict[str, Any], local: dict[str, Any], remote: dict[str, Any]
+) -> dict[str, Any]:
     result = merge_items(copy.deepcopy(base), copy.deepcopy(local), copy.deepcopy(remote))
     return {
         "name": name,

@@ -37,12 +37,16 @@ def test_invalid_items_are_refused(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", VECTORS["merges"], ids=_name)
 def test_merges(case: dict[str, Any]) -> None:
-    result = merge_items(copy.deepcopy(case["base"]), copy.deepcopy(case["local"]), copy.deepcopy(case["remote"]))
+    result = merge_items(
+        copy.deepcopy(case["base"]), copy.deepcopy(case["local"]), copy.deepcopy(case["remote"])
+    )
     assert result.merged == case["merged"]
     assert bool(result.conflicts) == case["conflict_copy"]
 
 
 def test_the_committed_vectors_match_the_code() -> None:
     script = ROOT / "scripts" / "make_item_vectors.py"
-    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
