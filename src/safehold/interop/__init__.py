@@ -1,0 +1,1 @@
+"""Bringing vaults in and taking them out: importers, exports and encrypted backups."""

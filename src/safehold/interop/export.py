@@ -1,0 +1,338 @@
+"""Exports: the vault's items written in another program's format (spec/items.md).
+
+Every format here is unencrypted except ``kdbx``; the CLI warns before writing one. Files
+are created 0600 under a temporary name and renamed into place, so a half-written export
+is never left behind and no other user can read one, not even for a moment.
+
+    safehold-json   lossless: the items exactly as spec/items.md writes them, with their ids
+    bitwarden-json  Bitwarden's unencrypted JSON export (folders from tags)
+    csv             one row per item; the column set is documented in docs/cli.md
+    kdbx            a KeePass database with a password of its own (pykeepass)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from safehold.client.items import TEMPLATE_ITEM_TYPE, Item, ItemError, Template
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "ExportError",
+    "ExportItem",
+    "export_items",
+    "render",
+    "write_private",
+]
+
+#: The ``--format`` names, and whether the file is encrypted.
+FORMATS: Final[dict[str, bool]] = {
+    "safehold-json": False,
+    "bitwarden-json": False,
+    "csv": False,
+    "kdbx": True,
+}
+SAFEHOLD_EXPORT_VERSION: Final = 1
+CSV_COLUMNS: Final = (
+    "id", "type", "title", "username", "password", "url", "otp", "notes", "tags", "favorite",
+    "created", "modified", "fields",
+)  # fmt: skip
+
+
+class ExportError(Exception):
+    """An export that cannot be written; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportItem:
+    """One vault item to export: its id and its JSON (spec/items.md)."""
+
+    item_id: str
+    data: dict[str, Any]
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _templates(items: Sequence[ExportItem]) -> list[Template]:
+    out = []
+    for it in items:
+        if it.data.get("type") == TEMPLATE_ITEM_TYPE:
+            try:
+                out.append(Template.from_json(it.data.get("template", it.data)))
+            except ItemError:  # a damaged type is still exported as its item
+                continue
+    return out
+
+
+def _items(items: Sequence[ExportItem]) -> list[tuple[ExportItem, Item]]:
+    """The items (not the user-defined types) read through the model, so labels and kinds
+    are known; an item the model refuses is still exported by the lossless format."""
+    templates = _templates(items)
+    out = []
+    for it in items:
+        if it.data.get("type") == TEMPLATE_ITEM_TYPE:
+            continue
+        out.append((it, Item.from_json(it.data, custom_templates=templates)))
+    return out
+
+
+# --- safehold-json ----------------------------------------------------------------------
+
+
+def _safehold_json(items: Sequence[ExportItem]) -> bytes:
+    document = {
+        "format": "safehold-export",
+        "version": SAFEHOLD_EXPORT_VERSION,
+        "exported": _now(),
+        "items": [{"id": it.item_id, "item": it.data} for it in items],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+# --- csv --------------------------------------------------------------------------------
+
+#: Which template field fills the csv's username, password, url and otp columns.
+_COLUMN_KEYS: Final = {
+    "username": ("username", "email", "member_id", "name_on_card", "network_name"),
+    "password": ("password", "pin", "code", "licence_key", "security_code"),
+    "url": ("website", "admin_url"),
+    "otp": ("one_time_password",),
+}
+
+
+def _columns(item: Item) -> tuple[dict[str, str], dict[str, str]]:
+    """(the four well-known columns, every other field by label)."""
+    taken: set[str] = set()
+    known: dict[str, str] = {}
+    for column, keys in _COLUMN_KEYS.items():
+        key = next((k for k in keys if item.fields.get(k)), None)
+        known[column] = item.fields.get(key, "") if key else ""
+        if key:
+            taken.add(key)
+    rest: dict[str, str] = {}
+    labels = {spec.key: spec.label for spec in item.template.fields}
+    for key, value in item.fields.items():
+        if key not in taken and value:
+            rest[labels.get(key, key)] = value
+    for custom in item.custom:
+        rest.setdefault(custom.name, custom.value)
+    return known, rest
+
+
+def _csv(items: Sequence[ExportItem]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for it, item in _items(items):
+        known, rest = _columns(item)
+        writer.writerow(
+            [
+                it.item_id, item.type, item.title, known["username"], known["password"], known["url"],
+                known["otp"], item.notes, ",".join(item.tags), "1" if item.favorite else "",
+                it.data.get("created", ""), it.data.get("modified", ""),
+                json.dumps(rest, ensure_ascii=False, sort_keys=True) if rest else "",
+            ]
+        )  # fmt: skip
+    return buffer.getvalue().encode("utf-8")
+
+
+# --- bitwarden-json ---------------------------------------------------------------------
+
+_BW_LOGIN, _BW_NOTE, _BW_CARD, _BW_IDENTITY = 1, 2, 3, 4
+_BW_TEXT, _BW_HIDDEN = 0, 1
+_BW_CARD_KEYS: Final = {"name_on_card": "cardholderName", "card_number": "number", "security_code": "code"}
+_BW_IDENTITY_KEYS: Final = {
+    "first_name": "firstName", "middle_name": "middleName", "last_name": "lastName",
+    "company": "company", "email": "email", "home_phone": "phone", "address": "address1",
+}  # fmt: skip
+
+
+def _bw_field(name: str, value: str, hidden: bool) -> dict[str, Any]:
+    return {"name": name, "value": value, "type": _BW_HIDDEN if hidden else _BW_TEXT, "linkedId": None}
+
+
+def _bitwarden_item(it: ExportItem, item: Item, folders: dict[str, str]) -> dict[str, Any]:
+    kinds = {spec.key: spec for spec in item.template.fields}
+    used: set[str] = set()
+    out: dict[str, Any] = {
+        "id": it.item_id,
+        "organizationId": None,
+        "folderId": folders.get(item.tags[0]) if item.tags else None,
+        "name": item.title,
+        "notes": item.notes or None,
+        "favorite": item.favorite,
+        "reprompt": 0,
+        "creationDate": it.data.get("created"),
+        "revisionDate": it.data.get("modified"),
+        "collectionIds": None,
+    }
+    if item.type in ("login", "email_account", "frequent_flyer", "membership", "server"):
+        out["type"] = _BW_LOGIN
+        url = item.fields.get("website") or item.fields.get("admin_url")
+        out["login"] = {
+            "username": item.fields.get("username") or None,
+            "password": item.fields.get("password") or None,
+            "totp": item.fields.get("one_time_password") or None,
+            "uris": [{"match": None, "uri": url}] if url else [],
+            "passwordRevisionDate": None,
+            "fido2Credentials": [],
+        }
+        used |= {"username", "password", "one_time_password"}
+        used.add("website" if item.fields.get("website") else "admin_url")
+    elif item.type == "credit_card":
+        out["type"] = _BW_CARD
+        card: dict[str, Any] = {bw: item.fields.get(key) or None for key, bw in _BW_CARD_KEYS.items()}
+        month, _, year = item.fields.get("expiration_date", "").partition("/")
+        if "-" in item.fields.get("expiration_date", ""):
+            year, _, month = item.fields["expiration_date"].partition("-")
+        card.update({"expMonth": month or None, "expYear": year or None, "brand": None})
+        out["card"] = card
+        used |= set(_BW_CARD_KEYS) | {"expiration_date"}
+    elif item.type == "identity":
+        out["type"] = _BW_IDENTITY
+        out["identity"] = {bw: item.fields.get(key) or None for key, bw in _BW_IDENTITY_KEYS.items()}
+        used |= set(_BW_IDENTITY_KEYS)
+    else:
+        out["type"] = _BW_NOTE
+        out["secureNote"] = {"type": 0}
+    fields = [
+        _bw_field(
+            kinds[key].label if key in kinds else key, value, key in kinds and kinds[key].kind == "hidden"
+        )
+        for key, value in item.fields.items()
+        if key not in used and value
+    ]
+    fields += [_bw_field(c.name, c.value, c.kind == "hidden") for c in item.custom]
+    if item.type not in ("login", "credit_card", "identity", "secure_note"):
+        fields.append(_bw_field("Safehold type", item.template.label or item.type, False))
+    out["fields"] = fields
+    history = [
+        {"lastUsedDate": h.changed.strftime("%Y-%m-%dT%H:%M:%SZ"), "password": h.value}
+        for h in item.history
+        if h.field == "password"
+    ]
+    out["passwordHistory"] = history or None
+    return out
+
+
+def _bitwarden_json(items: Sequence[ExportItem]) -> bytes:
+    pairs = _items(items)
+    tags = sorted({tag for _, item in pairs for tag in item.tags})
+    folders = {tag: f"{index:08x}-0000-4000-8000-000000000000" for index, tag in enumerate(tags, 1)}
+    document = {
+        "encrypted": False,
+        "folders": [{"id": folders[tag], "name": tag} for tag in tags],
+        "items": [_bitwarden_item(it, item, folders) for it, item in pairs],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- kdbx -------------------------------------------------------------------------------
+
+
+def _kdbx(items: Sequence[ExportItem], path: Path, password: str) -> None:
+    from pykeepass import create_database  # imported here: only this format needs it
+
+    database = create_database(str(path), password=password)
+    root = database.root_group
+    for it, item in _items(items):
+        known, _ = _columns(item)
+        kinds = {spec.key: spec for spec in item.template.fields}
+        entry = database.add_entry(
+            root,
+            title=item.title or "(untitled)",
+            username=known["username"],
+            password=known["password"],
+            url=known["url"] or None,
+            notes=item.notes or None,
+            tags=list(item.tags) or None,
+            force_creation=True,
+        )
+        if known["otp"]:
+            entry.otp = known["otp"]  # KeePassXC's own "otp" attribute
+        for key, value in item.fields.items():
+            if value and value not in (known["username"], known["password"], known["url"], known["otp"]):
+                spec = kinds.get(key)
+                entry.set_custom_property(
+                    spec.label if spec else key, value, protect=bool(spec and spec.kind == "hidden")
+                )
+        for custom in item.custom:
+            entry.set_custom_property(custom.name, custom.value, protect=custom.kind in ("hidden", "totp"))
+        entry.set_custom_property("Safehold type", item.type)
+        entry.set_custom_property("Safehold id", it.item_id)
+    database.save()
+
+
+# --- writing ----------------------------------------------------------------------------
+
+_RENDERERS: Final[dict[str, Callable[[Sequence[ExportItem]], bytes]]] = {
+    "safehold-json": _safehold_json,
+    "bitwarden-json": _bitwarden_json,
+    "csv": _csv,
+}
+
+
+def render(items: Sequence[ExportItem], fmt: str) -> bytes:
+    """The file's bytes, for every format but ``kdbx``."""
+    renderer = _RENDERERS.get(fmt)
+    if renderer is None:
+        raise ExportError(f"unknown export format {fmt!r}; the formats are: {', '.join(FORMATS)}")
+    return renderer(items)
+
+
+def write_private(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a fresh 0600 file beside ``path``, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    # A library that writes the file itself (pykeepass) creates it under the umask.
+    old_umask = os.umask(0o077)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o600)  # a library that rewrote the file must not have widened it
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        os.umask(old_umask)
+
+
+def export_items(
+    items: Iterable[ExportItem], path: Path, fmt: str, *, file_password: str | None = None
+) -> int:
+    """Write ``items`` to ``path`` as ``fmt``; returns how many items (not types) it holds."""
+    listed = list(items)
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; the formats are: {', '.join(FORMATS)}")
+    if fmt == "kdbx":
+        if not file_password:
+            raise ExportError("a KeePass database needs a password of its own")
+
+        def write_kdbx(tmp: Path) -> None:
+            tmp.unlink()  # pykeepass creates the file itself; the 0600 mode is set again after
+            _kdbx(listed, tmp, file_password)
+
+        write_private(path, write_kdbx)
+    else:
+        data = render(listed, fmt)
+
+        def write_bytes(tmp: Path) -> None:
+            tmp.write_bytes(data)
+
+        write_private(path, write_bytes)
+    return sum(1 for it in listed if it.data.get("type") != TEMPLATE_ITEM_TYPE)
+
