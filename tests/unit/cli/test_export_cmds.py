@@ -146,7 +146,16 @@ def test_error_paths(sh: Run, tmp_path: Path) -> None:
     assert result.exit_code == ExitCode.USAGE and "unknown format" in as_json(result)["error"]["message"]
     result = sh("export", str(tmp_path / "nowhere" / "x.json"), "-F", "csv", "--yes", "--json")
     assert result.exit_code == ExitCode.USAGE and "does not exist" in as_json(result)["error"]["message"]
-    result = sh("export", str(tmp_path / "e.kdbx"), "-F", "kdbx", "--file-password-stdin", "--json", input="\n")
+    empty_password = "\n"
+    result = sh(
+        "export",
+        str(tmp_path / "e.kdbx"),
+        "-F",
+        "kdbx",
+        "--file-password-stdin",
+        "--json",
+        input=empty_password,
+    )
     assert result.exit_code == ExitCode.USAGE
     assert not (tmp_path / "e.kdbx").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
