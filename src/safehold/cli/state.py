@@ -162,8 +162,19 @@ class State:
         unlocked = self.unlocked()
         try:
             yield unlocked
+            self._auto_backup(unlocked)
         finally:
             unlocked.close()
+
+    def _auto_backup(self, unlocked: Unlocked) -> None:
+        """Every few changes, an encrypted backup in the profile (interop/backups.py). A
+        backup that cannot be written is reported and never fails the command."""
+        from safehold.interop.backups import auto_backup
+
+        try:
+            auto_backup(unlocked, self.settings)
+        except (OSError, ClientError) as exc:
+            self.err.print(f"note: the automatic backup could not be written: {exc}", markup=False)
 
     # --- output ------------------------------------------------------------------------
 

@@ -53,6 +53,15 @@ def _default_runtime_dir() -> Path:
         return Path(platformdirs.user_runtime_dir(APP_NAME))
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    if not text.isdigit():
+        raise UsageError(f"{name} must be a whole number, not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     home: Path
@@ -64,6 +73,9 @@ class ClientSettings:
     device_name: str = field(default_factory=platform.node)
     keystore: str = "auto"
     runtime_dir: Path = field(default_factory=_default_runtime_dir)
+    #: An automatic backup after this many changes (0: none), keeping the last ``backup_keep``.
+    backup_every: int = 5
+    backup_keep: int = 10
 
     @classmethod
     def load(
@@ -87,6 +99,8 @@ class ClientSettings:
         if keystore not in ("auto", "file"):
             raise UsageError("SAFEHOLD_KEYSTORE must be 'auto' or 'file'")
         runtime = env.get("SAFEHOLD_RUNTIME_DIR")
+        backup_every = _count(env, "SAFEHOLD_BACKUP_EVERY", 5)
+        backup_keep = _count(env, "SAFEHOLD_BACKUP_KEEP", 10)
         return cls(
             home=home_path.expanduser().absolute(),
             server=(server or env.get("SAFEHOLD_SERVER") or None),
@@ -97,6 +111,8 @@ class ClientSettings:
             device_name=(env.get("SAFEHOLD_DEVICE_NAME") or platform.node() or "device")[:100],
             keystore=keystore,
             runtime_dir=Path(runtime) if runtime else _default_runtime_dir(),
+            backup_every=backup_every,
+            backup_keep=backup_keep,
         )
 
     @property

@@ -136,13 +136,28 @@ class Vault:
         item_id = item_id or new_item_id().hex()
         envelope = self.cipher.seal_item(bytes.fromhex(item_id), data)
         check_envelope_size(envelope, str(data.get("title", "")))
-        self.store.save_local(item_id, envelope)
-        if "conflict_of" not in data:
-            # A conflict copy edited so that it no longer carries the mark is resolved.
-            self.store.drop_conflict(item_id)
-        else:
-            self.store.note_conflict_copy(item_id, data)
+        with self.store.transaction():
+            self.store.save_local(item_id, envelope)
+            if "conflict_of" not in data:
+                # A conflict copy edited so that it no longer carries the mark is resolved.
+                self.store.drop_conflict(item_id)
+            else:
+                self.store.note_conflict_copy(item_id, data)
+            self._count_edit()
         return StoredItem(item_id, data)
 
     def delete(self, item_id: str) -> None:
-        self.store.save_local(item_id, None)
+        with self.store.transaction():
+            self.store.save_local(item_id, None)
+            self._count_edit()
+
+    #: Meta key counting edits since the last automatic backup (interop/backups.py).
+    EDITS_KEY = "edits_since_backup"
+
+    def _count_edit(self) -> None:
+        self.store.set_meta(**{self.EDITS_KEY: str(self.edits_since_backup + 1)})
+
+    @property
+    def edits_since_backup(self) -> int:
+        raw = self.store.meta(self.EDITS_KEY) or "0"
+        return int(raw) if raw.isdigit() else 0

@@ -112,6 +112,22 @@ def password_key(password: str, salt: bytes, params: KdfParams) -> bytes:
     ).derive(password_bytes(password))
 
 
+#: spec/backup.md §3: the key from a backup's password of its own.
+INFO_BACKUP_PASSWORD = b"safehold/v1/backup-password"
+
+
+def backup_password_key(
+    password: str, salt: bytes, params: KdfParams, policy: KdfPolicy | None = None
+) -> bytes:
+    """The key a backup password gives (spec/backup.md §3): Argon2id over the normalised
+    password with the backup's own salt, then HKDF. ``params`` are checked against
+    ``policy`` first, since they come from a file anyone may have written."""
+    (policy or KdfPolicy()).check(params)
+    if len(salt) != KDF_SALT_LEN:
+        raise CryptoError("a backup password salt is 16 bytes")
+    return hkdf(password_key(password, salt, params), None, INFO_BACKUP_PASSWORD, KEY_LEN)
+
+
 def account_key_part(account_key_secret: bytes, account_id: bytes) -> bytes:
     """``ka``."""
     return hkdf(account_key_secret, account_id, INFO_ACCOUNT_KEY, KEY_LEN)
