@@ -17,7 +17,7 @@ import typer
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
-from . import account_cmds, backup_cmds, export_cmds, item_cmds
+from . import account_cmds, backup_cmds, export_cmds, import_cmd, item_cmds
 from .options import FLAG
 from .state import State, report_error, set_state
 
@@ -70,6 +70,7 @@ account_cmds.register(app)
 item_cmds.register(app)
 export_cmds.register(app)
 backup_cmds.register(app)
+import_cmd.register(app)
 
 
 def run() -> None:

@@ -335,4 +335,3 @@ def export_items(
 
         write_private(path, write_bytes)
     return sum(1 for it in listed if it.data.get("type") != TEMPLATE_ITEM_TYPE)
-

@@ -1,0 +1,200 @@
+"""What every importer produces, and the builder that turns a source record into an item.
+
+The builder is where "nothing is dropped" is kept: a value with no place in the item's type
+becomes a custom field (hidden when its name says it is a secret), and the builder notes
+it so the summary can say so. Values are checked as the item model checks them (a TOTP
+secret that does not parse becomes a hidden field instead of failing the item).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from safehold.client.items import CUSTOM_KINDS, TEMPLATES, InvalidOtp, Item, ItemError, normalize_name
+from safehold.client.items.totp import parse_totp
+
+#: Longest value kept; a longer one is skipped with its reason (the vault's envelope limit
+#: would refuse the whole item otherwise).
+MAX_VALUE_CHARS = 100_000
+
+
+class ImportFailure(Exception):
+    """The file as a whole cannot be imported; the message says why."""
+
+
+class UnknownFormat(ImportFailure):
+    pass
+
+
+class CorruptFile(ImportFailure):
+    """Truncated, not the format it claims, or malformed; the message names the line or item."""
+
+
+class WrongFilePassword(ImportFailure):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    source: str  #: "line 12", "item 3 'GitHub'", …
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedItem:
+    source_id: str
+    item: dict[str, Any]
+    #: Values that had no place in the type and became custom fields.
+    moved_to_custom: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportRead:
+    format: str
+    items: list[ImportedItem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def utc_text(at: datetime | None = None) -> str:
+    return (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_unix(seconds: float) -> str | None:
+    try:
+        return utc_text(datetime.fromtimestamp(seconds, UTC))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def from_iso(text: object) -> str | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return utc_text(at)
+
+
+def fingerprint(*parts: str) -> str:
+    """A stable id for sources without one: the same record gives the same id next time."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+_SECRET_WORDS = ("password", "passphrase", "passcode", "pin", "secret", "cvv", "code", "key", "token")
+
+
+def looks_secret(name: str) -> bool:
+    folded = normalize_name(name)
+    return any(word in folded for word in _SECRET_WORDS)
+
+
+class ItemBuilder:
+    """One item under construction. ``set`` puts a value in the type's field when the type
+    has one of that key, else in a custom field, never dropping it."""
+
+    def __init__(self, type_key: str, title: str, *, source_format: str, source_id: str) -> None:
+        template = next((t for t in TEMPLATES if t.key == type_key), None)
+        self.type = type_key if template is not None else "secure_note"
+        self.keys = {spec.key: spec.kind for spec in template.fields} if template else {}
+        now = utc_text()
+        self.data: dict[str, Any] = {
+            "v": 1, "type": self.type, "title": title.strip() or "(untitled)", "fields": {}, "custom": [],
+            "tags": [], "favorite": False, "notes": "", "created": now, "modified": now, "history": [],
+            "import_source": {"format": source_format, "id": source_id},
+        }  # fmt: skip
+        self.moved: list[str] = []
+        self.problems: list[str] = []
+
+    def _check(self, name: str, value: str) -> str | None:
+        if len(value) > MAX_VALUE_CHARS:
+            self.problems.append(f"{name!r} is longer than {MAX_VALUE_CHARS} characters; left out")
+            return None
+        return value
+
+    def set(self, key: str, value: object) -> None:
+        """A value for the type's field ``key`` (or a custom field of that name)."""
+        if not isinstance(value, str) or not value.strip():
+            return
+        text = self._check(key, value)
+        if text is None:
+            return
+        kind = self.keys.get(key)
+        if kind is None:
+            self.custom(key.replace("_", " ").capitalize(), text)
+            return
+        if kind == "totp" and not _totp_ok(text):
+            self.custom("One-time password secret", text, "hidden")
+            return
+        if key in self.data["fields"] and self.data["fields"][key] != text:
+            self.custom(key.replace("_", " ").capitalize(), text)
+            return
+        self.data["fields"][key] = text
+
+    def custom(self, name: str, value: object, kind: str | None = None) -> None:
+        if not isinstance(value, str) or value == "":
+            return
+        text = self._check(name, value)
+        if text is None:
+            return
+        name = (name or "Field").strip() or "Field"
+        if not normalize_name(name):
+            name = f"Field {name}"
+        kind = kind if kind in CUSTOM_KINDS else ("hidden" if looks_secret(name) else "text")
+        if kind == "totp" and not _totp_ok(text):
+            kind = "hidden"
+        taken = (
+            {normalize_name(c["name"]) for c in self.data["custom"]}
+            | {normalize_name(k) for k in self.keys}
+            | {"title", "notes"}
+        )
+        base, n = name, 2
+        while normalize_name(name) in taken:
+            name, n = f"{base} {n}", n + 1
+        self.data["custom"].append({"name": name, "kind": kind, "value": text})
+        self.moved.append(name)
+
+    def note(self, text: object) -> None:
+        if isinstance(text, str) and text.strip():
+            checked = self._check("notes", text)
+            if checked is not None:
+                self.data["notes"] = (
+                    (self.data["notes"] + "\n" + checked).strip("\n") if self.data["notes"] else checked
+                )
+
+    def tag(self, *tags: object) -> None:
+        for tag in tags:
+            if isinstance(tag, str) and tag.strip() and tag.strip() not in self.data["tags"]:
+                self.data["tags"].append(tag.strip())
+
+    def times(self, created: str | None, modified: str | None) -> None:
+        if created:
+            self.data["created"] = created
+        if modified:
+            self.data["modified"] = modified
+        elif created:
+            self.data["modified"] = created
+
+    def history(self, value: object, changed: str | None, field: str = "password") -> None:
+        if isinstance(value, str) and value:
+            self.data["history"].append({"field": field, "value": value, "changed": changed or utc_text()})
+
+    def build(self) -> ImportedItem:
+        """The item, checked by the model: an item it refuses raises :class:`ItemError`."""
+        Item.from_json(self.data)
+        source = self.data["import_source"]
+        return ImportedItem(str(source["id"]), self.data, tuple(self.moved))
+
+
+def _totp_ok(text: str) -> bool:
+    try:
+        parse_totp(text)
+    except (InvalidOtp, ItemError, ValueError):
+        return False
+    return True
