@@ -95,7 +95,7 @@ def test_round_trip_through_safehold_json_into_a_fresh_account(sh: Run, cli: Run
 
 def test_round_trip_through_bitwarden_json(sh: Run, cli: Run, tmp_path: Path) -> None:
     added = sh("add", "login", "--title", "GitHub", "-f", "username=ann", "-f", "password=pw",
-               "-f", "website=https://github.com", "--tag", "work", "--custom", "PIN:hidden=1234")  # fmt: skip
+               "-f", "website=https://github.com", "--tag", "work", "--custom", "PIN:hidden=1234")
     assert added.exit_code == 0
     assert sh("add", "credit card", "--title", "Visa", "-f", "number=4111111111111111").exit_code == 0
     target = tmp_path / "bw.json"
