@@ -111,6 +111,8 @@ class ItemBuilder:
         }  # fmt: skip
         self.moved: list[str] = []
         self.problems: list[str] = []
+        #: Normalised names in use, made on the first custom field (most items have none).
+        self._taken: set[str] | None = None
 
     def _check(self, name: str, value: str) -> str | None:
         if len(value) > MAX_VALUE_CHARS:
@@ -149,14 +151,12 @@ class ItemBuilder:
         kind = kind if kind in CUSTOM_KINDS else ("hidden" if looks_secret(name) else "text")
         if kind == "totp" and not _totp_ok(text):
             kind = "hidden"
-        taken = (
-            {normalize_name(c["name"]) for c in self.data["custom"]}
-            | {normalize_name(k) for k in self.keys}
-            | {"title", "notes"}
-        )
+        if self._taken is None:
+            self._taken = {normalize_name(k) for k in self.keys} | {"title", "notes"}
         base, n = name, 2
-        while normalize_name(name) in taken:
+        while normalize_name(name) in self._taken:
             name, n = f"{base} {n}", n + 1
+        self._taken.add(normalize_name(name))
         self.data["custom"].append({"name": name, "kind": kind, "value": text})
         self.moved.append(name)
 
