@@ -258,6 +258,9 @@ def status(json_out: JsonOpt = False) -> None:
     """
     st = state()
     service = st.service()
+    from .archive_cmds import purge_and_warn
+
+    purge_and_warn(st, service)
     account_id = service.profile.require_current()
     store = service.open_store(account_id)
     try:

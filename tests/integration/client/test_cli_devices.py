@@ -137,7 +137,7 @@ def test_password_change_reaches_b(server: ServerHandle, device: Callable[[Serve
     assert run("B", "list", password=PASSWORD).returncode == 3
 
 
-def test_reset_wipes_devices(
+def test_reset_archives_on_each_device_and_restore_brings_everything_back(
     server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
 ) -> None:
     run = device(server)
@@ -151,14 +151,34 @@ def test_reset_wipes_devices(
     for profile in ("A", "B"):
         result = run(profile, "sync")
         assert result.returncode == 9, result.stderr
-        assert "the account was reset on" in result.stderr
+        assert "the server says the account was reset on" in result.stderr
+        assert "nothing was deleted" in result.stderr and "safehold archive restore" in result.stderr
         assert not list((tmp_path / profile / "vaults").glob("*.db"))
         assert not list((tmp_path / profile / "keys").glob("*.key"))
         assert run(profile, "list").returncode == 8  # no account on this device any more
+        (archive,) = _json(_ok(run(profile, "archive", "list", "--json")))["archives"]
+        assert archive["email"] == EMAIL and archive["has_account_key"]
+        assert archive["unsynced"] == (1 if profile == "B" else 0)
     assert run("B", "login", EMAIL, "--account-key", key).returncode == 3  # the old key is useless
     _ok(run("B", "login", EMAIL, "--account-key", new_key.to_text()))
     assert _titles(run, "B") == []
     assert _json(run("B", "status", "--json"))["generation"] == 2
+    # The old password opens the archive (its old key is inside); items come back re-sealed.
+    old = {"SAFEHOLD_OLD_PASSWORD": PASSWORD}
+    dry = _json(_ok(run("B", "archive", "restore", "--dry-run", "--json", env=old)))
+    assert sorted(dry["added"]) == ["GitHub", "made offline on B"] and _titles(run, "B") == []
+    assert run("B", "archive", "restore", "--json", env={"SAFEHOLD_OLD_PASSWORD": "wrong"}).returncode == 3
+    restored = _json(_ok(run("B", "archive", "restore", "--json", env=old)))
+    assert restored["unsynced"] == ["made offline on B"]
+    assert _titles(run, "B") == ["GitHub", "made offline on B"]
+    _ok(run("B", "sync"))
+    _ok(run("A", "login", EMAIL, "--account-key", new_key.to_text()))
+    assert _titles(run, "A") == ["GitHub", "made offline on B"]
+    (archive,) = _json(_ok(run("B", "archive", "list", "--json")))["archives"]
+    assert archive["restored_into"] == 2
+    assert run("B", "archive", "delete", "nope").returncode == 25
+    _ok(run("B", "archive", "delete", archive["id"]))
+    assert _json(_ok(run("B", "archive", "list", "--json")))["archives"] == []
 
 
 def test_server_down(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:
