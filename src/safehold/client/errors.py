@@ -197,8 +197,9 @@ class AccountWasReset(ClientError):
                 f"archive {archive}: nothing was deleted"
             )
             hint = (
-                "sign in with the new password and account key (safehold login EMAIL --account-key KEY), "
-                f"then `safehold archive restore {archive}` with the old password brings its items back; "
+                "sign in again with the new password and account key "
+                "(safehold login EMAIL --account-key KEY), then"
+                f" `safehold archive restore {archive}` with the old password brings its items back; "
                 "if the account was not reset, `safehold login EMAIL` with the old password puts it back"
             )
         super().__init__(message, hint=hint)
