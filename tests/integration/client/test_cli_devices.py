@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.support.cli import profile_env
+from tests.support.liar import LyingProxy
 from tests.support.server import ServerHandle
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from tests.unit.client._reset import reset_account
@@ -179,6 +180,46 @@ def test_reset_archives_on_each_device_and_restore_brings_everything_back(
     assert run("B", "archive", "delete", "nope").returncode == 25
     _ok(run("B", "archive", "delete", archive["id"]))
     assert _json(_ok(run("B", "archive", "list", "--json")))["archives"] == []
+
+
+@pytest.mark.parametrize("lie", ["410", "generation"])
+def test_a_forged_reset_claim_archives_and_signing_in_again_puts_it_back(
+    server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path, lie: str
+) -> None:
+    """A liar in front of the real server claims a reset (a forged 410, or a forged newer
+    generation): the device uploads nothing and archives; the claim was false, so signing in
+    again with the password alone puts everything back, the unsynced edit included."""
+    run = device(server)
+    with LyingProxy(server.base_url).running() as proxy:
+        via = {"SAFEHOLD_SERVER": proxy.base_url}
+        _ok(run("A", "signup", EMAIL, "--json", env=via))
+        _ok(run("A", "add", "login", "--title", "GitHub", env=via))
+        _ok(run("A", "sync", env=via))
+        _ok(run("A", "add", "login", "--title", "not yet synced", env=via))
+        proxy.mode = lie
+        pushes = proxy.pushes
+        result = run("A", "sync", "--json", env=via)
+        assert result.returncode == 9, result.stderr + result.stdout
+        error = _json(result)["error"]
+        assert error["kind"] == "account_reset" and error["archive"]
+        assert proxy.pushes == pushes  # nothing uploaded on the claim
+        assert not list((tmp_path / "A" / "vaults").glob("*.db"))
+        (archive,) = _json(_ok(run("A", "archive", "list", "--json")))["archives"]
+        assert archive["id"] == error["archive"] and archive["unsynced"] == 1 and archive["items"] == 2
+        proxy.mode = None
+        back = run("A", "login", EMAIL, env=via)
+        assert back.returncode == 0, back.stderr + back.stdout
+        assert "using the account key stored on this device" in back.stderr
+        assert _titles(run, "A", env=via) == ["GitHub", "not yet synced"]
+        assert _json(_ok(run("A", "archive", "list", "--json")))["archives"] == []
+        _ok(run("B", "login", EMAIL, "--account-key", archive_key(tmp_path / "A"), env=via))
+        assert _titles(run, "B", env=via) == ["GitHub", "not yet synced"]
+
+
+def archive_key(home: Path) -> str:
+    """The account key A stores (its file keystore), to sign B in."""
+    (path,) = (home / "keys").glob("*.key")
+    return path.read_text().strip()
 
 
 def test_server_down(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:

@@ -260,3 +260,34 @@ def test_an_archive_cut_short_by_a_crash_is_still_listed(make: Make, liar: Lying
     (found,) = store.all()
     assert found.id == manifest.id and found.items == 1 and found.unsynced == 1
     assert found.has_account_key and found.created_at <= datetime.now(UTC)
+
+
+def test_reset_with_junk_keys_from_the_mailbox_loses_nothing(
+    make: Make, transport: httpx.BaseTransport, tmp_path: Path
+) -> None:
+    """Someone with the mailbox alone completes a reset with keys of their own: every device
+    archives; the user resets for real and restores, and every item and edit comes back."""
+    a, b, _key = _two_devices(make)
+    a.vault.put(_item("Shared", password="s"))
+    a.sync(), b.sync()
+    b.vault.put(_item("Only on B", password="b"))
+    with httpx.Client(transport=transport, base_url=BASE_URL) as http:
+        reset_account(http, tmp_path / "outbox", EMAIL, "the attacker's password")  # key thrown away
+    for device, name in ((a, "d0"), (b, "d1")):
+        with pytest.raises(AccountWasReset):
+            device.sync()
+        assert len(make(name).archives.all()) == 1
+    with httpx.Client(transport=transport, base_url=BASE_URL) as http:
+        new_key = reset_account(http, tmp_path / "outbox", EMAIL, PW)
+    fresh = make("d1").login(EMAIL, PW, new_key)
+    service = make("d1")
+    manifest = service.archives.get(None, fresh.account_id)
+    key = service.archives.account_key(manifest)
+    assert key is not None and manifest.generation == 1 and fresh.store.generation == 3
+    source = open_archive(service, manifest, PW, key)
+    try:
+        restore_into(fresh, source, manifest)
+    finally:
+        source.close()
+    fresh.sync()
+    assert set(_titles(fresh)) == {"Shared", "Only on B"}
