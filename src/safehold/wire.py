@@ -218,6 +218,20 @@ class PasswordChangeResponse(_Model):
     M2: HexInt
 
 
+class KeyRotationRequest(_Model):
+    """``POST /account/key`` (spec/protocol.md "Account key rotation"): authenticated, a
+    fresh SRP proof with the current credentials, and the credentials derived from the same
+    password and a **new** account key made on the device. The server sees no key."""
+
+    login_id: LoginId
+    A: HexInt
+    M1: HexInt
+    kdf_salt: B64
+    kdf_params: KdfParams
+    verifier: HexInt
+    keyset: B64
+
+
 class HintRequest(_Model):
     email: Email
 

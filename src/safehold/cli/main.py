@@ -17,7 +17,7 @@ import typer
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
-from . import account_cmds, archive_cmds, item_cmds
+from . import account_cmds, archive_cmds, item_cmds, key_cmds
 from .options import FLAG
 from .state import State, report_error, set_state
 
@@ -69,6 +69,7 @@ def main(
 account_cmds.register(app)
 item_cmds.register(app)
 archive_cmds.register(app)
+key_cmds.register(app)
 
 
 def run() -> None:

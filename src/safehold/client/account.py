@@ -57,6 +57,7 @@ from .errors import (
     AuthFailed,
     ClientError,
     KdfRefused,
+    KeyRotated,
     SessionRevoked,
     SignupIncomplete,
     Tampered,
@@ -486,6 +487,9 @@ class AccountService:
                     return Unlocked(self, store, vk, token)
                 # The cached keyset did not open: perhaps the password changed elsewhere.
                 return self._relogin(store, api, password, key, changed_only=False)
+            except KeyRotated:
+                # Signing in again needs the new key, which only the person has.
+                raise
             except SessionRevoked:
                 return self._relogin(store, api, password, key, changed_only=True)
             except Unreachable:

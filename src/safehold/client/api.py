@@ -21,6 +21,7 @@ from .errors import (
     ClientError,
     EmailTaken,
     ItemNotFound,
+    KeyRotated,
     RateLimited,
     ServerError,
     SessionRevoked,
@@ -50,6 +51,8 @@ def error_from_response(response: httpx.Response) -> ClientError:
                 "the account password was changed on another device",
                 hint="run `safehold unlock` (or `safehold login EMAIL`) with the new password",
             )
+        if detail.reason == "key_rotated":
+            return KeyRotated()
         if detail.reason == "logout":
             return SessionRevoked("this device signed out of the account", hint="run `safehold login EMAIL`")
         return SessionRevoked(
@@ -181,6 +184,12 @@ class ApiClient:
     def change_password(self, request: wire.PasswordChangeRequest) -> wire.PasswordChangeResponse:
         return self._parse(
             self._request("POST", "/account/password", body=request, session=True),
+            wire.PasswordChangeResponse,
+        )
+
+    def rotate_key(self, request: wire.KeyRotationRequest) -> wire.PasswordChangeResponse:
+        return self._parse(
+            self._request("POST", "/account/key", body=request, session=True),
             wire.PasswordChangeResponse,
         )
 

@@ -20,7 +20,9 @@
     ├── KdfRefused (13)             the server asked for an unacceptable Argon2id cost
     ├── ItemTooLarge (14)           an item is over the server's size limit for one item
     ├── ServerError (1)             any other error answer from the server
-    └── ArchiveNotFound (25)        no archive of a reset-aside vault matches
+    ├── ArchiveNotFound (25)        no archive of a reset-aside vault matches
+    ├── KeyRotated (8)              (a SessionRevoked) the account key was replaced elsewhere
+    └── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
 
 The CLI's top-level handler turns every one of these into its message and exit code, so
 bad input never shows a traceback.
@@ -291,3 +293,32 @@ class ArchiveNotFound(ClientError):
 
     exit_code = ExitCode.ARCHIVE_NOT_FOUND
     kind = "archive_not_found"
+
+
+class KeyRotated(SessionRevoked):
+    """The account key was replaced on another device (``safehold rotate-key``): this
+    device keeps its data and needs the new key to sign in again."""
+
+    kind = "key_rotated"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the account key was replaced on another device; this device keeps its data",
+            hint="sign in with the new key: safehold login EMAIL --account-key NEW_KEY (or --kit FILE)",
+        )
+
+
+class KeyRotationIncomplete(ClientError):
+    """The server may have taken the new account key, but this device could not finish:
+    the key is in the message, since it may now be the only one that works."""
+
+    kind = "key_rotation_incomplete"
+
+    def __init__(self, key: AccountKey, reason: str) -> None:
+        super().__init__(
+            f"the account key change may have taken effect, but this device could not finish ({reason}). "
+            f"Your NEW account key is {key.to_text()}: write it down now",
+            hint="if `safehold unlock` then fails, sign in with it: "
+            "safehold login EMAIL --account-key NEW_KEY",
+        )
+        self.account_key = key.to_text()
