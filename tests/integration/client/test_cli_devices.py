@@ -222,6 +222,36 @@ def archive_key(home: Path) -> str:
     return path.read_text().strip()
 
 
+def test_rotate_key_on_two_devices(
+    server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
+) -> None:
+    run = device(server)
+    old_key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
+    _ok(run("A", "add", "login", "--title", "GitHub", "--field", "password=s3cret-item-value"))
+    _ok(run("A", "sync"))
+    _ok(run("B", "login", EMAIL, "--account-key", old_key))
+    _ok(run("B", "add", "login", "--title", "offline on B"))
+    kit = tmp_path / "new-kit.pdf"
+    rotated = _json(_ok(run("A", "rotate-key", "--kit", str(kit), "--json")))
+    new_key = rotated["account_key"]
+    assert new_key != old_key and kit.exists() and rotated["kit"] == str(kit)
+    assert _titles(run, "A") == ["GitHub"]  # A unlocks with the new stored key
+    result = run("B", "sync")
+    assert result.returncode == 8, result.stderr
+    assert "account key was replaced on another device" in result.stderr
+    assert "--account-key" in result.stderr
+    assert run("B", "login", EMAIL, "--account-key", old_key).returncode == 3
+    _ok(run("B", "login", EMAIL, "--account-key", new_key))
+    assert _titles(run, "B") == ["GitHub", "offline on B"]  # kept, and synced
+    _ok(run("A", "sync"))
+    assert _titles(run, "A") == ["GitHub", "offline on B"]
+    # Zero knowledge: neither key, the password nor item text reached the server.
+    seen = server.dump_database() + server.log_text()
+    for secret in (old_key, new_key, PASSWORD, "s3cret-item-value", "offline on B"):
+        assert secret not in seen
+        assert secret.replace("-", "") not in seen
+
+
 def test_server_down(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:
     run = device(server)
     _ok(run("A", "signup", EMAIL, "--json"))
