@@ -286,7 +286,8 @@ class AccountService:
         A vault this profile already holds for the same account and generation is kept, with
         its items, outbox, cursor and conflict copies: it belongs to a device signed out (or
         whose password changed) elsewhere, and its unsynced edits are pushed by the next
-        sync. Only a different generation (the account was reset) starts from empty.
+        sync. A different generation (the account was reset) starts from empty, and the old
+        vault is archived first, never overwritten.
         """
         self.profile.ensure()
         meta = {
@@ -302,6 +303,10 @@ class AccountService:
             # The old session is dead; the caller saves the new one.
             store.set_meta(**meta, session=None)
         else:
+            if path.exists():
+                # A vault of another generation (or unreadable): never replaced in place, it
+                # may hold edits never synced. It is archived like on any reset claim.
+                self.archive(account_id, f"signing in found generation {generation}; this vault held another")
             store = VaultStore.create(path, meta)
         try:
             if key is not None:

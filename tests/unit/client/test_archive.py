@@ -291,3 +291,17 @@ def test_reset_with_junk_keys_from_the_mailbox_loses_nothing(
         source.close()
     fresh.sync()
     assert set(_titles(fresh)) == {"Shared", "Only on B"}
+
+
+def test_signing_in_to_a_new_generation_archives_a_vault_that_never_heard_of_the_reset(
+    make: Make, transport: httpx.BaseTransport, tmp_path: Path
+) -> None:
+    a, _key = make("d0").signup(EMAIL, PW)
+    a.vault.put(_item("Never synced", password="n"))
+    a.close()
+    with httpx.Client(transport=transport, base_url=BASE_URL) as http:
+        new_key = reset_account(http, tmp_path / "outbox", EMAIL, PW)
+    fresh = make("d0").login(EMAIL, PW, new_key)
+    assert fresh.store.generation == 2 and _titles(fresh) == {}
+    (manifest,) = make("d0").archives.all()
+    assert manifest.generation == 1 and manifest.unsynced == 1 and manifest.has_account_key
