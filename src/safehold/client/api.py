@@ -209,6 +209,12 @@ class ApiClient:
             self._request("POST", "/reset", body=wire.ResetRequest(email=email)), wire.AcceptedResponse
         )
 
+    def reset_info(self, token: str) -> wire.ResetInfo:
+        return self._parse(self._request("GET", f"/reset/{token}"), wire.ResetInfo)
+
+    def reset_complete(self, token: str, request: wire.ResetCompleteRequest) -> wire.ResetCompleteResponse:
+        return self._parse(self._request("POST", f"/reset/{token}", body=request), wire.ResetCompleteResponse)
+
     # --- vault --------------------------------------------------------------------------
 
     def changes(self, since: int, limit: int = 500) -> wire.ChangesResponse:
