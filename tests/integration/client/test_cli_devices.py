@@ -206,12 +206,15 @@ def test_a_forged_reset_claim_archives_and_signing_in_again_puts_it_back(
         assert not list((tmp_path / "A" / "vaults").glob("*.db"))
         (archive,) = _json(_ok(run("A", "archive", "list", "--json")))["archives"]
         assert archive["id"] == error["archive"] and archive["unsynced"] == 1 and archive["items"] == 2
+        # The Emergency Kit in the profile went with it, and comes back with it.
+        assert archive["kits"] and not list((tmp_path / "A" / "kits").glob("*.pdf"))
         proxy.mode = None
         back = run("A", "login", EMAIL, env=via)
         assert back.returncode == 0, back.stderr + back.stdout
         assert "using the account key stored on this device" in back.stderr
         assert _titles(run, "A", env=via) == ["GitHub", "not yet synced"]
         assert _json(_ok(run("A", "archive", "list", "--json")))["archives"] == []
+        assert [p.name for p in (tmp_path / "A" / "kits").glob("*.pdf")] == archive["kits"]
         _ok(run("B", "login", EMAIL, "--account-key", archive_key(tmp_path / "A"), env=via))
         assert _titles(run, "B", env=via) == ["GitHub", "not yet synced"]
 
