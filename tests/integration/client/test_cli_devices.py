@@ -139,8 +139,9 @@ def test_password_change_reaches_b(server: ServerHandle, device: Callable[[Serve
 
 
 def test_reset_archives_on_each_device_and_restore_brings_everything_back(
-    server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
+    any_server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
 ) -> None:
+    server = any_server
     run = device(server)
     key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
     _ok(run("A", "add", "login", "--title", "GitHub"))
@@ -226,8 +227,9 @@ def archive_key(home: Path) -> str:
 
 
 def test_rotate_key_on_two_devices(
-    server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
+    any_server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
 ) -> None:
+    server = any_server
     run = device(server)
     old_key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
     _ok(run("A", "add", "login", "--title", "GitHub", "--field", "password=s3cret-item-value"))
