@@ -282,7 +282,7 @@ class Device(_Model):
     #: The device is still listed but must sign in again: every session it had was ended
     #: (today only by a password change made on another device).
     signed_out: bool = False
-    #: Why, when ``signed_out``: ``password_changed``.
+    #: Why, when ``signed_out``: ``password_changed`` or ``key_rotated``.
     signed_out_reason: str | None = None
 
 
