@@ -510,6 +510,8 @@ def reset(
         st.emit_json(answer.model_dump())
     else:
         st.out.print(answer.message)
+        st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
+        st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
 
 
 def devices(
