@@ -237,6 +237,20 @@ class PasswordChangeResponse(_Model):
     M2: HexInt
 
 
+class KeyRotationRequest(_Model):
+    """``POST /account/key`` (spec/protocol.md "Account key rotation"): authenticated, a
+    fresh SRP proof with the current credentials, and the credentials derived from the same
+    password and a **new** account key made on the device. The server sees no key."""
+
+    login_id: LoginId
+    A: HexInt
+    M1: HexInt
+    kdf_salt: B64
+    kdf_params: KdfParams
+    verifier: HexInt
+    keyset: B64
+
+
 class HintRequest(_Model):
     email: Email
 
@@ -287,7 +301,7 @@ class Device(_Model):
     #: The device is still listed but must sign in again: every session it had was ended
     #: (today only by a password change made on another device).
     signed_out: bool = False
-    #: Why, when ``signed_out``: ``password_changed``.
+    #: Why, when ``signed_out``: ``password_changed`` or ``key_rotated``.
     signed_out_reason: str | None = None
 
 

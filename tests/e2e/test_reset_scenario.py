@@ -5,7 +5,7 @@ server (aiosmtpd), the ``safehold`` CLI as subprocesses on two devices, the admi
 
 Device A signs up and adds items, device B signs in and syncs, the account gets a premium
 licence; the reset is started with ``safehold reset`` and completed in the browser with the
-*same* password as before. Then each device finds out on its own, wipes its copy and exits 9,
+*same* password as before. Then each device finds out on its own, archives its copy and exits 9,
 B signs in again with the new key, and nothing secret ever reached the server, its log or
 any mail. (A reset interrupted by SIGKILL is ``tests/integration/server/test_crash.py``;
 expired, used and forged links and the rate limit are ``test_reset_browser.py``.)
@@ -142,12 +142,17 @@ def files_for(home: Path, account_id: str) -> list[Path]:
 
 
 def assert_wiped(home: Path, account_id: str) -> None:
-    """No vault, outbox, key or session left for the account; only Emergency Kits the user
-    was handed at sign-up (documents for the user, not the device's copy) may remain."""
-    assert files_for(home, account_id) == []
+    """No live vault, outbox, key or session left for the account: all of it was moved into
+    one archive in the profile (issue 14 §1: a reset claim never deletes); only Emergency
+    Kits and that archive remain."""
+    assert [p for p in files_for(home, account_id) if p.relative_to(home).parts[0] != "archives"] == []
     assert not (home / "current").exists()
     left = [p.relative_to(home) for p in home.rglob("*") if p.is_file()]
-    assert all(p.parts[0] == "kits" for p in left), left
+    assert all(p.parts[0] in ("kits", "archives") for p in left), left
+    archives = [p for p in (home / "archives").iterdir() if p.is_dir()]
+    assert len(archives) == 1 and (archives[0] / "vault.db").exists(), archives
+    manifest = json.loads((archives[0] / "manifest.json").read_text())
+    assert manifest["account_id"] == account_id and manifest["has_account_key"]
 
 
 # --- Fixtures -------------------------------------------------------------------------------

@@ -258,6 +258,9 @@ def status(json_out: JsonOpt = False) -> None:
     """
     st = state()
     service = st.service()
+    from .archive_cmds import purge_and_warn
+
+    purge_and_warn(st, service)
     account_id = service.profile.require_current()
     store = service.open_store(account_id)
     try:
@@ -462,15 +465,45 @@ def hint(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) -
         st.out.print(answer.message)
 
 
-def reset(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) -> None:
-    """Start an account reset: for when the password or account key is lost on every device.
+def reset(
+    email: Annotated[
+        str | None, typer.Argument(metavar="[EMAIL]", help="Send the reset mail to this account.")
+    ] = None,
+    link: Annotated[
+        str | None, typer.Option("--link", help="Complete the reset from the mailed link.")
+    ] = None,
+    hint: Annotated[str | None, typer.Option(help="With --link: a hint for the new password.")] = None,
+    kit: Annotated[
+        Path | None, typer.Option(help="With --link: where to write the new Emergency Kit.")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", metavar="", help="With --link: confirm without asking.")
+    ] = False,
+    server: ServerOpt = None,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Reset the account: for when the password or account key is lost on every device.
 
-    A reset deletes everything in the account. If any device can still unlock, use
-    `safehold change-password` there instead. The server emails a link; open it to finish.
+    `safehold reset EMAIL` sends the reset mail; `safehold reset --link URL` completes it
+    with this client (recommended over the web page: the keys are made here, not by
+    JavaScript the server sends). A reset deletes the account's data on the server; devices
+    archive their copies. If any device can still unlock, use `safehold change-password`.
 
-    Example:  safehold reset ann@example.com
+    Examples:
+      safehold reset ann@example.com
+      safehold reset --link "https://vault.example.com/reset/…"
     """
     st = state()
+    if link is not None:
+        if email is not None:
+            raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
+        from .reset_cmds import complete_from_link
+
+        complete_from_link(st, link, hint, kit, yes)
+        return
+    if email is None:
+        raise UsageError("give the account's EMAIL, or --link URL from the reset mail")
     _with_server(st, server)
     answer = st.service().request_reset(email, st.settings.server_url)
     if st.json:
@@ -478,6 +511,7 @@ def reset(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) 
     else:
         st.out.print(answer.message)
         st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
+        st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
 
 
 def devices(

@@ -17,7 +17,7 @@ import typer
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
-from . import account_cmds, backup_cmds, export_cmds, import_cmd, item_cmds
+from . import account_cmds, archive_cmds, backup_cmds, export_cmds, import_cmd, item_cmds, key_cmds
 from .options import FLAG
 from .state import State, report_error, set_state
 
@@ -27,7 +27,7 @@ EPILOG = (
     "Exit codes: 0 ok, 1 error, 2 usage, 3 email or password incorrect, 4 account key typo, "
     "5 item not found or ambiguous, 6 server unreachable, 7 sync kept conflict copies, "
     "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
-    "13 server asked for unacceptable KDF cost, 14 item too large for the server."
+    "13 server asked for unacceptable KDF cost, 14 item too large for the server, 25 no such archive."
 )
 
 app = typer.Typer(
@@ -71,6 +71,8 @@ item_cmds.register(app)
 export_cmds.register(app)
 backup_cmds.register(app)
 import_cmd.register(app)
+archive_cmds.register(app)
+key_cmds.register(app)
 
 
 def run() -> None:

@@ -263,7 +263,10 @@ def report_error(st: State, error: ClientError) -> None:
         }
         if error.hint:
             body["hint"] = error.hint
-        for attr in ("retry_after", "reset_at", "generation", "candidates", "titles", "account_key", "items"):
+        for attr in (
+            "retry_after", "reset_at", "generation", "archive", "candidates", "titles",
+            "account_key", "items",
+        ):  # fmt: skip
             if hasattr(error, attr):
                 body[attr] = getattr(error, attr)
         st.emit_json({"error": body})

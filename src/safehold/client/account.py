@@ -1,5 +1,9 @@
 """Account flows on a device: sign-up, sign-in on a new device, unlock, password change,
-devices, and the wipe after an account reset.
+devices, and setting the vault aside on a reset claim.
+
+A reset claim (a 410, a generation mismatch, storage saying so) never deletes anything:
+the device locks, uploads nothing and moves its vault into an archive
+(:mod:`safehold.client.archive`). Signing in to the same generation again puts it back.
 
 Unlock works offline from the cached parameters, salt and keyset. When the server can be
 reached it is asked as well, so a password changed on another device takes effect here at
@@ -20,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,11 +51,13 @@ from safehold.crypto import (
     verifier,
 )
 
+from .archive import ArchiveStore, Manifest
 from .errors import (
     AccountWasReset,
     AuthFailed,
     ClientError,
     KdfRefused,
+    KeyRotated,
     SessionRevoked,
     SignupIncomplete,
     Tampered,
@@ -59,7 +66,8 @@ from .errors import (
 from .keystore import KeyStore, keystore_for
 from .profile import Profile
 from .settings import ClientSettings
-from .store import VaultStore, remove_vault_files
+from .store import VaultStore
+from .transport import StorageReset
 from .vault import Vault
 
 if TYPE_CHECKING:
@@ -106,9 +114,14 @@ class Unlocked:
     vk: bytes = field(repr=False)
     token: str | None = field(repr=False, default=None)
 
+    def __post_init__(self) -> None:
+        # Read once: a reset claim closes the store (its file moves to an archive), and
+        # callers still name the account afterwards.
+        self._account_id = self.store.account_id
+
     @property
     def account_id(self) -> str:
-        return self.store.account_id
+        return self._account_id
 
     @property
     def cipher(self) -> VaultCipher:
@@ -127,7 +140,8 @@ class Unlocked:
         self.store.set_meta(session=b64encode(sealed))
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
-        """Pull and push. On 410 the local vault is wiped before the error propagates."""
+        """Pull and push. On a reset claim the local vault is archived (nothing uploaded,
+        nothing deleted) before :class:`AccountWasReset` propagates."""
         from .sync import SyncEngine
 
         with self.api() as api:
@@ -136,9 +150,14 @@ class Unlocked:
             )
             try:
                 return engine.run()
-            except AccountWasReset:
-                self.service.wipe(self.account_id)
-                raise
+            except AccountWasReset as exc:
+                raise self.service.set_aside(
+                    self.store, "the server said the account was reset", exc.generation, exc.reset_at
+                ) from None
+            except StorageReset as exc:
+                raise self.service.set_aside(
+                    self.store, f"storage said the account was reset ({exc.message})", exc.generation
+                ) from None
 
     def close(self) -> None:
         self.store.close()
@@ -179,7 +198,10 @@ class AccountService:
         self.transport = transport
         self.profile = Profile(settings.home)
         self.keystore = keystore or keystore_for(self.profile, settings.keystore)
+        #: Called with the account id when a reset claim sets the vault aside (the CLI
+        #: makes the agent forget the keys: the device locks).
         self.on_wipe = on_wipe
+        self.archives = ArchiveStore(self.profile)
 
     def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
         from .api import ApiClient
@@ -264,7 +286,8 @@ class AccountService:
         A vault this profile already holds for the same account and generation is kept, with
         its items, outbox, cursor and conflict copies: it belongs to a device signed out (or
         whose password changed) elsewhere, and its unsynced edits are pushed by the next
-        sync. Only a different generation (the account was reset) starts from empty.
+        sync. A different generation (the account was reset) starts from empty, and the old
+        vault is archived first, never overwritten.
         """
         self.profile.ensure()
         meta = {
@@ -273,11 +296,17 @@ class AccountService:
             "device_id": device_id, "device_name": self.settings.device_name, "hint": hint or "",
         }  # fmt: skip
         path = self.profile.vault_path(account_id)
+        if not path.exists():
+            self._put_back(account_id, generation, server)
         store = self._reusable_store(path, generation)
         if store is not None:
             # The old session is dead; the caller saves the new one.
             store.set_meta(**meta, session=None)
         else:
+            if path.exists():
+                # A vault of another generation (or unreadable): never replaced in place, it
+                # may hold edits never synced. It is archived like on any reset claim.
+                self.archive(account_id, f"signing in found generation {generation}; this vault held another")
             store = VaultStore.create(path, meta)
         try:
             if key is not None:
@@ -287,6 +316,14 @@ class AccountService:
             store.close()
             raise
         return Unlocked(self, store, vk)
+
+    def _put_back(self, account_id: str, generation: int, server: str) -> Manifest | None:
+        """The device signs in to the generation a reset claim said was gone: the claim was
+        false, so the vault it set aside comes back as it was (unsynced edits included)."""
+        manifest = self.archives.find_same(account_id, generation, server)
+        if manifest is not None:
+            self.archives.put_back(manifest)
+        return manifest
 
     @staticmethod
     def _reusable_store(path: Path, generation: int) -> VaultStore | None:
@@ -394,6 +431,16 @@ class AccountService:
             key = self.keystore.load(account_id)
             if key is not None:
                 return key, found_server
+        # A vault set aside on a reset claim keeps its key: after a false claim, signing in
+        # with the password alone puts it back.
+        for manifest in self.archives.all():
+            if manifest.email.strip().casefold() != wanted or manifest.restored_at is not None:
+                continue
+            if server is not None and manifest.server.rstrip("/") != server.rstrip("/"):
+                continue
+            key = self.archives.account_key(manifest)
+            if key is not None:
+                return key, manifest.server
         return None
 
     def resume(self, account_id: str, vk: bytes, token: str | None) -> Unlocked:
@@ -445,15 +492,19 @@ class AccountService:
                     return Unlocked(self, store, vk, token)
                 # The cached keyset did not open: perhaps the password changed elsewhere.
                 return self._relogin(store, api, password, key, changed_only=False)
+            except KeyRotated:
+                # Signing in again needs the new key, which only the person has.
+                raise
             except SessionRevoked:
                 return self._relogin(store, api, password, key, changed_only=True)
             except Unreachable:
                 if vk is None:
                     raise self._auth_failed(store) from None
                 return Unlocked(self, store, vk, token)
-            except AccountWasReset:
-                self.wipe(account_id)
-                raise
+            except AccountWasReset as exc:
+                raise self.set_aside(
+                    store, "the server said the account was reset", exc.generation, exc.reset_at
+                ) from None
 
     def _relogin(
         self, store: VaultStore, api: ApiClient, password: str, key: AccountKey, *, changed_only: bool
@@ -477,8 +528,10 @@ class AccountService:
         except AuthFailed:
             raise self._auth_failed(store) from None
         if start.account_id != account_id or finish.generation != store.generation:
-            self.wipe(account_id)
-            raise AccountWasReset(None, finish.generation)
+            raise self.set_aside(
+                store, f"signing in again found generation {finish.generation}, not {store.generation}",
+                finish.generation,
+            )  # fmt: skip
         try:
             vk = open_keyset(keys.auk, b64decode(finish.keyset), bytes.fromhex(account_id), finish.generation)
         except TamperedData:
@@ -545,11 +598,33 @@ class AccountService:
         with self.api(server or self.settings.server_url) as api:
             return api.reset(email)
 
-    def wipe(self, account_id: str) -> None:
-        """Forget everything this device holds for ``account_id``: keys, vault, outbox."""
+    def set_aside(
+        self, store: VaultStore, reason: str, generation: int | None, reset_at: datetime | None = None
+    ) -> AccountWasReset:
+        """Act on a reset claim: lock, close ``store`` and move the vault, its stored key and
+        its kits into an archive. Nothing is deleted. The error to raise names the archive."""
+        account_id = store.account_id
+        store.close()
+        manifest = self.archive(account_id, reason, generation)
+        return AccountWasReset(reset_at, generation, archive=manifest.id if manifest else None)
+
+    def archive(self, account_id: str, reason: str, generation: int | None = None) -> Manifest | None:
+        """Lock and move everything this device holds for ``account_id`` into an archive
+        (every connection to its vault must be closed). ``None`` if there was no vault."""
         if self.on_wipe is not None:
             self.on_wipe(account_id)
-        remove_vault_files(self.profile.vault_path(account_id))
-        self.keystore.delete(account_id)
+        try:
+            key = self.keystore.load(account_id)
+        except ClientError:
+            key = None  # a damaged stored key: the vault is archived all the same
+        manifest = self.archives.archive(account_id, reason=reason, key=key, claimed_generation=generation)
+        if manifest is not None or not self.profile.vault_path(account_id).exists():
+            # Only once the key is in the archive (or there is nothing it could open).
+            self.keystore.delete(account_id)
         if self.profile.current is None or self.profile.current == account_id:
             self.profile.set_current(None)
+        return manifest
+
+    def wipe(self, account_id: str) -> Manifest | None:
+        """Kept for callers of the old name: it archives, it never deletes (see :meth:`archive`)."""
+        return self.archive(account_id, "the account was said to be reset")

@@ -21,6 +21,7 @@ from .errors import (
     ClientError,
     EmailTaken,
     ItemNotFound,
+    KeyRotated,
     RateLimited,
     ServerError,
     SessionRevoked,
@@ -50,6 +51,8 @@ def error_from_response(response: httpx.Response) -> ClientError:
                 "the account password was changed on another device",
                 hint="run `safehold unlock` (or `safehold login EMAIL`) with the new password",
             )
+        if detail.reason == "key_rotated":
+            return KeyRotated()
         if detail.reason == "logout":
             return SessionRevoked("this device signed out of the account", hint="run `safehold login EMAIL`")
         return SessionRevoked(
@@ -184,6 +187,12 @@ class ApiClient:
             wire.PasswordChangeResponse,
         )
 
+    def rotate_key(self, request: wire.KeyRotationRequest) -> wire.PasswordChangeResponse:
+        return self._parse(
+            self._request("POST", "/account/key", body=request, session=True),
+            wire.PasswordChangeResponse,
+        )
+
     def devices(self) -> wire.DevicesResponse:
         return self._parse(self._request("GET", "/devices", session=True), wire.DevicesResponse)
 
@@ -199,6 +208,12 @@ class ApiClient:
         return self._parse(
             self._request("POST", "/reset", body=wire.ResetRequest(email=email)), wire.AcceptedResponse
         )
+
+    def reset_info(self, token: str) -> wire.ResetInfo:
+        return self._parse(self._request("GET", f"/reset/{token}"), wire.ResetInfo)
+
+    def reset_complete(self, token: str, request: wire.ResetCompleteRequest) -> wire.ResetCompleteResponse:
+        return self._parse(self._request("POST", f"/reset/{token}", body=request), wire.ResetCompleteResponse)
 
     # --- vault --------------------------------------------------------------------------
 

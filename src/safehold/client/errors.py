@@ -12,14 +12,17 @@
     ├── ConflictsCreated (7)        a sync succeeded but kept conflict copies
     ├── SessionRevoked (8)          this device was signed out, or lost the account key
     ├── NotSignedIn (8)             this profile has no account yet (signup or login first)
-    ├── AccountWasReset (9)         the account was reset; the local vault is gone
+    ├── AccountWasReset (9)         the account was reset (a claim); the local vault was archived
     ├── Locked (10)                 the vault needs ``safehold unlock``
     ├── Tampered (11)               local or server data failed to decrypt
     │   └── VaultDamaged (11)       the local vault file is damaged (unreadable settings)
     ├── RateLimited (12)            too many attempts; ``retry_after`` seconds
     ├── KdfRefused (13)             the server asked for an unacceptable Argon2id cost
     ├── ItemTooLarge (14)           an item is over the server's size limit for one item
-    └── ServerError (1)             any other error answer from the server
+    ├── ServerError (1)             any other error answer from the server
+    ├── ArchiveNotFound (25)        no archive of a reset-aside vault matches
+    ├── KeyRotated (8)              (a SessionRevoked) the account key was replaced elsewhere
+    └── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
 
 The CLI's top-level handler turns every one of these into its message and exit code, so
 bad input never shows a traceback.
@@ -54,6 +57,7 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 12
     KDF_REFUSED = 13
     ITEM_TOO_LARGE = 14
+    ARCHIVE_NOT_FOUND = 25
 
 
 class ClientError(Exception):
@@ -173,18 +177,37 @@ class NotSignedIn(ClientError):
 
 
 class AccountWasReset(ClientError):
+    """Storage says the account was reset. Only a claim: the device archived its vault
+    (``archive``: the archive's id) and deleted nothing."""
+
     exit_code = ExitCode.ACCOUNT_RESET
     kind = "account_reset"
 
-    def __init__(self, reset_at: datetime | None, generation: int | None) -> None:
+    def __init__(
+        self, reset_at: datetime | None, generation: int | None, *, archive: str | None = None
+    ) -> None:
         when = reset_at.strftime("%Y-%m-%d %H:%M UTC") if reset_at else "an unknown date"
-        super().__init__(
-            f"the account was reset on {when}; this device's copy of the vault was deleted",
-            hint="sign in again with the new password and account key: "
-            "safehold login EMAIL --account-key KEY",
-        )
+        if archive is None:
+            message = f"the account was reset on {when}"
+            hint = (
+                "sign in again with the new password and account key: safehold login EMAIL --account-key KEY"
+            )
+        else:
+            message = (
+                f"the server says the account was reset on {when}; this device uploaded nothing, locked, "
+                f"and moved its copy of the vault (with any unsynced edits and its account key) into "
+                f"archive {archive}: nothing was deleted"
+            )
+            hint = (
+                "sign in again with the new password and account key "
+                "(safehold login EMAIL --account-key KEY), then"
+                f" `safehold archive restore {archive}` with the old password brings its items back; "
+                "if the account was not reset, `safehold login EMAIL` with the old password puts it back"
+            )
+        super().__init__(message, hint=hint)
         self.reset_at = reset_at
         self.generation = generation
+        self.archive = archive
 
 
 class Locked(ClientError):
@@ -263,3 +286,39 @@ class ServerError(ClientError):
 
 class EmailTaken(ServerError):
     kind = "email_taken"
+
+
+class ArchiveNotFound(ClientError):
+    """No archive of a vault set aside on a reset claim matches (``safehold archive``)."""
+
+    exit_code = ExitCode.ARCHIVE_NOT_FOUND
+    kind = "archive_not_found"
+
+
+class KeyRotated(SessionRevoked):
+    """The account key was replaced on another device (``safehold rotate-key``): this
+    device keeps its data and needs the new key to sign in again."""
+
+    kind = "key_rotated"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the account key was replaced on another device; this device keeps its data",
+            hint="sign in with the new key: safehold login EMAIL --account-key NEW_KEY (or --kit FILE)",
+        )
+
+
+class KeyRotationIncomplete(ClientError):
+    """The server may have taken the new account key, but this device could not finish:
+    the key is in the message, since it may now be the only one that works."""
+
+    kind = "key_rotation_incomplete"
+
+    def __init__(self, key: AccountKey, reason: str) -> None:
+        super().__init__(
+            f"the account key change may have taken effect, but this device could not finish ({reason}). "
+            f"Your NEW account key is {key.to_text()}: write it down now",
+            hint="if `safehold unlock` then fails, sign in with it: "
+            "safehold login EMAIL --account-key NEW_KEY",
+        )
+        self.account_key = key.to_text()

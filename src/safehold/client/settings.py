@@ -13,6 +13,8 @@ Environment variables (each overridden by the matching command-line option):
 * ``SAFEHOLD_DEVICE_NAME``  the name other devices see (default: the host name)
 * ``SAFEHOLD_KEYSTORE``     ``auto`` (OS keychain if one works, else a file) or ``file``
 * ``SAFEHOLD_RUNTIME_DIR``  where the agent's socket lives (default: the user's runtime dir)
+* ``SAFEHOLD_OLD_PASSWORD`` the password an archive was sealed under, for ``archive restore``
+* ``SAFEHOLD_ARCHIVE_DAYS`` days a vault set aside on a reset claim is kept (default 30)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .errors import UsageError
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 DEFAULT_IDLE_TIMEOUT = 600.0
+DEFAULT_ARCHIVE_DAYS = 30
 APP_NAME = "safehold"
 
 
@@ -76,6 +79,8 @@ class ClientSettings:
     #: An automatic backup after this many changes (0: none), keeping the last ``backup_keep``.
     backup_every: int = 5
     backup_keep: int = 10
+    old_password: str | None = None
+    archive_days: int = DEFAULT_ARCHIVE_DAYS
 
     @classmethod
     def load(
@@ -101,6 +106,13 @@ class ClientSettings:
         runtime = env.get("SAFEHOLD_RUNTIME_DIR")
         backup_every = _count(env, "SAFEHOLD_BACKUP_EVERY", 5)
         backup_keep = _count(env, "SAFEHOLD_BACKUP_KEEP", 10)
+        days_text = env.get("SAFEHOLD_ARCHIVE_DAYS")
+        try:
+            archive_days = int(days_text) if days_text else DEFAULT_ARCHIVE_DAYS
+        except ValueError:
+            archive_days = -1
+        if archive_days < 1:
+            raise UsageError(f"SAFEHOLD_ARCHIVE_DAYS must be a whole number of days ≥ 1, not {days_text!r}")
         return cls(
             home=home_path.expanduser().absolute(),
             server=(server or env.get("SAFEHOLD_SERVER") or None),
@@ -113,6 +125,8 @@ class ClientSettings:
             runtime_dir=Path(runtime) if runtime else _default_runtime_dir(),
             backup_every=backup_every,
             backup_keep=backup_keep,
+            old_password=env.get("SAFEHOLD_OLD_PASSWORD"),
+            archive_days=archive_days,
         )
 
     @property

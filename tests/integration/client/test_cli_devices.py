@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.support.cli import profile_env
+from tests.support.liar import LyingProxy
 from tests.support.server import ServerHandle
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from tests.unit.client._reset import reset_account
@@ -137,9 +138,10 @@ def test_password_change_reaches_b(server: ServerHandle, device: Callable[[Serve
     assert run("B", "list", password=PASSWORD).returncode == 3
 
 
-def test_reset_wipes_devices(
-    server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
+def test_reset_archives_on_each_device_and_restore_brings_everything_back(
+    any_server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
 ) -> None:
+    server = any_server
     run = device(server)
     key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
     _ok(run("A", "add", "login", "--title", "GitHub"))
@@ -151,14 +153,108 @@ def test_reset_wipes_devices(
     for profile in ("A", "B"):
         result = run(profile, "sync")
         assert result.returncode == 9, result.stderr
-        assert "the account was reset on" in result.stderr
+        assert "the server says the account was reset on" in result.stderr
+        assert "nothing was deleted" in result.stderr and "safehold archive restore" in result.stderr
         assert not list((tmp_path / profile / "vaults").glob("*.db"))
         assert not list((tmp_path / profile / "keys").glob("*.key"))
         assert run(profile, "list").returncode == 8  # no account on this device any more
+        (archive,) = _json(_ok(run(profile, "archive", "list", "--json")))["archives"]
+        assert archive["email"] == EMAIL and archive["has_account_key"]
+        assert archive["unsynced"] == (1 if profile == "B" else 0)
     assert run("B", "login", EMAIL, "--account-key", key).returncode == 3  # the old key is useless
     _ok(run("B", "login", EMAIL, "--account-key", new_key.to_text()))
     assert _titles(run, "B") == []
     assert _json(run("B", "status", "--json"))["generation"] == 2
+    # The old password opens the archive (its old key is inside); items come back re-sealed.
+    old = {"SAFEHOLD_OLD_PASSWORD": PASSWORD}
+    dry = _json(_ok(run("B", "archive", "restore", "--dry-run", "--json", env=old)))
+    assert sorted(dry["added"]) == ["GitHub", "made offline on B"] and _titles(run, "B") == []
+    assert run("B", "archive", "restore", "--json", env={"SAFEHOLD_OLD_PASSWORD": "wrong"}).returncode == 3
+    restored = _json(_ok(run("B", "archive", "restore", "--json", env=old)))
+    assert restored["unsynced"] == ["made offline on B"]
+    assert _titles(run, "B") == ["GitHub", "made offline on B"]
+    _ok(run("B", "sync"))
+    _ok(run("A", "login", EMAIL, "--account-key", new_key.to_text()))
+    assert _titles(run, "A") == ["GitHub", "made offline on B"]
+    (archive,) = _json(_ok(run("B", "archive", "list", "--json")))["archives"]
+    assert archive["restored_into"] == 2
+    assert run("B", "archive", "delete", "nope").returncode == 25
+    _ok(run("B", "archive", "delete", archive["id"]))
+    assert _json(_ok(run("B", "archive", "list", "--json")))["archives"] == []
+
+
+@pytest.mark.parametrize("lie", ["410", "generation"])
+def test_a_forged_reset_claim_archives_and_signing_in_again_puts_it_back(
+    server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path, lie: str
+) -> None:
+    """A liar in front of the real server claims a reset (a forged 410, or a forged newer
+    generation): the device uploads nothing and archives; the claim was false, so signing in
+    again with the password alone puts everything back, the unsynced edit included."""
+    run = device(server)
+    with LyingProxy(server.base_url).running() as proxy:
+        via = {"SAFEHOLD_SERVER": proxy.base_url}
+        _ok(run("A", "signup", EMAIL, "--json", env=via))
+        _ok(run("A", "add", "login", "--title", "GitHub", env=via))
+        _ok(run("A", "sync", env=via))
+        _ok(run("A", "add", "login", "--title", "not yet synced", env=via))
+        proxy.mode = lie
+        pushes = proxy.pushes
+        result = run("A", "sync", "--json", env=via)
+        assert result.returncode == 9, result.stderr + result.stdout
+        error = _json(result)["error"]
+        assert error["kind"] == "account_reset" and error["archive"]
+        assert proxy.pushes == pushes  # nothing uploaded on the claim
+        assert not list((tmp_path / "A" / "vaults").glob("*.db"))
+        (archive,) = _json(_ok(run("A", "archive", "list", "--json")))["archives"]
+        assert archive["id"] == error["archive"] and archive["unsynced"] == 1 and archive["items"] == 2
+        # The Emergency Kit in the profile went with it, and comes back with it.
+        assert archive["kits"] and not list((tmp_path / "A" / "kits").glob("*.pdf"))
+        proxy.mode = None
+        back = run("A", "login", EMAIL, env=via)
+        assert back.returncode == 0, back.stderr + back.stdout
+        assert "using the account key stored on this device" in back.stderr
+        assert _titles(run, "A", env=via) == ["GitHub", "not yet synced"]
+        assert _json(_ok(run("A", "archive", "list", "--json")))["archives"] == []
+        assert [p.name for p in (tmp_path / "A" / "kits").glob("*.pdf")] == archive["kits"]
+        _ok(run("B", "login", EMAIL, "--account-key", archive_key(tmp_path / "A"), env=via))
+        assert _titles(run, "B", env=via) == ["GitHub", "not yet synced"]
+
+
+def archive_key(home: Path) -> str:
+    """The account key A stores (its file keystore), to sign B in."""
+    (path,) = (home / "keys").glob("*.key")
+    return path.read_text().strip()
+
+
+def test_rotate_key_on_two_devices(
+    any_server: ServerHandle, device: Callable[[ServerHandle], Run], tmp_path: Path
+) -> None:
+    server = any_server
+    run = device(server)
+    old_key = _json(_ok(run("A", "signup", EMAIL, "--json")))["account_key"]
+    _ok(run("A", "add", "login", "--title", "GitHub", "--field", "password=s3cret-item-value"))
+    _ok(run("A", "sync"))
+    _ok(run("B", "login", EMAIL, "--account-key", old_key))
+    _ok(run("B", "add", "login", "--title", "offline on B"))
+    kit = tmp_path / "new-kit.pdf"
+    rotated = _json(_ok(run("A", "rotate-key", "--kit", str(kit), "--json")))
+    new_key = rotated["account_key"]
+    assert new_key != old_key and kit.exists() and rotated["kit"] == str(kit)
+    assert _titles(run, "A") == ["GitHub"]  # A unlocks with the new stored key
+    result = run("B", "sync")
+    assert result.returncode == 8, result.stderr
+    assert "account key was replaced on another device" in result.stderr
+    assert "--account-key" in result.stderr
+    assert run("B", "login", EMAIL, "--account-key", old_key).returncode == 3
+    _ok(run("B", "login", EMAIL, "--account-key", new_key))
+    assert _titles(run, "B") == ["GitHub", "offline on B"]  # kept, and synced
+    _ok(run("A", "sync"))
+    assert _titles(run, "A") == ["GitHub", "offline on B"]
+    # Zero knowledge: neither key, the password nor item text reached the server.
+    seen = server.dump_database() + server.log_text()
+    for secret in (old_key, new_key, PASSWORD, "s3cret-item-value", "offline on B"):
+        assert secret not in seen
+        assert secret.replace("-", "") not in seen
 
 
 def test_server_down(server: ServerHandle, device: Callable[[ServerHandle], Run]) -> None:

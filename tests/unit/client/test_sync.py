@@ -165,7 +165,7 @@ def test_revoked_device_is_signed_out(make_service: Make) -> None:
         make_service("d1").unlock(PW)
 
 
-def test_account_reset_wipes_each_device(
+def test_account_reset_archives_each_device(
     make_service: Make, transport: httpx.BaseTransport, tmp_path: Path
 ) -> None:
     (a, b), _ = _devices(make_service, 2)
@@ -182,6 +182,9 @@ def test_account_reset_wipes_each_device(
         assert not service.profile.vault_path(device.account_id).exists()
         assert service.keystore.load(device.account_id) is None
         assert service.profile.current is None
+        # Set aside, not deleted (issue 14 §1): the archive keeps the vault and its key.
+        (manifest,) = service.archives.all()
+        assert manifest.account_id == device.account_id and manifest.has_account_key
     # Nothing from before the reset was uploaded; the same password with the new key works.
     fresh = make_service("d1").login(EMAIL, PW, new_key)
     fresh.sync()

@@ -32,6 +32,17 @@ def change_password(
     return services.auth.change_password(caller.principal(), body, ip)
 
 
+@router.post(
+    "/account/key",
+    response_model=wire.PasswordChangeResponse,
+    responses=errors(401, 410, 429),
+)
+def rotate_key(
+    body: wire.KeyRotationRequest, caller: CallerDep, services: ServicesDep, ip: ClientIpDep
+) -> wire.PasswordChangeResponse:
+    return services.auth.rotate_key(caller.principal(), body, ip)
+
+
 @router.post("/hint", status_code=202, response_model=wire.AcceptedResponse, responses=errors(429))
 def hint(body: wire.HintRequest, services: ServicesDep, ip: ClientIpDep) -> wire.AcceptedResponse:
     return services.accounts.request_hint(body.email, ip)

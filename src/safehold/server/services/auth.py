@@ -55,7 +55,7 @@ from ..settings import Settings
 from .accounts import Credentials, kdf_params_of
 from .devices import attach_device
 from .ratelimit import RateLimiter
-from .sessions import REASON_PASSWORD_CHANGED, Principal, open_session
+from .sessions import REASON_KEY_ROTATED, REASON_PASSWORD_CHANGED, Principal, open_session
 
 log = logging.getLogger("safehold.server.auth")
 PROOF_LEN = 32
@@ -294,6 +294,27 @@ class AuthService:
     def change_password(
         self, principal: Principal, body: wire.PasswordChangeRequest, client_ip: str
     ) -> wire.PasswordChangeResponse:
+        return self._replace_credentials(
+            principal, body, client_ip, hint=body.hint, reason=REASON_PASSWORD_CHANGED
+        )
+
+    def rotate_key(
+        self, principal: Principal, body: wire.KeyRotationRequest, client_ip: str
+    ) -> wire.PasswordChangeResponse:
+        """A new account key (spec/protocol.md "Account key rotation"): to the server the
+        same as a password change (new salt, verifier, keyset under a fresh SRP proof), but
+        other sessions are told the *key* changed, so their devices ask for it."""
+        return self._replace_credentials(principal, body, client_ip, hint=None, reason=REASON_KEY_ROTATED)
+
+    def _replace_credentials(
+        self,
+        principal: Principal,
+        body: wire.PasswordChangeRequest | wire.KeyRotationRequest,
+        client_ip: str,
+        *,
+        hint: str | None,
+        reason: str,
+    ) -> wire.PasswordChangeResponse:
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
         credentials.check()
         pending = self._pop(body.login_id, client_ip, account_id=principal.account_id)
@@ -305,8 +326,8 @@ class AuthService:
                 raise AuthFailed()
             self.limiter.forget(db, list(pending.attempt))
             credentials.store(account)
-            if body.hint is not None:
-                account.hint = body.hint or None
+            if hint is not None:
+                account.hint = hint or None
             db.execute(
                 update(Session)
                 .where(
@@ -314,7 +335,8 @@ class AuthService:
                     Session.id != principal.session_pk,
                     Session.revoked_at.is_(None),
                 )
-                .values(revoked_at=now, revoked_reason=REASON_PASSWORD_CHANGED)
+                .values(revoked_at=now, revoked_reason=reason)
             )
-        log.info("password changed for account %s", principal.account_id)
+        what = "account key replaced" if reason == REASON_KEY_ROTATED else "password changed"
+        log.info("%s for account %s", what, principal.account_id)
         return wire.PasswordChangeResponse(M2=m2.hex())

@@ -23,6 +23,7 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 REASON_LOGOUT = "logout"
 REASON_DEVICE_REVOKED = "device_revoked"
 REASON_PASSWORD_CHANGED = "password_changed"
+REASON_KEY_ROTATED = "key_rotated"
 #: What rows written before the reason was renamed say.
 _LEGACY_PASSWORD_CHANGE = "password_change"
 REASON_RESET = "reset"
@@ -41,6 +42,11 @@ def revoked_error(reason: str | None) -> SessionRevoked:
     """The 401 a revoked session gets: the words and ``reason`` say what happened."""
     if reason in {REASON_PASSWORD_CHANGED, _LEGACY_PASSWORD_CHANGE}:
         return SessionRevoked(PASSWORD_CHANGED_MESSAGE, reason=REASON_PASSWORD_CHANGED)
+    if reason == REASON_KEY_ROTATED:
+        return SessionRevoked(
+            "the account key was replaced on another device; sign in with the new account key",
+            reason=REASON_KEY_ROTATED,
+        )
     if reason == REASON_LOGOUT:
         return SessionRevoked("this session was signed out; sign in again", reason=REASON_LOGOUT)
     return SessionRevoked(reason=REASON_DEVICE_REVOKED)

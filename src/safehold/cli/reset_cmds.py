@@ -1,0 +1,96 @@
+"""``safehold reset --link URL``: complete an account reset with this client instead of the
+page's JavaScript (issue 14 §3; the keys are made here, see client/reset_completion.py).
+
+``account_cmds.reset`` keeps ``safehold reset EMAIL`` (send the mail) and hands ``--link``
+to :func:`complete_from_link`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from safehold.client.errors import UsageError
+from safehold.client.reset_completion import complete_reset, parse_link, reset_info
+from safehold.crypto import KitPayload
+
+from .account_cmds import _check_new_password, _terminal_qr, _write_kit
+from .state import State, new_table
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if hasattr(value, "strftime") else "never"
+
+
+def complete_from_link(st: State, url: str, hint: str | None, kit: Path | None, yes: bool) -> None:
+    link = parse_link(url)
+    service = st.service()
+    info = reset_info(service, link)
+    # The same warnings and device list as the reset page.
+    st.err.print(f"[bold]Reset the account {info.email}[/] on {link.server}", markup=True)
+    st.err.print(
+        "This gives the account a new password and a NEW account key. Everything stored in the "
+        "account on the server is deleted, and every device is signed out. Devices do not delete "
+        "their copy: each archives it, and `safehold archive restore` with the OLD password brings "
+        "the items back. If any device can still unlock, use `safehold change-password` there instead."
+    )
+    table = new_table("Device", "Added", "Last seen", "")
+    for device in info.devices:
+        table.add_row(device.name, _when(device.created_at), _when(device.last_seen_at),
+                      "signed out" if device.signed_out else "")  # fmt: skip
+    st.err.print(table)
+    st.err.print(f"The link expires at {_when(info.expires_at)}.")
+    if not yes:
+        if not sys.stdin.isatty() or st.password_stdin:
+            raise UsageError(
+                "confirm the reset with --yes", hint="the account's data on the server is deleted"
+            )
+        if input("Type RESET to reset the account: ").strip() != "RESET":
+            raise UsageError("not confirmed; nothing was changed")
+    password = st.new_password("New password: ")
+    _check_new_password(password, info.email)
+    if hint is None and sys.stdin.isatty() and not st.password_stdin:
+        hint = input("A hint for the new password (optional, shown when unlocking fails): ").strip() or None
+    key, answer = complete_reset(service, link, info, password, hint)
+    payload = KitPayload(server=link.server, email=info.email, account_key=key)
+    target = kit or service.profile.default_kit_path(info.email)
+    before = {m.id for m in service.archives.all()}
+    kit_error: str | None = None
+    signed_in = False
+    try:
+        # Signing in archives a vault of the old generation (and its old kit) first.
+        unlocked = service.login(info.email, password, key, link.server)
+        try:
+            unlocked.sync()
+            if not st.scripted_password:
+                st.remember(unlocked)
+            signed_in = True
+        finally:
+            unlocked.close()
+    finally:
+        try:
+            _write_kit(target, payload)
+        except Exception as exc:  # the reset is done: show the key whatever else failed
+            kit_error = str(exc)
+        if not signed_in:
+            st.err.print(f"Your NEW account key is {key.to_text()}: write it down now.", markup=False)
+    archived = sorted({m.id for m in service.archives.all()} - before)
+    if st.json:
+        st.emit_json({"account_key": key.to_text(), "email": info.email, "account_id": answer.account_id,
+                      "generation": answer.generation, "reset_at": answer.reset_at,
+                      "kit": None if kit_error else str(target), "archived": archived})  # fmt: skip
+        return
+    st.out.print(f"[green]The account was reset[/] ({info.email}, generation {answer.generation}).\n")
+    st.out.print("Your NEW account key (you need it, with your password, on every device):\n")
+    st.out.print(f"    [bold]{key.to_text()}[/]\n")
+    qr = _terminal_qr(payload)
+    if qr:
+        st.out.print(qr, markup=False, highlight=False)
+    if kit_error:
+        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
+    else:
+        st.out.print(f"Emergency Kit written to [bold]{target}[/].")
+    if archived:
+        st.out.print(f"This device's old copy was archived ({', '.join(archived)}): "
+                     "`safehold archive restore` with the old password brings its items back.")  # fmt: skip
+    st.out.print("This device is signed in. Other devices: `safehold login EMAIL --account-key NEW_KEY`.")
