@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
-from safehold.client.errors import ItemNotFound, UsageError
+from safehold.client.errors import AmbiguousItem, ItemNotFound, UsageError
 from safehold.client.items import (
     CUSTOM_KINDS,
     FIELD_KINDS,
     TEMPLATE_ITEM_TYPE,
     TEMPLATES,
+    Generated,
     Item,
     ItemError,
     Template,
@@ -26,11 +29,28 @@ from safehold.client.items import (
     security_report,
     totp_code,
 )
+from safehold.client.items.json_input import apply_item_json, item_title, item_type, parse_item_json
+from safehold.client.items.lookup import field_info, password_field
+from safehold.client.items.search import SECRET_KINDS
+from safehold.client.items.urls import host_of, url_match
 from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault
 
 from .clipboard import clear_delay, copy_with_timeout
+from .field_input import (
+    FieldStdinOpt,
+    GenerateOpt,
+    GeneratorChoice,
+    LengthOpt,
+    NoLookalikesOpt,
+    NoSymbolsOpt,
+    PromptOpt,
+    SecretInput,
+    WordsOpt,
+    ask_secret,
+    split_asked,
+)
 from .options import FLAG, ItemArg, JsonOpt, StdinOpt
-from .state import handles_errors, new_table, state
+from .state import State, handles_errors, new_table, state
 
 FieldOpt = Annotated[
     list[str] | None,
@@ -139,35 +159,104 @@ def _summary(stored: StoredItem) -> dict[str, Any]:
     }
 
 
+def _gather_secrets(st: State, item: Item, secrets: SecretInput, asked: list[str],
+                    now: datetime) -> list[tuple[str, Generated]]:  # fmt: skip
+    """Set the fields whose values come from a prompt, stdin or the generator. Every name is
+    checked on a copy first, so nobody types a secret for a field that does not exist."""
+    names = [*asked, *secrets.prompts, *secrets.generate]
+    names += [secrets.stdin_field] if secrets.stdin_field else []
+    # Only an unknown name is a UsageError here; an ItemError is about the trial value.
+    with contextlib.suppress(ItemError):
+        _apply(copy.deepcopy(item), [(name, "x") for name in names], [], now)
+    values, made = secrets.values(st)
+    values += [(name, ask_secret(name)) for name in asked]
+    _apply(item, values, [], now)
+    return made
+
+
+def _secret_input(prompt: list[str] | None, field_stdin: str | None, generate: list[str] | None,
+                  gen: GeneratorChoice) -> SecretInput:  # fmt: skip
+    secrets = SecretInput(list(prompt or []), field_stdin, list(generate or []), gen)
+    secrets.check()
+    return secrets
+
+
+def _saved(st: State, stored: StoredItem, made: list[tuple[str, Generated]], verb: str = "Saved") -> None:
+    if st.json:
+        out = _summary(stored)
+        if made:
+            out["generated"] = [{"field": n, "entropy_bits": round(g.entropy_bits, 1)} for n, g in made]
+        st.emit_json(out)
+        return
+    st.out.print(f"{verb} {stored.title!r} ({stored.item_id}).", markup=False)
+    for name, generated in made:
+        shows = f"safehold get {_quote(stored.title)} --field {_quote(name)}"
+        st.out.print(f"Generated {name} ({generated.entropy_bits:.0f} bits); `{shows}` shows it.",
+                     markup=False)
+
+
 def add(
-    type_: Annotated[str, typer.Argument(metavar="TYPE", help="Record type, e.g. login, 'Credit Card'.")],
-    title: Annotated[str, typer.Option(help="The item's title.")],
+    type_: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE", help="Record type, e.g. login, 'Credit Card'; - reads the item JSON from stdin."
+        ),
+    ],
+    title: Annotated[str | None, typer.Option(help="The item's title.")] = None,
     field: FieldOpt = None,
     custom: CustomOpt = None,
     tag: TagOpt = None,
     notes: Annotated[str | None, typer.Option(help="Free-text notes.")] = None,
     favorite: Annotated[bool, typer.Option("--favorite", metavar=FLAG, help="Mark as favourite.")] = False,
+    prompt: PromptOpt = None,
+    field_stdin: FieldStdinOpt = None,
+    generate: GenerateOpt = None,
+    length: LengthOpt = None,
+    words: WordsOpt = None,
+    no_symbols: NoSymbolsOpt = False,
+    no_lookalikes: NoLookalikesOpt = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Add an item. Saved on this device at once; sent to the server at the next sync.
 
     --field names a field of the type (`safehold types` lists them); an unknown name is an
-    error. --custom adds a field of your own.
+    error. --custom adds a field of your own. Give secrets without putting them on the
+    command line: --field password=? (or --prompt password) asks twice at a hidden prompt,
+    --field-stdin password reads standard input, --generate password makes one. TYPE - reads
+    the whole item as JSON from standard input (the shape `safehold get ITEM --json` prints).
 
     Examples:
-      safehold add login --title GitHub --field username=ann --field password=s3cret
-      safehold add "credit card" --title Visa -f number=4111111111111111 -f expiry=12/29
-      safehold add login --title Bank -f url=https://bank.example --custom "Backup codes:hidden=1 2 3"
+      safehold add login --title GitHub --field username=ann --field password=?
+      safehold add login --title GitHub -f username=ann --generate password --length 24
+      pass show github | safehold add login --title GitHub -f username=ann --field-stdin password
+      safehold add "credit card" --title Visa -f number=4111111111111111 -f expiry=12/29 --prompt CVV
+      echo '{"type": "login", "title": "Wiki", "fields": {"username": "ann"}}' | safehold add --json -
     """
     st = state()
-    fields, customs = _parse_fields(field), _parse_customs(custom)
+    fields, asked = split_asked(_parse_fields(field))
+    customs = _parse_customs(custom)
+    secrets = _secret_input(prompt, field_stdin, generate,
+                            GeneratorChoice(length, words, no_symbols, no_lookalikes))  # fmt: skip
+    from_json = type_ == "-"
+    if from_json and secrets.stdin_field:
+        raise UsageError("standard input carries the item JSON here: put the value in the JSON instead")
+    if not from_json and not title:
+        raise UsageError("a new item needs a title: --title TITLE", hint="or give the item as JSON: add -")
     with st.vault() as unlocked:
         vault = unlocked.vault
         templates = custom_templates(vault)
         now = _now()
-        item = Item.new(type_, title, now, custom_templates=templates)
+        data = parse_item_json(st.stdin_rest()) if from_json else None
+        if data is not None:
+            item = Item.new(item_type(data), title or item_title(data) or "", now, custom_templates=templates)
+            apply_item_json(item, data, now)
+            if not item.title:
+                raise UsageError("the item JSON has no \"title\" (or give --title)")
+        else:
+            item = Item.new(type_, title or "", now, custom_templates=templates)
         _apply(item, fields, customs, now)
+        made = _gather_secrets(st, item, secrets, asked, now)
         if tag:
             item.set_tags(tag, now)
         if notes is not None:
@@ -175,41 +264,71 @@ def add(
         if favorite:
             item.set_favorite(True, now)
         stored = vault.put(item.to_json())
-    if st.json:
-        st.emit_json(_summary(stored))
-    else:
-        st.out.print(f"Saved {stored.title!r} ({stored.item_id}).")
+    _saved(st, stored, made)
 
 
 def edit(
     item: ItemArg,
+    source: Annotated[
+        str | None, typer.Argument(metavar="[-]", help="- reads changes as item JSON from standard input.")
+    ] = None,
     field: FieldOpt = None,
     custom: CustomOpt = None,
     title: Annotated[str | None, typer.Option(help="A new title.")] = None,
-    tag: TagOpt = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Replace ALL the item's tags with these; repeatable.")
+    ] = None,
+    add_tag: Annotated[list[str] | None, typer.Option("--add-tag", help="Add a tag; repeatable.")] = None,
+    remove_tag: Annotated[
+        list[str] | None, typer.Option("--remove-tag", help="Remove a tag; repeatable.")
+    ] = None,
     notes: Annotated[str | None, typer.Option(help="New notes.")] = None,
     favorite: Annotated[
         bool | None,
         typer.Option("--favorite/--no-favorite", metavar=FLAG, help="Mark or unmark as favourite."),
     ] = None,
+    prompt: PromptOpt = None,
+    field_stdin: FieldStdinOpt = None,
+    generate: GenerateOpt = None,
+    length: LengthOpt = None,
+    words: WordsOpt = None,
+    no_symbols: NoSymbolsOpt = False,
+    no_lookalikes: NoLookalikesOpt = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Change fields of an item; a replaced password goes to the item's history.
 
     NAME=VALUE with an empty VALUE clears a field (and removes a custom one). --custom
-    NAME:KIND=VALUE also changes an existing custom field's kind.
+    NAME:KIND=VALUE also changes an existing custom field's kind. New secrets stay off the
+    command line with --field password=?, --prompt, --field-stdin or --generate. A - after
+    ITEM reads item JSON from standard input and merges it: what it names is set, the rest
+    is kept.
 
     Examples:
-      safehold edit GitHub --field password=n3w-s3cret
-      safehold edit GitHub --custom "Recovery email=ann@example.net" --custom "PIN:hidden=1234"
+      safehold edit GitHub --field password=?
+      safehold edit GitHub --generate password --words 5
+      safehold edit GitHub --add-tag work --remove-tag old
+      safehold get GitHub --json | jq '.notes = "2FA on"' | safehold edit GitHub --json -
     """
     st = state()
-    changes, customs = _parse_fields(field), _parse_customs(custom)
-    if not (changes or customs or title or tag or notes is not None or favorite is not None):
+    if source not in (None, "-"):
+        raise UsageError(f"unexpected argument {source!r}: only - (item JSON on stdin) may follow ITEM")
+    from_json = source == "-"
+    changes, asked = split_asked(_parse_fields(field))
+    customs = _parse_customs(custom)
+    secrets = _secret_input(prompt, field_stdin, generate,
+                            GeneratorChoice(length, words, no_symbols, no_lookalikes))  # fmt: skip
+    if from_json and secrets.stdin_field:
+        raise UsageError("standard input carries the item JSON here: put the value in the JSON instead")
+    if tag and (add_tag or remove_tag):
+        raise UsageError("--tag replaces every tag: use it alone, or --add-tag/--remove-tag")
+    if not (changes or customs or asked or title or tag or add_tag or remove_tag or notes is not None
+            or favorite is not None or from_json or not secrets.empty):  # fmt: skip
         raise UsageError(
             "nothing to change: give --field NAME=VALUE, --custom NAME=VALUE, --title, --tag, "
-            "--notes or --favorite/--no-favorite"
+            "--add-tag, --remove-tag, --notes, --favorite/--no-favorite, --prompt, --field-stdin, "
+            "--generate, or - with JSON on standard input"
         )
     with st.vault() as unlocked:
         vault = unlocked.vault
@@ -217,25 +336,66 @@ def edit(
         stored = vault.find(item)
         it = _item(stored, templates)
         now = _now()
+        if from_json:
+            apply_item_json(it, parse_item_json(st.stdin_rest()), now)
         _apply(it, changes, customs, now)
+        made = _gather_secrets(st, it, secrets, asked, now)
         if title:
             it.set_title(title, now)
         if tag:
             it.set_tags(tag, now)
+        for name in add_tag or []:
+            if name.casefold() not in (t.casefold() for t in it.tags):
+                it.add_tag(name, now)
+        for name in remove_tag or []:
+            if name.casefold() not in (t.casefold() for t in it.tags):
+                have = ", ".join(it.tags) or "(none)"
+                raise UsageError(f"{it.title!r} has no tag {name!r}; its tags: {have}")
+            it.remove_tag(name, now)
         if notes is not None:
             it.set_notes(notes, now)
         if favorite is not None:
             it.set_favorite(favorite, now)
         saved = vault.put(it.to_json(), stored.item_id)
+    _saved(st, saved, made)
+
+
+def _copy(st: State, it: Item, label: str, value: str) -> None:
+    delay = clear_delay()
+    copy_with_timeout(value, delay)
     if st.json:
-        st.emit_json(_summary(saved))
+        st.emit_json({"copied": label, "clear_after": delay})
     else:
-        st.out.print(f"Saved {saved.title!r}.")
+        st.out.print(f"Copied {label} of {it.title!r}; the clipboard is cleared in {delay:g} seconds.",
+                     markup=False)  # fmt: skip
+
+
+def _find_by_url(vault: Vault, url: str) -> StoredItem:
+    """The one item whose address has ``url``'s host (else the one on a parent domain)."""
+    if host_of(url) is None:
+        raise UsageError(f"{url!r} is not an address: give one like https://github.com/login")
+    templates = {t.key: t for t in [*TEMPLATES, *custom_templates(vault)]}
+    ranked: dict[int, list[StoredItem]] = {1: [], 2: []}
+    for stored in vault.all():
+        rank = url_match(stored.data, url, templates)
+        if rank:
+            ranked[rank].append(stored)
+    found = ranked[2] or ranked[1]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ItemNotFound(f"no item is saved for {host_of(url)}", hint="`safehold search TEXT` looks wider")
+    raise AmbiguousItem(host_of(url) or url, [(s.item_id, s.title) for s in found])
 
 
 def get(
-    item: ItemArg,
+    item: Annotated[
+        str | None, typer.Argument(metavar="[ITEM]", help="Id, exact title or unambiguous prefix.")
+    ] = None,
     field: Annotated[str | None, typer.Option("--field", "-f", help="Print only this field's value.")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Find the login for this address (matched by host).")
+    ] = None,
     copy: Annotated[
         bool,
         typer.Option(
@@ -243,6 +403,9 @@ def get(
             metavar=FLAG,
             help="Copy the value to the clipboard for 30 s (SAFEHOLD_CLIPBOARD_CLEAR).",
         ),
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", metavar=FLAG, help="A one-time-password field's secret, not its code.")
     ] = False,
     reveal: Annotated[
         bool, typer.Option("--reveal", metavar=FLAG, help="Show hidden fields in the table.")
@@ -252,31 +415,38 @@ def get(
 ) -> None:
     """Show an item, or one field of it (printed alone, for scripts).
 
+    A one-time-password field prints its current code (--raw: the secret). --copy copies
+    the password (or --field) instead of printing it. --url finds the item by the host of a
+    web address, as a browser does.
+
     Examples:
       safehold get GitHub
       safehold get GitHub --field password
-      safehold get GitHub --field password --copy
+      safehold get GitHub --field otp
+      safehold get --url https://github.com/login --field password --copy
     """
     st = state()
+    if (item is None) == (url is None):
+        raise UsageError("give an ITEM or --url URL (one of them)")
     with st.vault() as unlocked:
         vault = unlocked.vault
-        stored = vault.find(item)
+        stored = _find_by_url(vault, url) if url is not None else vault.find(item or "")
         it = _item(stored, custom_templates(vault))
-    if copy:
-        name = field or next((f.key for f in it.secret_fields() if f.is_password), None)
-        if name is None:
+    if copy and field is None:
+        found = password_field(it)
+        if found is None:
             raise UsageError("this item has no password; say which field: --field NAME --copy")
-        delay = clear_delay()
-        copy_with_timeout(it.get_field(name), delay)
-        if st.json:
-            st.emit_json({"copied": name, "clear_after": delay})
-        else:
-            st.out.print(f"Copied {name} of {it.title!r}; the clipboard is cleared in {delay:g} seconds.")
+        _copy(st, it, found.label, found.value)
         return
     if field is not None:
-        value = it.get_field(field)
-        if st.json:
-            st.emit_json({"id": stored.item_id, "field": field, "value": value})
+        info = field_info(it, field)
+        value = info.value
+        if info.kind == "totp" and value and not raw:
+            value = totp_code(value).code
+        if copy:
+            _copy(st, it, info.label, value)
+        elif st.json:
+            st.emit_json({"id": stored.item_id, "field": field, "label": info.label, "value": value})
         else:
             typer.echo(value)
         return
@@ -286,7 +456,7 @@ def get(
     table = new_table(title=f"{it.title}  [dim]({it.template.label or it.type}, {stored.item_id})[/]",
                   show_header=False)  # fmt: skip
     for shown in it.display_fields():
-        hidden = shown.kind in ("hidden", "totp") and not reveal
+        hidden = shown.kind in SECRET_KINDS and not reveal
         table.add_row(shown.label, MASK if hidden else shown.value)
     if it.tags:
         table.add_row("Tags", ", ".join(it.tags))
@@ -294,6 +464,23 @@ def get(
         table.add_row("Notes", it.notes)
     table.add_row("Modified", it.modified.strftime("%Y-%m-%d %H:%M"))
     st.out.print(table)
+
+
+def search(
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="Text to look for (case-insensitive).")],
+    type_: Annotated[str | None, typer.Option("--type", help="Only items of this type.")] = None,
+    tag: Annotated[str | None, typer.Option(help="Only items with this tag.")] = None,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Find items whose title, tags, notes or visible fields contain QUERY (never hidden values).
+
+    Examples:
+      safehold search git
+      safehold search bank --type login --json
+    """
+    list_(type_=type_, tag=tag, search=query, favorites=False, json_out=json_out,
+          password_stdin=password_stdin)  # fmt: skip
 
 
 def list_(
@@ -316,6 +503,7 @@ def list_(
     """
     st = state()
     with st.vault() as unlocked:
+        unlocked.vault.purge_expired_trash(_now())
         # One pass over the vault for both: on 10,000 items each pass is noticeable.
         everything = unlocked.vault.all(include_templates=True)
     templates = templates_among(everything)
@@ -336,6 +524,11 @@ def list_(
         shown.append(stored)
     if st.json:
         st.emit_json([_summary(s) for s in shown])
+        return
+    if not shown:
+        filtered = type_ or tag or search or favorites
+        what = f"No items match {search!r}" if search else "No items match" if filtered else "No items yet"
+        st.out.print(f"{what} ({len(items)} in the vault).", markup=False)
         return
     table = new_table("title", "type", "tags", "id")
     labels = {t.key: t.label for t in [*TEMPLATES, *templates]}
@@ -369,38 +562,51 @@ def rm(
 
 def history(
     item: ItemArg,
+    reveal: Annotated[bool, typer.Option("--reveal", metavar=FLAG, help="Show the earlier values.")] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
-    """Show the earlier values of an item's passwords and hidden fields.
+    """Show the earlier values of an item's passwords and hidden fields (masked unless --reveal).
 
-    Example:  safehold history GitHub
+    Examples:
+      safehold history GitHub
+      safehold history GitHub --reveal
     """
     st = state()
     with st.vault() as unlocked:
         vault = unlocked.vault
         it = _item(vault.find(item), custom_templates(vault))
-    entries = [{"field": h.field, "value": h.value, "changed": h.changed.isoformat()} for h in it.history]
+    entries: list[dict[str, str | None]] = [
+        {"field": h.field, "value": h.value if reveal else None, "changed": h.changed.isoformat()}
+        for h in it.history
+    ]
     if st.json:
         st.emit_json(entries)
         return
     if not entries:
-        st.out.print(f"{it.title!r} has no earlier values.")
+        st.out.print(f"{it.title!r} has no earlier values.", markup=False)
         return
     table = new_table("changed", "field", "earlier value")
     for e in reversed(entries):
-        table.add_row(e["changed"][:16].replace("T", " "), e["field"], e["value"])
+        table.add_row(str(e["changed"])[:16].replace("T", " "), e["field"], e["value"] if reveal else MASK)
     st.out.print(table)
+    if not reveal:
+        st.err.print("[dim]values masked; --reveal shows them[/]")
 
 
 def totp(
     item: ItemArg,
+    copy: Annotated[
+        bool, typer.Option("--copy", metavar=FLAG, help="Copy the code to the clipboard instead.")
+    ] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Print the current one-time password of an item.
 
-    Example:  safehold totp GitHub
+    Examples:
+      safehold totp GitHub
+      safehold totp GitHub --copy
     """
     st = state()
     with st.vault() as unlocked:
@@ -410,6 +616,9 @@ def totp(
     if not secret:
         raise ItemNotFound(f"{it.title!r} has no one-time-password secret")
     code = totp_code(secret)
+    if copy:
+        _copy(st, it, "one-time password", code.code)
+        return
     if st.json:
         st.emit_json({"code": code.code, "seconds_left": code.seconds_left, "period": code.period})
     else:
@@ -657,7 +866,8 @@ def _list_types() -> None:
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
-    "add": add, "edit": edit, "get": get, "list": list_, "rm": rm, "history": history, "totp": totp,
+    "add": add, "edit": edit, "get": get, "list": list_, "search": search, "rm": rm, "history": history,
+    "totp": totp,
     "generate": generate, "report": report, "types": types,
 }  # fmt: skip
 

@@ -89,6 +89,17 @@ class State:
             raise UsageError("--password-stdin: no password on standard input")
         return self._stdin_lines.pop(0)
 
+    def stdin_rest(self) -> str:
+        """The rest of standard input, without its final newline: the value of
+        ``--field-stdin`` or an item's JSON. Under --password-stdin the password's line comes
+        first, so commands read this only after the vault is open."""
+        if self._stdin_lines is None:
+            self._stdin_lines = sys.stdin.read().splitlines()
+        rest, self._stdin_lines = "\n".join(self._stdin_lines), []
+        if not rest:
+            raise UsageError("nothing on standard input", hint="pipe it in: `pass show x | safehold …`")
+        return rest
+
     @property
     def scripted_password(self) -> bool:
         """A password came from stdin or SAFEHOLD_PASSWORD, so the agent is not used."""

@@ -10,12 +10,14 @@ at save time: once queued it could never be uploaded, and would hold up every la
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from safehold import limits
 from safehold.crypto import TamperedData, VaultCipher, new_item_id
 
 from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
+from .items.trash import TRASH_DAYS, TRASHED_AT, from_trash, is_trashed, purge_due, to_trash
 from .store import VaultStore
 
 #: The server's limit on one envelope (spec/api.md), re-exported for the sync engine.
@@ -88,10 +90,14 @@ class Vault:
             raise Tampered(f"item {item_id} is not an item")
         return value
 
-    def all(self, *, include_templates: bool = False) -> list[StoredItem]:
+    def all(self, *, include_templates: bool = False, include_trashed: bool = False) -> list[StoredItem]:
+        """Every live item, sorted by title. Items in the trash (``trashed_at``, see
+        ``items.trash``) are left out unless ``include_trashed``: a backup wants them."""
         items = [StoredItem(i, self._open(i, env)) for i, env in self.store.live_items()]
         if not include_templates:
             items = [it for it in items if it.type != TEMPLATE_TYPE]
+        if not include_trashed:
+            items = [it for it in items if it.data.get(TRASHED_AT) is None]
         items.sort(key=lambda it: (it.title.casefold(), it.item_id))
         return items
 
@@ -104,16 +110,22 @@ class Vault:
             return None
         return StoredItem(item_id, self._open(item_id, row.local))
 
-    def find(self, query: str, *, include_templates: bool = False) -> StoredItem:
-        """By id, exact title (case-insensitive), or unambiguous prefix of id or title."""
+    def find(
+        self, query: str, *, include_templates: bool = False, trashed: bool | None = False
+    ) -> StoredItem:
+        """By id, exact title (case-insensitive), or unambiguous prefix of id or title.
+
+        ``trashed``: False looks outside the trash, True only in it, None everywhere."""
         q = query.strip()
         if not q:
             raise ItemNotFound("no item named: give an id or a title")
         if len(q) == 32:
             found = self.get(q.lower())
-            if found is not None:
+            if found is not None and (trashed is None or (found.data.get(TRASHED_AT) is not None) == trashed):
                 return found
-        items = self.all(include_templates=include_templates)
+        items = self.all(include_templates=include_templates, include_trashed=trashed is not False)
+        if trashed:
+            items = [it for it in items if it.data.get(TRASHED_AT) is not None]
         exact = [it for it in items if it.title == q] or [
             it for it in items if it.title.casefold() == q.casefold()
         ]
@@ -129,7 +141,10 @@ class Vault:
             return prefix[0]
         if prefix:
             raise AmbiguousItem(q, [(it.item_id, it.title) for it in prefix])
-        raise ItemNotFound(f"no item matches {q!r}", hint="`safehold list` shows every item")
+        raise ItemNotFound(
+            f"no item {'in the trash ' if trashed else ''}matches {q!r}",
+            hint="`safehold trash list` shows the trash" if trashed else "`safehold list` shows every item",
+        )
 
     def put(self, data: dict[str, Any], item_id: str | None = None) -> StoredItem:
         """Save ``data`` (a new item unless ``item_id`` is given); committed on return."""
@@ -146,3 +161,22 @@ class Vault:
 
     def delete(self, item_id: str) -> None:
         self.store.save_local(item_id, None)
+
+    # --- the trash (items.trash) ---------------------------------------------------------
+
+    def trashed(self) -> list[StoredItem]:
+        """The items in the trash, sorted by title."""
+        return [it for it in self.all(include_trashed=True) if is_trashed(it.data)]
+
+    def move_to_trash(self, stored: StoredItem, now: datetime) -> StoredItem:
+        return self.put(to_trash(stored.data, now), stored.item_id)
+
+    def restore_from_trash(self, stored: StoredItem, now: datetime) -> StoredItem:
+        return self.put(from_trash(stored.data, now), stored.item_id)
+
+    def purge_expired_trash(self, now: datetime, days: int = TRASH_DAYS) -> list[StoredItem]:
+        """Delete for good the items in the trash for ``days`` days or more; returns them."""
+        due = [it for it in self.trashed() if purge_due(it.data, now, days)]
+        for it in due:
+            self.delete(it.item_id)
+        return due

@@ -62,7 +62,7 @@ def test_items_roundtrip(cli: Run) -> None:
     edited = cli("A", "edit", "GitHub", "--field", "password=n3w")
     assert edited.exit_code == 0, edited.output
     assert cli("A", "get", "github", "--field", "password").stdout == "n3w\n"
-    history = as_json(cli("A", "history", "GitHub", "--json"))
+    history = as_json(cli("A", "history", "GitHub", "--json", "--reveal"))
     assert [h["value"] for h in history] == ["s3cret"]
     full = as_json(cli("A", "get", "GitHub", "--json"))
     assert full["id"] == item_id and full["tags"] == ["work"]
