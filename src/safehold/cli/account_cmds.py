@@ -4,6 +4,8 @@ change-password, hint, devices, kit, reset."""
 from __future__ import annotations
 
 import dataclasses
+import getpass
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,7 +22,7 @@ from safehold.client.errors import (
     WeakPassword,
 )
 from safehold.client.keystore import key_location
-from safehold.crypto import AccountKey, KitPayload
+from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .state import State, handles_errors, new_table, state
@@ -152,9 +154,26 @@ def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey | N
     return payload.account_key, payload
 
 
+def _ask_account_key() -> AccountKey:
+    """The account key typed at a hidden prompt (it is a secret: never an argument), asked
+    again after a typo, up to three times."""
+    for attempt in range(1, 4):
+        text = getpass.getpass("Account key (SH1-…, from your Emergency Kit): ")
+        try:
+            return AccountKey.parse(text)
+        except AccountKeyError as exc:
+            if attempt == 3:
+                raise
+            sys.stderr.write(f"{exc}; type it again\n")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def login(
     email: EmailArg,
-    account_key: Annotated[str | None, typer.Option("--account-key", help="SH1-… from your kit.")] = None,
+    account_key: Annotated[
+        str | None,
+        typer.Option("--account-key", help="SH1-… (visible to other users: prefer the prompt or --kit)."),
+    ] = None,
     kit: Annotated[Path | None, typer.Option(help="Emergency Kit PDF or PNG to read the key from.")] = None,
     server: ServerOpt = None,
     json_out: JsonOpt = False,
@@ -163,12 +182,13 @@ def login(
     """Sign this device in to an account, then download the vault.
 
     A device that already holds the account key (it was signed out, or the password was
-    changed elsewhere) needs only the password; otherwise give --account-key or --kit.
+    changed elsewhere) needs only the password. Otherwise the key is read from your
+    Emergency Kit (--kit) or typed at a hidden prompt; --account-key puts it in your shell
+    history and the process list, so it is for throwaway accounts only.
 
     Examples:
-      safehold login ann@example.com --account-key SH1-ABCD-…
       safehold login ann@example.com --kit "Safehold Emergency Kit.pdf"
-      safehold login ann@example.com
+      safehold login ann@example.com          # asks for the account key, then the password
     """
     st = state()
     _valid_email(email)
@@ -181,22 +201,38 @@ def login(
     stored = key is None
     if key is None:
         found = st.service().stored_key(email, st.settings.server)
-        if found is None:
+        if found is not None:
+            key, known_server = found
+            _with_server(st, st.settings.server or known_server)
+            st.err.print("[dim]using the account key stored on this device[/]")
+        elif sys.stdin.isatty() and not st.password_stdin:
+            key = _ask_account_key()
+            stored = False
+        else:
             raise UsageError(
-                f"this device holds no account key for {email}: pass --account-key KEY or --kit FILE",
+                f"this device holds no account key for {email}: give --kit FILE, or run this at a "
+                "terminal to type the key at a hidden prompt",
                 hint="the key is in your Emergency Kit, or run `safehold kit` on a signed-in device",
             )
-        key, known_server = found
-        _with_server(st, st.settings.server or known_server)
-        st.err.print("[dim]using the account key stored on this device[/]")
     password = st.password()
     service = st.service()
     try:
         unlocked = service.login(email, password, key, st.settings.server_url)
     except AuthFailed as exc:
-        if stored and exc.hint is None:
-            exc.hint = "if the account was reset, give the new key: --account-key KEY or --kit FILE"
-        raise
+        if not stored:
+            raise
+        if not sys.stdin.isatty() or st.password_stdin:
+            if exc.hint is None:
+                exc.hint = "if the account was reset, give the new key: --kit FILE, or type it at a terminal"
+            raise
+        # The stored key may be from before a reset: offer to type the new one.
+        st.err.print(
+            "The password or the account key stored on this device was refused. If the "
+            "account was reset, type the new key from your new Emergency Kit.",
+            markup=False,
+        )
+        key = _ask_account_key()
+        unlocked = service.login(email, st.password(), key, st.settings.server_url)
     try:
         with _progress(st) as progress:
             report = unlocked.sync(progress)
