@@ -227,11 +227,11 @@ def add(
     the whole item as JSON from standard input (the shape `safehold get ITEM --json` prints).
 
     Examples:
-      safehold add login --title GitHub --field username=ann --field password=?
-      safehold add login --title GitHub -f username=ann --generate password --length 24
-      pass show github | safehold add login --title GitHub -f username=ann --field-stdin password
-      safehold add "credit card" --title Visa -f number=4111111111111111 -f expiry=12/29 --prompt CVV
-      echo '{"type": "login", "title": "Wiki", "fields": {"username": "ann"}}' | safehold add --json -
+      safehold add login --title GitHub -f username=ann -f password=?
+      safehold add login --title GitHub --generate password --length 24
+      pass show gh | safehold add login --title GitHub --field-stdin password
+      safehold add "credit card" --title Visa -f number=4111… --prompt CVV
+      echo '{"type": "login", "title": "Wiki"}' | safehold add --json -
     """
     st = state()
     fields, asked = split_asked(_parse_fields(field))
@@ -309,7 +309,7 @@ def edit(
       safehold edit GitHub --field password=?
       safehold edit GitHub --generate password --words 5
       safehold edit GitHub --add-tag work --remove-tag old
-      safehold get GitHub --json | jq '.notes = "2FA on"' | safehold edit GitHub --json -
+      safehold get GitHub --json | jq '.notes = "2FA"' | safehold edit GitHub -
     """
     st = state()
     if source not in (None, "-"):

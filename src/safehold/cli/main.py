@@ -17,8 +17,8 @@ import typer
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
-from . import account_cmds, item_cmds
-from .options import FLAG
+from . import account_cmds, item_cmds, session_cmds
+from .options import FLAG, plain_flags
 from .state import State, report_error, set_state
 
 EPILOG = (
@@ -40,7 +40,7 @@ app = typer.Typer(
     ),
     epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -55,6 +55,11 @@ def main(
         bool, typer.Option("--password-stdin", metavar=FLAG, help="Read the password from standard input.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON for scripts.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", metavar=FLAG, is_eager=True, callback=session_cmds.show_version,
+                     help="Print the version and exit."),
+    ] = False,
 ) -> None:
     try:
         settings = ClientSettings.load(server=server, home=home)
@@ -68,6 +73,7 @@ def main(
 
 account_cmds.register(app)
 item_cmds.register(app)
+session_cmds.register(app)
 
 
 def run() -> None:
@@ -77,8 +83,10 @@ def run() -> None:
     # collector need not walk them again each time it runs while a large vault is opened.
     gc.freeze()
     try:
+        command = typer.main.get_command(app)
+        plain_flags(command)
         # Without standalone mode click returns a command's exit code instead of exiting.
-        code = app(prog_name="safehold", standalone_mode=False)
+        code = command.main(prog_name="safehold", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

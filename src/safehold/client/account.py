@@ -364,7 +364,7 @@ class AccountService:
         if key is None:
             raise SessionRevoked(
                 "this device no longer has the account key",
-                hint="run `safehold login EMAIL --account-key KEY` (or --kit FILE)",
+                hint="run `safehold login EMAIL` (it asks for the key) or `safehold login EMAIL --kit FILE`",
             )
         return key
 
@@ -471,7 +471,7 @@ class AccountService:
                 if start.kdf_salt == store.meta("kdf_salt"):
                     raise SessionRevoked(
                         "this device was signed out of the account from another device",
-                        hint="run `safehold login EMAIL --account-key KEY` to sign it in again",
+                        hint="run `safehold login EMAIL` to sign it in again",
                     )
             start, finish, keys = self._srp_login(api, store.email, password, key, store.device_id)
         except AuthFailed:

@@ -19,7 +19,8 @@
     ├── RateLimited (12)            too many attempts; ``retry_after`` seconds
     ├── KdfRefused (13)             the server asked for an unacceptable Argon2id cost
     ├── ItemTooLarge (14)           an item is over the server's size limit for one item
-    └── ServerError (1)             any other error answer from the server
+    ├── ServerError (1)             any other error answer from the server
+    └── UnsyncedEdits (45)          `logout` would drop edits the server has not received
 
 The CLI's top-level handler turns every one of these into its message and exit code, so
 bad input never shows a traceback.
@@ -54,6 +55,7 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 12
     KDF_REFUSED = 13
     ITEM_TOO_LARGE = 14
+    UNSYNCED_EDITS = 45
 
 
 class ClientError(Exception):
@@ -94,7 +96,7 @@ class SignupIncomplete(ClientError):
         super().__init__(
             f"the account was created, but this device could not finish setting it up ({reason}). "
             f"Your account key is {key.to_text()}: write it down now",
-            hint=f"then run `safehold login {email} --account-key KEY` to finish signing this device in",
+            hint=f"then run `safehold login {email}` and type that key when it asks, to finish",
         )
         self.account_key = key.to_text()
 
@@ -167,7 +169,7 @@ class NotSignedIn(ClientError):
         self,
         message: str = "this profile has no account yet",
         *,
-        hint: str | None = "run `safehold signup EMAIL` or `safehold login EMAIL --account-key KEY`",
+        hint: str | None = "run `safehold signup EMAIL` or `safehold login EMAIL`",
     ) -> None:
         super().__init__(message, hint=hint)
 
@@ -180,8 +182,8 @@ class AccountWasReset(ClientError):
         when = reset_at.strftime("%Y-%m-%d %H:%M UTC") if reset_at else "an unknown date"
         super().__init__(
             f"the account was reset on {when}; this device's copy of the vault was deleted",
-            hint="sign in again with the new password and account key: "
-            "safehold login EMAIL --account-key KEY",
+            hint="sign in again with the new password and account key: `safehold login EMAIL` "
+            "(it asks for the key) or `safehold login EMAIL --kit FILE`",
         )
         self.reset_at = reset_at
         self.generation = generation
@@ -263,3 +265,19 @@ class ServerError(ClientError):
 
 class EmailTaken(ServerError):
     kind = "email_taken"
+
+
+class UnsyncedEdits(ClientError):
+    """Signing out would delete edits that exist on this device only."""
+
+    exit_code = ExitCode.UNSYNCED_EDITS
+    kind = "unsynced_edits"
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"{count} edit{'' if count == 1 else 's'} on this device {'has' if count == 1 else 'have'} not "
+            "reached the server yet; signing out would lose "
+            f"{'it' if count == 1 else 'them'}",
+            hint="run `safehold sync` first, or `safehold logout --force` to drop them",
+        )
+        self.count = count

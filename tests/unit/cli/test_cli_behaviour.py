@@ -145,7 +145,7 @@ def test_login_again_after_password_change_elsewhere(cli: Run) -> None:
     changed = cli("A", "change-password", env={"SAFEHOLD_NEW_PASSWORD": NEW_PASSWORD})
     assert changed.exit_code == 0, changed.output
     wrong = cli("B", "login", EMAIL, password=PASSWORD)
-    assert wrong.exit_code == ExitCode.AUTH_FAILED and "--account-key" in wrong.stderr
+    assert wrong.exit_code == ExitCode.AUTH_FAILED and "--kit FILE" in wrong.stderr
     assert cli("B", "login", EMAIL, password=NEW_PASSWORD).exit_code == 0
     assert cli("B", "list", "--json", password=NEW_PASSWORD).exit_code == 0
 
@@ -156,10 +156,10 @@ def test_login_without_key_on_a_new_device_is_a_usage_error(cli: Run) -> None:
         result = cli("C", *args)
         assert result.exit_code == ExitCode.USAGE
         message = as_json(result)["error"]["message"] if "--json" in args else result.stderr
-        assert "--account-key" in message and "--kit" in message
+        assert "hidden prompt" in message and "--kit" in message
     # A key for another email on this device is not used.
     other = cli("A", "login", "bob@example.com")
-    assert other.exit_code == ExitCode.USAGE and "--account-key" in other.stderr
+    assert other.exit_code == ExitCode.USAGE and "--kit FILE" in other.stderr
     both = cli("C", "login", EMAIL, "--account-key", "SH1-X", "--kit", "kit.pdf")
     assert both.exit_code == ExitCode.USAGE and "not both" in both.stderr
 
