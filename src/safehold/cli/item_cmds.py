@@ -32,6 +32,7 @@ from safehold.client.items import (
 from safehold.client.items.json_input import apply_item_json, item_title, item_type, parse_item_json
 from safehold.client.items.lookup import field_info, password_field
 from safehold.client.items.search import SECRET_KINDS
+from safehold.client.items.trash import TRASH_DAYS
 from safehold.client.items.urls import host_of, url_match
 from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault
 
@@ -543,21 +544,36 @@ def list_(
 
 def rm(
     item: ItemArg,
+    purge: Annotated[
+        bool, typer.Option("--purge", metavar=FLAG, help="Delete for good now instead of to the trash.")
+    ] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
-    """Delete an item (on every device after the next sync).
+    """Move an item to the trash (on every device after the next sync); it is deleted for
+    good after 30 days. `safehold trash restore ITEM` brings it back; --purge deletes now.
 
-    Example:  safehold rm "Old router"
+    Examples:
+      safehold rm "Old router"
+      safehold rm "Old router" --purge
     """
     st = state()
     with st.vault() as unlocked:
-        stored = unlocked.vault.find(item)
-        unlocked.vault.delete(stored.item_id)
+        vault = unlocked.vault
+        stored = vault.find(item, trashed=None if purge else False)
+        if purge:
+            vault.delete(stored.item_id)
+        else:
+            vault.move_to_trash(stored, _now())
     if st.json:
-        st.emit_json({"deleted": stored.item_id, "title": stored.title})
+        st.emit_json({"deleted": stored.item_id, "title": stored.title, "trashed": not purge,
+                      "purge_after_days": None if purge else TRASH_DAYS})  # fmt: skip
+    elif purge:
+        st.out.print(f"Deleted {stored.title!r} for good.", markup=False)
     else:
-        st.out.print(f"Deleted {stored.title!r}.")
+        back = f"safehold trash restore {_quote(stored.title)}"
+        st.out.print(f"Moved {stored.title!r} to the trash; it is deleted for good after {TRASH_DAYS} "
+                     f"days (`{back}` brings it back).", markup=False)  # fmt: skip
 
 
 def history(

@@ -169,7 +169,10 @@ class Vault:
         return [it for it in self.all(include_trashed=True) if is_trashed(it.data)]
 
     def move_to_trash(self, stored: StoredItem, now: datetime) -> StoredItem:
-        return self.put(to_trash(stored.data, now), stored.item_id)
+        moved = self.put(to_trash(stored.data, now), stored.item_id)
+        # A conflict copy put in the trash is dealt with: `status` stops listing it.
+        self.store.drop_conflict(stored.item_id)
+        return moved
 
     def restore_from_trash(self, stored: StoredItem, now: datetime) -> StoredItem:
         return self.put(from_trash(stored.data, now), stored.item_id)

@@ -156,7 +156,8 @@ def test_sync_reports_items_restored_after_a_delete(cli: Run) -> None:
     assert cli("A", "add", "login", "--title", "Router", "--field", "password=r1").exit_code == 0
     assert cli("A", "sync").exit_code == 0
     assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
-    assert cli("A", "rm", "Router").exit_code == 0
+    # --purge: a deletion, not a move to the trash (which is an edit, merged as one).
+    assert cli("A", "rm", "Router", "--purge").exit_code == 0
     assert cli("B", "edit", "Router", "--field", "password=r2").exit_code == 0
     assert cli("B", "sync").exit_code == 0
     synced = cli("A", "sync", "--json")
@@ -166,7 +167,7 @@ def test_sync_reports_items_restored_after_a_delete(cli: Run) -> None:
     assert cli("A", "get", "Router", "--field", "password").stdout == "r2\n"
     assert cli("B", "edit", "Router", "--field", "password=r3").exit_code == 0
     assert cli("B", "sync").exit_code == 0
-    assert cli("A", "rm", "Router").exit_code == 0
+    assert cli("A", "rm", "Router", "--purge").exit_code == 0
     human = cli("A", "sync")
     assert human.exit_code == 0
     assert "restored:" in human.stdout and "Router" in human.stdout

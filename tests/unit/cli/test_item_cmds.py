@@ -292,7 +292,7 @@ def test_every_item_command_speaks_json(sh: Run) -> None:
     types = ok(sh("types", "--json"))
     assert "Login" in {t["label"] for t in types}
     removed = ok(sh("rm", "GitHub.com", "--json"))
-    assert removed == {"deleted": added["id"], "title": "GitHub.com"}
+    assert removed == {"deleted": added["id"], "title": "GitHub.com", "trashed": True, "purge_after_days": 30}
     assert ok(sh("list", "--json")) == []
 
 
