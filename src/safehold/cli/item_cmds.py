@@ -34,7 +34,7 @@ from safehold.client.items.lookup import field_info, password_field
 from safehold.client.items.search import SECRET_KINDS
 from safehold.client.items.trash import TRASH_DAYS
 from safehold.client.items.urls import host_of, url_match
-from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault
+from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault, user_templates
 
 from .clipboard import clear_delay, copy_with_timeout
 from .field_input import (
@@ -127,21 +127,12 @@ def _quote(text: str) -> str:
 
 
 def custom_templates(vault: Vault) -> list[Template]:
-    return templates_among(vault.templates())
+    return vault.custom_templates()
 
 
 def templates_among(stored_items: Iterable[StoredItem]) -> list[Template]:
     """The user-defined templates among ``stored_items`` (others are skipped)."""
-    found = []
-    for stored in stored_items:
-        if stored.type != TEMPLATE_TYPE:
-            continue
-        raw = stored.data.get("template", stored.data)
-        try:
-            found.append(Template.from_json(raw))
-        except ItemError:
-            continue  # a damaged or newer template must not block the vault
-    return found
+    return user_templates(stored_items)
 
 
 def _item(stored: StoredItem, templates: list[Template]) -> Item:

@@ -17,7 +17,7 @@ import typer
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
-from . import account_cmds, item_cmds, session_cmds, trash_cmds
+from . import account_cmds, item_cmds, run_cmds, session_cmds, trash_cmds
 from .options import FLAG, plain_flags
 from .state import State, report_error, set_state
 
@@ -75,6 +75,7 @@ account_cmds.register(app)
 item_cmds.register(app)
 session_cmds.register(app)
 trash_cmds.register(app)
+run_cmds.register(app)
 
 
 def run() -> None:

@@ -20,7 +20,8 @@
     ├── KdfRefused (13)             the server asked for an unacceptable Argon2id cost
     ├── ItemTooLarge (14)           an item is over the server's size limit for one item
     ├── ServerError (1)             any other error answer from the server
-    └── UnsyncedEdits (45)          `logout` would drop edits the server has not received
+    ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
+    └── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
 
 The CLI's top-level handler turns every one of these into its message and exit code, so
 bad input never shows a traceback.
@@ -56,6 +57,7 @@ class ExitCode(IntEnum):
     KDF_REFUSED = 13
     ITEM_TOO_LARGE = 14
     UNSYNCED_EDITS = 45
+    COMMAND_FAILED_TO_START = 46
 
 
 class ClientError(Exception):
@@ -281,3 +283,10 @@ class UnsyncedEdits(ClientError):
             hint="run `safehold sync` first, or `safehold logout --force` to drop them",
         )
         self.count = count
+
+
+class CommandNotStarted(ClientError):
+    """`safehold run` could not start the command it was given."""
+
+    exit_code = ExitCode.COMMAND_FAILED_TO_START
+    kind = "command_not_started"

@@ -9,6 +9,7 @@ at save time: once queued it could never be uploaded, and would hold up every la
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,8 @@ from safehold import limits
 from safehold.crypto import TamperedData, VaultCipher, new_item_id
 
 from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
+from .items.errors import ItemError
+from .items.templates import Template
 from .items.trash import TRASH_DAYS, TRASHED_AT, from_trash, is_trashed, purge_due, to_trash
 from .store import VaultStore
 
@@ -42,6 +45,20 @@ def check_envelope_size(envelope: bytes, title: str) -> None:
 #: Items of this type hold user-defined templates (see ``safehold.client.items``); they are
 #: synced like any item but hidden from listings.
 TEMPLATE_TYPE = "__template__"
+
+
+def user_templates(stored_items: Iterable[StoredItem]) -> list[Template]:
+    """The user-defined record types among ``stored_items`` (stored as items of
+    :data:`TEMPLATE_TYPE`); a damaged or newer one is skipped, never blocking the vault."""
+    found = []
+    for stored in stored_items:
+        if stored.type != TEMPLATE_TYPE:
+            continue
+        try:
+            found.append(Template.from_json(stored.data.get("template", stored.data)))
+        except ItemError:
+            continue
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +120,10 @@ class Vault:
 
     def templates(self) -> list[StoredItem]:
         return [it for it in self.all(include_templates=True) if it.type == TEMPLATE_TYPE]
+
+    def custom_templates(self) -> list[Template]:
+        """The record types the user defined (synced like items)."""
+        return user_templates(self.templates())
 
     def get(self, item_id: str) -> StoredItem | None:
         row = self.store.row(item_id)
