@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from safehold.client import password_policy
+from safehold.client.devices import find_device
 from safehold.client.errors import (
     AuthFailed,
     ClientError,
@@ -24,14 +25,13 @@ from safehold.client.errors import (
 from safehold.client.keystore import key_location
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
-from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
+from .options import FLAG, EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .state import State, handles_errors, new_table, state
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from safehold import wire
 
 #: Syncs that move more items than this get a progress bar.
 PROGRESS_THRESHOLD = 300
@@ -518,29 +518,59 @@ def reset(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) 
 
 def devices(
     revoke: Annotated[
-        str | None, typer.Option(help="Sign out the device with this id (or a unique prefix of it).")
+        str | None,
+        typer.Option(metavar="DEVICE", help="Sign out this device: name, id, or a unique start of either."),
     ] = None,
+    rename: Annotated[
+        tuple[str, str] | None,
+        typer.Option(metavar="DEVICE NEW_NAME", help="Change the name a device is shown by."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar=FLAG, help="Do not ask to confirm --revoke.")
+    ] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
-    """List the devices signed in to the account, or sign one out.
+    """List the devices signed in to the account, sign one out, or rename one.
 
     Examples:
       safehold devices
-      safehold devices --revoke 0123456789abcdef0123456789abcdef
+      safehold devices --revoke "old laptop"
+      safehold devices --rename 0123ab "work laptop"
     """
     st = state()
-    wanted = _device_id_or_prefix(revoke) if revoke is not None else None
+    if revoke is not None and rename is not None:
+        raise UsageError("give --revoke or --rename, not both")
+    if rename is not None and not rename[1].strip():
+        raise UsageError("the new name cannot be empty")
     with st.vault() as unlocked, unlocked.api() as api:
-        if wanted is not None:
-            device_id = wanted if len(wanted) == 32 else _unique_device(api.devices().devices, wanted)
-            api.revoke_device(device_id)
-            if st.json:
-                st.emit_json({"revoked": device_id})
-            else:
-                st.out.print(f"Device {device_id} signed out.")
-            return
         listing = api.devices().devices
+        if revoke is not None:
+            device = find_device(listing, revoke)
+            if device.current:
+                raise UsageError("that is this device: use `safehold logout` to sign it out")
+            if not yes:
+                if not sys.stdin.isatty() or st.json:
+                    raise UsageError(f"signing out {device.name!r} ({device.device_id}): confirm with --yes")
+                if not typer.confirm(f"Sign out {device.name!r} ({device.device_id})?", default=False):
+                    st.out.print("Nothing changed.")
+                    raise typer.Exit(1)
+            api.revoke_device(device.device_id)
+            if st.json:
+                st.emit_json({"revoked": device.device_id, "name": device.name})
+            else:
+                st.out.print(f"Signed out {device.name!r} ({device.device_id}).", markup=False)
+            return
+        if rename is not None:
+            device = find_device(listing, rename[0])
+            api.rename_device(device.device_id, rename[1].strip())
+            if device.current:
+                unlocked.store.set_meta(device_name=rename[1].strip())
+            if st.json:
+                st.emit_json({"renamed": device.device_id, "from": device.name, "name": rename[1].strip()})
+            else:
+                st.out.print(f"Renamed {device.name!r} to {rename[1].strip()!r}.", markup=False)
+            return
     if st.json:
         st.emit_json([d.model_dump(mode="json") for d in listing])
         return
@@ -554,27 +584,6 @@ def devices(
             d.device_id, d.name, d.created_at.strftime("%Y-%m-%d"), seen, "this one" if d.current else ""
         )
     st.out.print(table)
-
-
-def _device_id_or_prefix(text: str) -> str:
-    value = text.strip().lower()
-    if not value or len(value) > 32 or any(ch not in "0123456789abcdef" for ch in value):
-        raise UsageError(
-            f"{text!r} is not a device id: ids are 32 hexadecimal characters",
-            hint="`safehold devices` lists them; a unique prefix of one also works",
-        )
-    return value
-
-
-def _unique_device(listing: list[wire.Device], prefix: str) -> str:
-    found = [d.device_id for d in listing if d.device_id.startswith(prefix)]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise UsageError(f"no device of this account has an id starting with {prefix!r}",
-                         hint="`safehold devices` lists them")  # fmt: skip
-    raise UsageError(f"{prefix!r} matches {len(found)} devices: {', '.join(found)}",
-                     hint="give more of the id")  # fmt: skip
 
 
 def kit(

@@ -75,12 +75,16 @@ def test_invalid_email_is_a_usage_error(cli: Run, email: str) -> None:
         assert "is not an email address" in str(_error(result)["message"])
 
 
-def test_revoke_with_a_malformed_id_is_a_usage_error(cli: Run) -> None:
+def test_revoke_of_no_device_says_so(cli: Run) -> None:
     _signup(cli)
-    for bad in ("deadbeefx", "zz", "a" * 33, " "):
+    for bad in ("deadbeefx", "zz", "a" * 33):
         result = cli("A", "devices", "--revoke", bad, "--json")
-        assert result.exit_code == ExitCode.USAGE, result.output
-        assert "32 hexadecimal characters" in str(_error(result)["message"])
+        assert result.exit_code == ExitCode.NOT_FOUND, result.output
+        assert "no device of this account" in str(_error(result)["message"])
+    empty = cli("A", "devices", "--revoke", " ", "--json")
+    assert empty.exit_code == ExitCode.USAGE and "name a device" in str(_error(empty)["message"])
+    this = cli("A", "devices", "--revoke", "A", "--yes", "--json")
+    assert this.exit_code == ExitCode.USAGE and "safehold logout" in str(_error(this)["message"])
 
 
 def test_revoke_accepts_a_unique_prefix_and_refuses_unknown_ones(cli: Run) -> None:
@@ -88,11 +92,13 @@ def test_revoke_accepts_a_unique_prefix_and_refuses_unknown_ones(cli: Run) -> No
     assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
     other = next(d for d in as_json(cli("A", "devices", "--json")) if not d["current"])
     unknown = next(p for p in ("0000", "ffff", "1234") if not other["device_id"].startswith(p))
-    missing = cli("A", "devices", "--revoke", unknown)
-    assert missing.exit_code == ExitCode.USAGE and "no device" in missing.stderr
-    done = cli("A", "devices", "--revoke", other["device_id"][:10], "--json")
+    missing = cli("A", "devices", "--revoke", unknown, "--yes")
+    assert missing.exit_code == ExitCode.NOT_FOUND and "no device" in missing.stderr
+    unconfirmed = cli("A", "devices", "--revoke", other["device_id"][:10], "--json")
+    assert unconfirmed.exit_code == ExitCode.USAGE and "'B'" in str(_error(unconfirmed)["message"])
+    done = cli("A", "devices", "--revoke", other["device_id"][:10], "--yes", "--json")
     assert done.exit_code == 0, done.output
-    assert as_json(done) == {"revoked": other["device_id"]}
+    assert as_json(done) == {"revoked": other["device_id"], "name": "B"}
     assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
 
 
@@ -245,3 +251,23 @@ def test_unlock_with_an_unsafe_agent_directory_warns_and_keeps_nothing(cli: Run,
     locked = cli("A", "list", password=None, env=env)
     assert locked.exit_code == ExitCode.LOCKED
     assert "not using the agent" in locked.stderr
+
+
+def test_revoke_and_rename_by_name(cli: Run) -> None:
+    key = _signup(cli)["account_key"]
+    for profile in ("B", "C"):
+        assert cli(profile, "login", EMAIL, "--account-key", key).exit_code == 0
+    renamed = cli("A", "devices", "--rename", "b", "Old laptop", "--json")
+    assert renamed.exit_code == 0, renamed.output
+    assert as_json(renamed)["from"] == "B" and as_json(renamed)["name"] == "Old laptop"
+    names = {d["name"] for d in as_json(cli("A", "devices", "--json"))}
+    assert names == {"A", "Old laptop", "C"}
+    # This device's own name, kept locally too.
+    assert cli("A", "devices", "--rename", "A", "Desk", "--json").exit_code == 0
+    assert as_json(cli("A", "status", "--json"))["device_name"] == "Desk"
+    done = cli("A", "devices", "--revoke", "old", "--yes")
+    assert done.exit_code == 0 and "Signed out 'Old laptop'" in done.stdout
+    assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
+    assert cli("C", "sync").exit_code == 0
+    error = cli("A", "devices", "--rename", "nobody", "x", "--json")
+    assert error.exit_code == ExitCode.NOT_FOUND

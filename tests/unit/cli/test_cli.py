@@ -198,9 +198,9 @@ def test_devices_and_revoke(cli: Run) -> None:
     assert len(listed) == 2
     other = next(d for d in listed if not d["current"])
     assert "A" in cli("A", "devices").stdout
-    assert cli("A", "devices", "--revoke", other["device_id"]).exit_code == 0
+    assert cli("A", "devices", "--revoke", other["device_id"], "--yes").exit_code == 0
     assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
-    assert cli("A", "devices", "--revoke", "ff" * 16).exit_code == ExitCode.NOT_FOUND
+    assert cli("A", "devices", "--revoke", "ff" * 16, "--yes").exit_code == ExitCode.NOT_FOUND
 
 
 def test_generate_totp_report_hint_reset_kit_types(cli: Run) -> None:

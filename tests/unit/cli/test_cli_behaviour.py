@@ -127,7 +127,7 @@ def test_login_again_after_revocation_reuses_the_stored_key(cli: Run) -> None:
     assert cli("A", "sync").exit_code == 0
     assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
     other = next(d for d in as_json(cli("A", "devices", "--json")) if not d["current"])
-    assert cli("A", "devices", "--revoke", other["device_id"]).exit_code == 0
+    assert cli("A", "devices", "--revoke", other["device_id"], "--yes").exit_code == 0
     assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
 
     again = cli("B", "login", EMAIL, "--json")

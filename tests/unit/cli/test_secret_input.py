@@ -59,7 +59,7 @@ def test_generate_fills_the_field_and_never_prints_it(sh: Run) -> None:
     text = sh("edit", "Bank", "--generate", "password", "--words", "5")
     assert text.exit_code == 0, text.output
     phrase = sh("get", "Bank", "--field", "password").stdout.strip()
-    assert len(phrase.split("-")) == 5 and phrase not in text.stdout
+    assert phrase.count("-") >= 4 and phrase not in text.stdout  # a few EFF words hold a dash
 
 
 def test_generator_options_without_generate_are_refused(sh: Run) -> None:
