@@ -38,6 +38,7 @@ from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault, user_templat
 
 from .clipboard import clear_delay, copy_with_timeout
 from .field_input import (
+    ASK,
     FieldStdinOpt,
     GenerateOpt,
     GeneratorChoice,
@@ -166,6 +167,18 @@ def _gather_secrets(st: State, item: Item, secrets: SecretInput, asked: list[str
     return made
 
 
+def _split_asked_customs(
+    customs: list[tuple[str, str | None, str]],
+) -> tuple[list[tuple[str, str | None, str]], list[tuple[str, str | None]]]:
+    """``--custom NAME[:KIND]=?`` asks for the value at a hidden prompt, like ``--field NAME=?``."""
+    return [c for c in customs if c[2] != ASK], [(n, k) for n, k, v in customs if v == ASK]
+
+
+def _ask_customs(item: Item, asked: list[tuple[str, str | None]], now: datetime) -> None:
+    for name, kind in asked:
+        item.set_custom(name, kind, ask_secret(name), now)
+
+
 def _secret_input(prompt: list[str] | None, field_stdin: str | None, generate: list[str] | None,
                   gen: GeneratorChoice) -> SecretInput:  # fmt: skip
     secrets = SecretInput(list(prompt or []), field_stdin, list(generate or []), gen)
@@ -222,12 +235,12 @@ def add(
       safehold add login --title GitHub -f username=ann -f password=?
       safehold add login --title GitHub --generate password --length 24
       pass show gh | safehold add login --title GitHub --field-stdin password
-      safehold add "credit card" --title Visa -f number=4111… --prompt CVV
+      safehold add "credit card" --title Visa --prompt number --prompt CVV
       echo '{"type": "login", "title": "Wiki"}' | safehold add --json -
     """
     st = state()
     fields, asked = split_asked(_parse_fields(field))
-    customs = _parse_customs(custom)
+    customs, asked_customs = _split_asked_customs(_parse_customs(custom))
     secrets = _secret_input(prompt, field_stdin, generate,
                             GeneratorChoice(length, words, no_symbols, no_lookalikes))  # fmt: skip
     from_json = type_ == "-"
@@ -249,6 +262,7 @@ def add(
             item = Item.new(type_, title or "", now, custom_templates=templates)
         _apply(item, fields, customs, now)
         made = _gather_secrets(st, item, secrets, asked, now)
+        _ask_customs(item, asked_customs, now)
         if tag:
             item.set_tags(tag, now)
         if notes is not None:
@@ -308,15 +322,15 @@ def edit(
         raise UsageError(f"unexpected argument {source!r}: only - (item JSON on stdin) may follow ITEM")
     from_json = source == "-"
     changes, asked = split_asked(_parse_fields(field))
-    customs = _parse_customs(custom)
+    customs, asked_customs = _split_asked_customs(_parse_customs(custom))
     secrets = _secret_input(prompt, field_stdin, generate,
                             GeneratorChoice(length, words, no_symbols, no_lookalikes))  # fmt: skip
     if from_json and secrets.stdin_field:
         raise UsageError("standard input carries the item JSON here: put the value in the JSON instead")
     if tag and (add_tag or remove_tag):
         raise UsageError("--tag replaces every tag: use it alone, or --add-tag/--remove-tag")
-    if not (changes or customs or asked or title or tag or add_tag or remove_tag or notes is not None
-            or favorite is not None or from_json or not secrets.empty):  # fmt: skip
+    if not (changes or customs or asked or asked_customs or title or tag or add_tag or remove_tag
+            or notes is not None or favorite is not None or from_json or not secrets.empty):  # fmt: skip
         raise UsageError(
             "nothing to change: give --field NAME=VALUE, --custom NAME=VALUE, --title, --tag, "
             "--add-tag, --remove-tag, --notes, --favorite/--no-favorite, --prompt, --field-stdin, "
@@ -332,6 +346,7 @@ def edit(
             apply_item_json(it, parse_item_json(st.stdin_rest()), now)
         _apply(it, changes, customs, now)
         made = _gather_secrets(st, it, secrets, asked, now)
+        _ask_customs(it, asked_customs, now)
         if title:
             it.set_title(title, now)
         if tag:

@@ -27,16 +27,17 @@ EPILOG = (
     "Exit codes: 0 ok, 1 error, 2 usage, 3 email or password incorrect, 4 account key typo, "
     "5 item not found or ambiguous, 6 server unreachable, 7 sync kept conflict copies, "
     "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
-    "13 server asked for unacceptable KDF cost, 14 item too large for the server."
+    "13 server asked for unacceptable KDF cost, 14 item too large for the server, "
+    "45 logout would drop unsynced edits, 46 run could not start the command."
 )
 
 app = typer.Typer(
     name="safehold",
     help=(
         "Safehold keeps your passwords encrypted on this device and in step with your other "
-        "devices. Start with `safehold signup EMAIL` (new account) or `safehold login EMAIL "
-        "--account-key KEY` (another device), then `safehold add login --title GitHub "
-        "--field username=ann --field password=…`, `safehold list`, `safehold get GitHub`."
+        "devices. Start with `safehold signup EMAIL` (new account) or `safehold login EMAIL` "
+        "(another device; it asks for the account key), then `safehold add login --title GitHub "
+        "--field username=ann --field password=?`, `safehold list`, `safehold get GitHub`."
     ),
     epilog=EPILOG,
     no_args_is_help=True,

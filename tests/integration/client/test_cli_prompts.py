@@ -64,6 +64,15 @@ def test_a_new_secret_is_asked_twice_at_a_hidden_prompt(server: ServerHandle, tm
     assert "not entered the same way twice in 3 tries" in term.text
     assert _run(env, "get", "GitHub", "--field", "password").stdout == "s3cret-typed\n"
 
+    # A hidden custom field asked for the same way.
+    term = _terminal(env, "edit", "GitHub", "--custom", "Backup codes:hidden=?")
+    term.expect("Backup codes: ")
+    term.type("1 2 3")
+    term.expect("Backup codes again: ")
+    term.type("1 2 3")
+    assert term.wait() == 0, term.text
+    assert _run(env, "get", "GitHub", "--field", "Backup codes").stdout == "1 2 3\n"
+
 
 def test_login_asks_for_the_account_key_without_key_or_kit(server: ServerHandle, tmp_path: Path) -> None:
     env_a = _env(tmp_path, server, "a", SAFEHOLD_PASSWORD=PASSWORD)
