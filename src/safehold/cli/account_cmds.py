@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
+    from safehold.client.account import Unlocked
+
 
 #: Syncs that move more items than this get a progress bar.
 PROGRESS_THRESHOLD = 300
@@ -40,6 +42,26 @@ PROGRESS_THRESHOLD = 300
 def _with_server(st: State, server: str | None) -> None:
     if server:
         st.settings = dataclasses.replace(st.settings, server=server)
+
+
+def _plain(text: str) -> str:
+    """``text`` (titles from the vault) safe inside a Rich markup string."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def human_duration(seconds: float) -> str:
+    """``seconds`` as a person says it: "45 seconds", "10 minutes", "1 hour 30 minutes"."""
+    whole = max(0, round(seconds))
+    if whole < 120 and whole % 60:
+        return f"{whole} second{'' if whole == 1 else 's'}"
+    minutes = round(whole / 60)
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'' if hours == 1 else 's'}"] if hours else []
+    if rest or not hours:
+        parts.append(f"{rest} minute{'' if rest == 1 else 's'}")
+    return " ".join(parts)
 
 
 def _valid_email(email: str) -> str:
@@ -96,8 +118,8 @@ def signup(
     st = state()
     _with_server(st, server)
     _valid_email(email)
-    password = st.new_password("Choose an account password: ", for_signup=True)
-    _check_new_password(password, email)
+    password = st.new_password("Choose an account password: ", for_signup=True,
+                               check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
     unlocked, key = service.signup(email, password, hint)
     keystore_note = getattr(service.keystore, "fallback_reason", None)
@@ -214,10 +236,16 @@ def login(
                 "terminal to type the key at a hidden prompt",
                 hint="the key is in your Emergency Kit, or run `safehold kit` on a signed-in device",
             )
-    password = st.password()
     service = st.service()
     try:
-        unlocked = service.login(email, password, key, st.settings.server_url)
+        if stored:
+            # One try: a refusal may be the stored key's fault (a reset), handled below.
+            unlocked = service.login(email, st.password(), key, st.settings.server_url)
+        else:
+            typed_key = key
+            unlocked = st.with_typed_password(
+                lambda password: service.login(email, password, typed_key, st.settings.server_url)
+            )
     except AuthFailed as exc:
         if not stored:
             raise
@@ -257,19 +285,30 @@ def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     Example:  safehold unlock
     """
     st = state()
-    unlocked = st.service().unlock(st.password())
+    service = st.service()
+    idle = human_duration(st.settings.idle_timeout)
+    if not st.scripted_password:
+        account_id = service.profile.require_current()
+        if st.agent.get(account_id) is not None:
+            if st.json:
+                st.emit_json({"unlocked": True, "already": True, "account_id": account_id,
+                              "idle_timeout": st.settings.idle_timeout, "agent_refused": None})  # fmt: skip
+            else:
+                st.out.print(f"Already unlocked. Locks after {idle} without use, or with `safehold lock`.")
+            return
+    unlocked = st.with_typed_password(service.unlock)
     try:
         kept = st.remember(unlocked)
         account_id = unlocked.account_id
     finally:
         unlocked.close()
-    minutes = st.settings.idle_timeout / 60
     if st.json:
         # "unlocked" is false when the password was right but no agent holds the keys.
-        st.emit_json({"unlocked": kept, "account_id": account_id, "idle_timeout": st.settings.idle_timeout,
+        st.emit_json({"unlocked": kept, "already": False, "account_id": account_id,
+                      "idle_timeout": st.settings.idle_timeout,
                       "agent_refused": st.agent.refused})  # fmt: skip
     elif kept:
-        st.out.print(f"Unlocked. Locks again after {minutes:g} minutes without use, or with `safehold lock`.")
+        st.out.print(f"Unlocked. Locks again after {idle} without use, or with `safehold lock`.")
     else:
         st.out.print("The password is right, but no agent keeps the keys: each command will ask for it.")
 
@@ -451,7 +490,12 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     if titles:
         if st.json:
             raise typer.Exit(int(ConflictsCreated(titles).exit_code))
-        raise ConflictsCreated(titles)
+        # A success that needs a look, not an error: a notice, and exit 7 for scripts.
+        notice = ConflictsCreated(titles)
+        st.err.print(f"[yellow]notice:[/] {_plain(notice.message)}")
+        if notice.hint:
+            st.err.print(_plain(notice.hint), markup=False)
+        raise typer.Exit(int(notice.exit_code))
 
 
 def change_password(
@@ -467,12 +511,19 @@ def change_password(
     Example:  safehold change-password --hint "the green one"
     """
     st = state()
-    current = st.password("Current password: ")
-    new = st.new_password()
     service = st.service()
-    unlocked = service.unlock(current)
+    typed: list[str] = []
+
+    def unlock_with(password: str) -> Unlocked:
+        opened = service.unlock(password)
+        typed.append(password)
+        return opened
+
+    unlocked = st.with_typed_password(unlock_with, "Current password: ")
+    current = typed[-1]
     try:
-        _check_new_password(new, unlocked.store.email)
+        email = unlocked.store.email
+        new = st.new_password(check=lambda candidate: _check_new_password(candidate, email))
         service.change_password(unlocked, current, new, hint)
         if not st.scripted_password:
             st.remember(unlocked)

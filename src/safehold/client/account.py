@@ -75,6 +75,10 @@ if TYPE_CHECKING:
 _SESSION_INFO = b"safehold/client/v1/session-key"
 
 
+#: A failed sign-in with an account key: one message whichever of the three was wrong.
+LOGIN_FAILED = "email, password or account key incorrect"
+
+
 def _session_key(vk: bytes) -> EnvelopeKey:
     return EnvelopeKey(hkdf(vk, None, _SESSION_INFO, 32))
 
@@ -339,7 +343,15 @@ class AccountService:
         server = (server or self.settings.server_url).rstrip("/")
         device_id = secrets.token_hex(16)
         with self.api(server) as api:
-            start, finish, keys = self._srp_login(api, email, password, key, device_id)
+            try:
+                start, finish, keys = self._srp_login(api, email, password, key, device_id)
+            except AuthFailed:
+                # The key is part of what was checked: an old key after a reset fails here too.
+                raise AuthFailed(
+                    LOGIN_FAILED,
+                    hint="if the account was reset, use the new Emergency Kit: `safehold login EMAIL "
+                    "--kit FILE`, or type the new key when `safehold login EMAIL` asks",
+                ) from None
         account_id = start.account_id
         try:
             vk = open_keyset(keys.auk, b64decode(finish.keyset), bytes.fromhex(account_id), finish.generation)

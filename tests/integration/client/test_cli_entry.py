@@ -73,7 +73,7 @@ def test_repeated_wrong_passwords_are_rate_limited(server: ServerHandle, tmp_pat
     # Five failures are free (per account and per client address) ...
     for _ in range(5):
         result = attempt()
-        assert result.returncode == 3 and "email or password incorrect" in result.stderr
+        assert result.returncode == 3 and "email, password or account key incorrect" in result.stderr
 
     # ... then each further one must wait twice as long after the last failure; an attempt
     # inside the wait is refused at once (and not counted), and the person is told how long.

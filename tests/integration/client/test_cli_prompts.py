@@ -100,3 +100,46 @@ def test_login_asks_for_the_account_key_without_key_or_kit(server: ServerHandle,
     assert "Signed in" in term.text and key not in term.text and PASSWORD not in term.text
     got = _run({**env_b, "SAFEHOLD_PASSWORD": PASSWORD}, "get", "Wiki", "--field", "password")
     assert got.stdout == "w\n", got.stderr
+
+
+def test_prompts_ask_again_and_unlock_knows_it_is_unlocked(server: ServerHandle, tmp_path: Path) -> None:
+    env = _env(tmp_path, server, "a", SAFEHOLD_IDLE_TIMEOUT="600")
+    # A weak password is refused before it is typed a second time; then a mistyped repeat.
+    term = _terminal(env, "signup", EMAIL)
+    term.expect("Choose an account password: ")
+    term.type("password")
+    before = term.expect("Choose an account password: ")
+    assert "Repeat it" not in before and "too easy to guess" in before
+    term.type(PASSWORD)
+    term.expect("Repeat it: ")
+    term.type(PASSWORD + "x")
+    term.expect("The two passwords differ; choose it again.")
+    term.expect("Choose an account password: ")
+    term.type(PASSWORD)
+    term.expect("Repeat it: ")
+    term.type(PASSWORD)
+    assert term.wait() == 0, term.text
+    assert _run(env, "lock").returncode == 0
+
+    # A wrong password at unlock is asked again, and the idle timeout is said in minutes.
+    term = _terminal(env, "unlock")
+    term.expect("Password: ")
+    term.type("wrong one")
+    term.expect("email or password incorrect; try again.")
+    term.expect("Password: ")
+    term.type(PASSWORD)
+    assert term.wait() == 0, term.text
+    assert "Locks again after 10 minutes without use" in term.text
+    again = _terminal(env, "unlock")
+    assert again.wait() == 0, again.text
+    assert "Already unlocked" in again.text and "Password" not in again.text
+    status = _run(env, "unlock", "--json")
+    assert json.loads(status.stdout)["already"] is True, status.stderr
+    assert _run(env, "lock").returncode == 0
+
+    # Three wrong tries end with exit 3.
+    term = _terminal(env, "unlock")
+    for _ in range(3):
+        term.expect("Password: ")
+        term.type("wrong")
+    assert term.wait() == 3, term.text

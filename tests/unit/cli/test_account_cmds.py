@@ -271,3 +271,25 @@ def test_revoke_and_rename_by_name(cli: Run) -> None:
     assert cli("C", "sync").exit_code == 0
     error = cli("A", "devices", "--rename", "nobody", "x", "--json")
     assert error.exit_code == ExitCode.NOT_FOUND
+
+
+def test_a_sync_that_kept_conflict_copies_is_a_notice_not_an_error(cli: Run) -> None:
+    key = _signup(cli)["account_key"]
+    assert cli("A", "add", "login", "--title", "Mail", "--field", "username=x").exit_code == 0
+    assert cli("A", "sync").exit_code == 0
+    assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
+    assert cli("A", "edit", "Mail", "--field", "username=from-a").exit_code == 0
+    assert cli("B", "edit", "Mail", "--field", "username=from-b").exit_code == 0
+    assert cli("A", "sync").exit_code == 0
+    kept = cli("B", "sync")
+    assert kept.exit_code == ExitCode.CONFLICTS
+    assert "notice:" in kept.stderr and "error" not in kept.stderr and "conflict cop" in kept.stderr
+    assert "Synced:" in kept.stdout
+
+
+def test_human_durations() -> None:
+    from safehold.cli.account_cmds import human_duration
+
+    cases = {20: "20 seconds", 1: "1 second", 60: "1 minute", 90: "90 seconds", 600: "10 minutes",
+             3600: "1 hour", 5400: "1 hour 30 minutes", 7200: "2 hours"}  # fmt: skip
+    assert {s: human_duration(s) for s in cases} == cases

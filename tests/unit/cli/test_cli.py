@@ -128,7 +128,9 @@ def test_login_errors(cli: Run) -> None:
     wrong = cli("B", "login", "ann@example.com", "--account-key", key, password="nope")
     unknown = cli("B", "login", "bob@example.com", "--account-key", key)
     assert wrong.exit_code == unknown.exit_code == ExitCode.AUTH_FAILED
-    assert "email or password incorrect" in wrong.stderr and "email or password incorrect" in unknown.stderr
+    message = "email, password or account key incorrect"
+    assert message in wrong.stderr and message in unknown.stderr
+    assert "if the account was reset, use the new Emergency Kit" in wrong.stderr
     typo = key[:-1] + ("0" if key[-1] != "0" else "1")
     assert cli("B", "login", "ann@example.com", "--account-key", typo).exit_code == ExitCode.ACCOUNT_KEY
     assert (
