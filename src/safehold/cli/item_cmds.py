@@ -34,6 +34,7 @@ from safehold.client.items.lookup import field_info, password_field
 from safehold.client.items.search import SECRET_KINDS
 from safehold.client.items.trash import TRASH_DAYS
 from safehold.client.items.urls import host_of, url_match
+from safehold.client.reads import summary
 from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault, user_templates
 
 from .clipboard import clear_delay, copy_with_timeout
@@ -141,15 +142,7 @@ def _item(stored: StoredItem, templates: list[Template]) -> Item:
 
 
 def _summary(stored: StoredItem) -> dict[str, Any]:
-    data = stored.data
-    return {
-        "id": stored.item_id,
-        "type": data.get("type"),
-        "title": data.get("title"),
-        "tags": data.get("tags", []),
-        "favorite": data.get("favorite", False),
-        "modified": data.get("modified"),
-    }
+    return summary(stored)
 
 
 def _gather_secrets(st: State, item: Item, secrets: SecretInput, asked: list[str],

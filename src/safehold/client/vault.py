@@ -79,13 +79,19 @@ class Vault:
     """Items of one unlocked vault. What it hands out is read-only: change a copy and
     :meth:`put` that."""
 
-    def __init__(self, store: VaultStore, cipher: VaultCipher) -> None:
+    def __init__(
+        self,
+        store: VaultStore,
+        cipher: VaultCipher,
+        opened: dict[tuple[str, bytes], dict[str, Any]] | None = None,
+    ) -> None:
         self.store = store
         self.cipher = cipher
         # Decrypted items by id and envelope: one command often reads the whole vault
         # twice (its templates, then its items), and decrypting is most of that cost. A
-        # changed envelope is a different key, so nothing here can go stale.
-        self._opened: dict[tuple[str, bytes], dict[str, Any]] = {}
+        # changed envelope is a different key, so nothing here can go stale. The agent
+        # passes one that outlives the command (client.reads).
+        self._opened: dict[tuple[str, bytes], dict[str, Any]] = {} if opened is None else opened
 
     def _open(self, item_id: str, envelope: bytes) -> dict[str, Any]:
         known = self._opened.get((item_id, envelope))

@@ -1,0 +1,90 @@
+"""The common reads, answered from keys already unlocked: `get ITEM --field F`, `list --json`
+and `totp ITEM`, as the agent answers them for the CLI's fast path (cli/fast.py).
+
+Each answer is exactly what the full command prints, from the same domain code: the field's
+value as ``get --field`` resolves it (a totp field gives its current code), the summaries
+``list --json`` prints, the code ``totp`` prints. Anything else — an item not found or
+ambiguous, a field missing, a damaged vault — is answered ``{"ok": false, "fallback": true}``
+and the CLI runs the full command, which reports it with its proper message and exit code.
+So the fast path never has error messages of its own to keep in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from safehold.crypto import VaultCipher
+
+from .errors import ClientError
+from .items import Item, ItemError, totp_code
+from .items.lookup import field_info
+from .store import VaultStore
+from .vault import StoredItem, Vault
+
+FALLBACK: dict[str, Any] = {"ok": False, "fallback": True}
+
+
+def summary(stored: StoredItem) -> dict[str, Any]:
+    """An item as `list --json` and `add --json` print it: no secret in it."""
+    data = stored.data
+    return {
+        "id": stored.item_id,
+        "type": data.get("type"),
+        "title": data.get("title"),
+        "tags": data.get("tags", []),
+        "favorite": data.get("favorite", False),
+        "modified": data.get("modified"),
+    }
+
+
+def _item(vault: Vault, query: str) -> Item:
+    stored = vault.find(query)
+    return Item.from_json(stored.data, custom_templates=vault.custom_templates())
+
+
+def read_vault(vault: Vault, request: dict[str, Any]) -> dict[str, Any]:
+    """The answer to one read ``request`` (``what``: field, list or totp) on ``vault``."""
+    what = request.get("what")
+    if what == "list":
+        return {"ok": True, "answer": [summary(s) for s in vault.all()]}
+    if what == "field":
+        info = field_info(_item(vault, str(request["item"])), str(request["field"]))
+        value = info.value
+        if info.kind == "totp" and value and not request.get("raw"):
+            value = totp_code(value).code
+        return {"ok": True, "answer": value}
+    if what == "totp":
+        secret = _item(vault, str(request["item"])).otp_secret()
+        if not secret:
+            return FALLBACK
+        code = totp_code(secret)
+        return {"ok": True, "answer": {"code": code.code, "seconds_left": code.seconds_left,
+                                       "period": code.period}}  # fmt: skip
+    return {"ok": False, "error": f"unknown read {what!r}"}
+
+
+def answer_read(
+    request: dict[str, Any], vk: bytes, cache: dict[str, dict[tuple[str, bytes], dict[str, Any]]]
+) -> dict[str, Any]:
+    """The agent's side: open the vault file named in ``request`` with the held key ``vk``
+    (only if it is that account's), answer, close. ``cache`` keeps decrypted items per
+    account between reads."""
+    account_id = str(request["account_id"])
+    path = Path(str(request["vault"]))
+    if path.name != f"{account_id}.db" or not path.is_file():
+        return FALLBACK
+    try:
+        store = VaultStore.open(path)
+    except Exception:
+        return FALLBACK
+    try:
+        if store.account_id != account_id:
+            return FALLBACK
+        cipher = VaultCipher(vk, bytes.fromhex(account_id), store.generation)
+        vault = Vault(store, cipher, cache.setdefault(account_id, {}))
+        return read_vault(vault, request)
+    except (ClientError, ItemError, KeyError, ValueError):
+        return FALLBACK
+    finally:
+        store.close()
