@@ -10,11 +10,18 @@ from safehold.cli.fast import answer, parse
 @pytest.mark.parametrize(
     ("argv", "wanted"),
     [
-        (["get", "GitHub", "--field", "password"], {"what": "field", "item": "GitHub", "field": "password",
-                                                    "raw": False}),  # fmt: skip
-        (["get", "-f", "otp", "Bank", "--raw"], {"what": "field", "item": "Bank", "field": "otp", "raw": True}),
-        (["get", "GitHub", "--field=user name"], {"what": "field", "item": "GitHub", "field": "user name",
-                                                  "raw": False}),  # fmt: skip
+        (
+            ["get", "GitHub", "--field", "password"],
+            {"what": "field", "item": "GitHub", "field": "password", "raw": False},
+        ),
+        (
+            ["get", "-f", "otp", "Bank", "--raw"],
+            {"what": "field", "item": "Bank", "field": "otp", "raw": True},
+        ),
+        (
+            ["get", "GitHub", "--field=user name"],
+            {"what": "field", "item": "GitHub", "field": "user name", "raw": False},
+        ),
         (["list", "--json"], {"what": "list"}),
         (["totp", "Bank"], {"what": "totp", "item": "Bank"}),
     ],
@@ -26,10 +33,20 @@ def test_reads_it_takes(argv: list[str], wanted: dict[str, object]) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        [], ["get"], ["get", "GitHub"], ["get", "GitHub", "--field"], ["get", "GitHub", "--field", "p", "--json"],
-        ["get", "GitHub", "--field", "p", "--copy"], ["get", "A", "B", "--field", "p"],
-        ["get", "--url", "https://x", "--field", "p"], ["list"], ["list", "--json", "--type", "login"],
-        ["totp", "Bank", "--copy"], ["totp"], ["--home", "x", "get", "A", "-f", "p"], ["add", "login"],
+        [],
+        ["get"],
+        ["get", "GitHub"],
+        ["get", "GitHub", "--field"],
+        ["get", "GitHub", "--field", "p", "--json"],
+        ["get", "GitHub", "--field", "p", "--copy"],
+        ["get", "A", "B", "--field", "p"],
+        ["get", "--url", "https://x", "--field", "p"],
+        ["list"],
+        ["list", "--json", "--type", "login"],
+        ["totp", "Bank", "--copy"],
+        ["totp"],
+        ["--home", "x", "get", "A", "-f", "p"],
+        ["add", "login"],
         ["get", "A", "-f", "p", "--password-stdin"],
     ],
 )
