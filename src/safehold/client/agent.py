@@ -70,7 +70,7 @@ class AgentServer:
         self.keys: dict[str, tuple[bytes, str | None]] = {}
         #: Items the agent decrypted for reads, by (item id, envelope): a changed item is a
         #: new key, so nothing here goes stale. Dropped with the keys.
-        self.read_cache: dict[str, dict[tuple[str, bytes], dict[str, Any]]] = {}
+        self.read_cache: dict[str, Any] = {}  # account id -> reads.ReadCache
         self.deadline = time.monotonic() + idle
         self.running = True
 

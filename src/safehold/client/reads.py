@@ -11,6 +11,7 @@ So the fast path never has error messages of its own to keep in step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +65,60 @@ def read_vault(vault: Vault, request: dict[str, Any]) -> dict[str, Any]:
     return {"ok": False, "error": f"unknown read {what!r}"}
 
 
-def answer_read(
-    request: dict[str, Any], vk: bytes, cache: dict[str, dict[tuple[str, bytes], dict[str, Any]]]
-) -> dict[str, Any]:
+@dataclass
+class ReadCache:
+    """What the agent keeps between reads of one account's vault: decrypted items by (item
+    id, envelope), and the listings of the vault file as it was when last read."""
+
+    opened: dict[tuple[str, bytes], dict[str, Any]] = field(default_factory=dict)
+    signature: tuple[int, ...] = ()
+    listings: dict[tuple[bool, bool], list[StoredItem]] = field(default_factory=dict)
+
+
+def _signature(path: Path) -> tuple[int, ...]:
+    """Changes whenever the vault file does: any write touches the file or its WAL, and a
+    replaced file (a new sign-in) has another inode."""
+    out: list[int] = []
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = part.stat()
+        except FileNotFoundError:
+            out += [0, 0, 0]
+            continue
+        out += [st.st_ino, st.st_size, st.st_mtime_ns]
+    return tuple(out)
+
+
+class _CachedVault(Vault):
+    """A vault whose listings are kept while the file is unchanged: a read by title then
+    costs a lookup, not a pass over 10,000 items."""
+
+    def __init__(self, store: VaultStore, cipher: VaultCipher, cache: ReadCache) -> None:
+        super().__init__(store, cipher, cache.opened)
+        self._cache = cache
+
+    def all(self, *, include_templates: bool = False, include_trashed: bool = False) -> list[StoredItem]:
+        key = (include_templates, include_trashed)
+        listing = self._cache.listings.get(key)
+        if listing is None:
+            listing = super().all(include_templates=include_templates, include_trashed=include_trashed)
+            self._cache.listings[key] = listing
+        return list(listing)
+
+
+def answer_read(request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache]) -> dict[str, Any]:
     """The agent's side: open the vault file named in ``request`` with the held key ``vk``
-    (only if it is that account's), answer, close. ``cache`` keeps decrypted items per
-    account between reads."""
+    (only if it is that account's), answer, close. ``caches`` keeps, per account, what
+    :class:`ReadCache` says between reads."""
     account_id = str(request["account_id"])
     path = Path(str(request["vault"]))
     if path.name != f"{account_id}.db" or not path.is_file():
         return FALLBACK
+    cache = caches.setdefault(account_id, ReadCache())
+    signature = _signature(path)
+    if signature != cache.signature:
+        cache.listings.clear()
+        cache.signature = signature
     try:
         store = VaultStore.open(path)
     except Exception:
@@ -82,8 +127,7 @@ def answer_read(
         if store.account_id != account_id:
             return FALLBACK
         cipher = VaultCipher(vk, bytes.fromhex(account_id), store.generation)
-        vault = Vault(store, cipher, cache.setdefault(account_id, {}))
-        return read_vault(vault, request)
+        return read_vault(_CachedVault(store, cipher, cache), request)
     except (ClientError, ItemError, KeyError, ValueError):
         return FALLBACK
     finally:
