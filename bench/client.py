@@ -62,8 +62,10 @@ from safehold.crypto import DEFAULT_PARAMS, AccountKey, derive_keys  # noqa: E40
 PASSWORD = "bench password 1 maple quartz"
 EMAIL = "bench@example.com"
 NEEDLE = "00042"
-#: The console entry (its fast path first, then the full CLI), as `safehold` runs it.
-SAFEHOLD = [sys.executable, "-m", "safehold.cli.fast"]
+#: What a person types: the installed `safehold` script of this environment (its fast path
+#: first, then the full CLI); ``-m safehold.cli.fast`` where none is installed.
+_SCRIPT = Path(sys.executable).parent / "safehold"
+SAFEHOLD = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "safehold.cli.fast"]
 PYTHON_FLOOR = [sys.executable, "-c", "pass"]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import getpass
 import json
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,17 +19,13 @@ import typer
 from safehold.client.account import AccountService, Unlocked
 from safehold.client.agent import AgentClient, AgentRefused
 from safehold.client.errors import (
-    AccountKeyInvalid,
     AuthFailed,
     ClientError,
     ExitCode,
-    ItemNotFound,
     Locked,
-    Tampered,
     UsageError,
 )
 from safehold.client.settings import ClientSettings
-from safehold.crypto import AccountKeyError, CryptoError, KitError, TamperedData
 
 if TYPE_CHECKING:
     import httpx
@@ -276,30 +271,10 @@ def state() -> State:
 
 
 def _translate(exc: BaseException) -> ClientError | None:
-    """Errors from the layers below, in the client's terms."""
-    from safehold.client.items import ItemError  # the items package's error base
+    """Errors from the layers below, in the client's terms (the table in cli/errors.py)."""
+    from .errors import translate
 
-    if isinstance(exc, ClientError):
-        return exc
-    if isinstance(exc, AccountKeyError):
-        return AccountKeyInvalid(str(exc))
-    if isinstance(exc, KitError):
-        return AccountKeyInvalid(str(exc))
-    if isinstance(exc, TamperedData):
-        return Tampered(str(exc))
-    if isinstance(exc, CryptoError):
-        return ClientError(str(exc))
-    if isinstance(exc, sqlite3.DatabaseError):
-        return ClientError(f"the local vault could not be read: {exc}")
-    if isinstance(exc, OSError):
-        return ClientError(str(exc))
-    if type(exc).__name__ == "FieldNotFound":
-        return ItemNotFound(str(exc))
-    if type(exc).__name__ == "KitReadError":
-        return AccountKeyInvalid(str(exc))
-    if isinstance(exc, ItemError):
-        return UsageError(str(exc))
-    return None
+    return translate(exc)
 
 
 def report_error(st: State, error: ClientError) -> None:

@@ -39,12 +39,14 @@ import os
 import socket
 import stat
 import struct
-import subprocess
 import sys
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def b64encode(data: bytes) -> str:
@@ -272,6 +274,8 @@ class AgentClient:
             return
         if self.refused:
             raise AgentRefused(self.refused)
+        import subprocess  # here, not at the top: the fast path never starts an agent
+
         subprocess.Popen(  # noqa: S603 — our own interpreter and module, no shell
             [
                 sys.executable,

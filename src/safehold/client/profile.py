@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import NotSignedIn
-
 
 class Profile:
     def __init__(self, home: Path) -> None:
@@ -57,6 +55,8 @@ class Profile:
     def require_current(self) -> str:
         account_id = self.current
         if account_id is None:
+            from .errors import NotSignedIn  # here: the fast path reads `current` and no error
+
             raise NotSignedIn()
         return account_id
 
