@@ -20,8 +20,11 @@ Errors (``errors.py``, drawn there): ClientError and its subclasses, each with `
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+# Not `from typing import TYPE_CHECKING`: importing typing costs every fast read a few ms.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _WHERE: dict[str, str] = {
     "AccountService": "account",
@@ -59,6 +62,8 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'safehold.client' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value

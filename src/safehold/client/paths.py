@@ -6,7 +6,6 @@ before deciding whether to load anything else. ``ClientSettings`` uses the same 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from collections.abc import Mapping
@@ -40,7 +39,15 @@ def runtime_dir_from(env: Mapping[str, str] = os.environ) -> Path:
     return Path(raw) if raw else default_runtime_dir()
 
 
+def _sha256(data: bytes) -> str:
+    try:  # the built-in module: hashlib would load OpenSSL, a few ms of every fast read
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - Pythons that build only hashlib
+        from hashlib import sha256
+    return str(sha256(data).hexdigest())
+
+
 def agent_socket(home: Path, runtime_dir: Path) -> Path:
     """One agent per profile, so two profiles of one user never share keys."""
-    tag = hashlib.sha256(str(home).encode()).hexdigest()[:16]
+    tag = _sha256(str(home).encode())[:16]
     return runtime_dir / f"agent-{tag}.sock"
