@@ -23,16 +23,20 @@ def field_info(item: Item, name: str) -> FieldInfo:
 
     Raises :class:`FieldNotFound` when the item has no such field."""
     value = item.get_field(name)
-    spec = item.template.field(name)
+    wanted = normalize_name(name)
+    # The order of Item.get_field: template key or label, stored key, custom name, alias.
+    spec = item.template.field(name, aliases=False)
     if spec is not None:
         return FieldInfo(spec.label, spec.kind, value)
-    wanted = normalize_name(name)
-    for custom in item.custom:
-        if normalize_name(custom.name) == wanted:
-            return FieldInfo(custom.name, custom.kind, value)
     for key in item.fields:
         if normalize_name(key) == wanted:
             return FieldInfo(key, "hidden" if looks_like_password(key) else "text", value)
+    for custom in item.custom:
+        if normalize_name(custom.name) == wanted:
+            return FieldInfo(custom.name, custom.kind, value)
+    spec = item.template.field(name)
+    if spec is not None:
+        return FieldInfo(spec.label, spec.kind, value)
     if wanted in ("title", "notes"):
         return FieldInfo(wanted.capitalize(), "text", value)
     raise FieldNotFound(name, item.field_names())  # pragma: no cover - get_field raised first
