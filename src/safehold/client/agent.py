@@ -42,12 +42,12 @@ import struct
 import sys
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
-from pathlib import Path
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs every fast read a few ms.
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
@@ -187,7 +187,7 @@ class AgentRefused(OSError):
     """The agent's socket is somewhere another user could control; it is not used."""
 
 
-def check_socket_dir(directory: Path) -> None:
+def check_socket_dir(directory: str | os.PathLike[str]) -> None:
     """Raise :class:`AgentRefused` unless ``directory`` is this user's own, mode 0700."""
     try:
         info = os.lstat(directory)
@@ -224,7 +224,8 @@ class AgentClient:
     """Talks to the agent of one profile; every method is a no-op when none is running or the
     agent is refused (then :attr:`refused` says why, and callers ask for the password)."""
 
-    def __init__(self, path: Path, idle: float) -> None:
+    def __init__(self, path: str | os.PathLike[str], idle: float) -> None:
+        # A str or a Path: the fast path passes a str, so pathlib is not loaded for it.
         self.path = path
         self.idle = idle
         #: Why the agent was not used, when a check failed.
@@ -232,7 +233,7 @@ class AgentClient:
 
     def _check_dir(self) -> None:
         try:
-            check_socket_dir(self.path.parent)
+            check_socket_dir(os.path.dirname(self.path))
         except AgentRefused as exc:
             self.refused = str(exc)
             raise
@@ -242,12 +243,12 @@ class AgentClient:
             self._check_dir()
         except AgentRefused:
             return None
-        if not self.path.exists():
+        if not os.path.exists(self.path):
             return None
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(5.0)
-                sock.connect(str(self.path))
+                sock.connect(os.fspath(self.path))
                 uid = _peer_uid(sock)
                 if uid is not None and uid != os.getuid():
                     self.refused = (
@@ -268,7 +269,9 @@ class AgentClient:
     def start(self) -> None:
         """Start the agent unless one runs; :class:`AgentRefused` (an ``OSError``) if its
         directory is unsafe."""
-        directory = self.path.parent
+        from pathlib import Path
+
+        directory = Path(os.path.dirname(self.path))
         if not directory.exists():
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._check_dir()
@@ -284,7 +287,7 @@ class AgentClient:
                 "-m",
                 "safehold.client.agent",
                 "--socket",
-                str(self.path),
+                os.fspath(self.path),
                 "--idle",
                 str(self.idle),
             ],
@@ -329,6 +332,8 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(prog="safehold-agent", description="Keeps unlocked Safehold keys.")
+    from pathlib import Path
+
     parser.add_argument("--socket", required=True, type=Path)
     parser.add_argument("--idle", type=float, default=600.0)
     args = parser.parse_args(argv)

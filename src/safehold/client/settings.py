@@ -116,4 +116,4 @@ class ClientSettings:
         """One agent per profile, so two profiles of one user never share keys."""
         from .paths import agent_socket
 
-        return agent_socket(self.home, self.runtime_dir)
+        return Path(agent_socket(self.home, self.runtime_dir))
