@@ -18,7 +18,7 @@ from typing import Any
 from safehold.crypto import VaultCipher
 
 from .errors import ClientError
-from .items import Item, ItemError, totp_code
+from .items import Item, ItemError, Template, totp_code
 from .items.lookup import field_info
 from .store import VaultStore
 from .vault import StoredItem, Vault
@@ -73,6 +73,13 @@ class ReadCache:
     opened: dict[tuple[str, bytes], dict[str, Any]] = field(default_factory=dict)
     signature: tuple[int, ...] = ()
     listings: dict[tuple[bool, bool], list[StoredItem]] = field(default_factory=dict)
+    by_title: dict[str, list[StoredItem]] | None = None
+    templates: list[Template] | None = None
+
+    def forget_listings(self) -> None:
+        self.listings.clear()
+        self.by_title = None
+        self.templates = None
 
 
 def _signature(path: Path) -> tuple[int, ...]:
@@ -105,6 +112,29 @@ class _CachedVault(Vault):
             self._cache.listings[key] = listing
         return list(listing)
 
+    def custom_templates(self) -> list[Template]:
+        if self._cache.templates is None:
+            self._cache.templates = super().custom_templates()
+        return list(self._cache.templates)
+
+    def find(
+        self, query: str, *, include_templates: bool = False, trashed: bool | None = False
+    ) -> StoredItem:
+        """:meth:`Vault.find`, with an exact title looked up in an index; every other case
+        (an id, a prefix, two items of one title) goes to :meth:`Vault.find` itself."""
+        q = query.strip()
+        if len(q) != 32 and not include_templates and trashed is False:
+            if self._cache.by_title is None:
+                index: dict[str, list[StoredItem]] = {}
+                for stored in self.all():
+                    index.setdefault(stored.title.casefold(), []).append(stored)
+                self._cache.by_title = index
+            same = self._cache.by_title.get(q.casefold(), [])
+            exact = [s for s in same if s.title == q]
+            if len(exact) == 1 or (not exact and len(same) == 1):
+                return (exact or same)[0]
+        return super().find(query, include_templates=include_templates, trashed=trashed)
+
 
 def answer_read(request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache]) -> dict[str, Any]:
     """The agent's side: open the vault file named in ``request`` with the held key ``vk``
@@ -117,7 +147,7 @@ def answer_read(request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache]
     cache = caches.setdefault(account_id, ReadCache())
     signature = _signature(path)
     if signature != cache.signature:
-        cache.listings.clear()
+        cache.forget_listings()
         cache.signature = signature
     try:
         store = VaultStore.open(path)
