@@ -17,7 +17,16 @@ import typer
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
-from . import account_cmds, item_cmds, run_cmds, session_cmds, trash_cmds
+from . import (
+    account_cmds,
+    item_cmds,
+    read_cmds,
+    run_cmds,
+    session_cmds,
+    tool_cmds,
+    trash_cmds,
+    type_cmds,
+)
 from .options import FLAG, plain_flags
 from .state import State, report_error, set_state
 
@@ -74,6 +83,9 @@ def main(
 
 account_cmds.register(app)
 item_cmds.register(app)
+read_cmds.register(app)
+tool_cmds.register(app)
+type_cmds.register(app)
 session_cmds.register(app)
 trash_cmds.register(app)
 run_cmds.register(app)

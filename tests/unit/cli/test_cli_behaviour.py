@@ -20,6 +20,11 @@ from safehold.cli.account_cmds import COMMANDS as ACCOUNT_COMMANDS
 from safehold.cli.account_cmds import PROGRESS_THRESHOLD, SyncProgress
 from safehold.cli.item_cmds import COMMANDS as ITEM_COMMANDS
 from safehold.cli.main import app
+from safehold.cli.read_cmds import COMMANDS as READ_COMMANDS
+from safehold.cli.run_cmds import COMMANDS as RUN_COMMANDS
+from safehold.cli.session_cmds import COMMANDS as SESSION_COMMANDS
+from safehold.cli.tool_cmds import COMMANDS as TOOL_COMMANDS
+from safehold.cli.type_cmds import COMMANDS as TYPE_COMMANDS
 from safehold.client.errors import ExitCode
 from safehold.client.items import Item
 
@@ -82,7 +87,8 @@ def test_report_clean_vault(cli: Run) -> None:
 # --- help ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [*ACCOUNT_COMMANDS, *ITEM_COMMANDS])
+@pytest.mark.parametrize("command", [*ACCOUNT_COMMANDS, *ITEM_COMMANDS, *READ_COMMANDS, *TOOL_COMMANDS,
+                                     *TYPE_COMMANDS, *SESSION_COMMANDS, *RUN_COMMANDS])  # fmt: skip
 def test_every_command_help_has_an_example(command: str) -> None:
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
