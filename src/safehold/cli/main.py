@@ -19,6 +19,7 @@ from safehold.client.settings import ClientSettings
 
 from . import (
     account_cmds,
+    device_cmds,
     item_cmds,
     read_cmds,
     run_cmds,
@@ -82,6 +83,7 @@ def main(
 
 
 account_cmds.register(app)
+device_cmds.register(app)
 item_cmds.register(app)
 read_cmds.register(app)
 tool_cmds.register(app)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from safehold.cli.account_cmds import COMMANDS as ACCOUNT_COMMANDS
 from safehold.cli.account_cmds import PROGRESS_THRESHOLD, SyncProgress
+from safehold.cli.device_cmds import COMMANDS as DEVICE_COMMANDS
 from safehold.cli.item_cmds import COMMANDS as ITEM_COMMANDS
 from safehold.cli.main import app
 from safehold.cli.read_cmds import COMMANDS as READ_COMMANDS
@@ -87,8 +88,11 @@ def test_report_clean_vault(cli: Run) -> None:
 # --- help ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [*ACCOUNT_COMMANDS, *ITEM_COMMANDS, *READ_COMMANDS, *TOOL_COMMANDS,
-                                     *TYPE_COMMANDS, *SESSION_COMMANDS, *RUN_COMMANDS])  # fmt: skip
+EVERY_COMMAND = [*ACCOUNT_COMMANDS, *DEVICE_COMMANDS, *ITEM_COMMANDS, *READ_COMMANDS, *TOOL_COMMANDS,
+                 *TYPE_COMMANDS, *SESSION_COMMANDS, *RUN_COMMANDS]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", EVERY_COMMAND)
 def test_every_command_help_has_an_example(command: str) -> None:
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
