@@ -20,7 +20,7 @@ EMAIL = "ann@example.com"
 def _entry() -> str:
     """The code the ``safehold`` console script runs, taken from the package metadata."""
     (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "safehold"]
-    assert script.value == "safehold.cli.fast:run"
+    assert script.value == "safehold.cli.fast:run", "stale install: run `pip install -e .` again"
     return f"import sys; from {script.module} import {script.attr}; sys.exit({script.attr}())"
 
 
