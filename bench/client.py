@@ -5,6 +5,13 @@ same Argon2id cost, in the same run. The ratio is the figure (target: Safehold a
 
     python bench/client.py            # 10,000 items, 5 runs of each step
     python bench/client.py --quick    # 2,000 items, 3 runs: about a minute
+    python bench/client.py --reads    # only the unlocked reads below (no KeePassXC steps)
+
+Unlocked reads (the agent holds the keys; issue 15 "answers in a blink"), each interleaved
+with its baseline in the same run: ``get ITEM --field password`` against ``pass show ITEM``
+(Debian's pass; its gpg key is made here with an empty passphrase, so gpg-agent needs no
+prompt; target at most 1.5x, whole process), ``safehold --help`` against ``python -c pass``
+(the floor of the language), and ``list --json`` of the whole vault.
 
 Method, so the two sides are measured the same way:
 
@@ -55,7 +62,11 @@ from safehold.crypto import DEFAULT_PARAMS, AccountKey, derive_keys  # noqa: E40
 PASSWORD = "bench password 1 maple quartz"
 EMAIL = "bench@example.com"
 NEEDLE = "00042"
-SAFEHOLD = [sys.executable, "-m", "safehold.cli.main"]
+#: What a person types: the installed `safehold` script of this environment (its fast path
+#: first, then the full CLI); ``-m safehold.cli.fast`` where none is installed.
+_SCRIPT = Path(sys.executable).parent / "safehold"
+SAFEHOLD = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "safehold.cli.fast"]
+PYTHON_FLOOR = [sys.executable, "-c", "pass"]
 
 
 @dataclass(frozen=True)
@@ -165,7 +176,7 @@ class KeePass:
 
 
 def safehold_figures(
-    tmp: Path, count: int, runs: int, keepass: KeePass | None
+    tmp: Path, count: int, runs: int, keepass: KeePass | None, *, reads_only: bool = False
 ) -> tuple[dict[str, Figure], dict[str, Figure] | None]:
     """Safehold's figures; with ``keepass``, KeePassXC's open-and-list and open-and-search
     too, each run interleaved with Safehold's same step."""
@@ -189,7 +200,8 @@ def safehold_figures(
         env_a, env_b = _env(tmp, "a", url), _env(tmp, "b", url)
         login = [*SAFEHOLD, "login", EMAIL, "--account-key", key.to_text(), "--json"]
         help_ = [*SAFEHOLD, "--help"]
-        out["start"] = figure("process start (safehold --help)", runs, lambda: measured(help_))
+        if not reads_only:
+            out["start"] = figure("process start (safehold --help)", runs, lambda: measured(help_))
         out["push"] = figure("push of the whole vault (device A sync)", 1,
                              lambda: measured([*SAFEHOLD, "sync", "--json"], env=env_a))  # fmt: skip
         out["first"] = figure("login + full first sync (device B)", 1, lambda: measured(login, env=env_b))
@@ -199,7 +211,9 @@ def safehold_figures(
         search: Step = (f"unlock and search (list --search {NEEDLE})",
                         lambda: measured([*SAFEHOLD, "list", "--search", NEEDLE, "--json"], env=env_b),
                         lambda r: r.stdout.count('"id"') == 1)  # fmt: skip
-        if keepass is None:
+        if reads_only:
+            pass
+        elif keepass is None:
             out["list"] = figure(listing[0], runs, listing[1], listing[2])
             out["search"] = figure(search[0], runs, search[1], search[2])
         else:
@@ -218,8 +232,69 @@ def safehold_figures(
             unlocked.close()
             return measured([*SAFEHOLD, "sync", "--json"], env=env_b)
 
-        out["incremental"] = figure("incremental sync of 10 changes (device B)", runs, incremental)
+        if not reads_only:
+            out["incremental"] = figure("incremental sync of 10 changes (device B)", runs, incremental)
+        unlocked_figures(tmp, env_b, count, runs, out)
     return out, theirs
+
+
+def pass_setup(tmp: Path) -> tuple[dict[str, str], str] | None:
+    """A password store with one entry, encrypted to a gpg key made here; (env, entry)."""
+    if shutil.which("pass") is None or shutil.which("gpg") is None:
+        print("pass: skipped: pass and gpg are needed (Debian: apt-get install pass)")
+        return None
+    gnupg = tmp / "gnupg"
+    gnupg.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(gnupg), "PASSWORD_STORE_DIR": str(tmp / "password-store")}
+    for cmd in (["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "Bench <bench@example.com>",
+                 "default", "default", "never"], ["pass", "init", "bench@example.com"]):  # fmt: skip
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+    entry = f"Site {NEEDLE}"
+    subprocess.run(["pass", "insert", "-m", entry], input=f"pw-{int(NEEDLE)}-x\n".encode(), env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    return env, entry
+
+
+def unlocked_figures(tmp: Path, env_b: dict[str, str], count: int, runs: int, out: dict[str, Figure]) -> None:
+    """The reads a script makes many times a minute, with the agent holding the keys."""
+    measured([*SAFEHOLD, "unlock", "--json"], env=env_b)  # the password once, as a person would
+    env_u = {k: v for k, v in env_b.items() if k != "SAFEHOLD_PASSWORD"}
+    secret = f"pw-{int(NEEDLE)}-x\n"
+    print("Unlocked reads (the agent holds the keys), each interleaved with its baseline")
+    get: Step = (f"unlocked get 'Site {NEEDLE}' --field password",
+                 lambda: measured([*SAFEHOLD, "get", f"Site {NEEDLE}", "--field", "password"], env=env_u),
+                 lambda r: r.stdout == secret)  # fmt: skip
+    made = pass_setup(tmp)
+    if made is not None:
+        env_pass, entry = made
+        baseline: Step = (f"pass show '{entry}' (gpg key cached)",
+                          lambda: measured(["pass", "show", entry], env=env_pass),
+                          lambda r: r.stdout == secret)  # fmt: skip
+        out["get"], out["pass"] = paired(runs, get, baseline)
+    else:
+        out["get"] = figure(get[0], runs, get[1], get[2])
+    helps: Step = ("safehold --help", lambda: measured([*SAFEHOLD, "--help"]), lambda r: "Usage" in r.stdout)
+    floor: Step = ("python -c pass (the language's floor)", lambda: measured(PYTHON_FLOOR), lambda r: True)
+    out["help"], out["floor"] = paired(runs, helps, floor)
+    slow_env = {**env_u, "SAFEHOLD_FAST": "0"}
+    listing: Step = (f"unlocked list --json ({count} items)",
+                     lambda: measured([*SAFEHOLD, "list", "--json"], env=env_u),
+                     lambda r: r.stdout.count('"id"') == count)  # fmt: skip
+    listing_full: Step = ("  same, full CLI (SAFEHOLD_FAST=0)",
+                          lambda: measured([*SAFEHOLD, "list", "--json"], env=slow_env),
+                          lambda r: r.stdout.count('"id"') == count)  # fmt: skip
+    out["list_unlocked"], out["list_unlocked_full"] = paired(runs, listing, listing_full)
+    get_full: Step = ("  get, full CLI (SAFEHOLD_FAST=0)",
+                      lambda: measured([*SAFEHOLD, "get", f"Site {NEEDLE}", "--field", "password"],
+                                       env=slow_env),
+                      lambda r: r.stdout == secret)  # fmt: skip
+    out["get_full"] = figure(get_full[0], runs, get_full[1], get_full[2])
+    measured([*SAFEHOLD, "lock"], env=env_u)
+    if "pass" in out:
+        ratio = out["get"].median_s / out["pass"].median_s
+        print(f"  get / pass show: whole process {ratio:5.2f} (target ≤ 1.5)"
+              f"   peak memory {out['get'].peak_kib / out['pass'].peak_kib:5.2f}")  # fmt: skip
+    print(f"  --help / python -c pass: {out['help'].median_s / out['floor'].median_s:5.2f}")
 
 
 def derive_ms() -> float:
@@ -326,14 +401,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 items, 3 runs of each step")
     parser.add_argument("--items", type=int, default=None)
     parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--reads", action="store_true", help="only the unlocked reads, no KeePassXC")
     args = parser.parse_args()
     count = args.items or (2_000 if args.quick else 10_000)
     runs = args.runs or (3 if args.quick else 5)
     with tempfile.TemporaryDirectory(prefix="safehold-bench-") as tmp_name:
         tmp = Path(tmp_name)
         print(f"Argon2id key derivation alone, in this process: {derive_ms():.0f} ms")
-        keepass = keepass_setup(tmp, count)
-        ours, theirs = safehold_figures(tmp, count, runs, keepass)
+        keepass = None if args.reads else keepass_setup(tmp, count)
+        ours, theirs = safehold_figures(tmp, count, runs, keepass, reads_only=args.reads)
     if theirs:
         ratios(ours, theirs)
 

@@ -309,6 +309,12 @@ class DevicesResponse(_Model):
     devices: list[Device]
 
 
+class DeviceRenameRequest(_Model):
+    """``PATCH /devices/{device_id}``: the name shown for the device from now on."""
+
+    name: DeviceName
+
+
 # --- Vault ------------------------------------------------------------------------------
 
 

@@ -275,9 +275,11 @@ def test_full_reset_in_the_browser(
     new_key = AccountKey.parse(key_text)
     assert new_key.to_text() == key_text
     assert new_key.secret != alice.key.secret
-    # The exact command for each device, with this key filled in by the page.
+    # The command for each device (also a new one: it names the server); the key is typed
+    # at its hidden prompt, never put in the command's arguments.
     command = pg.get_by_test_id("login-command").inner_text()
-    assert command == f"safehold login {alice.email} --account-key {key_text}"
+    assert command == f"safehold login {alice.email} --server {server.base_url}"
+    assert key_text not in pg.locator("pre.command").all_inner_texts()[0]
     kit_command = pg.get_by_test_id("login-kit-command").inner_text()
     assert kit_command == f'safehold login {alice.email} --kit "Safehold Emergency Kit.pdf"'
     screenshot(pg, "reset-result")

@@ -41,4 +41,7 @@ test("the kit PDF is one page, ASCII, with a cross-reference table that points a
   // The key and the email (Latin-1 as an octal escape) are in it; no password field value.
   assert.ok(text.includes("(SH1-09SN-ZWNG-4XD4-NY20-HDJY-KRHN-2Z02)"));
   assert.ok(text.includes("(j\\374rgen@example.com)"));
+  // A sign-in command that works on a new device (it names the server), with no key in it.
+  assert.ok(text.includes(`safehold --server ${kit.server} login j\\374rgen@example.com`));
+  assert.ok(!/--account-key/.test(text));
 });

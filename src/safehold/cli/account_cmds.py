@@ -4,6 +4,8 @@ change-password, hint, devices, kit, reset."""
 from __future__ import annotations
 
 import dataclasses
+import getpass
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,7 +22,7 @@ from safehold.client.errors import (
     WeakPassword,
 )
 from safehold.client.keystore import key_location
-from safehold.crypto import AccountKey, KitPayload
+from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .state import State, handles_errors, new_table, state
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from safehold import wire
+    from safehold.client.account import Unlocked
+
 
 #: Syncs that move more items than this get a progress bar.
 PROGRESS_THRESHOLD = 300
@@ -38,6 +41,26 @@ PROGRESS_THRESHOLD = 300
 def _with_server(st: State, server: str | None) -> None:
     if server:
         st.settings = dataclasses.replace(st.settings, server=server)
+
+
+def _plain(text: str) -> str:
+    """``text`` (titles from the vault) safe inside a Rich markup string."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def human_duration(seconds: float) -> str:
+    """``seconds`` as a person says it: "45 seconds", "10 minutes", "1 hour 30 minutes"."""
+    whole = max(0, round(seconds))
+    if whole < 120 and whole % 60:
+        return f"{whole} second{'' if whole == 1 else 's'}"
+    minutes = round(whole / 60)
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'' if hours == 1 else 's'}"] if hours else []
+    if rest or not hours:
+        parts.append(f"{rest} minute{'' if rest == 1 else 's'}")
+    return " ".join(parts)
 
 
 def _valid_email(email: str) -> str:
@@ -94,8 +117,8 @@ def signup(
     st = state()
     _with_server(st, server)
     _valid_email(email)
-    password = st.new_password("Choose an account password: ", for_signup=True)
-    _check_new_password(password, email)
+    password = st.new_password("Choose an account password: ", for_signup=True,
+                               check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
     unlocked, key = service.signup(email, password, hint)
     keystore_note = getattr(service.keystore, "fallback_reason", None)
@@ -152,9 +175,26 @@ def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey | N
     return payload.account_key, payload
 
 
+def _ask_account_key() -> AccountKey:
+    """The account key typed at a hidden prompt (it is a secret: never an argument), asked
+    again after a typo, up to three times."""
+    for attempt in range(1, 4):
+        text = getpass.getpass("Account key (SH1-…, from your Emergency Kit): ")
+        try:
+            return AccountKey.parse(text)
+        except AccountKeyError as exc:
+            if attempt == 3:
+                raise
+            sys.stderr.write(f"{exc}; type it again\n")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def login(
     email: EmailArg,
-    account_key: Annotated[str | None, typer.Option("--account-key", help="SH1-… from your kit.")] = None,
+    account_key: Annotated[
+        str | None,
+        typer.Option("--account-key", help="SH1-… (visible to other users: prefer the prompt or --kit)."),
+    ] = None,
     kit: Annotated[Path | None, typer.Option(help="Emergency Kit PDF or PNG to read the key from.")] = None,
     server: ServerOpt = None,
     json_out: JsonOpt = False,
@@ -163,12 +203,13 @@ def login(
     """Sign this device in to an account, then download the vault.
 
     A device that already holds the account key (it was signed out, or the password was
-    changed elsewhere) needs only the password; otherwise give --account-key or --kit.
+    changed elsewhere) needs only the password. Otherwise the key is read from your
+    Emergency Kit (--kit) or typed at a hidden prompt; --account-key puts it in your shell
+    history and the process list, so it is for throwaway accounts only.
 
     Examples:
-      safehold login ann@example.com --account-key SH1-ABCD-…
       safehold login ann@example.com --kit "Safehold Emergency Kit.pdf"
-      safehold login ann@example.com
+      safehold login ann@example.com          # asks for the account key, then the password
     """
     st = state()
     _valid_email(email)
@@ -181,22 +222,44 @@ def login(
     stored = key is None
     if key is None:
         found = st.service().stored_key(email, st.settings.server)
-        if found is None:
+        if found is not None:
+            key, known_server = found
+            _with_server(st, st.settings.server or known_server)
+            st.err.print("[dim]using the account key stored on this device[/]")
+        elif sys.stdin.isatty() and not st.password_stdin:
+            key = _ask_account_key()
+            stored = False
+        else:
             raise UsageError(
-                f"this device holds no account key for {email}: pass --account-key KEY or --kit FILE",
+                f"this device holds no account key for {email}: give --kit FILE, or run this at a "
+                "terminal to type the key at a hidden prompt",
                 hint="the key is in your Emergency Kit, or run `safehold kit` on a signed-in device",
             )
-        key, known_server = found
-        _with_server(st, st.settings.server or known_server)
-        st.err.print("[dim]using the account key stored on this device[/]")
-    password = st.password()
     service = st.service()
     try:
-        unlocked = service.login(email, password, key, st.settings.server_url)
+        if stored:
+            # One try: a refusal may be the stored key's fault (a reset), handled below.
+            unlocked = service.login(email, st.password(), key, st.settings.server_url)
+        else:
+            typed_key = key
+            unlocked = st.with_typed_password(
+                lambda password: service.login(email, password, typed_key, st.settings.server_url)
+            )
     except AuthFailed as exc:
-        if stored and exc.hint is None:
-            exc.hint = "if the account was reset, give the new key: --account-key KEY or --kit FILE"
-        raise
+        if not stored:
+            raise
+        if not sys.stdin.isatty() or st.password_stdin:
+            if exc.hint is None:
+                exc.hint = "if the account was reset, give the new key: --kit FILE, or type it at a terminal"
+            raise
+        # The stored key may be from before a reset: offer to type the new one.
+        st.err.print(
+            "The password or the account key stored on this device was refused. If the "
+            "account was reset, type the new key from your new Emergency Kit.",
+            markup=False,
+        )
+        key = _ask_account_key()
+        unlocked = service.login(email, st.password(), key, st.settings.server_url)
     try:
         with _progress(st) as progress:
             report = unlocked.sync(progress)
@@ -221,19 +284,30 @@ def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     Example:  safehold unlock
     """
     st = state()
-    unlocked = st.service().unlock(st.password())
+    service = st.service()
+    idle = human_duration(st.settings.idle_timeout)
+    if not st.scripted_password:
+        account_id = service.profile.require_current()
+        if st.agent.get(account_id) is not None:
+            if st.json:
+                st.emit_json({"unlocked": True, "already": True, "account_id": account_id,
+                              "idle_timeout": st.settings.idle_timeout, "agent_refused": None})  # fmt: skip
+            else:
+                st.out.print(f"Already unlocked. Locks after {idle} without use, or with `safehold lock`.")
+            return
+    unlocked = st.with_typed_password(service.unlock)
     try:
         kept = st.remember(unlocked)
         account_id = unlocked.account_id
     finally:
         unlocked.close()
-    minutes = st.settings.idle_timeout / 60
     if st.json:
         # "unlocked" is false when the password was right but no agent holds the keys.
-        st.emit_json({"unlocked": kept, "account_id": account_id, "idle_timeout": st.settings.idle_timeout,
+        st.emit_json({"unlocked": kept, "already": False, "account_id": account_id,
+                      "idle_timeout": st.settings.idle_timeout,
                       "agent_refused": st.agent.refused})  # fmt: skip
     elif kept:
-        st.out.print(f"Unlocked. Locks again after {minutes:g} minutes without use, or with `safehold lock`.")
+        st.out.print(f"Unlocked. Locks again after {idle} without use, or with `safehold lock`.")
     else:
         st.out.print("The password is right, but no agent keeps the keys: each command will ask for it.")
 
@@ -418,7 +492,12 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     if titles:
         if st.json:
             raise typer.Exit(int(ConflictsCreated(titles).exit_code))
-        raise ConflictsCreated(titles)
+        # A success that needs a look, not an error: a notice, and exit 7 for scripts.
+        notice = ConflictsCreated(titles)
+        st.err.print(f"[yellow]notice:[/] {_plain(notice.message)}")
+        if notice.hint:
+            st.err.print(_plain(notice.hint), markup=False)
+        raise typer.Exit(int(notice.exit_code))
 
 
 def change_password(
@@ -434,12 +513,19 @@ def change_password(
     Example:  safehold change-password --hint "the green one"
     """
     st = state()
-    current = st.password("Current password: ")
-    new = st.new_password()
     service = st.service()
-    unlocked = service.unlock(current)
+    typed: list[str] = []
+
+    def unlock_with(password: str) -> Unlocked:
+        opened = service.unlock(password)
+        typed.append(password)
+        return opened
+
+    unlocked = st.with_typed_password(unlock_with, "Current password: ")
+    current = typed[-1]
     try:
-        _check_new_password(new, unlocked.store.email)
+        email = unlocked.store.email
+        new = st.new_password(check=lambda candidate: _check_new_password(candidate, email))
         service.change_password(unlocked, current, new, hint)
         if not st.scripted_password:
             st.remember(unlocked)
@@ -514,67 +600,6 @@ def reset(
         st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
 
 
-def devices(
-    revoke: Annotated[
-        str | None, typer.Option(help="Sign out the device with this id (or a unique prefix of it).")
-    ] = None,
-    json_out: JsonOpt = False,
-    password_stdin: StdinOpt = False,
-) -> None:
-    """List the devices signed in to the account, or sign one out.
-
-    Examples:
-      safehold devices
-      safehold devices --revoke 0123456789abcdef0123456789abcdef
-    """
-    st = state()
-    wanted = _device_id_or_prefix(revoke) if revoke is not None else None
-    with st.vault() as unlocked, unlocked.api() as api:
-        if wanted is not None:
-            device_id = wanted if len(wanted) == 32 else _unique_device(api.devices().devices, wanted)
-            api.revoke_device(device_id)
-            if st.json:
-                st.emit_json({"revoked": device_id})
-            else:
-                st.out.print(f"Device {device_id} signed out.")
-            return
-        listing = api.devices().devices
-    if st.json:
-        st.emit_json([d.model_dump(mode="json") for d in listing])
-        return
-    # The id is what --revoke takes: never shortened; it folds onto a second line at worst.
-    from rich.table import Column
-
-    table = new_table(Column("id", min_width=32, overflow="fold"), "name", "signed in", "last seen", "")
-    for d in listing:
-        seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "-"
-        table.add_row(
-            d.device_id, d.name, d.created_at.strftime("%Y-%m-%d"), seen, "this one" if d.current else ""
-        )
-    st.out.print(table)
-
-
-def _device_id_or_prefix(text: str) -> str:
-    value = text.strip().lower()
-    if not value or len(value) > 32 or any(ch not in "0123456789abcdef" for ch in value):
-        raise UsageError(
-            f"{text!r} is not a device id: ids are 32 hexadecimal characters",
-            hint="`safehold devices` lists them; a unique prefix of one also works",
-        )
-    return value
-
-
-def _unique_device(listing: list[wire.Device], prefix: str) -> str:
-    found = [d.device_id for d in listing if d.device_id.startswith(prefix)]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise UsageError(f"no device of this account has an id starting with {prefix!r}",
-                         hint="`safehold devices` lists them")  # fmt: skip
-    raise UsageError(f"{prefix!r} matches {len(found)} devices: {', '.join(found)}",
-                     hint="give more of the id")  # fmt: skip
-
-
 def kit(
     pdf: Annotated[Path | None, typer.Option(help="Write the Emergency Kit PDF here.")] = None,
     png: Annotated[Path | None, typer.Option(help="Write the kit's QR code as PNG here.")] = None,
@@ -611,7 +636,7 @@ def kit(
 
 COMMANDS: dict[str, Callable[..., None]] = {
     "signup": signup, "login": login, "unlock": unlock, "lock": lock, "status": status, "sync": sync,
-    "change-password": change_password, "hint": hint, "reset": reset, "devices": devices, "kit": kit,
+    "change-password": change_password, "hint": hint, "reset": reset, "kit": kit,
 }  # fmt: skip
 
 

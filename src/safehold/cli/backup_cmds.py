@@ -174,7 +174,7 @@ def restore(
         except (BackupWontOpen, BackupDamaged, BackupUnknownVersion) as exc:
             raise _translate(exc) from None
         vault = unlocked.vault
-        current = {s.item_id: s.data for s in vault.all(include_templates=True)}
+        current = {s.item_id: s.data for s in vault.all(include_templates=True, include_trashed=True)}
         plan = plan_restore(current, contents.items, created=contents.info.created)
         if not dry_run:
             with unlocked.store.transaction():

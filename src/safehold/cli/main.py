@@ -17,8 +17,23 @@ import typer
 from safehold.client.errors import ClientError, ExitCode
 from safehold.client.settings import ClientSettings
 
-from . import account_cmds, archive_cmds, backup_cmds, export_cmds, import_cmd, item_cmds, key_cmds
-from .options import FLAG
+from . import (
+    account_cmds,
+    archive_cmds,
+    backup_cmds,
+    device_cmds,
+    export_cmds,
+    import_cmd,
+    item_cmds,
+    key_cmds,
+    read_cmds,
+    run_cmds,
+    session_cmds,
+    tool_cmds,
+    trash_cmds,
+    type_cmds,
+)
+from .options import FLAG, plain_flags
 from .state import State, report_error, set_state
 
 EPILOG = (
@@ -27,20 +42,21 @@ EPILOG = (
     "Exit codes: 0 ok, 1 error, 2 usage, 3 email or password incorrect, 4 account key typo, "
     "5 item not found or ambiguous, 6 server unreachable, 7 sync kept conflict copies, "
     "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
-    "13 server asked for unacceptable KDF cost, 14 item too large for the server, 25 no such archive."
+    "13 server asked for unacceptable KDF cost, 14 item too large for the server, 25 no such archive, "
+    "45 logout would drop unsynced edits, 46 run could not start the command."
 )
 
 app = typer.Typer(
     name="safehold",
     help=(
         "Safehold keeps your passwords encrypted on this device and in step with your other "
-        "devices. Start with `safehold signup EMAIL` (new account) or `safehold login EMAIL "
-        "--account-key KEY` (another device), then `safehold add login --title GitHub "
-        "--field username=ann --field password=…`, `safehold list`, `safehold get GitHub`."
+        "devices. Start with `safehold signup EMAIL` (new account) or `safehold login EMAIL` "
+        "(another device; it asks for the account key), then `safehold add login --title GitHub "
+        "--field username=ann --field password=?`, `safehold list`, `safehold get GitHub`."
     ),
     epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -55,6 +71,11 @@ def main(
         bool, typer.Option("--password-stdin", metavar=FLAG, help="Read the password from standard input.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON for scripts.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", metavar=FLAG, is_eager=True, callback=session_cmds.show_version,
+                     help="Print the version and exit."),
+    ] = False,
 ) -> None:
     try:
         settings = ClientSettings.load(server=server, home=home)
@@ -67,12 +88,19 @@ def main(
 
 
 account_cmds.register(app)
+device_cmds.register(app)
 item_cmds.register(app)
 export_cmds.register(app)
 backup_cmds.register(app)
 import_cmd.register(app)
 archive_cmds.register(app)
 key_cmds.register(app)
+read_cmds.register(app)
+tool_cmds.register(app)
+type_cmds.register(app)
+session_cmds.register(app)
+trash_cmds.register(app)
+run_cmds.register(app)
 
 
 def run() -> None:
@@ -82,8 +110,10 @@ def run() -> None:
     # collector need not walk them again each time it runs while a large vault is opened.
     gc.freeze()
     try:
+        command = typer.main.get_command(app)
+        plain_flags(command)
         # Without standalone mode click returns a command's exit code instead of exiting.
-        code = app(prog_name="safehold", standalone_mode=False)
+        code = command.main(prog_name="safehold", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

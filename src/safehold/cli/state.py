@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import getpass
 import json
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,21 +19,21 @@ import typer
 from safehold.client.account import AccountService, Unlocked
 from safehold.client.agent import AgentClient, AgentRefused
 from safehold.client.errors import (
-    AccountKeyInvalid,
+    AuthFailed,
     ClientError,
     ExitCode,
-    ItemNotFound,
     Locked,
-    Tampered,
     UsageError,
 )
 from safehold.client.settings import ClientSettings
-from safehold.crypto import AccountKeyError, CryptoError, KitError, TamperedData
 
 if TYPE_CHECKING:
     import httpx
     from rich.console import Console
     from rich.table import Table
+
+#: Tries a person gets at a prompt: a password refused, a new password refused or mistyped.
+PROMPT_TRIES = 3
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -89,6 +88,17 @@ class State:
             raise UsageError("--password-stdin: no password on standard input")
         return self._stdin_lines.pop(0)
 
+    def stdin_rest(self) -> str:
+        """The rest of standard input, without its final newline: the value of
+        ``--field-stdin`` or an item's JSON. Under --password-stdin the password's line comes
+        first, so commands read this only after the vault is open."""
+        if self._stdin_lines is None:
+            self._stdin_lines = sys.stdin.read().splitlines()
+        rest, self._stdin_lines = "\n".join(self._stdin_lines), []
+        if not rest:
+            raise UsageError("nothing on standard input", hint="pipe it in: `pass show x | safehold …`")
+        return rest
+
     @property
     def scripted_password(self) -> bool:
         """A password came from stdin or SAFEHOLD_PASSWORD, so the agent is not used."""
@@ -101,21 +111,65 @@ class State:
             return self.settings.password
         return self._prompt(prompt)
 
-    def new_password(self, prompt: str = "New password: ", *, for_signup: bool = False) -> str:
+    def new_password(
+        self,
+        prompt: str = "New password: ",
+        *,
+        for_signup: bool = False,
+        check: Callable[[str], None] | None = None,
+    ) -> str:
         """A new password: from stdin, or SAFEHOLD_PASSWORD at signup and SAFEHOLD_NEW_PASSWORD
-        at a password change, else typed twice."""
+        at a password change, else typed twice. ``check`` (the password policy) judges it
+        before the second entry, so a weak one is not typed twice; at a prompt a refused,
+        empty or mistyped one is asked again, up to :data:`PROMPT_TRIES` times."""
         scripted = self.settings.password if for_signup else self.settings.new_password
-        if self.password_stdin:
-            value = self._stdin_line()
-        elif scripted is not None:
-            value = scripted
-        else:
+        if self.password_stdin or scripted is not None:
+            value = self._stdin_line() if self.password_stdin else str(scripted)
+            if not value:
+                raise UsageError("the password cannot be empty")
+            if check is not None:
+                check(value)
+            return value
+        for attempt in range(1, PROMPT_TRIES + 1):
+            last = attempt == PROMPT_TRIES
             value = self._prompt(prompt)
-            if self._prompt("Repeat it: ") != value:
+            if not value:
+                if last:
+                    raise UsageError("the password cannot be empty")
+                self.err.print("The password cannot be empty; type it again.")
+                continue
+            if check is not None:
+                try:
+                    check(value)
+                except ClientError as exc:
+                    if last:
+                        raise
+                    self.err.print(f"{exc.message}.", markup=False)
+                    if exc.hint:
+                        self.err.print(exc.hint, markup=False)
+                    continue
+            if self._prompt("Repeat it: ") == value:
+                return value
+            if last:
                 raise UsageError("the two passwords differ")
-        if not value:
-            raise UsageError("the password cannot be empty")
-        return value
+            self.err.print("The two passwords differ; choose it again.")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def with_typed_password(self, attempt: Callable[[str], R], prompt: str = "Password: ") -> R:
+        """``attempt(password)``; a password typed at the prompt and refused (AuthFailed) is
+        asked again, up to :data:`PROMPT_TRIES` times. A scripted password is tried once."""
+        if self.scripted_password:
+            return attempt(self.password(prompt))
+        for tries in range(1, PROMPT_TRIES + 1):
+            try:
+                return attempt(self._prompt(prompt))
+            except AuthFailed as exc:
+                if tries == PROMPT_TRIES:
+                    raise
+                self.err.print(f"{exc.message}; try again.", markup=False)
+                if exc.hint:
+                    self.err.print(exc.hint, markup=False)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _prompt(self, prompt: str) -> str:
         if not sys.stdin.isatty():
@@ -142,7 +196,7 @@ class State:
                 raise Locked(hint="the agent is not used here (see above): pass --password-stdin or set "
                              "SAFEHOLD_PASSWORD, or fix the directory")  # fmt: skip
             raise Locked()
-        unlocked = service.unlock(self._prompt("Password: "))
+        unlocked = self.with_typed_password(service.unlock)
         self.remember(unlocked)
         return unlocked
 
@@ -228,30 +282,10 @@ def state() -> State:
 
 
 def _translate(exc: BaseException) -> ClientError | None:
-    """Errors from the layers below, in the client's terms."""
-    from safehold.client.items import ItemError  # the items package's error base
+    """Errors from the layers below, in the client's terms (the table in cli/errors.py)."""
+    from .errors import translate
 
-    if isinstance(exc, ClientError):
-        return exc
-    if isinstance(exc, AccountKeyError):
-        return AccountKeyInvalid(str(exc))
-    if isinstance(exc, KitError):
-        return AccountKeyInvalid(str(exc))
-    if isinstance(exc, TamperedData):
-        return Tampered(str(exc))
-    if isinstance(exc, CryptoError):
-        return ClientError(str(exc))
-    if isinstance(exc, sqlite3.DatabaseError):
-        return ClientError(f"the local vault could not be read: {exc}")
-    if isinstance(exc, OSError):
-        return ClientError(str(exc))
-    if type(exc).__name__ == "FieldNotFound":
-        return ItemNotFound(str(exc))
-    if type(exc).__name__ == "KitReadError":
-        return AccountKeyInvalid(str(exc))
-    if isinstance(exc, ItemError):
-        return UsageError(str(exc))
-    return None
+    return translate(exc)
 
 
 def report_error(st: State, error: ClientError) -> None:

@@ -83,6 +83,10 @@ if TYPE_CHECKING:
 _SESSION_INFO = b"safehold/client/v1/session-key"
 
 
+#: A failed sign-in with an account key: one message whichever of the three was wrong.
+LOGIN_FAILED = "email, password or account key incorrect"
+
+
 def _session_key(vk: bytes) -> EnvelopeKey:
     return EnvelopeKey(hkdf(vk, None, _SESSION_INFO, 32))
 
@@ -376,7 +380,15 @@ class AccountService:
         server = (server or self.settings.server_url).rstrip("/")
         device_id = secrets.token_hex(16)
         with self.api(server) as api:
-            start, finish, keys = self._srp_login(api, email, password, key, device_id)
+            try:
+                start, finish, keys = self._srp_login(api, email, password, key, device_id)
+            except AuthFailed:
+                # The key is part of what was checked: an old key after a reset fails here too.
+                raise AuthFailed(
+                    LOGIN_FAILED,
+                    hint="if the account was reset, use the new Emergency Kit: `safehold login EMAIL "
+                    "--kit FILE`, or type the new key when `safehold login EMAIL` asks",
+                ) from None
         account_id = start.account_id
         try:
             vk = open_keyset(keys.auk, b64decode(finish.keyset), bytes.fromhex(account_id), finish.generation)
@@ -401,7 +413,7 @@ class AccountService:
         if key is None:
             raise SessionRevoked(
                 "this device no longer has the account key",
-                hint="run `safehold login EMAIL --account-key KEY` (or --kit FILE)",
+                hint="run `safehold login EMAIL` (it asks for the key) or `safehold login EMAIL --kit FILE`",
             )
         return key
 
@@ -522,7 +534,7 @@ class AccountService:
                 if start.kdf_salt == store.meta("kdf_salt"):
                     raise SessionRevoked(
                         "this device was signed out of the account from another device",
-                        hint="run `safehold login EMAIL --account-key KEY` to sign it in again",
+                        hint="run `safehold login EMAIL` to sign it in again",
                     )
             start, finish, keys = self._srp_login(api, store.email, password, key, store.device_id)
         except AuthFailed:

@@ -199,6 +199,10 @@ class ApiClient:
     def revoke_device(self, device_id: str) -> None:
         self._request("DELETE", f"/devices/{device_id}", session=True)
 
+    def rename_device(self, device_id: str, name: str) -> None:
+        body = wire.DeviceRenameRequest(name=name)
+        self._request("PATCH", f"/devices/{device_id}", body=body, session=True)
+
     def hint(self, email: str) -> wire.AcceptedResponse:
         return self._parse(
             self._request("POST", "/hint", body=wire.HintRequest(email=email)), wire.AcceptedResponse

@@ -22,7 +22,9 @@
     ├── ServerError (1)             any other error answer from the server
     ├── ArchiveNotFound (25)        no archive of a reset-aside vault matches
     ├── KeyRotated (8)              (a SessionRevoked) the account key was replaced elsewhere
-    └── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
+    ├── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
+    ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
+    └── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
 
 The CLI's top-level handler turns every one of these into its message and exit code, so
 bad input never shows a traceback.
@@ -58,6 +60,8 @@ class ExitCode(IntEnum):
     KDF_REFUSED = 13
     ITEM_TOO_LARGE = 14
     ARCHIVE_NOT_FOUND = 25
+    UNSYNCED_EDITS = 45
+    COMMAND_FAILED_TO_START = 46
 
 
 class ClientError(Exception):
@@ -98,7 +102,7 @@ class SignupIncomplete(ClientError):
         super().__init__(
             f"the account was created, but this device could not finish setting it up ({reason}). "
             f"Your account key is {key.to_text()}: write it down now",
-            hint=f"then run `safehold login {email} --account-key KEY` to finish signing this device in",
+            hint=f"then run `safehold login {email}` and type that key when it asks, to finish",
         )
         self.account_key = key.to_text()
 
@@ -171,7 +175,7 @@ class NotSignedIn(ClientError):
         self,
         message: str = "this profile has no account yet",
         *,
-        hint: str | None = "run `safehold signup EMAIL` or `safehold login EMAIL --account-key KEY`",
+        hint: str | None = "run `safehold signup EMAIL` or `safehold login EMAIL`",
     ) -> None:
         super().__init__(message, hint=hint)
 
@@ -190,7 +194,8 @@ class AccountWasReset(ClientError):
         if archive is None:
             message = f"the account was reset on {when}"
             hint = (
-                "sign in again with the new password and account key: safehold login EMAIL --account-key KEY"
+                "sign in again with the new password and account key: `safehold login EMAIL` "
+                "(it asks for the key) or `safehold login EMAIL --kit FILE`"
             )
         else:
             message = (
@@ -200,7 +205,7 @@ class AccountWasReset(ClientError):
             )
             hint = (
                 "sign in again with the new password and account key "
-                "(safehold login EMAIL --account-key KEY), then"
+                "(`safehold login EMAIL`, which asks for the key, or `--kit FILE`), then"
                 f" `safehold archive restore {archive}` with the old password brings its items back; "
                 "if the account was not reset, `safehold login EMAIL` with the old password puts it back"
             )
@@ -322,3 +327,24 @@ class KeyRotationIncomplete(ClientError):
             "safehold login EMAIL --account-key NEW_KEY",
         )
         self.account_key = key.to_text()
+class UnsyncedEdits(ClientError):
+    """Signing out would delete edits that exist on this device only."""
+
+    exit_code = ExitCode.UNSYNCED_EDITS
+    kind = "unsynced_edits"
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"{count} edit{'' if count == 1 else 's'} on this device {'has' if count == 1 else 'have'} not "
+            "reached the server yet; signing out would lose "
+            f"{'it' if count == 1 else 'them'}",
+            hint="run `safehold sync` first, or `safehold logout --force` to drop them",
+        )
+        self.count = count
+
+
+class CommandNotStarted(ClientError):
+    """`safehold run` could not start the command it was given."""
+
+    exit_code = ExitCode.COMMAND_FAILED_TO_START
+    kind = "command_not_started"

@@ -187,7 +187,22 @@ def merge_items(base: dict[str, Any] | None, local: dict[str, Any], remote: dict
     then every difference is a conflict)."""
     conflicts: list[str] = []
     merged = _merge_dict("", base or {}, local, remote, conflicts, top=True)
+    if merged.get(_TRASHED_AT) is not None and base is not None:
+        # Put in the trash on one device, edited on the other: the edit brings it back out,
+        # as an edit brings back an item deleted elsewhere (the person is still using it).
+        for side in (local, remote):
+            if side.get(_TRASHED_AT) is None and _content(side) != _content(base):
+                merged.pop(_TRASHED_AT)
+                break
     return MergeResult(merged=merged, conflicts=conflicts)
+
+
+#: The trash mark (items.trash): an edit on another device takes an item out of the trash.
+_TRASHED_AT = "trashed_at"
+
+
+def _content(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in (_TRASHED_AT, "modified")}
 
 
 def _freeze(value: Any) -> Any:

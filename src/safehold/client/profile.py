@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import NotSignedIn
+from .paths import current_account, vault_file
 
 
 class Profile:
@@ -25,7 +25,7 @@ class Profile:
             os.chmod(path, 0o700)
 
     def vault_path(self, account_id: str) -> Path:
-        return self.home / "vaults" / f"{account_id}.db"
+        return Path(vault_file(self.home, account_id))
 
     def key_path(self, account_id: str) -> Path:
         return self.home / "keys" / f"{account_id}.key"
@@ -37,12 +37,7 @@ class Profile:
     @property
     def current(self) -> str | None:
         """The account this profile works on, if it has one whose vault still exists."""
-        marker = self.home / "current"
-        try:
-            account_id = marker.read_text().strip()
-        except FileNotFoundError:
-            return None
-        return account_id if account_id and self.vault_path(account_id).exists() else None
+        return current_account(self.home)
 
     def set_current(self, account_id: str | None) -> None:
         marker = self.home / "current"
@@ -57,6 +52,8 @@ class Profile:
     def require_current(self) -> str:
         account_id = self.current
         if account_id is None:
+            from .errors import NotSignedIn  # here: the fast path reads `current` and no error
+
             raise NotSignedIn()
         return account_id
 

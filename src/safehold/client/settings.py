@@ -19,7 +19,6 @@ Environment variables (each overridden by the matching command-line option):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import warnings
@@ -145,5 +144,6 @@ class ClientSettings:
     @property
     def agent_socket(self) -> Path:
         """One agent per profile, so two profiles of one user never share keys."""
-        tag = hashlib.sha256(str(self.home).encode()).hexdigest()[:16]
-        return self.runtime_dir / f"agent-{tag}.sock"
+        from .paths import agent_socket
+
+        return Path(agent_socket(self.home, self.runtime_dir))

@@ -306,7 +306,8 @@ class VaultStore:
         """Record ``copy_id`` as a conflict copy if its item carries the mark (``conflict_of``)
         and is not recorded yet: copies made on other devices then show in ``status`` here."""
         original = data.get("conflict_of")
-        if not isinstance(original, str):
+        # A copy in the trash (items.trash, "trashed_at") is dealt with: no longer listed.
+        if not isinstance(original, str) or data.get("trashed_at") is not None:
             self.drop_conflict(copy_id)
             return
         with self.transaction():

@@ -9,13 +9,18 @@ at save time: once queued it could never be uploaded, and would hold up every la
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from safehold import limits
 from safehold.crypto import TamperedData, VaultCipher, new_item_id
 
 from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
+from .items.errors import ItemError
+from .items.templates import Template
+from .items.trash import TRASH_DAYS, TRASHED_AT, from_trash, is_trashed, purge_due, to_trash
 from .store import VaultStore
 
 #: The server's limit on one envelope (spec/api.md), re-exported for the sync engine.
@@ -42,6 +47,20 @@ def check_envelope_size(envelope: bytes, title: str) -> None:
 TEMPLATE_TYPE = "__template__"
 
 
+def user_templates(stored_items: Iterable[StoredItem]) -> list[Template]:
+    """The user-defined record types among ``stored_items`` (stored as items of
+    :data:`TEMPLATE_TYPE`); a damaged or newer one is skipped, never blocking the vault."""
+    found = []
+    for stored in stored_items:
+        if stored.type != TEMPLATE_TYPE:
+            continue
+        try:
+            found.append(Template.from_json(stored.data.get("template", stored.data)))
+        except ItemError:
+            continue
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class StoredItem:
     item_id: str
@@ -60,13 +79,19 @@ class Vault:
     """Items of one unlocked vault. What it hands out is read-only: change a copy and
     :meth:`put` that."""
 
-    def __init__(self, store: VaultStore, cipher: VaultCipher) -> None:
+    def __init__(
+        self,
+        store: VaultStore,
+        cipher: VaultCipher,
+        opened: dict[tuple[str, bytes], dict[str, Any]] | None = None,
+    ) -> None:
         self.store = store
         self.cipher = cipher
         # Decrypted items by id and envelope: one command often reads the whole vault
         # twice (its templates, then its items), and decrypting is most of that cost. A
-        # changed envelope is a different key, so nothing here can go stale.
-        self._opened: dict[tuple[str, bytes], dict[str, Any]] = {}
+        # changed envelope is a different key, so nothing here can go stale. The agent
+        # passes one that outlives the command (client.reads).
+        self._opened: dict[tuple[str, bytes], dict[str, Any]] = {} if opened is None else opened
 
     def _open(self, item_id: str, envelope: bytes) -> dict[str, Any]:
         known = self._opened.get((item_id, envelope))
@@ -88,15 +113,23 @@ class Vault:
             raise Tampered(f"item {item_id} is not an item")
         return value
 
-    def all(self, *, include_templates: bool = False) -> list[StoredItem]:
+    def all(self, *, include_templates: bool = False, include_trashed: bool = False) -> list[StoredItem]:
+        """Every live item, sorted by title. Items in the trash (``trashed_at``, see
+        ``items.trash``) are left out unless ``include_trashed``: a backup wants them."""
         items = [StoredItem(i, self._open(i, env)) for i, env in self.store.live_items()]
         if not include_templates:
             items = [it for it in items if it.type != TEMPLATE_TYPE]
+        if not include_trashed:
+            items = [it for it in items if it.data.get(TRASHED_AT) is None]
         items.sort(key=lambda it: (it.title.casefold(), it.item_id))
         return items
 
     def templates(self) -> list[StoredItem]:
         return [it for it in self.all(include_templates=True) if it.type == TEMPLATE_TYPE]
+
+    def custom_templates(self) -> list[Template]:
+        """The record types the user defined (synced like items)."""
+        return user_templates(self.templates())
 
     def get(self, item_id: str) -> StoredItem | None:
         row = self.store.row(item_id)
@@ -104,16 +137,22 @@ class Vault:
             return None
         return StoredItem(item_id, self._open(item_id, row.local))
 
-    def find(self, query: str, *, include_templates: bool = False) -> StoredItem:
-        """By id, exact title (case-insensitive), or unambiguous prefix of id or title."""
+    def find(
+        self, query: str, *, include_templates: bool = False, trashed: bool | None = False
+    ) -> StoredItem:
+        """By id, exact title (case-insensitive), or unambiguous prefix of id or title.
+
+        ``trashed``: False looks outside the trash, True only in it, None everywhere."""
         q = query.strip()
         if not q:
             raise ItemNotFound("no item named: give an id or a title")
         if len(q) == 32:
             found = self.get(q.lower())
-            if found is not None:
+            if found is not None and (trashed is None or (found.data.get(TRASHED_AT) is not None) == trashed):
                 return found
-        items = self.all(include_templates=include_templates)
+        items = self.all(include_templates=include_templates, include_trashed=trashed is not False)
+        if trashed:
+            items = [it for it in items if it.data.get(TRASHED_AT) is not None]
         exact = [it for it in items if it.title == q] or [
             it for it in items if it.title.casefold() == q.casefold()
         ]
@@ -129,7 +168,10 @@ class Vault:
             return prefix[0]
         if prefix:
             raise AmbiguousItem(q, [(it.item_id, it.title) for it in prefix])
-        raise ItemNotFound(f"no item matches {q!r}", hint="`safehold list` shows every item")
+        raise ItemNotFound(
+            f"no item {'in the trash ' if trashed else ''}matches {q!r}",
+            hint="`safehold trash list` shows the trash" if trashed else "`safehold list` shows every item",
+        )
 
     def put(self, data: dict[str, Any], item_id: str | None = None) -> StoredItem:
         """Save ``data`` (a new item unless ``item_id`` is given); committed on return."""
@@ -161,3 +203,25 @@ class Vault:
     def edits_since_backup(self) -> int:
         raw = self.store.meta(self.EDITS_KEY) or "0"
         return int(raw) if raw.isdigit() else 0
+
+    # --- the trash (items.trash) ---------------------------------------------------------
+
+    def trashed(self) -> list[StoredItem]:
+        """The items in the trash, sorted by title."""
+        return [it for it in self.all(include_trashed=True) if is_trashed(it.data)]
+
+    def move_to_trash(self, stored: StoredItem, now: datetime) -> StoredItem:
+        moved = self.put(to_trash(stored.data, now), stored.item_id)
+        # A conflict copy put in the trash is dealt with: `status` stops listing it.
+        self.store.drop_conflict(stored.item_id)
+        return moved
+
+    def restore_from_trash(self, stored: StoredItem, now: datetime) -> StoredItem:
+        return self.put(from_trash(stored.data, now), stored.item_id)
+
+    def purge_expired_trash(self, now: datetime, days: int = TRASH_DAYS) -> list[StoredItem]:
+        """Delete for good the items in the trash for ``days`` days or more; returns them."""
+        due = [it for it in self.trashed() if purge_due(it.data, now, days)]
+        for it in due:
+            self.delete(it.item_id)
+        return due

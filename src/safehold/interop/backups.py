@@ -54,7 +54,7 @@ def account_state(unlocked: Unlocked) -> AccountState:
 def write_backup(unlocked: Unlocked, path: Path, *, password: str | None = None) -> BackupInfo:
     """Seal every item (user-defined types included) into a backup file at ``path`` (0600)."""
     vault = Vault(unlocked.store, unlocked.cipher)
-    items = [(s.item_id, s.data) for s in vault.all(include_templates=True)]
+    items = [(s.item_id, s.data) for s in vault.all(include_templates=True, include_trashed=True)]
     data = make_backup(account_state(unlocked), unlocked.vk, items, password=password)
 
     def write(tmp: Path) -> None:

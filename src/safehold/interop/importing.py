@@ -86,7 +86,7 @@ def apply_import(
 ) -> ImportSummary:
     summary = ImportSummary(read.format, skipped=list(read.skipped))
     existing = {}
-    for stored in vault.all(include_templates=True):
+    for stored in vault.all(include_templates=True, include_trashed=True):
         key = _source_key(stored.data)
         if key is not None:
             existing[key] = stored

@@ -1,5 +1,5 @@
-"""The installed console entry (``safehold = safehold.cli.main:run``) in a subprocess: click's
-usage errors, and a server's rate limit reaching the person."""
+"""The installed console entry (``safehold = safehold.cli.fast:run``, the full CLI behind
+it) in a subprocess: click's usage errors, and a server's rate limit reaching the person."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ EMAIL = "ann@example.com"
 def _entry() -> str:
     """The code the ``safehold`` console script runs, taken from the package metadata."""
     (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "safehold"]
-    assert script.value == "safehold.cli.main:run"
+    assert script.value == "safehold.cli.fast:run", "stale install: run `pip install -e .` again"
     return f"import sys; from {script.module} import {script.attr}; sys.exit({script.attr}())"
 
 
@@ -40,7 +40,7 @@ def _run(tmp_path: Path, *args: str, server: str = "http://127.0.0.1:9", passwor
 def test_usage_errors_exit_2_with_clicks_message(tmp_path: Path) -> None:
     cases = {
         ("frobnicate",): "No such command 'frobnicate'",
-        ("get",): "Missing argument 'ITEM'",
+        ("history",): "Missing argument 'ITEM'",
         ("login",): "Missing argument 'EMAIL'",
         ("list", "--bogus"): "No such option: --bogus",
         ("--bogus", "list"): "No such option: --bogus",
@@ -73,7 +73,7 @@ def test_repeated_wrong_passwords_are_rate_limited(server: ServerHandle, tmp_pat
     # Five failures are free (per account and per client address) ...
     for _ in range(5):
         result = attempt()
-        assert result.returncode == 3 and "email or password incorrect" in result.stderr
+        assert result.returncode == 3 and "email, password or account key incorrect" in result.stderr
 
     # ... then each further one must wait twice as long after the last failure; an attempt
     # inside the wait is refused at once (and not counted), and the person is told how long.

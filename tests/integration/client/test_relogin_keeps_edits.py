@@ -71,7 +71,7 @@ def test_revoked_device_signed_in_again_keeps_and_pushes_its_offline_edits(run: 
     c_id = _json(run("C", "status", "--json"))["device_id"]
     _ok(run("C", "add", "login", "--title", "Made offline on C"))
     _ok(run("C", "edit", "Shared", "--field", "username=edited-on-c"))
-    _ok(run("A", "devices", "--revoke", c_id))
+    _ok(run("A", "devices", "--revoke", c_id, "--yes"))
     assert run("C", "sync").returncode == 8  # signed out
     status = _json(run("C", "status", "--json"))
     assert status["pending"] == 2

@@ -75,12 +75,16 @@ def test_invalid_email_is_a_usage_error(cli: Run, email: str) -> None:
         assert "is not an email address" in str(_error(result)["message"])
 
 
-def test_revoke_with_a_malformed_id_is_a_usage_error(cli: Run) -> None:
+def test_revoke_of_no_device_says_so(cli: Run) -> None:
     _signup(cli)
-    for bad in ("deadbeefx", "zz", "a" * 33, " "):
+    for bad in ("deadbeefx", "zz", "a" * 33):
         result = cli("A", "devices", "--revoke", bad, "--json")
-        assert result.exit_code == ExitCode.USAGE, result.output
-        assert "32 hexadecimal characters" in str(_error(result)["message"])
+        assert result.exit_code == ExitCode.NOT_FOUND, result.output
+        assert "no device of this account" in str(_error(result)["message"])
+    empty = cli("A", "devices", "--revoke", " ", "--json")
+    assert empty.exit_code == ExitCode.USAGE and "name a device" in str(_error(empty)["message"])
+    this = cli("A", "devices", "--revoke", "A", "--yes", "--json")
+    assert this.exit_code == ExitCode.USAGE and "safehold logout" in str(_error(this)["message"])
 
 
 def test_revoke_accepts_a_unique_prefix_and_refuses_unknown_ones(cli: Run) -> None:
@@ -88,11 +92,13 @@ def test_revoke_accepts_a_unique_prefix_and_refuses_unknown_ones(cli: Run) -> No
     assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
     other = next(d for d in as_json(cli("A", "devices", "--json")) if not d["current"])
     unknown = next(p for p in ("0000", "ffff", "1234") if not other["device_id"].startswith(p))
-    missing = cli("A", "devices", "--revoke", unknown)
-    assert missing.exit_code == ExitCode.USAGE and "no device" in missing.stderr
-    done = cli("A", "devices", "--revoke", other["device_id"][:10], "--json")
+    missing = cli("A", "devices", "--revoke", unknown, "--yes")
+    assert missing.exit_code == ExitCode.NOT_FOUND and "no device" in missing.stderr
+    unconfirmed = cli("A", "devices", "--revoke", other["device_id"][:10], "--json")
+    assert unconfirmed.exit_code == ExitCode.USAGE and "'B'" in str(_error(unconfirmed)["message"])
+    done = cli("A", "devices", "--revoke", other["device_id"][:10], "--yes", "--json")
     assert done.exit_code == 0, done.output
-    assert as_json(done) == {"revoked": other["device_id"]}
+    assert as_json(done) == {"revoked": other["device_id"], "name": "B"}
     assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
 
 
@@ -156,7 +162,8 @@ def test_sync_reports_items_restored_after_a_delete(cli: Run) -> None:
     assert cli("A", "add", "login", "--title", "Router", "--field", "password=r1").exit_code == 0
     assert cli("A", "sync").exit_code == 0
     assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
-    assert cli("A", "rm", "Router").exit_code == 0
+    # --purge: a deletion, not a move to the trash (which is an edit, merged as one).
+    assert cli("A", "rm", "Router", "--purge").exit_code == 0
     assert cli("B", "edit", "Router", "--field", "password=r2").exit_code == 0
     assert cli("B", "sync").exit_code == 0
     synced = cli("A", "sync", "--json")
@@ -166,7 +173,7 @@ def test_sync_reports_items_restored_after_a_delete(cli: Run) -> None:
     assert cli("A", "get", "Router", "--field", "password").stdout == "r2\n"
     assert cli("B", "edit", "Router", "--field", "password=r3").exit_code == 0
     assert cli("B", "sync").exit_code == 0
-    assert cli("A", "rm", "Router").exit_code == 0
+    assert cli("A", "rm", "Router", "--purge").exit_code == 0
     human = cli("A", "sync")
     assert human.exit_code == 0
     assert "restored:" in human.stdout and "Router" in human.stdout
@@ -244,3 +251,45 @@ def test_unlock_with_an_unsafe_agent_directory_warns_and_keeps_nothing(cli: Run,
     locked = cli("A", "list", password=None, env=env)
     assert locked.exit_code == ExitCode.LOCKED
     assert "not using the agent" in locked.stderr
+
+
+def test_revoke_and_rename_by_name(cli: Run) -> None:
+    key = _signup(cli)["account_key"]
+    for profile in ("B", "C"):
+        assert cli(profile, "login", EMAIL, "--account-key", key).exit_code == 0
+    renamed = cli("A", "devices", "--rename", "b", "Old laptop", "--json")
+    assert renamed.exit_code == 0, renamed.output
+    assert as_json(renamed)["from"] == "B" and as_json(renamed)["name"] == "Old laptop"
+    names = {d["name"] for d in as_json(cli("A", "devices", "--json"))}
+    assert names == {"A", "Old laptop", "C"}
+    # This device's own name, kept locally too.
+    assert cli("A", "devices", "--rename", "A", "Desk", "--json").exit_code == 0
+    assert as_json(cli("A", "status", "--json"))["device_name"] == "Desk"
+    done = cli("A", "devices", "--revoke", "old", "--yes")
+    assert done.exit_code == 0 and "Signed out 'Old laptop'" in done.stdout
+    assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
+    assert cli("C", "sync").exit_code == 0
+    error = cli("A", "devices", "--rename", "nobody", "x", "--json")
+    assert error.exit_code == ExitCode.NOT_FOUND
+
+
+def test_a_sync_that_kept_conflict_copies_is_a_notice_not_an_error(cli: Run) -> None:
+    key = _signup(cli)["account_key"]
+    assert cli("A", "add", "login", "--title", "Mail", "--field", "username=x").exit_code == 0
+    assert cli("A", "sync").exit_code == 0
+    assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
+    assert cli("A", "edit", "Mail", "--field", "username=from-a").exit_code == 0
+    assert cli("B", "edit", "Mail", "--field", "username=from-b").exit_code == 0
+    assert cli("A", "sync").exit_code == 0
+    kept = cli("B", "sync")
+    assert kept.exit_code == ExitCode.CONFLICTS
+    assert "notice:" in kept.stderr and "error" not in kept.stderr and "conflict cop" in kept.stderr
+    assert "Synced:" in kept.stdout
+
+
+def test_human_durations() -> None:
+    from safehold.cli.account_cmds import human_duration
+
+    cases = {20: "20 seconds", 1: "1 second", 60: "1 minute", 90: "90 seconds", 600: "10 minutes",
+             3600: "1 hour", 5400: "1 hour 30 minutes", 7200: "2 hours"}  # fmt: skip
+    assert {s: human_duration(s) for s in cases} == cases

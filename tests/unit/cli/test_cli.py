@@ -62,7 +62,7 @@ def test_items_roundtrip(cli: Run) -> None:
     edited = cli("A", "edit", "GitHub", "--field", "password=n3w")
     assert edited.exit_code == 0, edited.output
     assert cli("A", "get", "github", "--field", "password").stdout == "n3w\n"
-    history = as_json(cli("A", "history", "GitHub", "--json"))
+    history = as_json(cli("A", "history", "GitHub", "--json", "--reveal"))
     assert [h["value"] for h in history] == ["s3cret"]
     full = as_json(cli("A", "get", "GitHub", "--json"))
     assert full["id"] == item_id and full["tags"] == ["work"]
@@ -128,7 +128,9 @@ def test_login_errors(cli: Run) -> None:
     wrong = cli("B", "login", "ann@example.com", "--account-key", key, password="nope")
     unknown = cli("B", "login", "bob@example.com", "--account-key", key)
     assert wrong.exit_code == unknown.exit_code == ExitCode.AUTH_FAILED
-    assert "email or password incorrect" in wrong.stderr and "email or password incorrect" in unknown.stderr
+    message = "email, password or account key incorrect"
+    assert message in wrong.stderr and message in unknown.stderr
+    assert "if the account was reset, use the new Emergency Kit" in wrong.stderr
     typo = key[:-1] + ("0" if key[-1] != "0" else "1")
     assert cli("B", "login", "ann@example.com", "--account-key", typo).exit_code == ExitCode.ACCOUNT_KEY
     assert (
@@ -198,9 +200,9 @@ def test_devices_and_revoke(cli: Run) -> None:
     assert len(listed) == 2
     other = next(d for d in listed if not d["current"])
     assert "A" in cli("A", "devices").stdout
-    assert cli("A", "devices", "--revoke", other["device_id"]).exit_code == 0
+    assert cli("A", "devices", "--revoke", other["device_id"], "--yes").exit_code == 0
     assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
-    assert cli("A", "devices", "--revoke", "ff" * 16).exit_code == ExitCode.NOT_FOUND
+    assert cli("A", "devices", "--revoke", "ff" * 16, "--yes").exit_code == ExitCode.NOT_FOUND
 
 
 def test_generate_totp_report_hint_reset_kit_types(cli: Run) -> None:

@@ -18,8 +18,14 @@ from typer.testing import CliRunner
 
 from safehold.cli.account_cmds import COMMANDS as ACCOUNT_COMMANDS
 from safehold.cli.account_cmds import PROGRESS_THRESHOLD, SyncProgress
+from safehold.cli.device_cmds import COMMANDS as DEVICE_COMMANDS
 from safehold.cli.item_cmds import COMMANDS as ITEM_COMMANDS
 from safehold.cli.main import app
+from safehold.cli.read_cmds import COMMANDS as READ_COMMANDS
+from safehold.cli.run_cmds import COMMANDS as RUN_COMMANDS
+from safehold.cli.session_cmds import COMMANDS as SESSION_COMMANDS
+from safehold.cli.tool_cmds import COMMANDS as TOOL_COMMANDS
+from safehold.cli.type_cmds import COMMANDS as TYPE_COMMANDS
 from safehold.client.errors import ExitCode
 from safehold.client.items import Item
 
@@ -82,7 +88,11 @@ def test_report_clean_vault(cli: Run) -> None:
 # --- help ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [*ACCOUNT_COMMANDS, *ITEM_COMMANDS])
+EVERY_COMMAND = [*ACCOUNT_COMMANDS, *DEVICE_COMMANDS, *ITEM_COMMANDS, *READ_COMMANDS, *TOOL_COMMANDS,
+                 *TYPE_COMMANDS, *SESSION_COMMANDS, *RUN_COMMANDS]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", EVERY_COMMAND)
 def test_every_command_help_has_an_example(command: str) -> None:
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
@@ -127,7 +137,7 @@ def test_login_again_after_revocation_reuses_the_stored_key(cli: Run) -> None:
     assert cli("A", "sync").exit_code == 0
     assert cli("B", "login", EMAIL, "--account-key", key).exit_code == 0
     other = next(d for d in as_json(cli("A", "devices", "--json")) if not d["current"])
-    assert cli("A", "devices", "--revoke", other["device_id"]).exit_code == 0
+    assert cli("A", "devices", "--revoke", other["device_id"], "--yes").exit_code == 0
     assert cli("B", "sync").exit_code == ExitCode.SESSION_REVOKED
 
     again = cli("B", "login", EMAIL, "--json")
@@ -145,7 +155,7 @@ def test_login_again_after_password_change_elsewhere(cli: Run) -> None:
     changed = cli("A", "change-password", env={"SAFEHOLD_NEW_PASSWORD": NEW_PASSWORD})
     assert changed.exit_code == 0, changed.output
     wrong = cli("B", "login", EMAIL, password=PASSWORD)
-    assert wrong.exit_code == ExitCode.AUTH_FAILED and "--account-key" in wrong.stderr
+    assert wrong.exit_code == ExitCode.AUTH_FAILED and "--kit FILE" in wrong.stderr
     assert cli("B", "login", EMAIL, password=NEW_PASSWORD).exit_code == 0
     assert cli("B", "list", "--json", password=NEW_PASSWORD).exit_code == 0
 
@@ -156,10 +166,10 @@ def test_login_without_key_on_a_new_device_is_a_usage_error(cli: Run) -> None:
         result = cli("C", *args)
         assert result.exit_code == ExitCode.USAGE
         message = as_json(result)["error"]["message"] if "--json" in args else result.stderr
-        assert "--account-key" in message and "--kit" in message
+        assert "hidden prompt" in message and "--kit" in message
     # A key for another email on this device is not used.
     other = cli("A", "login", "bob@example.com")
-    assert other.exit_code == ExitCode.USAGE and "--account-key" in other.stderr
+    assert other.exit_code == ExitCode.USAGE and "--kit FILE" in other.stderr
     both = cli("C", "login", EMAIL, "--account-key", "SH1-X", "--kit", "kit.pdf")
     assert both.exit_code == ExitCode.USAGE and "not both" in both.stderr
 

@@ -113,7 +113,7 @@ def test_custom_fields_with_kinds_on_add_and_edit(sh: Run) -> None:
         ("Member since", "hidden", "2020"),
         ("Auth", "totp", "JBSWY3DPEHPK3PXP"),
     ]
-    assert [h["value"] for h in ok(sh("history", "Bank", "--json"))] == ["111 222"]
+    assert [h["value"] for h in ok(sh("history", "Bank", "--json", "--reveal"))] == ["111 222"]
     # --field reaches an existing custom field by its name, too.
     ok(sh("edit", "Bank", "-f", "member since=2021"))
     assert sh("get", "Bank", "--field", "Member since").stdout == "2021\n"
@@ -278,10 +278,10 @@ def test_every_item_command_speaks_json(sh: Run) -> None:
     full = ok(sh("get", "GitHub.com", "--json"))
     assert full["id"] == added["id"] and full["fields"]["password"] == "second"
     one = ok(sh("get", "GitHub.com", "--field", "username", "--json"))
-    assert one == {"id": added["id"], "field": "username", "value": "ann"}
+    assert one == {"id": added["id"], "field": "username", "label": "Username", "value": "ann"}
     listed = ok(sh("list", "--json"))
     assert [(i["id"], i["title"]) for i in listed] == [(added["id"], "GitHub.com")]
-    history = ok(sh("history", "GitHub.com", "--json"))
+    history = ok(sh("history", "GitHub.com", "--json", "--reveal"))
     assert [(h["field"], h["value"]) for h in history] == [("password", "first")]
     code = ok(sh("totp", "GitHub.com", "--json"))
     assert set(code) == {"code", "seconds_left", "period"}
@@ -292,7 +292,7 @@ def test_every_item_command_speaks_json(sh: Run) -> None:
     types = ok(sh("types", "--json"))
     assert "Login" in {t["label"] for t in types}
     removed = ok(sh("rm", "GitHub.com", "--json"))
-    assert removed == {"deleted": added["id"], "title": "GitHub.com"}
+    assert removed == {"deleted": added["id"], "title": "GitHub.com", "trashed": True, "purge_after_days": 30}
     assert ok(sh("list", "--json")) == []
 
 
@@ -393,7 +393,7 @@ def test_the_clear_helper_never_sees_the_value(fake_clipboard: Path, monkeypatch
 def test_get_copy_through_the_cli(sh: Run, fake_clipboard: Path) -> None:
     ok(sh("add", "login", "--title", "GitHub", "-f", "password=s3cret", "-f", "username=ann"))
     copied = ok(sh("get", "GitHub", "--copy", "--json", env={"SAFEHOLD_CLIPBOARD_CLEAR": "0.3"}))
-    assert copied == {"copied": "password", "clear_after": 0.3}
+    assert copied == {"copied": "Password", "clear_after": 0.3}
     human = sh("get", "GitHub", "--field", "username", "--copy", env={"SAFEHOLD_CLIPBOARD_CLEAR": "0.3"})
     assert human.exit_code == 0 and "0.3 seconds" in human.stdout
     assert "ann" not in human.stdout

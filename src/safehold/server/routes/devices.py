@@ -1,4 +1,4 @@
-"""Devices: list and revoke."""
+"""Devices: list, revoke and rename."""
 
 from __future__ import annotations
 
@@ -25,4 +25,15 @@ def revoke_device(
     services: ServicesDep,
 ) -> Response:
     services.devices.revoke(caller.principal(), device_id)
+    return Response(status_code=204)
+
+
+@router.patch("/{device_id}", status_code=204, response_class=Response, responses=errors(401, 404, 410, 422))
+def rename_device(
+    device_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    body: wire.DeviceRenameRequest,
+    caller: CallerDep,
+    services: ServicesDep,
+) -> Response:
+    services.devices.rename(caller.principal(), device_id, body.name)
     return Response(status_code=204)

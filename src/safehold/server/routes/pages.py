@@ -145,6 +145,13 @@ def _retry_words(seconds: float) -> str:
     return f"{minutes} minutes"
 
 
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def home(request: Request) -> HTMLResponse:
+    """A person who opens the server's address sees what it is and where to go, not JSON."""
+    api_docs = getattr(request.app, "docs_url", None)
+    return _page("home.html", {"server_url": _server_url(request), "api_docs": api_docs})
+
+
 @router.get("/reset", response_class=HTMLResponse)
 async def reset_start(request: Request) -> HTMLResponse:
     return _page("reset_start.html", {"state": "form", "email": ""})

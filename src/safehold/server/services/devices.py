@@ -105,6 +105,22 @@ class DeviceService:
                 devices=[device_model(d, current_pk=principal.device_pk, signed_out=out) for d in devices]
             )
 
+    def rename(self, principal: Principal, device_id: str, name: str) -> None:
+        with self.database.write() as db:
+            rows = list(
+                db.scalars(
+                    select(Device).where(
+                        Device.account_id == principal.account_id,
+                        Device.device_id == device_id,
+                        Device.revoked_at.is_(None),
+                    )
+                )
+            )
+            if not rows:
+                raise NotFound("no such device on this account")
+            for device in rows:
+                device.name = name
+
     def revoke(self, principal: Principal, device_id: str) -> None:
         now = utcnow()
         with self.database.write() as db:

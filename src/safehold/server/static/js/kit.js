@@ -125,7 +125,10 @@ export function kitPdf(kit) {
     "has either of them and cannot recover them for you. Anyone who has this kit and",
     "learns your password can open your vault: keep the two apart.",
     "",
-    "To sign in on a device:  safehold login " + kit.email,
+    // A command that works on a new device too: it names the server, and the key is typed
+    // at the command's hidden prompt (or read from this file with --kit), never an argument.
+    "To sign in on any device:  safehold --server " + kit.server + " login " + kit.email,
+    "(it asks for the account key and the password), or:  safehold login " + kit.email + " --kit FILE",
   ]) {
     text("F1", 11, left, y, line);
     y -= 16;

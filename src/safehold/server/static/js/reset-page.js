@@ -238,8 +238,6 @@ function showResult(accountKeyText) {
 
   const uri = kitUri({ server, email: info.email, accountKeyText });
   $("account-key").textContent = accountKeyText;
-  // The exact sign-in command, with the key filled in here, in the page only.
-  $("login-key").textContent = accountKeyText;
   $("qr").appendChild(qrSvg(qrMatrix(uri), { label: "Emergency Kit QR code: server, email and account key" }));
   $("save-kit").addEventListener("click", () => {
     const pdf = kitPdf({ server, email: info.email, accountKeyText, uri, created: new Date() });

@@ -1,0 +1,93 @@
+"""`safehold devices`: the devices signed in to the account; sign one out, rename one."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from safehold.client.devices import find_device
+from safehold.client.errors import UsageError
+
+from .options import FLAG, JsonOpt, StdinOpt
+from .state import handles_errors, new_table, state
+
+
+def devices(
+    revoke: Annotated[
+        str | None,
+        typer.Option(metavar="DEVICE", help="Sign out this device: name, id, or a unique start of either."),
+    ] = None,
+    rename: Annotated[
+        tuple[str, str] | None,
+        typer.Option(metavar="DEVICE NEW_NAME", help="Change the name a device is shown by."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar=FLAG, help="Do not ask to confirm --revoke.")
+    ] = False,
+    json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """List the devices signed in to the account, sign one out, or rename one.
+
+    Examples:
+      safehold devices
+      safehold devices --revoke "old laptop"
+      safehold devices --rename 0123ab "work laptop"
+    """
+    st = state()
+    if revoke is not None and rename is not None:
+        raise UsageError("give --revoke or --rename, not both")
+    if rename is not None and not rename[1].strip():
+        raise UsageError("the new name cannot be empty")
+    with st.vault() as unlocked, unlocked.api() as api:
+        listing = api.devices().devices
+        if revoke is not None:
+            device = find_device(listing, revoke)
+            if device.current:
+                raise UsageError("that is this device: use `safehold logout` to sign it out")
+            if not yes:
+                if not sys.stdin.isatty() or st.json:
+                    raise UsageError(f"signing out {device.name!r} ({device.device_id}): confirm with --yes")
+                if not typer.confirm(f"Sign out {device.name!r} ({device.device_id})?", default=False):
+                    st.out.print("Nothing changed.")
+                    raise typer.Exit(1)
+            api.revoke_device(device.device_id)
+            if st.json:
+                st.emit_json({"revoked": device.device_id, "name": device.name})
+            else:
+                st.out.print(f"Signed out {device.name!r} ({device.device_id}).", markup=False)
+            return
+        if rename is not None:
+            device = find_device(listing, rename[0])
+            api.rename_device(device.device_id, rename[1].strip())
+            if device.current:
+                unlocked.store.set_meta(device_name=rename[1].strip())
+            if st.json:
+                st.emit_json({"renamed": device.device_id, "from": device.name, "name": rename[1].strip()})
+            else:
+                st.out.print(f"Renamed {device.name!r} to {rename[1].strip()!r}.", markup=False)
+            return
+    if st.json:
+        st.emit_json([d.model_dump(mode="json") for d in listing])
+        return
+    # The id is what --revoke takes: never shortened; it folds onto a second line at worst.
+    from rich.table import Column
+
+    table = new_table(Column("id", min_width=32, overflow="fold"), "name", "signed in", "last seen", "")
+    for d in listing:
+        seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "-"
+        table.add_row(
+            d.device_id, d.name, d.created_at.strftime("%Y-%m-%d"), seen, "this one" if d.current else ""
+        )
+    st.out.print(table)
+
+
+COMMANDS: dict[str, Callable[..., None]] = {"devices": devices}
+
+
+def register(app: typer.Typer) -> None:
+    for name, func in COMMANDS.items():
+        app.command(name)(handles_errors(func))

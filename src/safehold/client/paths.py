@@ -1,0 +1,66 @@
+"""Where a profile's files and its agent's socket are, from the environment alone.
+
+Plain ``str`` paths and no heavy imports (not even pathlib): the CLI's fast path
+(cli/fast.py) finds the agent and the vault file through these before deciding whether to
+load anything else. ``ClientSettings`` and ``Profile`` use the same functions, so the layout
+is written down once.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+
+APP_NAME = "safehold"
+
+
+def default_home() -> str:
+    import platformdirs
+
+    return str(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_runtime_dir() -> str:
+    import platformdirs
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset, then falls back sensibly.
+        warnings.simplefilter("ignore")
+        return str(platformdirs.user_runtime_dir(APP_NAME))
+
+
+def home_from(env: Mapping[str, str] = os.environ) -> str:
+    return os.path.abspath(os.path.expanduser(env.get("SAFEHOLD_HOME") or default_home()))
+
+
+def runtime_dir_from(env: Mapping[str, str] = os.environ) -> str:
+    return env.get("SAFEHOLD_RUNTIME_DIR") or default_runtime_dir()
+
+
+def _sha256(data: bytes) -> str:
+    try:  # the built-in module: hashlib would load OpenSSL, a few ms of every fast read
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - Pythons that build only hashlib
+        from hashlib import sha256
+    return str(sha256(data).hexdigest())
+
+
+def agent_socket(home: str | os.PathLike[str], runtime_dir: str | os.PathLike[str]) -> str:
+    """One agent per profile, so two profiles of one user never share keys."""
+    tag = _sha256(os.path.abspath(os.fspath(home)).encode())[:16]
+    return os.path.join(os.fspath(runtime_dir), f"agent-{tag}.sock")
+
+
+def vault_file(home: str | os.PathLike[str], account_id: str) -> str:
+    return os.path.join(os.fspath(home), "vaults", f"{account_id}.db")
+
+
+def current_account(home: str | os.PathLike[str]) -> str | None:
+    """The account the profile works on, if it has one whose vault still exists."""
+    try:
+        with open(os.path.join(os.fspath(home), "current"), encoding="utf-8") as marker:
+            account_id = marker.read().strip()
+    except FileNotFoundError:
+        return None
+    return account_id if account_id and os.path.exists(vault_file(home, account_id)) else None
