@@ -23,7 +23,7 @@ from safehold.client.items import (
     item_matches,
 )
 from safehold.client.items.json_input import apply_item_json, item_title, item_type, parse_item_json
-from safehold.client.items.trash import TRASH_DAYS
+from safehold.client.items.trash import TRASH_DAYS, is_trashed
 from safehold.client.reads import summary
 from safehold.client.vault import TEMPLATE_TYPE, StoredItem, Vault, user_templates
 
@@ -386,9 +386,11 @@ def list_(
     """
     st = state()
     with st.vault() as unlocked:
-        unlocked.vault.purge_expired_trash(_now())
-        # One pass over the vault for both: on 10,000 items each pass is noticeable.
-        everything = unlocked.vault.all(include_templates=True)
+        # One pass over the vault for the trash, the templates and the items: on 10,000 items
+        # each pass is noticeable.
+        everything = unlocked.vault.all(include_templates=True, include_trashed=True)
+        unlocked.vault.purge_expired_trash(_now(), among=everything)
+    everything = [it for it in everything if not is_trashed(it.data)]
     templates = templates_among(everything)
     items = [it for it in everything if it.type != TEMPLATE_TYPE]
     wanted_type = find_template(type_, templates).key if type_ else None

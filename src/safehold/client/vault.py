@@ -219,9 +219,13 @@ class Vault:
     def restore_from_trash(self, stored: StoredItem, now: datetime) -> StoredItem:
         return self.put(from_trash(stored.data, now), stored.item_id)
 
-    def purge_expired_trash(self, now: datetime, days: int = TRASH_DAYS) -> list[StoredItem]:
-        """Delete for good the items in the trash for ``days`` days or more; returns them."""
-        due = [it for it in self.trashed() if purge_due(it.data, now, days)]
+    def purge_expired_trash(
+        self, now: datetime, days: int = TRASH_DAYS, *, among: list[StoredItem] | None = None
+    ) -> list[StoredItem]:
+        """Delete for good the items in the trash for ``days`` days or more; returns them.
+        ``among``: a listing the caller already holds (trashed items included), to spare a pass."""
+        candidates = self.trashed() if among is None else among
+        due = [it for it in candidates if purge_due(it.data, now, days)]
         for it in due:
             self.delete(it.item_id)
         return due
