@@ -26,7 +26,7 @@ def rotate_key(
 
     Asks for the password again, makes a new account key on this device, re-wraps the vault
     key under it, writes the new Emergency Kit and signs out every other device: they keep
-    their data and need the new key (`safehold login EMAIL --account-key NEW_KEY`). The old
+    their data and need the new key (`safehold login EMAIL` asks for it). The old
     key opens nothing any more. Nothing is re-encrypted and nothing is deleted.
 
     Example:  safehold rotate-key --kit ~/new-kit.pdf

@@ -93,4 +93,4 @@ def complete_from_link(st: State, url: str, hint: str | None, kit: Path | None, 
     if archived:
         st.out.print(f"This device's old copy was archived ({', '.join(archived)}): "
                      "`safehold archive restore` with the old password brings its items back.")  # fmt: skip
-    st.out.print("This device is signed in. Other devices: `safehold login EMAIL --account-key NEW_KEY`.")
+    st.out.print("This device is signed in. Other devices: `safehold login EMAIL` (it asks for the new key).")

@@ -225,6 +225,8 @@ class State:
         backup that cannot be written is reported and never fails the command."""
         from safehold.interop.backups import auto_backup
 
+        if unlocked.store.closed or not unlocked.store.path.exists():
+            return  # the command signed out or set the vault aside: nothing to back up
         try:
             auto_backup(unlocked, self.settings)
         except (OSError, ClientError) as exc:

@@ -309,7 +309,7 @@ class KeyRotated(SessionRevoked):
     def __init__(self) -> None:
         super().__init__(
             "the account key was replaced on another device; this device keeps its data",
-            hint="sign in with the new key: safehold login EMAIL --account-key NEW_KEY (or --kit FILE)",
+            hint="sign in with the new key: `safehold login EMAIL` (it asks for the key) or --kit FILE",
         )
 
 
@@ -324,9 +324,11 @@ class KeyRotationIncomplete(ClientError):
             f"the account key change may have taken effect, but this device could not finish ({reason}). "
             f"Your NEW account key is {key.to_text()}: write it down now",
             hint="if `safehold unlock` then fails, sign in with it: "
-            "safehold login EMAIL --account-key NEW_KEY",
+            "`safehold login EMAIL` with the new key (it asks for it)",
         )
         self.account_key = key.to_text()
+
+
 class UnsyncedEdits(ClientError):
     """Signing out would delete edits that exist on this device only."""
 

@@ -125,6 +125,10 @@ class VaultStore:
 
     def close(self) -> None:
         self._db.close()
+        self.closed = True
+
+    #: Set by :meth:`close`; a closed store (a command that signed out) is left alone.
+    closed = False
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -1,6 +1,7 @@
 """Restoring a backup merges it into the vault (spec/backup.md §5): it never replaces.
 
-An item the vault lacks (or holds deleted) comes back under its id; an equal item is left
+An item the vault lacks (or holds deleted, or holds in the trash unchanged since the backup)
+comes back under its id; an equal item is left
 alone; an item that differs stays as the vault has it, with the backup's version kept
 beside it as a copy that says where it came from. So nothing current is overwritten and
 nothing in the backup is lost, and restoring the same backup twice changes nothing more.
@@ -33,6 +34,15 @@ def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return dict(a) == dict(b)
 
 
+def _trashed(item: Mapping[str, Any]) -> bool:
+    return "trashed_at" in item
+
+
+def _untrashed(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The item without what moving it to the trash changed (spec/items.md ``trashed_at``)."""
+    return {k: v for k, v in item.items() if k not in ("trashed_at", "modified")}
+
+
 def plan_restore(
     current: Mapping[str, Mapping[str, Any]],
     backup: Sequence[tuple[str, dict[str, Any]]],
@@ -48,7 +58,8 @@ def plan_restore(
     }
     for item_id, item in backup:
         mine = current.get(item_id)
-        if mine is None:
+        if mine is None or (_trashed(mine) and _same(_untrashed(mine), _untrashed(item))):
+            # Missing, deleted, or in the trash as it was backed up: it comes back.
             plan.restore.append((item_id, dict(item)))
         elif _same(mine, item):
             plan.unchanged += 1
