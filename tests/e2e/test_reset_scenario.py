@@ -307,7 +307,7 @@ def test_reset_scenario(
     # The old key with the old password: email or password incorrect.
     refused = devices.run("A", "login", EMAIL, "--account-key", old_key.to_text())
     assert refused.returncode == 3, refused.stderr + refused.stdout
-    assert "email or password incorrect" in refused.stderr
+    assert "email, password or account key incorrect" in refused.stderr
     assert_wiped(devices.home("A"), account_id)
 
     # B signs in with the same password as before and the new key: an empty vault.

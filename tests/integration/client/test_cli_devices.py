@@ -244,7 +244,7 @@ def test_rotate_key_on_two_devices(
     result = run("B", "sync")
     assert result.returncode == 8, result.stderr
     assert "account key was replaced on another device" in result.stderr
-    assert "--account-key" in result.stderr
+    assert "safehold login EMAIL" in result.stderr
     assert run("B", "login", EMAIL, "--account-key", old_key).returncode == 3
     _ok(run("B", "login", EMAIL, "--account-key", new_key))
     assert _titles(run, "B") == ["GitHub", "offline on B"]  # kept, and synced
