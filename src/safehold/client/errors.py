@@ -54,6 +54,10 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 12
     KDF_REFUSED = 13
     ITEM_TOO_LARGE = 14
+    NOT_A_FOLDER_VAULT = 20
+    FOREIGN_FOLDER_VAULT = 21
+    FOLDER_DAMAGED = 22
+    FOLDER_EXISTS = 23
 
 
 class ClientError(Exception):
@@ -263,3 +267,35 @@ class ServerError(ClientError):
 
 class EmailTaken(ServerError):
     kind = "email_taken"
+
+
+class FolderVaultError(ClientError):
+    """Base of what the folder account API reports about a vault folder (spec/folder.md)."""
+
+
+class NotAFolderVault(FolderVaultError):
+    """The folder holds no Safehold vault (no header file)."""
+
+    exit_code = ExitCode.NOT_A_FOLDER_VAULT
+    kind = "not_a_folder_vault"
+
+
+class ForeignFolderVault(FolderVaultError):
+    """The folder holds another account's vault."""
+
+    exit_code = ExitCode.FOREIGN_FOLDER_VAULT
+    kind = "foreign_folder_vault"
+
+
+class FolderDamaged(FolderVaultError):
+    """The folder's header exists but no copy of it can be read."""
+
+    exit_code = ExitCode.FOLDER_DAMAGED
+    kind = "folder_damaged"
+
+
+class FolderExists(FolderVaultError):
+    """Creating a vault in a folder that already holds one."""
+
+    exit_code = ExitCode.FOLDER_EXISTS
+    kind = "folder_exists"
