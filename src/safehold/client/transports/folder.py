@@ -268,7 +268,11 @@ class FolderTransport:
         """The highest file number of ours that every other device has taken in
         (``None``: no other device has said anything, so nothing holds compaction back)."""
         low: int | None = None
-        for name in os.listdir(gdir):
+        try:
+            names = os.listdir(gdir)
+        except OSError:
+            return None
+        for name in names:
             entry = classify(name)
             if entry.kind is not Kind.ORIGINAL or not name.endswith(".ack.json"):
                 continue
@@ -288,7 +292,9 @@ class FolderTransport:
         ours, then remove the folded files and every sync-service copy of them."""
         gdir = self._check_generation()
         mine = self._files(gdir).get(self.device_id, [])
-        limit = max((f.last for f in mine), default=0)
+        if len(mine) < 2:
+            return False
+        limit = max(f.last for f in mine)
         acked = self._acked_by_others(gdir)
         if acked is not None:
             limit = min(limit, acked)
