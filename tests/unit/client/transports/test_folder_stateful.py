@@ -5,6 +5,7 @@ later write of the same item."""
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -77,5 +78,7 @@ class ThreeFolders(RuleBasedStateMachine):
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-ThreeFolders.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+# FOLDER_EXAMPLES raises the number of runs for a longer search by hand.
+EXAMPLES = int(os.environ.get("FOLDER_EXAMPLES", "25"))
+ThreeFolders.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=25, deadline=None)
 test_three_devices_on_three_folders = pytest.mark.slow(ThreeFolders.TestCase)
