@@ -74,12 +74,15 @@ class FolderTransport:
         *,
         account_id: str | None = None,
         compact_after: int = COMPACT_AFTER,
+        compact_ratio: float = 1.5,
     ) -> None:
         self.path = Path(path)
         self.device_id = device_id.lower()
         self.generation = generation
         self.account_id = account_id
         self.compact_after = compact_after
+        #: Compact when this device's files exceed this many times its live records (0: never).
+        self.compact_ratio = compact_ratio
         # Parsed complete segments never change: cache them by (path, size, mtime).
         self._cache: dict[Path, tuple[tuple[int, int], Segment]] = {}
         # This device's merged view for compare-and-swap: item -> current record.
@@ -187,12 +190,12 @@ class FolderTransport:
             if best is None:
                 break
             f, seg = best
-            if f.first == upto + 1:
+            if f.first == f.last == upto + 1:  # one push's file: the same bytes everywhere
                 for rec in seg.records[taken:]:
                     taken += 1
                     maxseq = max(maxseq, rec.seq)
                     yield rec, (upto, taken, maxseq)
-            else:  # a snapshot overlapping files taken in: go by seq
+            else:  # a snapshot: it may replace a file partly taken in, so go by seq
                 taken = 0
                 for rec in seg.records:
                     if rec.seq > maxseq:
@@ -260,15 +263,15 @@ class FolderTransport:
 
     def _bloated(self, mine: list[_File]) -> bool:
         """More than twice the bytes of this device's live records are in its files
-        (compacting at 1.5x keeps the folder within the spec's 2x of the live envelopes)."""
-        if len(mine) < 2:
+        (compacting at the default 1.5x keeps the folder within the spec's 2x of the live envelopes)."""
+        if len(mine) < 2 or not self.compact_ratio:
             return False
         live = sum(len(r.envelope) + 64 for r in self._index.values() if r.device == self.device_id)
         size = 0
         for f in mine:
             with contextlib.suppress(OSError):
                 size += f.path.stat().st_size
-        return 2 * size > 3 * live
+        return size > self.compact_ratio * live
 
     def _write_ack(self, gdir: Path, positions: dict[str, _Pos]) -> None:
         doc = {d: p[0] for d, p in positions.items()}

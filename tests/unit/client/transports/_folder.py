@@ -40,7 +40,7 @@ def new_vault(path: Path) -> Path:
 class Device:
     """A minimal engine stand-in: it numbers its writes and remembers revisions."""
 
-    def __init__(self, path: Path, device_id: str, generation: int = 1, **kw: int) -> None:
+    def __init__(self, path: Path, device_id: str, generation: int = 1, **kw: float) -> None:
         self.t = FolderTransport(path, device_id, generation, account_id=ACCOUNT, **kw)
         self.id = device_id
         self.seq = 0

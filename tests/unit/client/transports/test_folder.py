@@ -222,7 +222,7 @@ def test_compaction_folds_superseded_records_and_a_late_device_catches_up(tmp_pa
 
 def test_compaction_waits_for_other_devices(tmp_path: Path) -> None:
     new_vault(tmp_path)
-    a, b = Device(tmp_path, A, compact_after=1000), Device(tmp_path, B)
+    a, b = Device(tmp_path, A, compact_after=1000, compact_ratio=0), Device(tmp_path, B)
     for n in range(3):
         a.push(a.write(item(n)))
     b.pull_all()  # b has taken in files 1-3 and says so
