@@ -212,7 +212,8 @@ class FolderTransport:
         if gen is not None and gen != self.generation:
             raise StorageReset(f"the cursor is from generation {gen}", generation=self.generation)
         records, new_positions, has_more = self._collect(gdir, positions, max(1, limit))
-        if new_positions != positions:
+        if new_positions != positions and not has_more:
+            # Once per sync (its last page), not per page: an ack costs an fsync.
             self._write_ack(gdir, new_positions)
         return Page(records, _encode_cursor(self.generation, new_positions), has_more)
 
