@@ -50,18 +50,18 @@ def encode_segment(records: list[Record]) -> bytes:
     return b"".join(out)
 
 
-def _decode_body(body: bytes) -> Record | None:
-    if len(body) < _RECORD.size:
+def _decode_body(data: bytes, start: int, end: int) -> Record | None:
+    if end - start < _RECORD.size:
         return None
-    _, item, revision, seq, dlen = _RECORD.unpack_from(body)
-    device_raw = body[_RECORD.size : _RECORD.size + dlen]
-    if len(device_raw) != dlen:
+    _, item, revision, seq, dlen = _RECORD.unpack_from(data, start)
+    dev_start = start + _RECORD.size
+    if dev_start + dlen > end:
         return None
     try:
-        device = device_raw.decode("ascii")
+        device = data[dev_start : dev_start + dlen].decode("ascii")
     except UnicodeDecodeError:
         return None
-    return Record(item.hex(), revision, device, seq, bytes(body[_RECORD.size + dlen :]))
+    return Record(item.hex(), revision, device, seq, data[dev_start + dlen : end])
 
 
 def decode_segment(data: bytes) -> Segment:
@@ -71,19 +71,19 @@ def decode_segment(data: bytes) -> Segment:
     view = memoryview(data)
     pos = len(MAGIC)
     records: list[Record] = []
-    while pos + _FRAME.size <= len(data):
-        length, crc = _FRAME.unpack_from(view, pos)
+    size = len(data)
+    while pos + _FRAME.size <= size:
+        length, crc = _FRAME.unpack_from(data, pos)
         start = pos + _FRAME.size
-        if length > MAX_FRAME or start + length > len(data):
+        end = start + length
+        if length == 0 or length > MAX_FRAME or end > size or zlib.crc32(view[start:end]) != crc:
             break
-        body = bytes(view[start : start + length])
-        if zlib.crc32(body) != crc or not body:
-            break
-        pos = start + length
-        if body[:1] == b"E" and len(body) == _END.size:
-            _, count = _END.unpack(body)
-            return Segment(records, count == len(records) and pos == len(data))
-        record = _decode_body(body) if body[:1] == b"R" else None
+        pos = end
+        kind = data[start]
+        if kind == 0x45 and length == _END.size:  # "E"
+            _, count = _END.unpack_from(data, start)
+            return Segment(records, count == len(records) and pos == size)
+        record = _decode_body(data, start, end) if kind == 0x52 else None  # "R"
         if record is None:
             break
         records.append(record)

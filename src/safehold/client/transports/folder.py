@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import heapq
+import itertools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -191,7 +192,7 @@ class FolderTransport:
                 break
             f, seg = best
             if f.first == f.last == upto + 1:  # one push's file: the same bytes everywhere
-                for rec in seg.records[taken:]:
+                for rec in itertools.islice(seg.records, taken, None):
                     taken += 1
                     maxseq = max(maxseq, rec.seq)
                     yield rec, (upto, taken, maxseq)
