@@ -8,6 +8,7 @@ merge a copy with its original and leave everything else alone.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -93,6 +94,7 @@ def _is_ours(name: str) -> bool:
     return name == HEADER_NAME or _SEGMENT.match(name) is not None or _ACK.match(name) is not None
 
 
+@functools.lru_cache(maxsize=8192)  # pure; an empty pull lists the same names each time
 def classify(name: str) -> Entry:
     """What a directory entry is; a copy of a copy is still a copy of the original."""
     if name.startswith(TEMP_PREFIX):

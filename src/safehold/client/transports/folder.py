@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import heapq
 import itertools
 import json
@@ -25,6 +26,8 @@ from ..folder.records import Segment, decode_segment, encode_segment
 from ..transport import Page, Record, StorageReset, StorageTooLarge, StorageUnavailable, Write, WriteOutcome
 
 __all__ = ["FolderTransport"]
+
+_parse_cached = functools.lru_cache(maxsize=8192)(parse_segment_name)
 
 #: A push of more records than this is refused, so one segment stays a sane size.
 MAX_BATCH = 5000
@@ -123,7 +126,7 @@ class FolderTransport:
             entry = classify(name)
             if entry.kind not in (Kind.ORIGINAL, Kind.COPY):
                 continue  # placeholders are read once downloaded; temporaries never
-            parsed = parse_segment_name(entry.canonical)
+            parsed = _parse_cached(entry.canonical)
             if parsed is None:
                 continue
             out.setdefault(parsed.device, []).append(
