@@ -24,7 +24,10 @@
     ├── KeyRotated (8)              (a SessionRevoked) the account key was replaced elsewhere
     ├── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
-    └── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
+    ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
+    └── FolderVaultError (1)        a vault folder (spec/folder.md) that cannot be used:
+        ├── NotAFolderVault (20), ForeignFolderVault (21)
+        └── FolderDamaged (22), FolderExists (23)
 
 The CLI's top-level handler turns every one of these into its message and exit code, so
 bad input never shows a traceback.
@@ -62,6 +65,10 @@ class ExitCode(IntEnum):
     ARCHIVE_NOT_FOUND = 25
     UNSYNCED_EDITS = 45
     COMMAND_FAILED_TO_START = 46
+    NOT_A_FOLDER_VAULT = 20
+    FOREIGN_FOLDER_VAULT = 21
+    FOLDER_DAMAGED = 22
+    FOLDER_EXISTS = 23
 
 
 class ClientError(Exception):
@@ -350,3 +357,33 @@ class CommandNotStarted(ClientError):
 
     exit_code = ExitCode.COMMAND_FAILED_TO_START
     kind = "command_not_started"
+class FolderVaultError(ClientError):
+    """Base of what the folder account API reports about a vault folder (spec/folder.md)."""
+
+
+class NotAFolderVault(FolderVaultError):
+    """The folder holds no Safehold vault (no header file)."""
+
+    exit_code = ExitCode.NOT_A_FOLDER_VAULT
+    kind = "not_a_folder_vault"
+
+
+class ForeignFolderVault(FolderVaultError):
+    """The folder holds another account's vault."""
+
+    exit_code = ExitCode.FOREIGN_FOLDER_VAULT
+    kind = "foreign_folder_vault"
+
+
+class FolderDamaged(FolderVaultError):
+    """The folder's header exists but no copy of it can be read."""
+
+    exit_code = ExitCode.FOLDER_DAMAGED
+    kind = "folder_damaged"
+
+
+class FolderExists(FolderVaultError):
+    """Creating a vault in a folder that already holds one."""
+
+    exit_code = ExitCode.FOLDER_EXISTS
+    kind = "folder_exists"

@@ -1,0 +1,171 @@
+"""Folder transport figures, printed (not asserted), with peak memory beside each time.
+
+    python bench/folder.py            # 10,000 items, 100,000 edits
+    python bench/folder.py --quick    # 2,000 items, 20,000 edits
+
+1. Empty pull: a device that has taken everything in pulls again, on a 10,000-item folder
+   against a 100-item one, runs interleaved (A B B A ...), medians (target <= 1.2x).
+2. Reading a 10,000-item folder vault: a fresh device pulls every record through the
+   transport and opens each envelope (AES-256-GCM via safehold.crypto), against a bare read
+   of the same segment files plus the same AES-GCM opens, interleaved, medians. This is the
+   transport's part of "login to first listing"; the engine's part (checks, local store)
+   is not measured here, it needs the sync v2 engine (after the merge).
+3. Size: the folder's bytes after 100,000 edits to 10,000 items (pushes of 1,000, the
+   device compacting as it goes) against the bytes of the live envelopes (target <= 2x).
+
+Peak memory is tracemalloc's peak of Python allocations during the step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from safehold.client.folder.header import FolderHeader, create_folder_vault
+from safehold.client.transport import Record, Write
+from safehold.client.transports.folder import FolderTransport
+from safehold.crypto import EnvelopeKey
+
+ACCOUNT = "a1" * 16
+KEY = EnvelopeKey(b"k" * 32)
+AD = b"bench"
+
+
+def _header() -> FolderHeader:
+    params = {"iterations": 3, "memory_cost": 65536, "lanes": 4}
+    return FolderHeader(ACCOUNT, "bench@example.org", 1, 1, b"s" * 16, params, b"keyset")
+
+
+def _envelope(n: int, rev: int) -> bytes:
+    # About the size of a typical login item's sealed JSON.
+    return KEY.seal(
+        f'{{"title":"item {n}","user":"u{n}","password":"p{rev}","url":"https://e.org/{n}"}}'.encode()
+        + b" " * 120,
+        AD,
+    )
+
+
+def build(path: Path, items: int, edits: int, batch: int = 1000) -> tuple[FolderTransport, dict[str, bytes]]:
+    create_folder_vault(path, _header())
+    t = FolderTransport(path, "aa01", 1, account_id=ACCOUNT)
+    revs: dict[str, int] = {}
+    live: dict[str, bytes] = {}
+    seq = 0
+    for start in range(0, edits, batch):
+        writes = []
+        for k in range(start, min(edits, start + batch)):
+            n = k % items
+            iid = f"{n:032x}"
+            base = revs.get(iid, 0)
+            seq += 1
+            env = _envelope(n, base + 1)
+            writes.append(Write(Record(iid, base + 1, "aa01", seq, env), base))
+            revs[iid] = base + 1
+            live[iid] = env
+        assert all(o.accepted for o in t.push(writes))
+    return t, live
+
+
+def _measure(fn: Callable[[], object]) -> tuple[float, int]:
+    """Time one run without tracing (tracemalloc slows Python down), then the peak of
+    Python allocations over a second, traced run."""
+    t0 = time.perf_counter()
+    fn()
+    dt = time.perf_counter() - t0
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return dt, peak
+
+
+def _pull_all(t: FolderTransport, cursor: str = "") -> tuple[list[Record], str]:
+    out: list[Record] = []
+    while True:
+        page = t.pull(cursor, 1000)
+        out.extend(page.records)
+        cursor = page.cursor
+        if not page.has_more:
+            return out, cursor
+
+
+def _interleave(
+    a: Callable[[], object], b: Callable[[], object], runs: int
+) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:
+    ra, rb = [], []
+    for i in range(runs):
+        order = (a, b) if i % 2 == 0 else (b, a)
+        for fn in order:
+            (ra if fn is a else rb).append(_measure(fn))
+    return ra, rb
+
+
+def _fmt(rs: list[tuple[float, int]]) -> str:
+    return f"{statistics.median(r[0] for r in rs) * 1000:8.2f} ms, peak {max(r[1] for r in rs) / 1e6:6.1f} MB"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    items = 2000 if args.quick else 10_000
+    runs = 7 if args.quick else 15
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        build(root / "small", 100, 100)
+        build(root / "big", items, items)
+        small = FolderTransport(root / "small", "bb02", 1, account_id=ACCOUNT)
+        big = FolderTransport(root / "big", "bb02", 1, account_id=ACCOUNT)
+        _, cs = _pull_all(small)
+        _, cb = _pull_all(big)
+        ra, rb = _interleave(lambda: _pull_all(big, cb), lambda: _pull_all(small, cs), runs)
+        ratio = statistics.median(r[0] for r in ra) / statistics.median(r[0] for r in rb)
+        print(f"1. empty pull, {items} items: {_fmt(ra)}")
+        print(f"   empty pull, 100 items:    {_fmt(rb)}   ratio {ratio:.2f}x (target <= 1.2x)")
+
+        gdir = root / "big" / "g1"
+        envs = [r.envelope for r in _pull_all(FolderTransport(root / "big", "cc03", 1))[0]]
+
+        def via_transport() -> None:
+            records, _ = _pull_all(FolderTransport(root / "big", "cc03", 1, account_id=ACCOUNT))
+            for r in records:
+                KEY.open(r.envelope, AD)
+
+        def bare() -> None:
+            for p in sorted(gdir.iterdir()):
+                p.read_bytes()
+            for e in envs:
+                KEY.open(e, AD)
+
+        ra, rb = _interleave(via_transport, bare, max(3, runs // 3))
+        ratio = statistics.median(r[0] for r in ra) / statistics.median(r[0] for r in rb)
+        print(f"2. read {items}-item folder + open: {_fmt(ra)}")
+        print(f"   bare read + AES-GCM open:      {_fmt(rb)}   ratio {ratio:.2f}x (target <= 2x)")
+
+        edits = items * 10
+        holder: dict[str, dict[str, bytes]] = {}
+
+        def edit_many() -> None:
+            shutil.rmtree(root / "edits", ignore_errors=True)
+            holder["live"] = build(root / "edits", items, edits)[1]
+
+        dt, peak = _measure(edit_many)
+        size = sum(p.stat().st_size for p in (root / "edits" / "g1").iterdir())
+        live_size = sum(len(e) for e in holder["live"].values())
+        print(f"3. {edits} edits to {items} items: {dt:.1f} s, peak {peak / 1e6:.1f} MB")
+        print(f"   folder {size / 1e6:.2f} MB against live envelopes {live_size / 1e6:.2f} MB:", end=" ")
+        print(f"{size / live_size:.2f}x (target <= 2x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

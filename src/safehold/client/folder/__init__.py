@@ -1,0 +1,1 @@
+"""The folder vault: layout, record framing and header (spec/folder.md)."""

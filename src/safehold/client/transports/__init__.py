@@ -1,0 +1,1 @@
+"""Sync transports, each an implementation of :class:`safehold.client.transport.Transport`."""
