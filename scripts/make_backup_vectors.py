@@ -10,12 +10,13 @@ before it is written out. The altered copies are made from it by the changes nam
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+import vectorfile
 
 from safehold.crypto import (
     AccountKey,
@@ -118,18 +119,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is out of date: run python scripts/make_backup_vectors.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT}")
-    return 0
+    return vectorfile.run(OUT, render, description=__doc__.splitlines()[0], script="make_backup_vectors.py")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,13 @@ fail on any difference, so a change to the item format shows up as a change to t
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+import vectorfile
 
 from safehold.client.items import InvalidItem, Item
 from safehold.client.merge import merge_items
@@ -156,18 +157,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is out of date: run python scripts/make_item_vectors.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT}")
-    return 0
+    return vectorfile.run(OUT, render, description=__doc__.splitlines()[0], script="make_item_vectors.py")
 
 
 if __name__ == "__main__":
