@@ -1,4 +1,4 @@
-"""Regenerate spec/vectors/protocol-v1.json from fixed inputs.
+"""Regenerate spec/vectors/protocol-v1.json and protocol-v2.json from fixed inputs.
 
 Every input is fixed (derived from a label by SHA-256, so nothing depends on a random
 source) and every output is computed by ``safehold.crypto``. The file is committed; the
@@ -20,23 +20,29 @@ from typing import Any
 
 from safehold.crypto import (
     AccountKey,
+    EnvelopeKey,
     KdfParams,
     KdfPolicy,
     KitPayload,
     SrpClient,
     SrpServer,
+    WriteCipher,
+    WriteClaims,
     b64encode,
     canonical_json,
     derive_keys,
     email_bytes,
     item_ad,
     keyset_ad,
+    pad,
     seal,
     verifier,
+    write_ad,
 )
 from safehold.crypto import int_to_hex as ihex
 
 OUT = Path(__file__).resolve().parent.parent / "spec" / "vectors" / "protocol-v1.json"
+OUT_V2 = OUT.with_name("protocol-v2.json")
 CHEAP = KdfPolicy(floor=KdfParams(t=1, m_kib=8, p=1))
 
 
@@ -336,24 +342,162 @@ def build() -> dict[str, Any]:
     }
 
 
-def render() -> str:
-    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+# --- protocol v2: the vault log (spec §11) -------------------------------------------------
+
+
+def padding_cases() -> dict[str, Any]:
+    sizes = [0, 1, 254, 255, 256, 1000, 4095, 65534, 65535, 65536, 200000]
+    good = [{"plaintext_len": n, "padded_len": len(pad(bytes(n)))} for n in sizes]
+    marker = pad(b"{}")
+    refuse = [
+        {"padded": (b"{}" + b"\x80" + bytes(252)).hex(), "why": "255 bytes: not a size class"},
+        {"padded": (b"{}" + bytes(254)).hex(), "why": "no 0x80 marker"},
+        {
+            "padded": (b"{}\x80" + bytes(250) + b"\x01" + bytes(2)).hex(),
+            "why": "non-zero byte after the marker",
+        },
+        {"padded": (b"{}" + b"\x80" + bytes(509)).hex(), "why": "over-padded: 2 bytes belong in 256"},
+        {"padded": bytes(256).hex(), "why": "all zeros"},
+    ]
+    return {"padding": good, "padding_example": marker.hex(), "padding_refuse": refuse}
+
+
+def write_cases() -> dict[str, Any]:
+    account_id = fixed("v2/account", 16)
+    vk = fixed("v2/vk", 32)
+    device = fixed("v2/device", 16).hex()
+    item_id = fixed("v2/item", 16).hex()
+    other = fixed("v2/item2", 16).hex()
+    cipher = WriteCipher(vk, account_id, 3)
+    item = {"type": "login", "title": "Küche 🔐", "fields": {"password": "p\u00e4ss", "username": "jo"}}
+    rows: list[tuple[str, WriteClaims, dict[str, Any] | None, str | None]] = [
+        ("first write of a device", WriteClaims(item_id, 1, device, 1, False), item, None),
+        ("an edit", WriteClaims(item_id, 2, device, 2, False), {**item, "title": "Küche 2"}, f"{item_id}.1"),
+        ("a sealed tombstone", WriteClaims(item_id, 3, device, 7, True), None, f"{other}.4"),
+    ]
+    good = []
+    for label, claims, value, prev in rows:
+        nonce = fixed(f"v2/nonce/{label}", 12)
+        ad = write_ad(
+            account_id,
+            bytes.fromhex(claims.item_id),
+            3,
+            claims.revision,
+            claims.deleted,
+            claims.device,
+            claims.seq,
+        )
+        good.append(
+            {
+                "label": label,
+                "claims": {
+                    "item_id": claims.item_id,
+                    "revision": claims.revision,
+                    "device": claims.device,
+                    "seq": claims.seq,
+                    "deleted": claims.deleted,
+                },
+                "ad": ad.decode(),
+                "value": value,
+                "prev": prev,
+                "plaintext": canonical_json({"prev": prev, "value": value}).decode(),
+                "nonce": nonce.hex(),
+                "envelope": cipher.seal(claims, value, prev, nonce=nonce).hex(),
+            }
+        )
+    base = good[1]
+    c = base["claims"]
+    key = EnvelopeKey(vk)
+
+    def sealed(plaintext: bytes, ad_claims: dict[str, Any]) -> str:
+        ad = write_ad(
+            account_id,
+            bytes.fromhex(ad_claims["item_id"]),
+            3,
+            ad_claims["revision"],
+            ad_claims["deleted"],
+            ad_claims["device"],
+            ad_claims["seq"],
+        )
+        return key.seal(plaintext, ad, nonce=fixed("v2/nonce/bad", 12)).hex()
+
+    refuse = [
+        {"why": "replayed as a later revision", "claims": {**c, "revision": 5}, "envelope": base["envelope"]},
+        {
+            "why": "claimed by another device",
+            "claims": {**c, "device": "00" * 16},
+            "envelope": base["envelope"],
+        },
+        {"why": "another sequence number", "claims": {**c, "seq": 3}, "envelope": base["envelope"]},
+        {
+            "why": "a live write claimed as a tombstone",
+            "claims": {**c, "deleted": True},
+            "envelope": base["envelope"],
+        },
+        {
+            "why": "a tombstone sealing a value",
+            "claims": {**c, "deleted": True},
+            "envelope": sealed(pad(canonical_json({"prev": None, "value": item})), {**c, "deleted": True}),
+        },
+        {
+            "why": "a live write sealing null",
+            "claims": c,
+            "envelope": sealed(pad(canonical_json({"prev": None, "value": None})), c),
+        },
+        {
+            "why": "unpadded plaintext",
+            "claims": c,
+            "envelope": sealed(canonical_json({"prev": None, "value": item}), c),
+        },
+        {
+            "why": "a v1 item body (no prev/value wrapper)",
+            "claims": c,
+            "envelope": sealed(pad(canonical_json(item)), c),
+        },
+    ]
+    return {
+        "account_id": account_id.hex(),
+        "generation": 3,
+        "vk": vk.hex(),
+        "writes": good,
+        "write_refuse": refuse,
+    }
+
+
+def build_v2() -> dict[str, Any]:
+    return {
+        "about": (
+            "Safehold protocol v2 item-write vectors (spec/protocol.md §11). Generated by "
+            "scripts/make_vectors.py from fixed inputs (SHA-256 of labels). 'writes' must open "
+            "to 'value' and 'prev' with exactly their claims and seal to 'envelope' with the "
+            "given nonce; every 'write_refuse' must fail to open as tampered, and every "
+            "'padding_refuse' must fail to unpad. Bytes are lowercase hex; 'ad' is UTF-8 text."
+        ),
+        **padding_cases(),
+        **write_cases(),
+    }
+
+
+def render(v2: bool = False) -> str:
+    return json.dumps(build_v2() if v2 else build(), indent=2, ensure_ascii=False) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
     args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is out of date: run python scripts/make_vectors.py", file=sys.stderr)
-            return 1
-        print(f"{OUT} is up to date")
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT}")
-    return 0
+    status = 0
+    for out, text in ((OUT, render()), (OUT_V2, render(v2=True))):
+        if args.check:
+            if not out.exists() or out.read_text(encoding="utf-8") != text:
+                print(f"{out} is out of date: run python scripts/make_vectors.py", file=sys.stderr)
+                status = 1
+            else:
+                print(f"{out} is up to date")
+        else:
+            out.write_text(text, encoding="utf-8")
+            print(f"wrote {out}")
+    return status
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 from safehold import limits
@@ -319,7 +319,9 @@ class DeviceRenameRequest(_Model):
 
 
 class Change(_Model):
-    """One item's latest state: a live envelope, or a tombstone (``deleted`` and no envelope)."""
+    """One item's latest state: a live envelope, or a tombstone (``deleted``). A v1
+    tombstone has no envelope; a v2 one is sealed (spec/protocol.md §11) and names its
+    writing ``device`` and that device's ``device_seq``, as every v2 write does."""
 
     item_id: HexId
     seq: int
@@ -327,6 +329,9 @@ class Change(_Model):
     deleted: bool
     envelope: B64 | None = None
     updated_at: datetime
+    #: Protocol v2 writes only (null for a v1 record): claims bound into the envelope's AD.
+    device: HexId | None = None
+    device_seq: int | None = None
 
 
 class ChangesResponse(_Model):
@@ -338,11 +343,35 @@ class ChangesResponse(_Model):
 
 
 class Write(_Model):
-    """Create (``base_revision`` 0), update, or delete (``envelope`` null) one item."""
+    """Create (``base_revision`` 0), update, or delete one item.
+
+    Version 1 deletes with ``envelope`` null. A version 2 write (spec/protocol.md §11)
+    names ``device`` and ``device_seq`` and always carries an envelope; a deletion is a
+    sealed tombstone with ``deleted`` true. The server cannot check what the envelope
+    binds; it stores the claims beside it for readers to check."""
 
     item_id: HexId
     base_revision: StrictInt = Field(ge=0)
     envelope: B64 | None = None
+    deleted: bool = False
+    device: HexId | None = None
+    device_seq: StrictInt | None = Field(default=None, ge=1, le=2**62)
+
+    @model_validator(mode="after")
+    def _v2_shape(self) -> Write:
+        _check_v2_shape(self.envelope, self.deleted, self.device, self.device_seq)
+        return self
+
+
+def _check_v2_shape(envelope: str | None, deleted: bool, device: str | None, device_seq: int | None) -> None:
+    if (device is None) != (device_seq is None):
+        raise PydanticCustomError("v2_write", "device and device_seq come together (a v2 write)")
+    if device is not None and envelope is None:
+        raise PydanticCustomError("v2_write", "a v2 write always carries an envelope (a tombstone is sealed)")
+    if device is None and deleted and envelope is not None:
+        raise PydanticCustomError(
+            "v2_write", "a v1 deletion has no envelope; a sealed tombstone names its device"
+        )
 
 
 class PushRequest(_Model):
@@ -413,10 +442,19 @@ def error_body(code: ErrorCode, message: str, **extra: Any) -> dict[str, Any]:
 
 class ItemWriteRequest(_Model):
     """``PUT /vault/items/{item_id}``: create (``base_revision`` 0), update, or delete
-    (``envelope`` null) one item, on the revision the edit was based on."""
+    (``envelope`` null, or a v2 sealed tombstone) one item, on the revision the edit was
+    based on. The v2 fields are those of :class:`Write`."""
 
     base_revision: StrictInt = Field(ge=0, le=2**31 - 1)
     envelope: B64 | None = None
+    deleted: bool = False
+    device: HexId | None = None
+    device_seq: StrictInt | None = Field(default=None, ge=1, le=2**62)
+
+    @model_validator(mode="after")
+    def _v2_shape(self) -> ItemWriteRequest:
+        _check_v2_shape(self.envelope, self.deleted, self.device, self.device_seq)
+        return self
 
 
 class ConflictDetail(ErrorDetail):

@@ -11,6 +11,7 @@ import * as P from "../../src/safehold/server/static/js/protocol.js";
 const root = new URL("../../", import.meta.url);
 const load = (name) => JSON.parse(readFileSync(new URL(`spec/vectors/${name}`, root), "utf8"));
 const V = load("protocol-v1.json");
+const V2 = load("protocol-v2.json");
 const RFC9106 = load("rfc9106-argon2id.json");
 
 const hex = P.bytesToHex;
@@ -322,4 +323,39 @@ describe("encodings", () => {
       assert.throws(() => P.hexToInt(text), P.CryptoError, `${text}: ${why}`);
     }
   });
+});
+
+describe("protocol v2 item writes (spec §11)", () => {
+  const claimsOf = (c) => ({ itemId: c.item_id, revision: c.revision, deleted: c.deleted, device: c.device, seq: c.seq });
+  const vk = unhex(V2.vk);
+  const accountId = unhex(V2.account_id);
+  for (const p of V2.padding) {
+    test(`padding: ${p.plaintext_len} bytes pad to ${p.padded_len}`, () => {
+      assert.equal(P.paddedLength(p.plaintext_len), p.padded_len);
+      const data = new Uint8Array(p.plaintext_len).fill(0x41);
+      assert.deepEqual(P.unpadPlaintext(P.padPlaintext(data)), data);
+    });
+  }
+  for (const r of V2.padding_refuse) {
+    test(`padding refused: ${r.why}`, () => {
+      assert.throws(() => P.unpadPlaintext(unhex(r.padded)), P.TamperedData);
+    });
+  }
+  for (const w of V2.writes) {
+    test(`write: ${w.label}`, async () => {
+      const claims = claimsOf(w.claims);
+      assert.equal(P.writeAd(accountId, claims, V2.generation), w.ad);
+      const env = await P.sealWrite(vk, accountId, V2.generation, claims, w.value, w.prev, unhex(w.nonce));
+      assert.equal(hex(env), w.envelope);
+      const opened = await P.openWrite(vk, accountId, V2.generation, claims, unhex(w.envelope));
+      assert.deepEqual(opened, { value: w.value, prev: w.prev });
+      // Bound to its generation too.
+      await assert.rejects(P.openWrite(vk, accountId, V2.generation + 1, claims, env), P.TamperedData);
+    });
+  }
+  for (const r of V2.write_refuse) {
+    test(`write refused: ${r.why}`, async () => {
+      await assert.rejects(P.openWrite(vk, accountId, V2.generation, claimsOf(r.claims), unhex(r.envelope)), P.TamperedData);
+    });
+  }
 });

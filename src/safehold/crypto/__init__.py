@@ -51,6 +51,17 @@ from ._keys import (
 from ._kit import KitPayload
 from ._normalize import email_bytes, normalize_email, password_bytes
 from ._srp import GROUP_3072, SrpClient, SrpGroup, SrpServer, verifier
+from ._writes import (
+    OpenedWrite,
+    WriteCipher,
+    WriteClaims,
+    pad,
+    padded_length,
+    parse_prev,
+    prev_ref,
+    unpad,
+    write_ad,
+)
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -68,12 +79,15 @@ __all__ = [
     "KdfPolicy",
     "KitError",
     "KitPayload",
+    "OpenedWrite",
     "SrpClient",
     "SrpError",
     "SrpGroup",
     "SrpServer",
     "TamperedData",
     "VaultCipher",
+    "WriteCipher",
+    "WriteClaims",
     "b64decode",
     "b64encode",
     "backup_password_key",
@@ -91,8 +105,14 @@ __all__ = [
     "normalize_email",
     "open_",
     "open_keyset",
+    "pad",
+    "padded_length",
+    "parse_prev",
     "password_bytes",
+    "prev_ref",
     "seal",
     "seal_keyset",
+    "unpad",
     "verifier",
+    "write_ad",
 ]

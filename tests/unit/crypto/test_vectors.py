@@ -208,3 +208,4 @@ def test_committed_file_is_what_the_script_generates() -> None:
     sys.modules["make_vectors"] = module
     spec.loader.exec_module(module)
     assert module.render() == module.OUT.read_text(encoding="utf-8")
+    assert module.render(v2=True) == module.OUT_V2.read_text(encoding="utf-8")

@@ -133,6 +133,8 @@ def test_a_timestamp_in_another_shape_takes_the_python_path(api: TestClient) -> 
             "deleted": False,
             "envelope": "e30",
             "updated_at": expected_time,
+            "device": None,
+            "device_seq": None,
         }
     ]
     assert body == wire.ChangesResponse.model_validate_json(body).model_dump_json().encode()

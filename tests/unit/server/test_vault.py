@@ -107,6 +107,8 @@ def test_delete_leaves_a_tombstone_that_can_be_overwritten(api: TestClient) -> N
             "deleted": True,
             "envelope": None,
             "updated_at": delta[0]["updated_at"],
+            "device": None,
+            "device_seq": None,
         }
     ]
     assert api.get(f"{API}/account", headers=laptop.headers()).json()["item_count"] == 0
@@ -327,6 +329,8 @@ def test_put_delete_leaves_a_tombstone_that_get_returns_and_put_revives(api: Tes
         "deleted": True,
         "envelope": None,
         "updated_at": None,
+        "device": None,
+        "device_seq": None,
     }
     assert api.get(f"{API}/account", headers=session.headers()).json()["item_count"] == 0
     again = put_item(api, session, item, 1, None)
@@ -429,7 +433,7 @@ def test_timestamps_are_written_as_pydantic_writes_them(value: datetime) -> None
 def test_changes_json_keeps_any_row_inside_its_strings(rows: list[Any], has_more: bool) -> None:
     # Whatever a row holds (the database is not trusted to hold only valid envelopes),
     # the document stays valid JSON with exactly these values.
-    stored = [(i, s, r, e, u.strftime("%Y-%m-%d %H:%M:%S.%f")) for i, s, r, e, u in rows]
+    stored = [(i, s, r, e, u.strftime("%Y-%m-%d %H:%M:%S.%f"), False, None, None) for i, s, r, e, u in rows]
     document = json.loads(changes_json(3, stored, 7, has_more))  # type: ignore[arg-type]
     assert document["generation"] == 3 and document["cursor"] == 7 and document["has_more"] is has_more
     assert [

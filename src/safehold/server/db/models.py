@@ -120,7 +120,7 @@ class Session(Base):
 
 
 class Item(Base):
-    """An item's latest state: an envelope, or a tombstone (``envelope`` is NULL)."""
+    """An item's latest state: an envelope, or a tombstone (``deleted``)."""
 
     __tablename__ = "items"
     __table_args__ = (Index("ix_items_account_seq", "account_id", "seq", unique=True),)
@@ -133,6 +133,11 @@ class Item(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     envelope: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: A tombstone: v1 ones have no envelope, v2 ones are sealed (spec/protocol.md §11).
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The writing device and its sequence number, as a v2 write claims them (NULL: v1).
+    device: Mapped[str | None] = mapped_column(String(32))
+    device_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Login(Base):

@@ -20,7 +20,18 @@ from functools import reduce
 from json.encoder import encode_basestring_ascii as json_string
 from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, Row, String, case, cast, func, literal_column, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    Row,
+    String,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    type_coerce,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import NullType
 
@@ -87,9 +98,25 @@ def _postgresql_change() -> ColumnElement[str]:
     utc = func.timezone("UTC", Item.updated_at)
     micros = type_coerce(func.to_char(utc, "US"), String())
     fraction = case((micros == _text("000000"), _text("")), else_=_concat(_text("."), micros))
+    deleted = case(
+        (or_(Item.deleted, Item.envelope.is_(None)), _text('"deleted":true')),
+        else_=_text('"deleted":false'),
+    )
     envelope = case(
-        (Item.envelope.is_(None), _text('"deleted":true,"envelope":null')),
-        else_=_concat(_text('"deleted":false,"envelope":'), _json_quoted(Item.envelope)),
+        (Item.envelope.is_(None), _text(',"envelope":null')),
+        else_=_concat(_text(',"envelope":'), _json_quoted(Item.envelope)),
+    )
+    claims = case(
+        (
+            Item.device.is_(None),
+            _text(',"device":null,"device_seq":null'),
+        ),
+        else_=_concat(
+            _text(',"device":'),
+            _json_quoted(Item.device),
+            _text(',"device_seq":'),
+            func.coalesce(cast(Item.device_seq, String()), _text("null")),
+        ),
     )
     return _concat(
         _text('{"item_id":'),
@@ -99,11 +126,14 @@ def _postgresql_change() -> ColumnElement[str]:
         _text(',"revision":'),
         cast(Item.revision, String()),
         _text(","),
+        deleted,
         envelope,
         _text(',"updated_at":"'),
         func.to_char(utc, _text('YYYY-MM-DD"T"HH24:MI:SS')),
         fraction,
-        _text('Z"}'),
+        _text('Z"'),
+        claims,
+        _text("}"),
     )
 
 
@@ -127,11 +157,15 @@ def _sqlite_change() -> ColumnElement[str]:
         _text("revision"),
         Item.revision,
         _text("deleted"),
-        func.json(case((Item.envelope.is_(None), _text("true")), else_=_text("false"))),
+        func.json(case((or_(Item.deleted, Item.envelope.is_(None)), _text("true")), else_=_text("false"))),
         _text("envelope"),
         Item.envelope,
         _text("updated_at"),
         updated_at,
+        _text("device"),
+        Item.device,
+        _text("device_seq"),
+        Item.device_seq,
     )
     # An updated_at in any other shape (not written by this server) is left to Python.
     return type_coerce(case((stored.op("GLOB")(_text(_SQLITE_TIMESTAMP_GLOB)), change)), String())
@@ -168,7 +202,7 @@ def page_json(generation: int, changes: Sequence[bytes], cursor: int, has_more: 
     return b",".join(parts)
 
 
-ChangeRow = Row[str, int, int, str | None, str]
+ChangeRow = Row[str, int, int, str | None, str, bool, str | None, int | None]
 
 
 def changes_json(generation: int, rows: Sequence[ChangeRow], cursor: int, has_more: bool) -> bytes:
@@ -176,13 +210,14 @@ def changes_json(generation: int, rows: Sequence[ChangeRow], cursor: int, has_mo
     :func:`timestamp_text` gives it): the path for rows the database could not format."""
     parts: list[bytes] = []
     append = parts.append
-    for item_id, seq, revision, envelope, updated_at in rows:
-        if envelope is None:
-            body = '"deleted":true,"envelope":null'
-        else:
-            body = '"deleted":false,"envelope":' + json_string(envelope)
+    for item_id, seq, revision, envelope, updated_at, deleted, device, device_seq in rows:
+        flag = "true" if deleted or envelope is None else "false"
+        sealed = "null" if envelope is None else json_string(envelope)
+        body = f'"deleted":{flag},"envelope":{sealed}'
+        who = "null" if device is None else json_string(device)
+        number = "null" if device_seq is None else f"{device_seq:d}"
         append(
             f'{{"item_id":{json_string(item_id)},"seq":{seq:d},"revision":{revision:d},{body},'
-            f'"updated_at":"{json_timestamp(updated_at)}"}}'.encode()
+            f'"updated_at":"{json_timestamp(updated_at)}","device":{who},"device_seq":{number}}}'.encode()
         )
     return page_json(generation, parts, cursor, has_more)

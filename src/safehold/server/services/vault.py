@@ -37,9 +37,11 @@ def change_model(item: Item) -> wire.Change:
         item_id=item.item_id,
         seq=item.seq,
         revision=item.revision,
-        deleted=item.envelope is None,
+        deleted=bool(item.deleted) or item.envelope is None,
         envelope=item.envelope,
         updated_at=item.updated_at,
+        device=item.device,
+        device_seq=item.device_seq,
     )
 
 
@@ -75,7 +77,16 @@ class VaultService:
             .limit(bindparam("limit"))
         )
         self._plain_page = (
-            select(Item.item_id, Item.seq, Item.revision, Item.envelope, timestamp_text(dialect))
+            select(
+                Item.item_id,
+                Item.seq,
+                Item.revision,
+                Item.envelope,
+                timestamp_text(dialect),
+                Item.deleted,
+                Item.device,
+                Item.device_seq,
+            )
             .where(*window)
             .order_by(Item.seq)
             .limit(bindparam("limit"))
@@ -154,12 +165,17 @@ class VaultService:
         ``current``) and changes nothing: the route answers it with 409."""
         self._check_size(body.envelope, "envelope")
         write = wire.Write.model_construct(
-            item_id=item_id, base_revision=body.base_revision, envelope=body.envelope
+            item_id=item_id,
+            base_revision=body.base_revision,
+            envelope=body.envelope,
+            deleted=body.deleted,
+            device=body.device,
+            device_seq=body.device_seq,
         )
         with self.database.write() as db:
             account = self._lock_account(db, principal)
             item = db.get(Item, (account.account_id, item_id))
-            if item is None and (body.base_revision != 0 or body.envelope is None):
+            if item is None and (body.base_revision != 0 or body.envelope is None or body.deleted):
                 raise NotFound("no such item: create it with base_revision 0 and an envelope")
             existing = {item_id: item} if item is not None else {}
             return self._apply(db, account, existing, write, utcnow())
@@ -200,14 +216,16 @@ class VaultService:
     ) -> wire.WriteResult:
         item = existing.get(write.item_id)
         current_revision = item.revision if item is not None else 0
-        if write.base_revision != current_revision or (item is None and write.envelope is None):
+        # A tombstone for an item that never existed is refused like a stale write: there
+        # is nothing to delete, and the reader would have no record to compare it with.
+        will_live = write.envelope is not None and not write.deleted
+        if write.base_revision != current_revision or (item is None and not will_live):
             return wire.WriteResult(
                 item_id=write.item_id,
                 status=wire.WriteStatus.CONFLICT,
                 current=change_model(item) if item is not None else None,
             )
-        was_live = item is not None and item.envelope is not None
-        will_live = write.envelope is not None
+        was_live = item is not None and item.envelope is not None and not item.deleted
         if will_live and not was_live:
             if account.item_count >= self.settings.max_items_per_account:
                 raise QuotaExceeded(
@@ -224,6 +242,9 @@ class VaultService:
         item.revision = current_revision + 1
         item.seq = account.seq
         item.envelope = write.envelope
+        item.deleted = not will_live
+        item.device = write.device
+        item.device_seq = write.device_seq
         item.updated_at = now
         return wire.WriteResult(
             item_id=write.item_id, status=wire.WriteStatus.OK, revision=item.revision, seq=item.seq

@@ -502,6 +502,95 @@ export function canonicalJson(value) {
   return utf8.encode(write(value));
 }
 
+// --- Item writes, protocol v2: the vault log (spec §11) ------------------------------
+
+export const PAD_MIN = 256;
+export const PAD_STEP = 65536;
+const HEX32 = /^[0-9a-f]{32}$/;
+const PREV = /^[0-9a-f]{32}\.[1-9][0-9]{0,17}$/;
+
+/** spec §11.3: the padded size of `n` plaintext bytes (a marker byte is added). */
+export function paddedLength(n) {
+  const need = n + 1;
+  if (need <= PAD_MIN) return PAD_MIN;
+  if (need <= PAD_STEP) {
+    let size = PAD_MIN;
+    while (size < need) size *= 2;
+    return size;
+  }
+  return Math.ceil(need / PAD_STEP) * PAD_STEP;
+}
+
+/** ISO/IEC 7816-4: `data | 0x80 | 0x00...` to paddedLength(data.length). */
+export function padPlaintext(data) {
+  const out = new Uint8Array(paddedLength(data.length));
+  out.set(data);
+  out[data.length] = 0x80;
+  return out;
+}
+
+/** The plaintext in a padded block; TamperedData for any size, marker or filler that a
+ * writer could not have produced (spec §11.3). */
+export function unpadPlaintext(data) {
+  const size = data.length;
+  if (size < PAD_MIN || paddedLength(size - 1) !== size) throw new TamperedData();
+  let end = size;
+  while (end > 0 && data[end - 1] === 0) end -= 1;
+  if (end === 0 || data[end - 1] !== 0x80 || paddedLength(end - 1) !== size) throw new TamperedData();
+  return data.subarray(0, end - 1);
+}
+
+export function writeAd(accountId, claims, generation) {
+  const { itemId, revision, deleted, device, seq } = claims;
+  return (
+    `safehold/v2/item|${bytesToHex(accountId)}|${itemId}|${generation}|${revision}|` +
+    `${deleted ? 1 : 0}|${device}|${seq}`
+  );
+}
+
+function checkClaims(claims) {
+  const { itemId, revision, device, seq } = claims;
+  return HEX32.test(itemId) && HEX32.test(device) && Number.isSafeInteger(revision) && revision >= 1 &&
+    Number.isSafeInteger(seq) && seq >= 1;
+}
+
+/**
+ * spec §11: seal one write. `claims` = {itemId, revision, deleted, device, seq} (ids as
+ * lowercase hex); `value` is an object, or null exactly for a tombstone; `prev` names the
+ * writer's previous write ("<item hex>.<revision>") or is null for its first.
+ */
+export async function sealWrite(vk, accountId, generation, claims, value, prev, nonce) {
+  if (!checkClaims(claims)) throw new CryptoError("a write's ids are 32 hex digits and its numbers start at 1");
+  const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
+  if (claims.deleted ? value !== null : !isObject) {
+    throw new CryptoError("a tombstone seals null and a live write seals an object");
+  }
+  if (prev !== null && !PREV.test(prev)) throw new CryptoError("prev is <item hex>.<revision>");
+  const body = padPlaintext(canonicalJson({ prev, value }));
+  return seal(vk, body, writeAd(accountId, claims, generation), nonce);
+}
+
+/** Inverse of sealWrite: `{value, prev}`, or TamperedData if any claim, the padding or the
+ * body's shape does not match. */
+export async function openWrite(vk, accountId, generation, claims, envelope) {
+  if (!checkClaims(claims)) throw new TamperedData();
+  const body = unpadPlaintext(await open(vk, envelope, writeAd(accountId, claims, generation)));
+  let parsed;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch {
+    throw new TamperedData();
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new TamperedData();
+  const keys = Object.keys(parsed).sort();
+  if (keys.length !== 2 || keys[0] !== "prev" || keys[1] !== "value") throw new TamperedData();
+  const { value, prev } = parsed;
+  const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
+  if (claims.deleted ? value !== null : !isObject) throw new TamperedData();
+  if (prev !== null && (typeof prev !== "string" || !PREV.test(prev))) throw new TamperedData();
+  return { value, prev };
+}
+
 // --- Emergency Kit (spec §8) -----------------------------------------------------------
 
 // RFC 3986 unreserved characters are the only ones left as they are, like Python's

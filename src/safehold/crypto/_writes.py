@@ -1,0 +1,175 @@
+"""Version 2 item writes: the vault log (spec/protocol.md §11).
+
+    ad        = "safehold/v2/item|" hex(account_id) "|" hex(item_id) "|" generation "|"
+                revision "|" deleted "|" device "|" seq
+    plaintext = pad(canonical_json({"prev": prev, "value": value}))
+    write     = seal(vk, plaintext, ad)
+
+``deleted`` is ``1`` for a sealed tombstone (``value`` is ``null``) and ``0`` otherwise
+(``value`` is an object). ``prev`` names the writer's previous write (``"<item hex>.<revision>"``)
+or is ``null`` for its first one. ``pad`` is ISO/IEC 7816-4 padding (a 0x80 byte, then
+zeros) to :func:`padded_length`, so the size of an envelope says only its size class.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._envelope import EnvelopeKey
+from ._errors import EncodingError, TamperedData
+from ._keys import canonical_json
+
+#: spec §11.3: the smallest padded plaintext, and the step above which sizes grow linearly.
+PAD_MIN = 256
+PAD_STEP = 65536
+
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_PREV = re.compile(r"([0-9a-f]{32})\.([1-9][0-9]{0,17})")
+
+
+def padded_length(n: int) -> int:
+    """spec §11.3: the padded size of ``n`` bytes of plaintext (a marker byte is added):
+    the next power of two of at least 256 up to 64 KiB, then the next multiple of 64 KiB."""
+    need = n + 1
+    if need <= PAD_MIN:
+        return PAD_MIN
+    if need <= PAD_STEP:
+        return 1 << (need - 1).bit_length()
+    return -(-need // PAD_STEP) * PAD_STEP
+
+
+def pad(data: bytes) -> bytes:
+    return data + b"\x80" + bytes(padded_length(len(data)) - len(data) - 1)
+
+
+def unpad(data: bytes) -> bytes:
+    """The plaintext in ``data``; :class:`TamperedData` unless ``data`` has exactly a padded
+    length and ends in 0x80 followed by zeros only."""
+    size = len(data)
+    if size < PAD_MIN or padded_length(size - 1) != size:
+        raise TamperedData()
+    end = data.rstrip(b"\x00")
+    if not end.endswith(b"\x80") or padded_length(len(end) - 1) != size:
+        raise TamperedData()
+    return end[:-1]
+
+
+def write_ad(
+    account_id: bytes, item_id: bytes, generation: int, revision: int, deleted: bool, device: str, seq: int
+) -> bytes:
+    return (
+        f"safehold/v2/item|{account_id.hex()}|{item_id.hex()}|{generation}|{revision}|"
+        f"{1 if deleted else 0}|{device}|{seq}"
+    ).encode()
+
+
+def prev_ref(item_id: str, revision: int) -> str:
+    """The ``prev`` text naming a write: ``"<item hex>.<revision>"``."""
+    return f"{item_id}.{revision}"
+
+
+def parse_prev(text: str) -> tuple[str, int]:
+    """``(item_id, revision)`` of a ``prev`` text; :class:`EncodingError` if malformed."""
+    match = _PREV.fullmatch(text)
+    if match is None:
+        raise EncodingError("a prev reference is <32 hex digits>.<revision>")
+    return match.group(1), int(match.group(2))
+
+
+@dataclass(frozen=True, slots=True)
+class WriteClaims:
+    """What storage claims about a write; every field is bound into the AD."""
+
+    item_id: str
+    revision: int
+    device: str
+    seq: int
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedWrite:
+    value: dict[str, Any] | None  #: ``None``: a tombstone
+    prev: str | None
+
+
+def _check_claims(claims: WriteClaims) -> None:
+    if not _HEX32.fullmatch(claims.item_id) or not _HEX32.fullmatch(claims.device):
+        raise EncodingError("item and device ids are 32 lowercase hex digits")
+    if claims.revision < 1 or claims.seq < 1:
+        raise EncodingError("revision and seq start at 1")
+
+
+class WriteCipher:
+    """Seals and opens one account's v2 writes under its vault key."""
+
+    __slots__ = ("_account_id", "_generation", "_key")
+
+    def __init__(self, vk: bytes, account_id: bytes, generation: int) -> None:
+        self._key = EnvelopeKey(vk)
+        self._account_id = account_id
+        self._generation = generation
+
+    def __repr__(self) -> str:
+        return f"WriteCipher(account={self._account_id.hex()}, generation={self._generation})"
+
+    def _ad(self, c: WriteClaims) -> bytes:
+        return write_ad(
+            self._account_id,
+            bytes.fromhex(c.item_id),
+            self._generation,
+            c.revision,
+            c.deleted,
+            c.device,
+            c.seq,
+        )
+
+    def seal(
+        self,
+        claims: WriteClaims,
+        value: dict[str, Any] | None,
+        prev: str | None,
+        *,
+        nonce: bytes | None = None,
+    ) -> bytes:
+        """A v2 write. ``value`` is ``None`` exactly when ``claims.deleted``."""
+        _check_claims(claims)
+        if (value is None) != claims.deleted or (value is not None and not isinstance(value, dict)):
+            raise EncodingError("a tombstone seals null and a live write seals an object")
+        if prev is not None:
+            parse_prev(prev)
+        body = canonical_json({"prev": prev, "value": value})
+        return self._key.seal(pad(body), self._ad(claims), nonce=nonce)
+
+    def open(self, claims: WriteClaims, envelope: bytes) -> OpenedWrite:
+        """The write, if it was sealed with exactly these claims; :class:`TamperedData`
+        otherwise, and for bad padding, a body that is not ``{"prev", "value"}``, a
+        tombstone that holds a value or a live write that holds none."""
+        try:
+            _check_claims(claims)
+        except EncodingError:
+            raise TamperedData() from None
+        body = unpad(self._key.open(envelope, self._ad(claims)))
+        try:
+            parsed = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise TamperedData() from None
+        if not isinstance(parsed, dict) or set(parsed) != {"prev", "value"}:
+            raise TamperedData()
+        value, prev = parsed["value"], parsed["prev"]
+        if claims.deleted:
+            if value is not None:
+                raise TamperedData()
+        elif not isinstance(value, dict):
+            raise TamperedData()
+        if prev is not None:
+            if not isinstance(prev, str):
+                raise TamperedData()
+            try:
+                parse_prev(prev)
+            except EncodingError:
+                raise TamperedData() from None
+        return OpenedWrite(value, prev)
