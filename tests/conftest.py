@@ -23,9 +23,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from tests.support.inprocess import MakeApi, app_client, pg_database, pg_template
 from tests.support.server import ServerHandle, run_server
 from tests.support.smtp import SmtpSink, run_smtp
+
+#: Tests never assert times: Hypothesis's per-example deadline would fail a correct example
+#: on a machine busy with other work (two xdist workers on two cores), so it is off.
+settings.register_profile("safehold", deadline=None)
+settings.load_profile("safehold")
 
 PG_ENV = "SAFEHOLD_TEST_DATABASE_URL"
 
