@@ -9,7 +9,8 @@ with the keys held by the agent (no scripted password), it asks the agent, which
 its already-open vault with the same domain code (client.reads), and prints what the full
 command prints. Anything else, or any doubt (an unknown option, no agent, an item not found,
 an ambiguous name), runs the full CLI, which gives the answer or the proper error and exit
-code. ``SAFEHOLD_FAST=0`` turns this path off.
+code. ``SAFEHOLD_FAST=0`` turns this path off (read by ``client.paths``, as ``ClientSettings``
+reads it, without loading the settings' imports).
 """
 
 from __future__ import annotations
@@ -63,13 +64,23 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
 
 def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ) -> int | None:
     """Answer ``argv`` through the agent; the exit code, or None to run the full CLI."""
-    if env.get("SAFEHOLD_FAST") == "0" or env.get("SAFEHOLD_PASSWORD") is not None:
+    from safehold.client.paths import (
+        agent_socket,
+        current_account,
+        debug_enabled,
+        fast_enabled,
+        home_from,
+        runtime_dir_from,
+        vault_file,
+    )
+
+    # A scripted password means the person wants it used, not the agent (ClientSettings.password).
+    if not fast_enabled(env) or env.get("SAFEHOLD_PASSWORD") is not None:
         return None
     request = parse(argv)
     if request is None:
         return None
     from safehold.client.agent import AgentClient
-    from safehold.client.paths import agent_socket, current_account, home_from, runtime_dir_from, vault_file
 
     home = home_from(env)
     account_id = current_account(home)
@@ -90,7 +101,7 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
     else:
         sys.stdout.write(f"{result}\n")
     sys.stdout.flush()
-    if env.get("SAFEHOLD_DEBUG"):
+    if debug_enabled(env):
         sys.stderr.write("safehold: answered by the agent (fast path)\n")
     return 0
 

@@ -38,6 +38,23 @@ def runtime_dir_from(env: Mapping[str, str] = os.environ) -> str:
     return env.get("SAFEHOLD_RUNTIME_DIR") or default_runtime_dir()
 
 
+_OFF = ("0", "false", "no", "off")
+
+
+def fast_enabled(env: Mapping[str, str] = os.environ) -> bool:
+    """``SAFEHOLD_FAST``: the CLI's fast path for the common reads, on unless ``0``/``off``.
+
+    Read here rather than only through ``ClientSettings``, whose imports would cost the fast
+    path more than it saves; ``ClientSettings.fast`` uses this same function."""
+    return env.get("SAFEHOLD_FAST", "").strip().lower() not in _OFF
+
+
+def debug_enabled(env: Mapping[str, str] = os.environ) -> bool:
+    """``SAFEHOLD_DEBUG``: tracebacks for unexpected errors, when set to anything but ``0``/``off``."""
+    value = env.get("SAFEHOLD_DEBUG", "").strip().lower()
+    return bool(value) and value not in _OFF
+
+
 def _sha256(data: bytes) -> str:
     try:  # the built-in module: hashlib would load OpenSSL, a few ms of every fast read
         from _sha256 import sha256  # type: ignore[import-not-found]
