@@ -15,18 +15,11 @@ reads it, without loading the settings' imports).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
-# Not `from typing import TYPE_CHECKING`: importing typing costs every fast read a few ms.
-TYPE_CHECKING = False
 
-if TYPE_CHECKING:
-    from typing import Any
-
-
-def _get(args: list[str]) -> dict[str, Any] | None:
+def _get(args: list[str]) -> dict[str, str | bool] | None:
     """``get ITEM --field F [--raw]`` in any order; None for any other shape."""
     item = field = None
     raw = False
@@ -48,7 +41,7 @@ def _get(args: list[str]) -> dict[str, Any] | None:
     return {"what": "field", "item": item, "field": field, "raw": raw}
 
 
-def parse(argv: list[str]) -> dict[str, Any] | None:
+def parse(argv: list[str]) -> dict[str, str | bool] | None:
     """The read ``argv`` asks for, or None when the full CLI must run."""
     if not argv:
         return None
@@ -80,27 +73,26 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
     request = parse(argv)
     if request is None:
         return None
-    from safehold.client.agent import AgentClient
+    from safehold.client import agentwire
 
     home = home_from(env)
     account_id = current_account(home)
     if account_id is None:
         return None
-    agent = AgentClient(agent_socket(home, runtime_dir_from(env)), 0.0)
-    got = agent.read({**request, "account_id": account_id, "vault": vault_file(home, account_id)})
-    if got is None:
+    got = agentwire.call(
+        agent_socket(home, runtime_dir_from(env)),
+        {"op": "print", **request, "account_id": account_id, "vault": vault_file(home, account_id),
+         "tty": sys.stdout.isatty()},
+    )  # fmt: skip
+    if got is None or got.get("ok") is not True:
         return None
-    result = got.get("answer")
-    if request["what"] == "list":
-        indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(result, indent=indent, ensure_ascii=False) + "\n")
-    elif request["what"] == "totp" and isinstance(result, dict):
-        sys.stdout.write(f"{result['code']}\n")
-        sys.stdout.flush()
-        sys.stderr.write(f"valid for {result['seconds_left']} more seconds\n")
-    else:
-        sys.stdout.write(f"{result}\n")
+    out, err = got.get("stdout"), got.get("stderr")
+    if not isinstance(out, str) or not isinstance(err, str):
+        return None
+    sys.stdout.write(out)
     sys.stdout.flush()
+    if err:
+        sys.stderr.write(err)
     if debug_enabled(env):
         sys.stderr.write("safehold: answered by the agent (fast path)\n")
     return 0

@@ -9,8 +9,12 @@ is written down once.
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Mapping
+
+# Not `from typing import TYPE_CHECKING`, and no collections.abc: each costs every fast read.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 APP_NAME = "safehold"
 
@@ -22,6 +26,8 @@ def default_home() -> str:
 
 
 def default_runtime_dir() -> str:
+    import warnings
+
     import platformdirs
 
     with warnings.catch_warnings():
