@@ -98,13 +98,41 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
     return 0
 
 
-def run() -> None:
+def _help(argv: list[str]) -> bool:
+    """``[COMMAND …] --help``: print the help kept from the last time (cli/helpcache.py) or
+    run the full CLI, keeping a copy of what it prints. False when this is no help request."""
+    from safehold.client.paths import debug_enabled, fast_enabled
+
+    from . import helpcache
+
+    if not helpcache.is_help(argv) or not fast_enabled():
+        return False
     try:
-        code = answer(sys.argv[1:])
+        text = helpcache.cached(argv)
+    except (OSError, ValueError):
+        text = None
+    if text is None:
+        from safehold.cli.main import run as full
+
+        helpcache.run_and_keep(argv, full)
+        return True  # pragma: no cover - run_and_keep exits
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if debug_enabled():
+        sys.stderr.write("safehold: help as printed last time (fast path)\n")
+    sys.exit(0)
+
+
+def run() -> None:
+    argv = sys.argv[1:]
+    try:
+        code = answer(argv)
     except (OSError, ValueError, KeyError, TypeError):
         code = None  # any doubt: the full CLI answers, with its own errors
     if code is not None:
         sys.exit(code)
+    if _help(argv):
+        return
     from safehold.cli.main import run as full
 
     full()
