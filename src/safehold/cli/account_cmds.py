@@ -22,6 +22,7 @@ from safehold.client.errors import (
     WeakPassword,
 )
 from safehold.client.keystore import key_location
+from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
@@ -120,6 +121,14 @@ def signup(
     password = st.new_password("Choose an account password: ", for_signup=True,
                                check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
+    if st.settings.test_only_insecure_signup_kdf is not None:
+        cheap = st.settings.signup_params
+        st.err.print(
+            f"WARNING: {TEST_ONLY_SIGNUP_KDF_ENV} is set: this account gets the TEST-ONLY Argon2id "
+            f"cost t={cheap.t}, m={cheap.m_kib} KiB, p={cheap.p}, far below the safe default. "
+            "Never use it for real data.",
+            markup=False, highlight=False,
+        )  # fmt: skip
     unlocked, key = service.signup(email, password, hint)
     keystore_note = getattr(service.keystore, "fallback_reason", None)
     payload = KitPayload(server=st.settings.server_url, email=email, account_key=key)

@@ -66,7 +66,8 @@ def use_keyring() -> Iterator[Callable[[KeyringBackend], None]]:
 def auto_service(tmp_path: Path, transport: httpx.BaseTransport) -> Callable[[str], AccountService]:
     def make(name: str) -> AccountService:
         settings = ClientSettings(
-            home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1), keystore="auto",
+            home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1),
+            test_only_insecure_signup_kdf=KdfParams(1, 8, 1), keystore="auto",
             device_name=name, runtime_dir=tmp_path / "run",
         )  # fmt: skip
         return AccountService(settings, transport=transport)
@@ -120,7 +121,8 @@ def test_signup_stores_the_key_before_the_server_call_and_removes_it_if_that_fai
     tmp_path: Path,
 ) -> None:
     settings = ClientSettings(
-        home=tmp_path / "a", server="http://127.0.0.1:9", kdf_floor=KdfParams(1, 8, 1), keystore="file",
+        home=tmp_path / "a", server="http://127.0.0.1:9", kdf_floor=KdfParams(1, 8, 1),
+        test_only_insecure_signup_kdf=KdfParams(1, 8, 1), keystore="file",
         device_name="a", runtime_dir=tmp_path / "run",
     )  # fmt: skip
     seen: list[list[str]] = []
