@@ -51,6 +51,7 @@ class State:
 
     _agent: AgentClient | None = None
     _agent_warned: bool = False
+    _runtime_warned: bool = False
 
     # The consoles are made on first use: ``list --json`` into a pipe never prints through
     # rich, and loading it is a noticeable part of a command's start-up.
@@ -65,8 +66,13 @@ class State:
     @property
     def agent(self) -> AgentClient:
         # One client per command, so a refusal found once is remembered and told once.
-        if self._agent is None or self._agent.path != self.settings.agent_socket:
-            self._agent = AgentClient(self.settings.agent_socket, self.settings.idle_timeout)
+        socket_path = self.settings.agent_socket
+        if self._agent is None or self._agent.path != socket_path:
+            self._agent = AgentClient(socket_path, self.settings.idle_timeout)
+            note = self.settings.runtime_note
+            if note is not None and not self._runtime_warned:
+                self._runtime_warned = True
+                self.err.print(f"warning: {note}", markup=False, highlight=False)
         return self._agent
 
     def warn_agent_refused(self) -> None:

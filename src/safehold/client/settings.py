@@ -166,7 +166,15 @@ class ClientSettings:
 
     @property
     def agent_socket(self) -> Path:
-        """One agent per profile, so two profiles of one user never share keys."""
-        from .paths import agent_socket
+        """One agent per profile, so two profiles of one user never share keys; in a safe
+        directory (see :attr:`runtime_note`)."""
+        from .paths import choose_agent_socket
 
-        return Path(agent_socket(self.home, self.runtime_dir))
+        return Path(choose_agent_socket(self.home, self.runtime_dir)[0])
+
+    @property
+    def runtime_note(self) -> str | None:
+        """Why the agent's socket is not in the runtime directory, if it moved elsewhere."""
+        from .paths import choose_agent_socket
+
+        return choose_agent_socket(self.home, self.runtime_dir)[1]

@@ -246,6 +246,25 @@ def test_unlock_with_an_unsafe_agent_directory_warns_and_keeps_nothing(cli: Run,
     env = {"SAFEHOLD_RUNTIME_DIR": str(runtime)}
     result = cli("A", "unlock", "--json", env=env)
     assert result.exit_code == 0, result.output
+    # The agent moves to the profile (issue 12 item 13), and says so.
+    assert as_json(result)["unlocked"] is True
+    assert "0755" in result.stderr and str(tmp_path / "A" / "run") in result.stderr
+    assert list(runtime.iterdir()) == []  # no agent socket was made there
+    try:
+        assert cli("A", "list", password=None, env=env).exit_code == 0
+    finally:
+        cli("A", "lock", env=env)
+
+
+def test_unlock_with_no_safe_agent_directory_warns_and_keeps_nothing(cli: Run, tmp_path: Path) -> None:
+    _signup(cli)
+    runtime = tmp_path / "shared-run"
+    runtime.mkdir(mode=0o700)
+    runtime.chmod(0o755)
+    (tmp_path / "A" / "run").write_text("not a directory")  # and the fallback is unusable
+    env = {"SAFEHOLD_RUNTIME_DIR": str(runtime)}
+    result = cli("A", "unlock", "--json", env=env)
+    assert result.exit_code == 0, result.output
     body = as_json(result)
     assert body["unlocked"] is False and "0755" in body["agent_refused"]
     assert "the password will be asked each time" in result.stderr
