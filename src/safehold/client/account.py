@@ -209,7 +209,11 @@ class AccountService:
 
     def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
         from .api import ApiClient
+        from .settings import check_server_url
 
+        # Every request to a server passes here, whatever named it (--server, the
+        # environment, a kit, a reset link, the vault's stored URL).
+        check_server_url(server, insecure_http=self.settings.insecure_http)
         return ApiClient(server, token=token, generation=generation, transport=self.transport)
 
     def derive(

@@ -25,6 +25,7 @@
     ├── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
     ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
+    ├── InsecureServer (30)         a plain http:// server that is not on this machine
     └── FolderVaultError (1)        a vault folder (spec/folder.md) that cannot be used:
         ├── NotAFolderVault (20), ForeignFolderVault (21)
         └── FolderDamaged (22), FolderExists (23)
@@ -69,6 +70,7 @@ class ExitCode(IntEnum):
     FOREIGN_FOLDER_VAULT = 21
     FOLDER_DAMAGED = 22
     FOLDER_EXISTS = 23
+    INSECURE_SERVER = 30
 
 
 class ClientError(Exception):
@@ -357,6 +359,14 @@ class CommandNotStarted(ClientError):
 
     exit_code = ExitCode.COMMAND_FAILED_TO_START
     kind = "command_not_started"
+class InsecureServer(ClientError):
+    """A server URL with plain ``http://`` to another machine, without ``--insecure-http``:
+    anyone on the network could read the session token and claim a reset."""
+
+    exit_code = ExitCode.INSECURE_SERVER
+    kind = "insecure_server"
+
+
 class FolderVaultError(ClientError):
     """Base of what the folder account API reports about a vault folder (spec/folder.md)."""
 

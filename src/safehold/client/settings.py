@@ -3,6 +3,8 @@
 Environment variables (each overridden by the matching command-line option):
 
 * ``SAFEHOLD_SERVER``       server URL used by ``signup``, ``login``, ``hint``, ``reset``
+                            (default http://127.0.0.1:8420; plain http:// only to this machine
+                            unless ``--insecure-http``)
 * ``SAFEHOLD_HOME``         profile directory (vaults, account key file, kits)
 * ``SAFEHOLD_PASSWORD``     the account password, for scripts (bypasses the agent)
 * ``SAFEHOLD_NEW_PASSWORD`` the new password for ``change-password`` in scripts
@@ -36,7 +38,8 @@ from safehold.crypto import DEFAULT_PARAMS, KdfParams, KdfPolicy
 
 from .errors import UsageError
 
-DEFAULT_SERVER = "http://127.0.0.1:8000"
+#: The server's own default address (safehold-server's settings: 127.0.0.1:8420).
+DEFAULT_SERVER = "http://127.0.0.1:8420"
 DEFAULT_IDLE_TIMEOUT = 600.0
 DEFAULT_ARCHIVE_DAYS = 30
 APP_NAME = "safehold"
@@ -94,6 +97,8 @@ class ClientSettings:
     backup_keep: int = 10
     old_password: str | None = None
     archive_days: int = DEFAULT_ARCHIVE_DAYS
+    #: ``--insecure-http``: allow plain http:// to a server that is not on this machine.
+    insecure_http: bool = False
 
     @classmethod
     def load(
@@ -178,3 +183,46 @@ class ClientSettings:
         from .paths import choose_agent_socket
 
         return choose_agent_socket(self.home, self.runtime_dir)[1]
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost", "ip6-loopback"})
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for a name or address that never leaves this machine."""
+    import ipaddress
+
+    name = host.strip("[]").lower()
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(url: str, *, insecure_http: bool) -> None:
+    """Refuse a server URL the client must not talk to.
+
+    Plain ``http://`` is allowed only to this machine: on any network the session token,
+    every sealed item and the answers that claim an account reset would pass in clear and
+    could be changed on the way. ``--insecure-http`` is the person saying they know.
+    """
+    from urllib.parse import urlsplit
+
+    from .errors import InsecureServer
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        raise UsageError(f"not a server URL: {url!r}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise UsageError(f"not a server URL: {url!r}", hint="give one like https://safehold.example.com")
+    if parts.scheme == "http" and not is_loopback_host(host) and not insecure_http:
+        raise InsecureServer(
+            f"refusing plain http:// to {host}: the session token and the server's answers "
+            "(including claims that the account was reset) would cross the network unencrypted "
+            "and could be read or changed on the way",
+            hint="use https://, or pass --insecure-http if this network is yours and you accept that",
+        )
