@@ -22,9 +22,11 @@ from safehold.client.errors import (
     WeakPassword,
 )
 from safehold.client.keystore import key_location
+from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
+from .plain import plain, text
 from .state import State, handles_errors, new_table, state
 
 if TYPE_CHECKING:
@@ -43,11 +45,10 @@ def _with_server(st: State, server: str | None) -> None:
         st.settings = dataclasses.replace(st.settings, server=server)
 
 
-def _plain(text: str) -> str:
-    """``text`` (titles from the vault) safe inside a Rich markup string."""
-    from rich.markup import escape
-
-    return escape(text)
+def _plain(value: str) -> str:
+    """``value`` (titles from the vault, words from the server) safe inside a Rich markup
+    string: markup escaped, control characters shown."""
+    return plain(value)
 
 
 def human_duration(seconds: float) -> str:
@@ -120,6 +121,14 @@ def signup(
     password = st.new_password("Choose an account password: ", for_signup=True,
                                check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
+    if st.settings.test_only_insecure_signup_kdf is not None:
+        cheap = st.settings.signup_params
+        st.err.print(
+            f"WARNING: {TEST_ONLY_SIGNUP_KDF_ENV} is set: this account gets the TEST-ONLY Argon2id "
+            f"cost t={cheap.t}, m={cheap.m_kib} KiB, p={cheap.p}, far below the safe default. "
+            "Never use it for real data.",
+            markup=False, highlight=False,
+        )  # fmt: skip
     unlocked, key = service.signup(email, password, hint)
     keystore_note = getattr(service.keystore, "fallback_reason", None)
     payload = KitPayload(server=st.settings.server_url, email=email, account_key=key)
@@ -141,21 +150,23 @@ def signup(
     }
     unlocked.close()
     if keystore_note:
-        st.err.print(f"[yellow]note:[/] {keystore_note}; the account key is kept in a 0600 file instead")
+        st.err.print(
+            f"[yellow]note:[/] {plain(keystore_note)}; the account key is kept in a 0600 file instead"
+        )
     if st.json:
         st.emit_json(result)
         return
-    st.out.print(f"[green]Account created[/] for {email} on {st.settings.server_url}.\n")
+    st.out.print(f"[green]Account created[/] for {plain(email)} on {plain(st.settings.server_url)}.\n")
     st.out.print("Your account key (you need it, with your password, on every new device):\n")
     st.out.print(f"    [bold]{key.to_text()}[/]\n")
     qr = _terminal_qr(payload)
     if qr:
         st.out.print(qr, markup=False, highlight=False)
     if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
+        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
         st.err.print("run `safehold kit --pdf FILE` to try again")
     else:
-        st.out.print(f"Emergency Kit written to [bold]{kit_path}[/].")
+        st.out.print(f"Emergency Kit written to [bold]{plain(kit_path)}[/].")
     st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
 
 
@@ -272,7 +283,7 @@ def login(
     if st.json:
         st.emit_json({"account_id": account_id, "email": email, "items": count, "pulled": report.pulled})
     else:
-        st.out.print(f"[green]Signed in[/] as {email}; {count} items on this device.")
+        st.out.print(f"[green]Signed in[/] as {plain(email)}; {count} items on this device.")
 
 
 def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
@@ -548,7 +559,7 @@ def hint(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) -
     if st.json:
         st.emit_json(answer.model_dump())
     else:
-        st.out.print(answer.message)
+        st.out.print(text(answer.message))
 
 
 def reset(
@@ -595,7 +606,7 @@ def reset(
     if st.json:
         st.emit_json(answer.model_dump())
     else:
-        st.out.print(answer.message)
+        st.out.print(text(answer.message))
         st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
         st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
 
@@ -627,7 +638,7 @@ def kit(
         return
     st.out.print(f"Account key: [bold]{key.to_text()}[/]")
     if target:
-        st.out.print(f"Emergency Kit written to {target}.")
+        st.out.print(f"Emergency Kit written to {plain(target)}.")
     else:
         qr = _terminal_qr(payload)
         if qr:

@@ -69,13 +69,20 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
     if request is None:
         return None
     from safehold.client.agent import AgentClient
-    from safehold.client.paths import agent_socket, current_account, home_from, runtime_dir_from, vault_file
+    from safehold.client.paths import (
+        choose_agent_socket,
+        current_account,
+        home_from,
+        runtime_dir_from,
+        vault_file,
+    )
 
     home = home_from(env)
     account_id = current_account(home)
     if account_id is None:
         return None
-    agent = AgentClient(agent_socket(home, runtime_dir_from(env)), 0.0)
+    socket_path, _ = choose_agent_socket(home, runtime_dir_from(env))
+    agent = AgentClient(socket_path, 0.0)
     got = agent.read({**request, "account_id": account_id, "vault": vault_file(home, account_id)})
     if got is None:
         return None

@@ -58,6 +58,7 @@ from .errors import (
     ClientError,
     KdfRefused,
     KeyRotated,
+    SessionExpired,
     SessionRevoked,
     SignupIncomplete,
     Tampered,
@@ -209,7 +210,11 @@ class AccountService:
 
     def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
         from .api import ApiClient
+        from .settings import check_server_url
 
+        # Every request to a server passes here, whatever named it (--server, the
+        # environment, a kit, a reset link, the vault's stored URL).
+        check_server_url(server, insecure_http=self.settings.insecure_http)
         return ApiClient(server, token=token, generation=generation, transport=self.transport)
 
     def derive(
@@ -362,16 +367,23 @@ class AccountService:
         except ValueError:
             # Not canonical hex (spec §1): no honest server sends that.
             raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
+        from . import device_credentials
+
         finish = api.auth_finish(
             wire.AuthFinishRequest(
                 login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), device_id=device_id,
                 device_name=self.settings.device_name,
+                device_credential=device_credentials.load(self.profile.home, api.base_url, start.account_id),
             )
         )  # fmt: skip
         try:
             srp.verify_server(bytes.fromhex(finish.M2))
         except (SrpError, ValueError):
             raise Tampered("the server could not prove it knows this account; not trusting it") from None
+        if finish.device_credential:
+            device_credentials.save(
+                self.profile.home, api.base_url, start.account_id, finish.device_credential
+            )
         return start, finish, keys
 
     def login(self, email: str, password: str, key: AccountKey, server: str | None = None) -> Unlocked:
@@ -507,6 +519,9 @@ class AccountService:
             except KeyRotated:
                 # Signing in again needs the new key, which only the person has.
                 raise
+            except SessionExpired:
+                # Only the server's lifetime rules ended it: the password renews it here.
+                return self._relogin(store, api, password, key, changed_only=False)
             except SessionRevoked:
                 return self._relogin(store, api, password, key, changed_only=True)
             except Unreachable:

@@ -11,6 +11,7 @@
     ├── Unreachable (6)             the server could not be reached
     ├── ConflictsCreated (7)        a sync succeeded but kept conflict copies
     ├── SessionRevoked (8)          this device was signed out, or lost the account key
+    │   └── SessionExpired (31)     the session outlived the server's idle or absolute lifetime
     ├── NotSignedIn (8)             this profile has no account yet (signup or login first)
     ├── AccountWasReset (9)         the account was reset (a claim); the local vault was archived
     ├── Locked (10)                 the vault needs ``safehold unlock``
@@ -25,6 +26,7 @@
     ├── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
     ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
+    ├── InsecureServer (30)         a plain http:// server that is not on this machine
     └── FolderVaultError (1)        a vault folder (spec/folder.md) that cannot be used:
         ├── NotAFolderVault (20), ForeignFolderVault (21)
         └── FolderDamaged (22), FolderExists (23)
@@ -69,6 +71,8 @@ class ExitCode(IntEnum):
     FOREIGN_FOLDER_VAULT = 21
     FOLDER_DAMAGED = 22
     FOLDER_EXISTS = 23
+    INSECURE_SERVER = 30
+    SESSION_EXPIRED = 31
 
 
 class ClientError(Exception):
@@ -167,6 +171,24 @@ class ConflictsCreated(ClientError):
 class SessionRevoked(ClientError):
     exit_code = ExitCode.SESSION_REVOKED
     kind = "session_revoked"
+
+
+class SessionExpired(SessionRevoked):
+    """The server ended the session by its lifetime rules (unused too long, or too old).
+
+    Nothing was revoked by anyone: the password signs the device in again, and the client
+    does that itself whenever it has the password (``unlock``, ``SAFEHOLD_PASSWORD``)."""
+
+    exit_code = ExitCode.SESSION_EXPIRED
+    kind = "session_expired"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this device's session with the server expired (unused for too long, or older than "
+            "the server allows); sign in again",
+            hint="run `safehold unlock` (or give the password: --password-stdin, SAFEHOLD_PASSWORD); "
+            "the vault on this device is kept",
+        )
 
 
 class NotSignedIn(ClientError):
@@ -357,6 +379,14 @@ class CommandNotStarted(ClientError):
 
     exit_code = ExitCode.COMMAND_FAILED_TO_START
     kind = "command_not_started"
+class InsecureServer(ClientError):
+    """A server URL with plain ``http://`` to another machine, without ``--insecure-http``:
+    anyone on the network could read the session token and claim a reset."""
+
+    exit_code = ExitCode.INSECURE_SERVER
+    kind = "insecure_server"
+
+
 class FolderVaultError(ClientError):
     """Base of what the folder account API reports about a vault folder (spec/folder.md)."""
 
