@@ -148,6 +148,9 @@ class ErrorDetail(BaseModel):
     #: For 401 session_revoked: how the session ended: ``device_revoked``, ``logout`` or
     #: ``password_changed``.
     reason: str | None = None
+    #: For 401 session_revoked with ``password_changed``: the account's hint now (``""`` when
+    #: there is none), so the device shows the new one at its password prompt.
+    account_hint: str | None = None
 
 
 class ErrorBody(BaseModel):

@@ -299,7 +299,9 @@ def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     idle = human_duration(st.settings.idle_timeout)
     if not st.scripted_password:
         account_id = service.profile.require_current()
-        if st.agent.get(account_id) is not None:
+        # After a password change elsewhere the agent's keys still read the vault, but the
+        # device must sign in again: ask for the new password rather than say "already".
+        if st.agent.get(account_id) is not None and not service.password_changed_elsewhere(account_id):
             if st.json:
                 st.emit_json({"unlocked": True, "already": True, "account_id": account_id,
                               "idle_timeout": st.settings.idle_timeout, "agent_refused": None})  # fmt: skip
@@ -343,7 +345,9 @@ def status(json_out: JsonOpt = False) -> None:
     """
     st = state()
     service = st.service()
-    from .archive_cmds import purge_and_warn
+    from safehold.client.account import PASSWORD_CHANGED_META
+
+    from .archive_cmds import _when, purge_and_warn
 
     purge_and_warn(st, service)
     account_id = service.profile.require_current()
@@ -365,6 +369,8 @@ def status(json_out: JsonOpt = False) -> None:
             "keystore": key_location(service.keystore, account_id),
             "vault_file": str(store.path),
             "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
+            "password_changed_elsewhere": store.meta(PASSWORD_CHANGED_META) or None,
+            "hint": store.meta("hint") or None,
         }
     finally:
         store.close()
@@ -383,6 +389,12 @@ def status(json_out: JsonOpt = False) -> None:
         table.add_row(label, str(info[key]))
     table.add_row("State", "unlocked" if info["unlocked"] else "locked")
     st.out.print(table)
+    if info["password_changed_elsewhere"]:
+        told = _when(info["password_changed_elsewhere"])
+        st.out.print(f"\n[yellow]The account password was changed on another device[/] (this device was "
+                     f"told on {told}): run `safehold unlock` with the new one.")  # fmt: skip
+        if info["hint"]:
+            st.out.print(f"The new password's hint: {info['hint']}", markup=False)
     if conflicts:
         st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
         for c in conflicts:

@@ -10,7 +10,7 @@ unguessable. Its environment is a short allow-list (what the clipboard tools nee
 ``SAFEHOLD_*``, so not ``SAFEHOLD_PASSWORD``.
 
 Tools tried: wl-copy (Wayland), xclip or xsel (X11), pbcopy (macOS).
-``SAFEHOLD_CLIPBOARD_CLEAR`` sets the delay in seconds (default 30).
+The delay is ``ClientSettings.clipboard_clear`` (``SAFEHOLD_CLIPBOARD_CLEAR``).
 """
 
 from __future__ import annotations
@@ -24,25 +24,9 @@ import subprocess
 import sys
 import time
 
-from safehold.client.errors import ClientError, UsageError
+from safehold.client.errors import ClientError
 
 CLEAR_AFTER = 30.0
-CLEAR_ENV = "SAFEHOLD_CLIPBOARD_CLEAR"
-_MAX_CLEAR = 86_400.0
-
-
-def clear_delay() -> float:
-    """Seconds before the clipboard is cleared: ``SAFEHOLD_CLIPBOARD_CLEAR``, else 30."""
-    raw = os.environ.get(CLEAR_ENV, "").strip()
-    if not raw:
-        return CLEAR_AFTER
-    try:
-        delay = float(raw)
-    except ValueError:
-        delay = -1.0
-    if not 0 < delay <= _MAX_CLEAR:  # also refuses nan and inf
-        raise UsageError(f"{CLEAR_ENV} must be a number of seconds between 0 and 86400, not {raw!r}")
-    return delay
 
 
 def _tools() -> tuple[list[str], list[str]] | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -112,6 +111,16 @@ trash_cmds.register(app)
 run_cmds.register(app)
 
 
+def _debug() -> bool:
+    """SAFEHOLD_DEBUG, from the settings when they were loaded, else read as they read it."""
+    from safehold.client.paths import debug_enabled
+
+    from .state import current_state
+
+    st = current_state()
+    return st.settings.debug if st is not None else debug_enabled()
+
+
 def run() -> None:
     """Console entry point: usage errors exit 2; nothing unexpected shows a traceback
     unless SAFEHOLD_DEBUG is set."""
@@ -139,7 +148,7 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
-        if os.environ.get("SAFEHOLD_DEBUG"):
+        if _debug():
             raise
         sys.stderr.write(f"error: unexpected {exc.__class__.__name__}: {exc}\n")
         sys.stderr.write("set SAFEHOLD_DEBUG=1 to see the details\n")

@@ -15,7 +15,7 @@ from safehold.client.items.search import SECRET_KINDS
 from safehold.client.items.urls import host_of, url_match
 from safehold.client.vault import StoredItem, Vault
 
-from .clipboard import clear_delay, copy_with_timeout
+from .clipboard import copy_with_timeout
 from .item_cmds import MASK, _item, custom_templates
 from .options import FLAG, ItemArg, JsonOpt, StdinOpt
 from .plain import plain, quoted, visible
@@ -23,7 +23,7 @@ from .state import State, handles_errors, new_table, state
 
 
 def _copy(st: State, it: Item, label: str, value: str) -> None:
-    delay = clear_delay()
+    delay = st.settings.clipboard_clear
     copy_with_timeout(value, delay)
     if st.json:
         st.emit_json({"copied": label, "clear_after": delay})

@@ -296,6 +296,11 @@ def set_state(st: State) -> None:
     _current = st
 
 
+def current_state() -> State | None:
+    """The state of this invocation, if the top-level callback got as far as making it."""
+    return _current
+
+
 def state() -> State:
     # Typer runs commands on its own copy of click, so the state set by the top-level
     # callback is kept here rather than looked up on a click context.

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,14 @@ _SESSION_INFO = b"safehold/client/v1/session-key"
 LOGIN_FAILED = "email, password or account key incorrect"
 
 
+#: The local store's note that the server said the password was changed on another device.
+PASSWORD_CHANGED_META = "password_changed_elsewhere"
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def _session_key(vk: bytes) -> EnvelopeKey:
     return EnvelopeKey(hkdf(vk, None, _SESSION_INFO, 32))
 
@@ -137,7 +145,12 @@ class Unlocked:
         return Vault(self.store, self.cipher)
 
     def api(self) -> ApiClient:
-        return self.service.api(self.store.server, token=self.token, generation=self.store.generation)
+        def noted(error: SessionRevoked) -> None:
+            self.service.note_revoked(self.store, error)
+
+        return self.service.api(
+            self.store.server, token=self.token, generation=self.store.generation, on_revoked=noted
+        )
 
     def save_token(self, token: str) -> None:
         self.token = token
@@ -208,14 +221,22 @@ class AccountService:
         self.on_wipe = on_wipe
         self.archives = ArchiveStore(self.profile)
 
-    def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
+    def api(
+        self,
+        server: str,
+        *,
+        token: str | None = None,
+        generation: int | None = None,
+        on_revoked: Callable[[SessionRevoked], None] | None = None,
+    ) -> ApiClient:
         from .api import ApiClient
         from .settings import check_server_url
 
         # Every request to a server passes here, whatever named it (--server, the
         # environment, a kit, a reset link, the vault's stored URL).
         check_server_url(server, insecure_http=self.settings.insecure_http)
-        return ApiClient(server, token=token, generation=generation, transport=self.transport)
+        return ApiClient(server, token=token, generation=generation, transport=self.transport,
+                         on_revoked=on_revoked)  # fmt: skip
 
     def derive(
         self, email: str, password: str, key: AccountKey, account_id: str, kdf_salt: bytes, params: KdfParams
@@ -474,7 +495,32 @@ class AccountService:
 
     def _auth_failed(self, store: VaultStore) -> AuthFailed:
         hint = store.meta("hint")
-        return AuthFailed(hint=f"your account hint: {hint}" if hint else None)
+        shown = f"your account hint: {hint}" if hint else None
+        if store.meta(PASSWORD_CHANGED_META):
+            # The server told this device; the hint is the one set with the new password.
+            return AuthFailed("the account password was changed on another device: type the new one",
+                              hint=shown)  # fmt: skip
+        return AuthFailed(hint=shown)
+
+    def note_revoked(self, store: VaultStore, error: SessionRevoked) -> None:
+        """Remember that the password was changed on another device, when the server says so:
+        ``status`` shows it, and the password prompt says so with the account's new hint,
+        until this device signs in with the new password."""
+        if error.reason != "password_changed" or store.closed:
+            return
+        values: dict[str, str | None] = {PASSWORD_CHANGED_META: _now_text()}
+        if error.account_hint is not None:  # None: a server that does not send it
+            values["hint"] = error.account_hint
+        store.set_meta(**values)
+
+    def password_changed_elsewhere(self, account_id: str) -> str | None:
+        """When this device learned that its password was changed on another device (ISO 8601
+        UTC), if it has not signed in with the new one since."""
+        store = self.open_store(account_id)
+        try:
+            return store.meta(PASSWORD_CHANGED_META) or None
+        finally:
+            store.close()
 
     def unlock(self, password: str, *, online: bool = True) -> Unlocked:
         store = self.open_store()
@@ -522,7 +568,8 @@ class AccountService:
             except SessionExpired:
                 # Only the server's lifetime rules ended it: the password renews it here.
                 return self._relogin(store, api, password, key, changed_only=False)
-            except SessionRevoked:
+            except SessionRevoked as exc:
+                self.note_revoked(store, exc)
                 return self._relogin(store, api, password, key, changed_only=True)
             except Unreachable:
                 if vk is None:
@@ -568,6 +615,7 @@ class AccountService:
             kdf_params=_params_json(_crypto_params(start.kdf_params)),
             keyset=finish.keyset,
             hint=finish.hint or "",
+            **{PASSWORD_CHANGED_META: None},
         )
         unlocked = Unlocked(self, store, vk)
         unlocked.save_token(finish.session.token)

@@ -7,6 +7,7 @@ that cannot be reached becomes :class:`~safehold.client.errors.Unreachable`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -48,10 +49,13 @@ def error_from_response(response: httpx.Response) -> ClientError:
     if code is wire.ErrorCode.SESSION_REVOKED:
         # The server says why (wire.ErrorDetail.reason), so the hint can name the one fix.
         if detail.reason == "password_changed":
-            return SessionRevoked(
+            changed = SessionRevoked(
                 "the account password was changed on another device",
                 hint="run `safehold unlock` (or `safehold login EMAIL`) with the new password",
             )
+            changed.reason = detail.reason
+            changed.account_hint = detail.account_hint
+            return changed
         if detail.reason == "key_rotated":
             return KeyRotated()
         if detail.reason == "expired":
@@ -92,8 +96,12 @@ class ApiClient:
         generation: int | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        on_revoked: Callable[[SessionRevoked], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Told of every session_revoked answer before it is raised, whoever catches it: the
+        #: vault notes a password changed elsewhere there (AccountService.note_revoked).
+        self.on_revoked = on_revoked
         self.token = token
         self.generation = generation
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout)
@@ -146,7 +154,10 @@ class ApiClient:
                 f"cannot reach the server at {self.base_url}: {exc.__class__.__name__}"
             ) from exc
         if response.status_code >= 400:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if isinstance(error, SessionRevoked) and self.on_revoked is not None:
+                self.on_revoked(error)
+            raise error
         return response
 
     @staticmethod

@@ -171,6 +171,10 @@ class ConflictsCreated(ClientError):
 class SessionRevoked(ClientError):
     exit_code = ExitCode.SESSION_REVOKED
     kind = "session_revoked"
+    #: How the server said the session ended (``password_changed``, ``logout``, …), if it did.
+    reason: str | None = None
+    #: With ``password_changed``: the account's hint now ("" for none; None if not told).
+    account_hint: str | None = None
 
 
 class SessionExpired(SessionRevoked):

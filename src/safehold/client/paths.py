@@ -9,8 +9,12 @@ is written down once.
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Mapping
+
+# Not `from typing import TYPE_CHECKING`, and no collections.abc: each costs every fast read.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 APP_NAME = "safehold"
 
@@ -22,6 +26,8 @@ def default_home() -> str:
 
 
 def default_runtime_dir() -> str:
+    import warnings
+
     import platformdirs
 
     with warnings.catch_warnings():
@@ -36,6 +42,23 @@ def home_from(env: Mapping[str, str] = os.environ) -> str:
 
 def runtime_dir_from(env: Mapping[str, str] = os.environ) -> str:
     return env.get("SAFEHOLD_RUNTIME_DIR") or default_runtime_dir()
+
+
+_OFF = ("0", "false", "no", "off")
+
+
+def fast_enabled(env: Mapping[str, str] = os.environ) -> bool:
+    """``SAFEHOLD_FAST``: the CLI's fast path for the common reads, on unless ``0``/``off``.
+
+    Read here rather than only through ``ClientSettings``, whose imports would cost the fast
+    path more than it saves; ``ClientSettings.fast`` uses this same function."""
+    return env.get("SAFEHOLD_FAST", "").strip().lower() not in _OFF
+
+
+def debug_enabled(env: Mapping[str, str] = os.environ) -> bool:
+    """``SAFEHOLD_DEBUG``: tracebacks for unexpected errors, when set to anything but ``0``/``off``."""
+    value = env.get("SAFEHOLD_DEBUG", "").strip().lower()
+    return bool(value) and value not in _OFF
 
 
 def _sha256(data: bytes) -> str:

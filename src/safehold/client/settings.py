@@ -21,6 +21,10 @@ Environment variables (each overridden by the matching command-line option):
 * ``SAFEHOLD_RUNTIME_DIR``  where the agent's socket lives (default: the user's runtime dir)
 * ``SAFEHOLD_OLD_PASSWORD`` the password an archive was sealed under, for ``archive restore``
 * ``SAFEHOLD_ARCHIVE_DAYS`` days a vault set aside on a reset claim is kept (default 30)
+* ``SAFEHOLD_CLIPBOARD_CLEAR`` seconds before ``get --copy`` clears the clipboard (default 30)
+* ``SAFEHOLD_DEBUG``        show a traceback for unexpected errors
+* ``SAFEHOLD_FAST``         ``0`` turns off the CLI's fast path for the common reads (cli/fast.py,
+                            which reads it through :func:`paths.fast_enabled` without loading this)
 """
 
 from __future__ import annotations
@@ -37,11 +41,15 @@ import platformdirs
 from safehold.crypto import DEFAULT_PARAMS, KdfParams, KdfPolicy
 
 from .errors import UsageError
+from .paths import debug_enabled, fast_enabled
 
 #: The server's own default address (safehold-server's settings: 127.0.0.1:8420).
 DEFAULT_SERVER = "http://127.0.0.1:8420"
 DEFAULT_IDLE_TIMEOUT = 600.0
 DEFAULT_ARCHIVE_DAYS = 30
+DEFAULT_CLIPBOARD_CLEAR = 30.0
+#: A day: a longer wait is more likely a typo than a wish to keep a secret on the clipboard.
+MAX_CLIPBOARD_CLEAR = 86_400.0
 APP_NAME = "safehold"
 
 
@@ -99,6 +107,11 @@ class ClientSettings:
     archive_days: int = DEFAULT_ARCHIVE_DAYS
     #: ``--insecure-http``: allow plain http:// to a server that is not on this machine.
     insecure_http: bool = False
+    #: ``SAFEHOLD_CLIPBOARD_CLEAR`` as given; :attr:`clipboard_clear` checks it when the
+    #: clipboard is used, so a bad value fails ``--copy`` alone, with its message.
+    clipboard_clear_text: str = ""
+    debug: bool = False
+    fast: bool = True
 
     @classmethod
     def load(
@@ -149,7 +162,26 @@ class ClientSettings:
             backup_keep=backup_keep,
             old_password=env.get("SAFEHOLD_OLD_PASSWORD"),
             archive_days=archive_days,
+            clipboard_clear_text=env.get("SAFEHOLD_CLIPBOARD_CLEAR", "").strip(),
+            debug=debug_enabled(env),
+            fast=fast_enabled(env),
         )
+
+    @property
+    def clipboard_clear(self) -> float:
+        """Seconds before a copied value is cleared from the clipboard (default 30)."""
+        raw = self.clipboard_clear_text
+        if not raw:
+            return DEFAULT_CLIPBOARD_CLEAR
+        try:
+            delay = float(raw)
+        except ValueError:
+            delay = -1.0
+        if not 0 < delay <= MAX_CLIPBOARD_CLEAR:  # also refuses nan and inf
+            raise UsageError(
+                f"SAFEHOLD_CLIPBOARD_CLEAR must be a number of seconds between 0 and 86400, not {raw!r}"
+            )
+        return delay
 
     @property
     def kdf_policy(self) -> KdfPolicy:

@@ -79,14 +79,21 @@ class SessionRevoked(AuthError):
     code = ErrorCode.SESSION_REVOKED
     default_message = "this device was signed out (revoked); sign in again"
 
-    def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, reason: str | None = None, account_hint: str | None = None
+    ) -> None:
         super().__init__(message)
         #: Why the session ended (``logout``, ``device_revoked``, ``password_changed``), so
         #: a client can say what to do next.
         self.reason = reason
+        #: After ``password_changed``: the account's hint now, for the device's password prompt.
+        self.account_hint = account_hint
 
     def extra(self) -> dict[str, Any]:
-        return {"reason": self.reason} if self.reason else {}
+        extra: dict[str, Any] = {"reason": self.reason} if self.reason else {}
+        if self.reason == "password_changed":
+            extra["account_hint"] = self.account_hint or ""  # "": there is none now
+        return extra
 
 
 class AccountReset(ServerError):

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from safehold.cli import clipboard
 from safehold.cli.main import app
 from safehold.client.errors import ClientError, ExitCode
+from safehold.client.settings import ClientSettings
 
 # Strong enough for any password policy a signup applies.
 PASSWORD = "maple quartz lantern 48 orbit"
@@ -440,11 +441,12 @@ def test_a_bad_clear_delay_is_a_usage_error(sh: Run, fake_clipboard: Path, value
     assert not fake_clipboard.exists()  # nothing was copied
 
 
-def test_clear_delay_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(clipboard.CLEAR_ENV, raising=False)
-    assert clipboard.clear_delay() == 30.0
-    monkeypatch.setenv(clipboard.CLEAR_ENV, "2.5")
-    assert clipboard.clear_delay() == 2.5
-    monkeypatch.setenv(clipboard.CLEAR_ENV, "x")
-    with pytest.raises(ClientError):
-        clipboard.clear_delay()
+def test_clear_delay_comes_from_the_settings(tmp_path: Path) -> None:
+    def load(**env: str) -> ClientSettings:
+        return ClientSettings.load(home=tmp_path, env=env)
+
+    assert load().clipboard_clear == 30.0
+    assert load(SAFEHOLD_CLIPBOARD_CLEAR="2.5").clipboard_clear == 2.5
+    bad = load(SAFEHOLD_CLIPBOARD_CLEAR="x")  # loading never fails on it: only --copy does
+    with pytest.raises(ClientError, match="SAFEHOLD_CLIPBOARD_CLEAR"):
+        _ = bad.clipboard_clear
