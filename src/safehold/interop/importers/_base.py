@@ -90,8 +90,15 @@ def fingerprint(*parts: str) -> str:
 _SECRET_WORDS = ("password", "passphrase", "passcode", "pin", "secret", "cvv", "code", "key", "token")
 
 
+#: Names that contain a secret word but name no secret.
+_PLAIN_NAMES = ("postalcode", "zipcode", "zip", "publickey", "countrycode", "areacode", "sortcode",
+                "keyfingerprint", "fingerprint")  # fmt: skip
+
+
 def looks_secret(name: str) -> bool:
     folded = normalize_name(name)
+    if any(plain in folded for plain in _PLAIN_NAMES):
+        return False
     return any(word in folded for word in _SECRET_WORDS)
 
 
@@ -101,6 +108,7 @@ class ItemBuilder:
 
     def __init__(self, type_key: str, title: str, *, source_format: str, source_id: str) -> None:
         template = next((t for t in TEMPLATES if t.key == type_key), None)
+        self.template = template
         self.type = type_key if template is not None else "secure_note"
         self.keys = {spec.key: spec.kind for spec in template.fields} if template else {}
         now = utc_text()
@@ -138,6 +146,15 @@ class ItemBuilder:
             self.custom(key.replace("_", " ").capitalize(), text)
             return
         self.data["fields"][key] = text
+
+    def labelled(self, label: str, value: object, kind: str | None = None) -> None:
+        """A value the source names by its label: the type's field of that label, key or
+        alias when there is one and it is still empty, else a custom field of that name."""
+        spec = self.template.field(label) if self.template is not None and normalize_name(label) else None
+        if spec is not None and spec.key not in self.data["fields"]:
+            self.set(spec.key, value)
+        else:
+            self.custom(label, value, kind)
 
     def custom(self, name: str, value: object, kind: str | None = None) -> None:
         if not isinstance(value, str) or value == "":
