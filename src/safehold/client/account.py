@@ -209,6 +209,10 @@ class AccountService:
         storage: Callable[[VaultStore], Transport] | None = None,
     ) -> None:
         self.settings = settings
+        if transport is None:
+            from .transports import default_http_transport
+
+            transport = default_http_transport()
         self.transport = transport
         #: Builds the sync transport for a vault instead of :func:`open_transport` (tests:
         #: a memory transport, or a malicious wrapper around one).
