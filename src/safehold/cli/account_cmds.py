@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from safehold.client.errors import (
     ClientError,
     ConflictsCreated,
     ItemTooLarge,
+    StorageSuspect,
     UsageError,
     WeakPassword,
 )
@@ -365,6 +367,21 @@ def status(json_out: JsonOpt = False) -> None:
             "items": store.item_count(),
             "pending": len(store.outbox()),
             "cursor": store.cursor,
+            "transport": {"kind": "folder", "where": store.folder}
+            if store.folder
+            else {"kind": "server", "where": store.server},
+            "last_sync": _last_sync(store.meta("last_sync")),
+            "quarantine": [
+                {
+                    "item_id": q[0],
+                    "revision": q[1],
+                    "device": q[2],
+                    "seq": q[3],
+                    "first_seen": q[5],
+                    "tries": q[6],
+                }
+                for q in store.quarantined()
+            ],
             "unlocked": st.agent.get(account_id) is not None,
             "keystore": key_location(service.keystore, account_id),
             "vault_file": str(store.path),
@@ -388,7 +405,10 @@ def status(json_out: JsonOpt = False) -> None:
     ]:
         table.add_row(label, str(info[key]))
     table.add_row("State", "unlocked" if info["unlocked"] else "locked")
+    last = info["last_sync"]
+    table.add_row("Last sync", last["at"] if last else "never")
     st.out.print(table)
+    _print_findings(st, last, info["quarantine"])
     if info["password_changed_elsewhere"]:
         told = _when(info["password_changed_elsewhere"])
         st.out.print(f"\n[yellow]The account password was changed on another device[/] (this device was "
@@ -402,6 +422,39 @@ def status(json_out: JsonOpt = False) -> None:
                 f"  {c.copy_id}  {titles.get(c.copy_id) or '(unlock to see the title)'}", markup=False
             )
         st.out.print("Keep the values you want in the original, then `safehold rm` the copy.")
+
+
+def _last_sync(raw: str | None) -> dict[str, Any] | None:
+    """What the last sync found (the engine's summary), or None if there was none."""
+    if not raw:
+        return None
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _print_findings(st: State, last: dict[str, Any] | None, quarantine: list[dict[str, Any]]) -> None:
+    """What storage did wrong, as the last sync found it (status)."""
+    if quarantine:
+        st.out.print(
+            f"\n[yellow]{len(quarantine)} record(s) in quarantine[/] (did not open; retried at each sync):"
+        )
+        for q in quarantine:
+            st.out.print(
+                f"  {q['item_id']}  revision {q['revision']}, first seen {q['first_seen']}", markup=False
+            )
+    if last and last.get("refused"):
+        st.out.print(
+            f"\n[yellow]{len(last['refused'])} record(s) refused[/] at the last sync (local copy kept):"
+        )
+        for r in last["refused"]:
+            st.out.print(f"  {r['item_id']}  {r['reason']}", markup=False)
+    if last and last.get("gaps"):
+        st.out.print(f"\n[yellow]{len(last['gaps'])} write(s) withheld[/] by storage at the last sync:")
+        for g in last["gaps"]:
+            st.out.print(f"  device {g['device']} write {g['seq']} (item {g['item_id']})", markup=False)
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
@@ -494,13 +547,28 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
                       "conflicts": [dataclasses.asdict(c) for c in report.conflicts],
                       "restored": [dataclasses.asdict(n) for n in report.restored],
-                      "rejected": [dataclasses.asdict(n) for n in report.rejected]})  # fmt: skip
+                      "rejected": [dataclasses.asdict(n) for n in report.rejected],
+                      "refused": [dataclasses.asdict(r) for r in report.refused],
+                      "quarantined": [dataclasses.asdict(q) for q in report.quarantined],
+                      "gaps": [dataclasses.asdict(g) for g in report.gaps],
+                      "unexplained": report.unexplained})  # fmt: skip
     else:
         st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
         for note in report.restored:
             st.out.print(
                 f"[yellow]restored:[/] {note.title!r} ({note.item_id}), deleted here, came back "
                 "because another device edited it; delete it again if you still want it gone"
+            )
+        for r in report.refused:
+            st.out.print(f"[yellow]refused:[/] item {r.item_id}: {r.reason}; the local copy is kept")
+        for q in report.quarantined:
+            st.out.print(
+                f"[yellow]quarantined:[/] item {q.item_id} (revision {q.revision}) did not open; "
+                "kept aside and retried at each sync"
+            )
+        for g in report.gaps:
+            st.out.print(
+                f"[yellow]withheld:[/] write {g.seq} of device {g.device} (item {g.item_id}) never arrived"
             )
     if report.rejected:
         names = "; ".join(f"{n.title!r} ({n.item_id})" for n in report.rejected)
@@ -512,6 +580,16 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
         if st.json:
             raise typer.Exit(int(error.exit_code))
         raise error
+    if report.refused or report.quarantined or report.gaps:
+        suspect = StorageSuspect(
+            f"storage served {len(report.refused)} record(s) this device refused, "
+            f"{len(report.quarantined)} that did not open, and left out {len(report.gaps)} write(s); "
+            "nothing on this device was replaced",
+            hint="`safehold status` lists them; if it keeps happening, the storage is not to be trusted",
+        )
+        if st.json:
+            raise typer.Exit(int(suspect.exit_code))
+        raise suspect
     if titles:
         if st.json:
             raise typer.Exit(int(ConflictsCreated(titles).exit_code))

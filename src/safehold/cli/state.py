@@ -40,7 +40,8 @@ PROMPT_TRIES = 3
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: Tests running the CLI in-process set this to reach the in-process server app.
+#: Deprecated: tests reach the in-process server app through
+#: ``safehold.client.transports.test_only_http_transport``. Still honoured when set.
 TRANSPORT: httpx.BaseTransport | None = None
 
 

@@ -12,10 +12,10 @@ from tests.unit.client._inproc import BASE_URL, inprocess_server
 from tests.unit.client._passwords import PASSWORD
 from typer.testing import CliRunner
 
-from safehold.cli import state as cli_state
 from safehold.cli.main import app
 from safehold.client.account import AccountService
 from safehold.client.settings import ClientSettings
+from safehold.client.transports import test_only_http_transport
 
 Run = Callable[..., Result]
 
@@ -26,8 +26,7 @@ EMAIL = "ann@example.com"
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
     """``cli("A", "list", "--json", password=PASSWORD, input=None)`` runs the CLI in-process as
     profile A against the in-process server."""
-    with inprocess_server(tmp_path) as transport:
-        monkeypatch.setattr(cli_state, "TRANSPORT", transport)
+    with inprocess_server(tmp_path) as transport, test_only_http_transport(transport):
         runtime = Path(tempfile.mkdtemp(prefix="sh-"))
         runner = CliRunner()
 
@@ -82,4 +81,4 @@ def service(tmp_path: Path, profile: str) -> AccountService:
             "SAFEHOLD_DEVICE_NAME": profile,
         }
     )
-    return AccountService(settings, transport=cli_state.TRANSPORT)
+    return AccountService(settings)
