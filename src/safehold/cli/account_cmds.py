@@ -24,6 +24,7 @@ from safehold.client.errors import (
 from safehold.client.keystore import key_location
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
+from .folder_cmds import FolderOpt
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .state import State, handles_errors, new_table, state
 
@@ -104,19 +105,30 @@ def signup(
     hint: Annotated[str | None, typer.Option(help="A reminder shown when unlocking fails.")] = None,
     kit: Annotated[Path | None, typer.Option(help="Where to write the Emergency Kit PDF.")] = None,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Create an account. The account key is made on this device and never leaves it.
 
     Prints the key as text and as a QR code and writes your Emergency Kit (a PDF): print it
-    or store it safely; you need it with your password to sign in on another device.
+    or store it safely; you need it with your password to sign in on another device. With
+    --folder the vault is kept in that folder (one a sync service shares), with no server.
 
-    Example:  safehold signup ann@example.com --hint "the blue one"
+    Examples:
+      safehold signup ann@example.com --hint "the blue one"
+      safehold signup ann@example.com --folder ~/Dropbox/Safehold
     """
     st = state()
-    _with_server(st, server)
     _valid_email(email)
+    if folder is not None:
+        if server:
+            raise UsageError("give --server or --folder, not both")
+        from .folder_cmds import signup_folder
+
+        signup_folder(st, email, folder, hint, kit)
+        return
+    _with_server(st, server)
     password = st.new_password("Choose an account password: ", for_signup=True,
                                check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
@@ -197,10 +209,14 @@ def login(
     ] = None,
     kit: Annotated[Path | None, typer.Option(help="Emergency Kit PDF or PNG to read the key from.")] = None,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Sign this device in to an account, then download the vault.
+
+    With --folder, join the vault kept in that folder (as this device sees it); a folder
+    vault's Emergency Kit names the folder, used when --folder is not given.
 
     A device that already holds the account key (it was signed out, or the password was
     changed elsewhere) needs only the password. Otherwise the key is read from your
@@ -210,14 +226,24 @@ def login(
     Examples:
       safehold login ann@example.com --kit "Safehold Emergency Kit.pdf"
       safehold login ann@example.com          # asks for the account key, then the password
+      safehold login ann@example.com --folder ~/Dropbox/Safehold
     """
     st = state()
     _valid_email(email)
+    if folder is not None and server:
+        raise UsageError("give --server or --folder, not both")
     key, payload = _read_key(account_key, kit)
-    if payload is not None and not server and not st.settings.server:
-        server = payload.server
     if payload is not None and payload.email.strip().casefold() != email.strip().casefold():
         raise UsageError(f"that Emergency Kit belongs to {payload.email}, not {email}")
+    if folder is None and not server and payload is not None and payload.folder is not None:
+        folder = Path(payload.folder)
+    if folder is not None:
+        from .folder_cmds import login_folder
+
+        login_folder(st, email, folder, key)
+        return
+    if payload is not None and not server and not st.settings.server:
+        server = payload.server
     _with_server(st, server)
     stored = key is None
     if key is None:
@@ -340,9 +366,12 @@ def status(json_out: JsonOpt = False) -> None:
     try:
         conflicts = store.conflicts()
         titles = _conflict_titles(st, account_id, [c.copy_id for c in conflicts]) if conflicts else {}
+        folder = store.meta("folder") if store.meta("transport") == "folder" else None
         info: dict[str, Any] = {
             "email": store.email,
-            "server": store.server,
+            "server": None if folder else store.server,
+            "transport": "folder" if folder else "server",
+            "where": folder or store.server,
             "account_id": account_id,
             "generation": store.generation,
             "device_id": store.device_id,
@@ -363,7 +392,7 @@ def status(json_out: JsonOpt = False) -> None:
     table = new_table(show_header=False, box=None)
     for label, key in [
         ("Account", "email"),
-        ("Server", "server"),
+        ("Folder" if info["transport"] == "folder" else "Server", "where"),
         ("Device", "device_name"),
         ("Items", "items"),
         ("Edits waiting to sync", "pending"),
@@ -563,9 +592,10 @@ def reset(
         Path | None, typer.Option(help="With --link: where to write the new Emergency Kit.")
     ] = None,
     yes: Annotated[
-        bool, typer.Option("--yes", metavar="", help="With --link: confirm without asking.")
+        bool, typer.Option("--yes", metavar="", help="With --link or --folder: confirm without asking.")
     ] = False,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -576,11 +606,24 @@ def reset(
     JavaScript the server sends). A reset deletes the account's data on the server; devices
     archive their copies. If any device can still unlock, use `safehold change-password`.
 
+    `safehold reset --folder PATH` starts a vault kept in a folder over: a new password and
+    account key, the old files moved into the folder's archive/ (nothing is deleted).
+
     Examples:
       safehold reset ann@example.com
       safehold reset --link "https://vault.example.com/reset/…"
+      safehold reset --folder ~/Dropbox/Safehold
     """
     st = state()
+    if folder is not None:
+        if link is not None or server:
+            raise UsageError("give --folder alone (not with --link or --server)")
+        if email is not None:
+            _valid_email(email)
+        from .folder_cmds import reset_folder
+
+        reset_folder(st, email, folder, hint, kit, yes)
+        return
     if link is not None:
         if email is not None:
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
@@ -617,12 +660,17 @@ def kit(
         raise UsageError("give --pdf or --png, not both")
     with st.vault() as unlocked:
         key = unlocked.service.account_key(unlocked.account_id)
-        payload = KitPayload(server=unlocked.store.server, email=unlocked.store.email, account_key=key)
+        if unlocked.transport_kind == "folder":
+            payload = KitPayload(server="", email=unlocked.store.email, account_key=key,
+                                 folder=unlocked.store.meta("folder"))  # fmt: skip
+        else:
+            payload = KitPayload(server=unlocked.store.server, email=unlocked.store.email, account_key=key)
     target = pdf or png
     if target:
         _write_kit(target, payload)
     if st.json:
-        st.emit_json({"account_key": key.to_text(), "email": payload.email, "server": payload.server,
+        st.emit_json({"account_key": key.to_text(), "email": payload.email,
+                      "server": payload.server if payload.folder is None else None, "folder": payload.folder,
                       "kit": str(target) if target else None})  # fmt: skip
         return
     st.out.print(f"Account key: [bold]{key.to_text()}[/]")

@@ -58,6 +58,7 @@ from .errors import (
     ClientError,
     KdfRefused,
     KeyRotated,
+    ServerOnly,
     SessionRevoked,
     SignupIncomplete,
     Tampered,
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from safehold import wire
 
     from .api import ApiClient
+    from .folder_account import FolderAccounts
     from .sync import Progress, SyncReport
 
 #: The session token is sealed under a key derived from the vault key, so a copied vault
@@ -135,7 +137,16 @@ class Unlocked:
     def vault(self) -> Vault:
         return Vault(self.store, self.cipher)
 
+    @property
+    def transport_kind(self) -> str:
+        """``"server"`` or ``"folder"``: where this vault syncs."""
+        from .folder_account import is_folder
+
+        return "folder" if is_folder(self.store) else "server"
+
     def api(self) -> ApiClient:
+        if self.transport_kind != "server":
+            raise ServerOnly(self.store.meta("folder") or "a folder")
         return self.service.api(self.store.server, token=self.token, generation=self.store.generation)
 
     def save_token(self, token: str) -> None:
@@ -148,6 +159,8 @@ class Unlocked:
         nothing deleted) before :class:`AccountWasReset` propagates."""
         from .sync import SyncEngine
 
+        if self.transport_kind == "folder":
+            return self._sync_folder(progress)
         with self.api() as api:
             engine = SyncEngine(
                 self.store, self.cipher, api, device_name=self.store.device_name, progress=progress
@@ -162,6 +175,24 @@ class Unlocked:
                 raise self.service.set_aside(
                     self.store, f"storage said the account was reset ({exc.message})", exc.generation
                 ) from None
+
+    def _sync_folder(self, progress: Progress | None) -> SyncReport:
+        # INTERIM (client/folder_sync.py): the v1 engine over the folder transport.
+        from .folder_sync import FolderSyncApi, folder_transport
+        from .sync import SyncEngine
+
+        api = FolderSyncApi(folder_transport(self.store), self.store)
+        engine = SyncEngine(
+            self.store, self.cipher, api, device_name=self.store.device_name, progress=progress
+        )
+        try:
+            report = engine.run()
+        except StorageReset as exc:
+            raise self.service.set_aside(
+                self.store, f"the folder's vault was reset ({exc.message})", exc.generation
+            ) from None
+        api.finish()
+        return report
 
     def close(self) -> None:
         self.store.close()
@@ -283,9 +314,10 @@ class AccountService:
     def _create_local(
         self, *, server: str, email: str, account_id: str, generation: int, kdf_salt: bytes,
         params: KdfParams, keyset: str, device_id: str, hint: str | None, key: AccountKey | None,
-        vk: bytes,
+        vk: bytes, extra: dict[str, str] | None = None,
     ) -> Unlocked:  # fmt: skip
         """The local vault for a fresh sign-in, with ``key`` saved (unless already saved).
+        ``extra``: more meta (a folder vault's transport and path).
 
         A vault this profile already holds for the same account and generation is kept, with
         its items, outbox, cursor and conflict copies: it belongs to a device signed out (or
@@ -298,6 +330,7 @@ class AccountService:
             "server": server, "email": email, "account_id": account_id, "generation": str(generation),
             "kdf_salt": b64encode(kdf_salt), "kdf_params": _params_json(params), "keyset": keyset,
             "device_id": device_id, "device_name": self.settings.device_name, "hint": hint or "",
+            **(extra or {}),
         }  # fmt: skip
         path = self.profile.vault_path(account_id)
         if not path.exists():
@@ -472,7 +505,18 @@ class AccountService:
             store.close()
             raise
 
+    @property
+    def folders(self) -> FolderAccounts:
+        """Sign-up, sign-in, password change and reset of vaults kept in a folder."""
+        from .folder_account import FolderAccounts
+
+        return FolderAccounts(self)
+
     def _unlock(self, store: VaultStore, password: str, *, online: bool) -> Unlocked:
+        from .folder_account import is_folder
+
+        if is_folder(store):
+            return self.folders.unlock(store, password, online=online)
         account_id = store.account_id
         key = self.account_key(account_id)
         salt = b64decode(store.require("kdf_salt"))
@@ -563,6 +607,9 @@ class AccountService:
     def change_password(self, unlocked: Unlocked, current: str, new: str, hint: str | None) -> None:
         from safehold import wire
 
+        if unlocked.transport_kind == "folder":
+            self.folders.change_password(unlocked, current, new, hint)
+            return
         store = unlocked.store
         account_id = store.account_id
         key = self.account_key(account_id)
@@ -616,9 +663,10 @@ class AccountService:
         """Act on a reset claim: lock, close ``store`` and move the vault, its stored key and
         its kits into an archive. Nothing is deleted. The error to raise names the archive."""
         account_id = store.account_id
+        folder = store.meta("folder") if store.meta("transport") == "folder" else None
         store.close()
         manifest = self.archive(account_id, reason, generation)
-        return AccountWasReset(reset_at, generation, archive=manifest.id if manifest else None)
+        return AccountWasReset(reset_at, generation, archive=manifest.id if manifest else None, folder=folder)
 
     def archive(self, account_id: str, reason: str, generation: int | None = None) -> Manifest | None:
         """Lock and move everything this device holds for ``account_id`` into an archive

@@ -15,6 +15,10 @@ Environment variables (each overridden by the matching command-line option):
 * ``SAFEHOLD_RUNTIME_DIR``  where the agent's socket lives (default: the user's runtime dir)
 * ``SAFEHOLD_OLD_PASSWORD`` the password an archive was sealed under, for ``archive restore``
 * ``SAFEHOLD_ARCHIVE_DAYS`` days a vault set aside on a reset claim is kept (default 30)
+* ``SAFEHOLD_SYNC_INTERVAL`` seconds between the agent's own syncs while it holds the keys
+                            (default 60; 0 turns automatic sync off)
+* ``SAFEHOLD_SYNC_DELAY``   seconds the agent waits after a local change before it syncs
+                            (default 3), so a burst of edits goes out in one sync
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from .errors import UsageError
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 DEFAULT_IDLE_TIMEOUT = 600.0
 DEFAULT_ARCHIVE_DAYS = 30
+DEFAULT_SYNC_INTERVAL = 60.0
+DEFAULT_SYNC_DELAY = 3.0
 APP_NAME = "safehold"
 
 
@@ -64,6 +70,19 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise UsageError(f"{name} must be a number of seconds (0 or more), not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     home: Path
@@ -80,6 +99,8 @@ class ClientSettings:
     backup_keep: int = 10
     old_password: str | None = None
     archive_days: int = DEFAULT_ARCHIVE_DAYS
+    sync_interval: float = DEFAULT_SYNC_INTERVAL
+    sync_delay: float = DEFAULT_SYNC_DELAY
 
     @classmethod
     def load(
@@ -112,6 +133,8 @@ class ClientSettings:
             archive_days = -1
         if archive_days < 1:
             raise UsageError(f"SAFEHOLD_ARCHIVE_DAYS must be a whole number of days ≥ 1, not {days_text!r}")
+        sync_interval = _seconds(env, "SAFEHOLD_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL)
+        sync_delay = _seconds(env, "SAFEHOLD_SYNC_DELAY", DEFAULT_SYNC_DELAY)
         return cls(
             home=home_path.expanduser().absolute(),
             server=(server or env.get("SAFEHOLD_SERVER") or None),
@@ -126,6 +149,8 @@ class ClientSettings:
             backup_keep=backup_keep,
             old_password=env.get("SAFEHOLD_OLD_PASSWORD"),
             archive_days=archive_days,
+            sync_interval=sync_interval,
+            sync_delay=sync_delay,
         )
 
     @property
