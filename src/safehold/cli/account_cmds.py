@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from safehold.client import password_policy
+from safehold.client.autosync import last_sync
 from safehold.client.errors import (
     AuthFailed,
     ClientError,
@@ -383,6 +384,8 @@ def status(json_out: JsonOpt = False) -> None:
             "keystore": key_location(service.keystore, account_id),
             "vault_file": str(store.path),
             "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
+            "last_sync": last_sync(store),
+            "auto_sync": st.agent.sync_state(account_id),
         }
     finally:
         store.close()
@@ -400,6 +403,9 @@ def status(json_out: JsonOpt = False) -> None:
     ]:
         table.add_row(label, str(info[key]))
     table.add_row("State", "unlocked" if info["unlocked"] else "locked")
+    table.add_row("Last sync", _last_sync_text(info["last_sync"]))
+    if info["auto_sync"] is not None:
+        table.add_row("Automatic sync", _auto_sync_text(info["auto_sync"]))
     st.out.print(table)
     if conflicts:
         st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
@@ -408,6 +414,26 @@ def status(json_out: JsonOpt = False) -> None:
                 f"  {c.copy_id}  {titles.get(c.copy_id) or '(unlock to see the title)'}", markup=False
             )
         st.out.print("Keep the values you want in the original, then `safehold rm` the copy.")
+
+
+def _last_sync_text(last: dict[str, Any] | None) -> str:
+    if last is None:
+        return "never"
+    who = "by the agent" if last.get("by") == "agent" else "by a command"
+    if not last.get("ok"):
+        return f"{last.get('at')} {who}: failed: {last.get('error')}"
+    found = f"{last.get('pulled', 0)} received, {last.get('pushed', 0)} sent"
+    if last.get("conflicts"):
+        found += f", {last['conflicts']} conflict copies"
+    return f"{last.get('at')} {who}: {found}"
+
+
+def _auto_sync_text(state: dict[str, Any]) -> str:
+    every, next_in = human_duration(float(state["interval"])), human_duration(float(state["next_in"]))
+    text = f"every {every}; next in {next_in}"
+    if state.get("failures"):
+        text += f" ({state['failures']} failed in a row, backing off)"
+    return text
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ and an online unlock loads them while Argon2id runs (see :meth:`AccountService._
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -154,9 +155,24 @@ class Unlocked:
         sealed = _session_key(self.vk).seal(token.encode(), _session_ad(self.account_id))
         self.store.set_meta(session=b64encode(sealed))
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
+    def sync(self, progress: Progress | None = None, *, by: str = "command") -> SyncReport:
         """Pull and push. On a reset claim the local vault is archived (nothing uploaded,
-        nothing deleted) before :class:`AccountWasReset` propagates."""
+        nothing deleted) before :class:`AccountWasReset` propagates. When it ran and what it
+        found is kept in the local vault for ``status`` (``by``: ``"command"`` or ``"agent"``)."""
+        from .autosync import record
+
+        try:
+            report = self._sync(progress)
+        except Exception as exc:
+            if not self.store.closed:
+                with contextlib.suppress(sqlite3.Error, ClientError):
+                    record(self.store, by, None, exc)
+            raise
+        with contextlib.suppress(sqlite3.Error, ClientError):
+            record(self.store, by, report, None)
+        return report
+
+    def _sync(self, progress: Progress | None) -> SyncReport:
         from .sync import SyncEngine
 
         if self.transport_kind == "folder":
