@@ -19,6 +19,7 @@ from safehold.client.errors import (
     ClientError,
     ConflictsCreated,
     ItemTooLarge,
+    StorageSuspect,
     UsageError,
     WeakPassword,
 )
@@ -367,12 +368,9 @@ def status(json_out: JsonOpt = False) -> None:
     try:
         conflicts = store.conflicts()
         titles = _conflict_titles(st, account_id, [c.copy_id for c in conflicts]) if conflicts else {}
-        folder = store.meta("folder") if store.meta("transport") == "folder" else None
         info: dict[str, Any] = {
             "email": store.email,
-            "server": None if folder else store.server,
-            "transport": "folder" if folder else "server",
-            "where": folder or store.server,
+            "server": None if store.folder else store.server,
             "account_id": account_id,
             "generation": store.generation,
             "device_id": store.device_id,
@@ -380,11 +378,25 @@ def status(json_out: JsonOpt = False) -> None:
             "items": store.item_count(),
             "pending": len(store.outbox()),
             "cursor": store.cursor,
+            "transport": {"kind": "folder", "where": store.folder}
+            if store.folder
+            else {"kind": "server", "where": store.server},
+            "last_sync": last_sync(store),
+            "quarantine": [
+                {
+                    "item_id": q[0],
+                    "revision": q[1],
+                    "device": q[2],
+                    "seq": q[3],
+                    "first_seen": q[5],
+                    "tries": q[6],
+                }
+                for q in store.quarantined()
+            ],
             "unlocked": st.agent.get(account_id) is not None,
             "keystore": key_location(service.keystore, account_id),
             "vault_file": str(store.path),
             "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
-            "last_sync": last_sync(store),
             "auto_sync": st.agent.sync_state(account_id),
         }
     finally:
@@ -393,9 +405,10 @@ def status(json_out: JsonOpt = False) -> None:
         st.emit_json(info)
         return
     table = new_table(show_header=False, box=None)
+    where = info["transport"]
+    table.add_row("Account", str(info["email"]))
+    table.add_row("Folder" if where["kind"] == "folder" else "Server", str(where["where"]))
     for label, key in [
-        ("Account", "email"),
-        ("Folder" if info["transport"] == "folder" else "Server", "where"),
         ("Device", "device_name"),
         ("Items", "items"),
         ("Edits waiting to sync", "pending"),
@@ -403,10 +416,12 @@ def status(json_out: JsonOpt = False) -> None:
     ]:
         table.add_row(label, str(info[key]))
     table.add_row("State", "unlocked" if info["unlocked"] else "locked")
-    table.add_row("Last sync", _last_sync_text(info["last_sync"]))
+    last = info["last_sync"]
+    table.add_row("Last sync", _last_sync_text(last))
     if info["auto_sync"] is not None:
         table.add_row("Automatic sync", _auto_sync_text(info["auto_sync"]))
     st.out.print(table)
+    _print_findings(st, last, info["quarantine"])
     if conflicts:
         st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
         for c in conflicts:
@@ -434,6 +449,28 @@ def _auto_sync_text(state: dict[str, Any]) -> str:
     if state.get("failures"):
         text += f" ({state['failures']} failed in a row, backing off)"
     return text
+
+
+def _print_findings(st: State, last: dict[str, Any] | None, quarantine: list[dict[str, Any]]) -> None:
+    """What storage did wrong, as the last sync found it (status)."""
+    if quarantine:
+        st.out.print(
+            f"\n[yellow]{len(quarantine)} record(s) in quarantine[/] (did not open; retried at each sync):"
+        )
+        for q in quarantine:
+            st.out.print(
+                f"  {q['item_id']}  revision {q['revision']}, first seen {q['first_seen']}", markup=False
+            )
+    if last and last.get("refused"):
+        st.out.print(
+            f"\n[yellow]{len(last['refused'])} record(s) refused[/] at the last sync (local copy kept):"
+        )
+        for r in last["refused"]:
+            st.out.print(f"  {r['item_id']}  {r['reason']}", markup=False)
+    if last and last.get("gaps"):
+        st.out.print(f"\n[yellow]{len(last['gaps'])} write(s) withheld[/] by storage at the last sync:")
+        for g in last["gaps"]:
+            st.out.print(f"  device {g['device']} write {g['seq']} (item {g['item_id']})", markup=False)
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
@@ -526,13 +563,28 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
                       "conflicts": [dataclasses.asdict(c) for c in report.conflicts],
                       "restored": [dataclasses.asdict(n) for n in report.restored],
-                      "rejected": [dataclasses.asdict(n) for n in report.rejected]})  # fmt: skip
+                      "rejected": [dataclasses.asdict(n) for n in report.rejected],
+                      "refused": [dataclasses.asdict(r) for r in report.refused],
+                      "quarantined": [dataclasses.asdict(q) for q in report.quarantined],
+                      "gaps": [dataclasses.asdict(g) for g in report.gaps],
+                      "unexplained": report.unexplained})  # fmt: skip
     else:
         st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
         for note in report.restored:
             st.out.print(
                 f"[yellow]restored:[/] {note.title!r} ({note.item_id}), deleted here, came back "
                 "because another device edited it; delete it again if you still want it gone"
+            )
+        for r in report.refused:
+            st.out.print(f"[yellow]refused:[/] item {r.item_id}: {r.reason}; the local copy is kept")
+        for q in report.quarantined:
+            st.out.print(
+                f"[yellow]quarantined:[/] item {q.item_id} (revision {q.revision}) did not open; "
+                "kept aside and retried at each sync"
+            )
+        for g in report.gaps:
+            st.out.print(
+                f"[yellow]withheld:[/] write {g.seq} of device {g.device} (item {g.item_id}) never arrived"
             )
     if report.rejected:
         names = "; ".join(f"{n.title!r} ({n.item_id})" for n in report.rejected)
@@ -544,6 +596,16 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
         if st.json:
             raise typer.Exit(int(error.exit_code))
         raise error
+    if report.refused or report.quarantined or report.gaps:
+        suspect = StorageSuspect(
+            f"storage served {len(report.refused)} record(s) this device refused, "
+            f"{len(report.quarantined)} that did not open, and left out {len(report.gaps)} write(s); "
+            "nothing on this device was replaced",
+            hint="`safehold status` lists them; if it keeps happening, the storage is not to be trusted",
+        )
+        if st.json:
+            raise typer.Exit(int(suspect.exit_code))
+        raise suspect
     if titles:
         if st.json:
             raise typer.Exit(int(ConflictsCreated(titles).exit_code))

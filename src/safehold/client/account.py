@@ -69,7 +69,7 @@ from .keystore import KeyStore, keystore_for
 from .profile import Profile
 from .settings import ClientSettings
 from .store import VaultStore
-from .transport import StorageReset
+from .transport import StorageReset, Transport
 from .vault import Vault
 
 if TYPE_CHECKING:
@@ -155,12 +155,18 @@ class Unlocked:
         sealed = _session_key(self.vk).seal(token.encode(), _session_ad(self.account_id))
         self.store.set_meta(session=b64encode(sealed))
 
+    def transport(self) -> Transport:
+        """The storage this vault syncs through (the server, or its folder); close it after."""
+        return self.service.open_transport(self.store, token=self.token)
+
     def sync(self, progress: Progress | None = None, *, by: str = "command") -> SyncReport:
-        """Pull and push. On a reset claim the local vault is archived (nothing uploaded,
-        nothing deleted) before :class:`AccountWasReset` propagates. When it ran and what it
-        found is kept in the local vault for ``status`` (``by``: ``"command"`` or ``"agent"``)."""
+        """Pull and push through the vault's transport (spec §11). On a reset claim the
+        local vault is archived (nothing uploaded, nothing deleted) before
+        :class:`AccountWasReset` propagates. When it ran and what it found is kept in the
+        local vault for ``status`` (``by``: ``"command"`` or ``"agent"``)."""
         from .autosync import record
 
+        before = self.store.meta("last_sync")
         try:
             report = self._sync(progress)
         except Exception as exc:
@@ -169,46 +175,30 @@ class Unlocked:
                     record(self.store, by, None, exc)
             raise
         with contextlib.suppress(sqlite3.Error, ClientError):
-            record(self.store, by, report, None)
+            record(self.store, by, report, None, engine_wrote=self.store.meta("last_sync") != before)
         return report
 
     def _sync(self, progress: Progress | None) -> SyncReport:
         from .sync import SyncEngine
+        from .transports import close_transport
 
-        if self.transport_kind == "folder":
-            return self._sync_folder(progress)
-        with self.api() as api:
-            engine = SyncEngine(
-                self.store, self.cipher, api, device_name=self.store.device_name, progress=progress
-            )
-            try:
-                return engine.run()
-            except AccountWasReset as exc:
-                raise self.service.set_aside(
-                    self.store, "the server said the account was reset", exc.generation, exc.reset_at
-                ) from None
-            except StorageReset as exc:
-                raise self.service.set_aside(
-                    self.store, f"storage said the account was reset ({exc.message})", exc.generation
-                ) from None
-
-    def _sync_folder(self, progress: Progress | None) -> SyncReport:
-        # INTERIM (client/folder_sync.py): the v1 engine over the folder transport.
-        from .folder_sync import FolderSyncApi, folder_transport
-        from .sync import SyncEngine
-
-        api = FolderSyncApi(folder_transport(self.store), self.store)
-        engine = SyncEngine(
-            self.store, self.cipher, api, device_name=self.store.device_name, progress=progress
-        )
+        transport = self.transport()
         try:
-            report = engine.run()
-        except StorageReset as exc:
+            engine = SyncEngine(self.store, transport, self.vk, device_name=self.store.device_name)
+            return engine.sync(progress)
+        except AccountWasReset as exc:
             raise self.service.set_aside(
-                self.store, f"the folder's vault was reset ({exc.message})", exc.generation
+                self.store, "the server said the account was reset", exc.generation, exc.reset_at
             ) from None
-        api.finish()
-        return report
+        except StorageReset as exc:
+            reason = (
+                "the server said the account was reset"
+                if transport.kind == "server"
+                else f"storage said the account was reset ({exc.message})"
+            )
+            raise self.service.set_aside(self.store, reason, exc.generation, exc.reset_at) from None
+        finally:
+            close_transport(transport)
 
     def close(self) -> None:
         self.store.close()
@@ -244,9 +234,13 @@ class AccountService:
         transport: httpx.BaseTransport | None = None,
         keystore: KeyStore | None = None,
         on_wipe: Callable[[str], None] | None = None,
+        storage: Callable[[VaultStore], Transport] | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
+        #: Builds the sync transport for a vault instead of :func:`open_transport` (tests:
+        #: a memory transport, or a malicious wrapper around one).
+        self.storage = storage
         self.profile = Profile(settings.home)
         self.keystore = keystore or keystore_for(self.profile, settings.keystore)
         #: Called with the account id when a reset claim sets the vault aside (the CLI
@@ -258,6 +252,15 @@ class AccountService:
         from .api import ApiClient
 
         return ApiClient(server, token=token, generation=generation, transport=self.transport)
+
+    def open_transport(self, store: VaultStore, *, token: str | None = None) -> Transport:
+        """The sync transport of ``store``'s vault (:func:`~safehold.client.transports.open_transport`),
+        through this service's httpx transport for a server; ``storage`` overrides it (tests)."""
+        if self.storage is not None:
+            return self.storage(store)
+        from .transports import open_transport
+
+        return open_transport(store, token=token, http_transport=self.transport)
 
     def derive(
         self, email: str, password: str, key: AccountKey, account_id: str, kdf_salt: bytes, params: KdfParams

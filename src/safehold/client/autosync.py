@@ -38,15 +38,27 @@ MAX_BACKOFF = 900.0
 MIN_RETRY = 1.0
 
 
-def record(store: VaultStore, by: str, report: SyncReport | None, error: BaseException | None) -> None:
-    """Keep what a sync found in the local vault's ``last_sync`` (no secrets, no titles)."""
+def record(
+    store: VaultStore,
+    by: str,
+    report: SyncReport | None,
+    error: BaseException | None,
+    *,
+    engine_wrote: bool = False,
+) -> None:
+    """Keep when a sync ran, by whom, and what it found in the local vault's ``last_sync``
+    (ids, counts and reasons; no secrets, no titles). After a sync the engine wrote its own
+    summary (``engine_wrote``) that summary is kept and completed; a failed sync is
+    recorded with its error."""
     when = datetime.now(UTC).isoformat(timespec="seconds")
-    entry: dict[str, Any] = {"at": when, "by": by, "ok": error is None}
-    if report is not None:
-        entry.update(
-            pulled=report.pulled, pushed=report.pushed, merged=report.merged,
-            conflicts=len(report.conflicts), restored=len(report.restored), rejected=len(report.rejected),
-        )  # fmt: skip
+    entry: dict[str, Any] = {}
+    if error is None and engine_wrote:
+        entry = last_sync(store) or {}
+    elif report is not None:
+        entry = {"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
+                 "conflicts": len(report.conflicts)}  # fmt: skip
+    entry.setdefault("at", when)
+    entry.update(by=by, ok=error is None)
     if error is not None:
         entry["error"] = getattr(error, "message", None) or str(error) or type(error).__name__
         entry["kind"] = getattr(error, "kind", "error")

@@ -65,6 +65,7 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 12
     KDF_REFUSED = 13
     ITEM_TOO_LARGE = 14
+    STORAGE_SUSPECT = 15
     ARCHIVE_NOT_FOUND = 25
     UNSYNCED_EDITS = 45
     COMMAND_FAILED_TO_START = 46
@@ -320,6 +321,15 @@ class ItemTooLarge(ClientError):
         super().__init__(message, hint="shorten its notes or fields, or split it into several items")
         #: ``(item_id, title)`` of items a sync could not upload, if any.
         self.items = items or []
+
+
+class StorageSuspect(ClientError):
+    """A sync finished, but storage served records this device refused (rollback, replay,
+    forgery), could not open (quarantined), or left out (withheld writes). Nothing local
+    was replaced; the message names the items and devices (spec/protocol.md §11.4)."""
+
+    exit_code = ExitCode.STORAGE_SUSPECT
+    kind = "storage_suspect"
 
 
 class ServerError(ClientError):

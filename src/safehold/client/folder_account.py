@@ -73,7 +73,8 @@ FOLDER = "folder"
 
 
 def is_folder(store: VaultStore) -> bool:
-    return store.meta("transport") == FOLDER
+    # The folder setting is what transports.open_transport goes by too.
+    return bool(store.folder)
 
 
 def folder_of(store: VaultStore) -> Path:

@@ -54,7 +54,7 @@ def test_signup_in_a_folder_then_another_device_joins_it(cli: Run, tmp_path: Pat
     assert joined["items"] == 1 and joined["transport"] == "folder"
     assert _titles(cli, "B") == ["GitHub"]
     status = _ok(cli("B", "status", "--json"))
-    assert status["transport"] == "folder" and status["where"] == str(folder) and status["server"] is None
+    assert status["transport"] == {"kind": "folder", "where": str(folder)} and status["server"] is None
     assert status["device_id"] != _ok(cli("A", "status", "--json"))["device_id"]
     human = cli("B", "status")
     assert "Folder" in human.stdout and "Server" not in human.stdout
