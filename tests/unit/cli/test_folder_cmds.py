@@ -87,6 +87,19 @@ def test_every_command_works_unchanged_on_a_folder_vault(cli: Run, tmp_path: Pat
     assert _titles(cli, "A") == []
 
 
+def test_logout_of_a_folder_vault_and_login_again(cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    _signup(cli, folder)
+    _ok(cli("A", "add", "login", "--title", "Kept", "-f", "username=ann"))
+    _ok(cli("A", "sync"))
+    _ok(cli("A", "logout", "--yes"))
+    assert cli("A", "list").exit_code == ExitCode.SESSION_REVOKED
+    # The key went into an archive with the vault; signing in again with the password alone
+    # finds it there.
+    _ok(cli("A", "login", EMAIL, "--folder", str(folder)))
+    assert _titles(cli, "A") == ["Kept"]
+
+
 @pytest.mark.parametrize("command", [["devices"], ["rotate-key"]])
 def test_server_only_commands_say_so(cli: Run, tmp_path: Path, command: list[str]) -> None:
     _signup(cli, tmp_path / "vault")
