@@ -114,10 +114,8 @@ class World:
                 kdf_salt=b"s" * 16, kdf_params={"iterations": 1, "memory_cost": 8, "lanes": 1},
                 keyset=b"sealed", hint=None,
             )  # fmt: skip
-            if self.folders and self.separate:
-                path.mkdir(parents=True)
-            else:
-                create_folder_vault(path, header)
+            # Every folder starts with the same header, as if the service had copied it.
+            create_folder_vault(path, header)
             self.folders.append(path)
             if self.separate and len(self.folders) > 1:
                 self.service = SyncService(self.folders)

@@ -196,6 +196,8 @@ class SyncEngine:
         self._dirty_writers: set[str] = set()
         self._claims: dict[tuple[str, int], tuple[str, int]] = {}
         self._pending: set[str] = set()
+        #: Items with a record in quarantine (most syncs: none, and no query per record).
+        self._held_aside: set[str] = set()
         self._refused_keys: set[tuple[str, str, str]] = set()
         #: Items whose record arrived in this sync (for the from-the-start check).
         self._delivered: set[str] = set()
@@ -212,6 +214,7 @@ class SyncEngine:
         self._writers = {d: WriterLog(m, g) for d, (m, g) in self.store.writers().items()}
         self._claims = {(d, s): (i, r) for d, s, i, r, _ in self.store.claims()}
         self._pending = self.store.pending_ids()
+        self._held_aside = {q[0] for q in self.store.quarantined()}
         self._retry_quarantine()
         from_start = self.store.sync_cursor == ""
         known_before = set(self._seen)
@@ -269,7 +272,12 @@ class SyncEngine:
             self._refused_keys.add(key)
             self.report.refused.append(Refusal(item_id, device, reason))
 
+    def _release(self, item_id: str, revision: int) -> None:
+        if item_id in self._held_aside:
+            self.store.release(item_id, revision)
+
     def _quarantine(self, record: Record) -> None:
+        self._held_aside.add(record.item_id)
         self.store.quarantine(
             record.item_id, record.revision, record.device, record.seq, record.envelope,
             self.now().astimezone(UTC).isoformat(),
@@ -309,7 +317,7 @@ class SyncEngine:
         seen = self._seen.get(item_id)
         me = (record.revision, device, record.seq)
         if seen == me:
-            self.store.release(item_id, record.revision)
+            self._release(item_id, record.revision)
             return  # the same write again
         log = self._writer(device)
         if log.is_closed(record.seq):
@@ -321,7 +329,7 @@ class SyncEngine:
                                               "already used by another write")  # fmt: skip
             return
         self._close(device, record.seq, prev)
-        self.store.release(item_id, record.revision)
+        self._release(item_id, record.revision)
         if seen is None or record.revision > seen[0]:
             self._new_state(item_id, me, value, held_loser=False)
         elif record.revision == seen[0] and (device, record.seq) > (seen[1], seen[2]):
@@ -347,7 +355,7 @@ class SyncEngine:
         if not isinstance(value, dict):
             self._quarantine(record)
             return
-        self.store.release(item_id, record.revision)
+        self._release(item_id, record.revision)
         if seen is not None and seen[1]:
             self._refuse(item_id, "", "rollback: a version 1 record of an item already written in version 2")
             return
@@ -355,7 +363,8 @@ class SyncEngine:
             self._refuse(item_id, "", f"rollback: revision {record.revision} served after revision {seen[0]}")
             return
         if seen is None or record.revision > seen[0]:
-            self._new_state(item_id, (record.revision, "", 0), value, held_loser=False)
+            # A v1 envelope is already in the local format: kept as it is, not sealed again.
+            self._new_state(item_id, (record.revision, "", 0), value, held_loser=False, local=record.envelope)
 
     def _writer(self, device: str) -> WriterLog:
         log = self._writers.get(device)
@@ -430,7 +439,13 @@ class SyncEngine:
         return None if value is None else self.cipher.seal_item(bytes.fromhex(item_id), value)
 
     def _new_state(
-        self, item_id: str, seen: _Seen, value: dict[str, Any] | None, *, held_loser: bool
+        self,
+        item_id: str,
+        seen: _Seen,
+        value: dict[str, Any] | None,
+        *,
+        held_loser: bool,
+        local: bytes | None = None,
     ) -> None:
         """Storage's record ``seen`` of ``item_id`` (opened: ``value``) is the item's state now."""
         self._seen[item_id] = seen
@@ -448,7 +463,7 @@ class SyncEngine:
                 self.store.set_server_state(item_id, revision, source, local=local, dirty=local != source)
                 self._index_conflict_mark(item_id, value)
                 return
-        envelope = self._seal_local(item_id, value)
+        envelope = local if local is not None else self._seal_local(item_id, value)
         if held_loser:
             # This device's write lost a fork: merge it back with no common base, so that
             # whatever differs is kept in a conflict copy.
