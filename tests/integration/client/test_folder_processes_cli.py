@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from tests.support.cli import profile_env
+from tests.support.server import ServerHandle
 from tests.support.syncservice import SyncService
 from tests.unit.client._passwords import PASSWORD
 
@@ -35,11 +36,13 @@ pytestmark = pytest.mark.slow
 
 
 class Device:
-    def __init__(self, home: Path, runtime: Path, name: str, **env: str) -> None:
+    def __init__(
+        self, home: Path, runtime: Path, name: str, server: str = "http://127.0.0.1:9", **env: str
+    ) -> None:
         self.name = name
         self.profile = home / name
         self.env = profile_env(
-            home=home, profile=self.profile, server="http://127.0.0.1:9", runtime=runtime / name,
+            home=home, profile=self.profile, server=server, runtime=runtime / name,
             device_name=name, **env,
         )  # fmt: skip
 
@@ -65,6 +68,16 @@ class Device:
 
     def lock(self) -> None:
         self.run("lock")
+
+
+def _scan(roots: list[Path], secrets: list[str]) -> None:
+    """Zero knowledge: no file under ``roots`` holds any of ``secrets``."""
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                for secret in secrets:
+                    assert secret.encode() not in data, f"{secret!r} in {path}"
 
 
 def _until(what: Callable[[], bool], message: str) -> None:
@@ -130,6 +143,48 @@ def test_agents_sync_by_themselves_and_status_says_so(place: tuple[Path, Path]) 
         moved.rename(folder)
         a.ok("add", "login", "--title", "After the outage", "-f", "username=a")
         _until(lambda: b.titles() == ["After the outage", "From A"], "sync did not resume")
+        key = a.ok("kit", "--json")["account_key"]
+        _scan([folder], [PASSWORD, key, "From A", "After the outage", "edited-on-b"])
+        # A reset from B: A's agent finds it by itself, archives A's copy and locks.
+        a.ok("add", "login", "--title", "Only on A", "-f", "username=a")
+        new = b.ok(
+            "reset",
+            "--folder",
+            str(folder),
+            "--yes",
+            "--json",
+            SAFEHOLD_NEW_PASSWORD="copper meadow quietly 83",
+        )
+        _until(lambda: a.run("status", "--json").returncode != 0 or not a.ok("status", "--json")["unlocked"],
+               "A's agent did not see the reset")  # fmt: skip
+        archives = a.ok("archive", "list", "--json")["archives"]
+        assert len(archives) == 1 and archives[0]["generation"] == 1
+        assert "g1" in {p.name for p in (folder / "archive").iterdir()}
+        _scan([folder], [PASSWORD, key, new["account_key"], "Only on A"])
+    finally:
+        a.lock()
+        b.lock()
+
+
+def test_agents_sync_a_server_vault_by_themselves(place: tuple[Path, Path], server: ServerHandle) -> None:
+    home, runtime = place
+    env = {"SAFEHOLD_SYNC_INTERVAL": "1", "SAFEHOLD_SYNC_DELAY": "0.2"}
+    a = Device(home, runtime, "A", server.base_url, **env)
+    b = Device(home, runtime, "B", server.base_url, **env)
+    key = a.ok("signup", EMAIL, "--json", SAFEHOLD_PASSWORD=PASSWORD)["account_key"]
+    b.ok("login", EMAIL, "--account-key", key, SAFEHOLD_PASSWORD=PASSWORD)
+    a.unlock()
+    b.unlock()
+    try:
+        a.ok("add", "login", "--title", "Through the server", "-f", "username=a")
+        _until(lambda: b.titles() == ["Through the server"], "the agents did not sync through the server")
+        last = b.ok("status", "--json")["last_sync"]
+        assert last["by"] == "agent" and last["transport"]["kind"] == "server"
+        # The server is stopped: the agents back off, reads keep working.
+        server.stop()
+        _until(lambda: a.ok("status", "--json")["auto_sync"]["failures"] >= 2, "no failure was seen")
+        assert a.titles() == ["Through the server"]
+        assert a.ok("status", "--json")["last_sync"]["kind"] == "unreachable"
     finally:
         a.lock()
         b.lock()
