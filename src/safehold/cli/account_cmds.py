@@ -237,12 +237,13 @@ def login(
     key, payload = _read_key(account_key, kit)
     if payload is not None and payload.email.strip().casefold() != email.strip().casefold():
         raise UsageError(f"that Emergency Kit belongs to {payload.email}, not {email}")
-    if folder is None and not server and payload is not None and payload.folder is not None:
+    from_kit = folder is None and not server and payload is not None and payload.folder is not None
+    if from_kit and payload is not None and payload.folder is not None:
         folder = Path(payload.folder)
     if folder is not None:
         from .folder_cmds import login_folder
 
-        login_folder(st, email, folder, key)
+        login_folder(st, email, folder, key, from_kit=from_kit)
         return
     if payload is not None and not server and not st.settings.server:
         server = payload.server

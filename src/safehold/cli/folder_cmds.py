@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from safehold.client.errors import UsageError, WrongAccountKey
+from safehold.client.errors import NotAFolderVault, UsageError, WrongAccountKey
 from safehold.client.keystore import key_location
 from safehold.crypto import AccountKey, KitPayload
 
@@ -105,12 +105,22 @@ def _ask_key(header: FolderHeader, folder: Path, st: State) -> AccountKey:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def login_folder(st: State, email: str, folder: Path, key: AccountKey | None) -> None:
+def login_folder(
+    st: State, email: str, folder: Path, key: AccountKey | None, *, from_kit: bool = False
+) -> None:
     from .account_cmds import _progress
 
     folder = folder.expanduser().absolute()
     service = st.service()
-    header = service.folders.header(folder, email)
+    try:
+        header = service.folders.header(folder, email)
+    except NotAFolderVault as exc:
+        if from_kit:
+            exc.hint = (
+                "the kit names the folder as the device that wrote it saw it; "
+                "give --folder PATH as this device sees it"
+            )
+        raise
     interactive = sys.stdin.isatty() and not st.password_stdin
     if key is None:
         key = service.folders.stored_key(header)

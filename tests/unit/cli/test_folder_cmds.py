@@ -68,6 +68,13 @@ def test_the_kit_of_a_folder_vault_names_the_folder_and_login_uses_it(cli: Run, 
     assert shown["folder"] == str(folder) and shown["server"] is None
     joined = _ok(cli("B", "login", EMAIL, "--kit", str(png), "--json"))
     assert joined["folder"] == str(folder)
+    # On a device that mounts the folder elsewhere, the kit's path is wrong: it says so,
+    # and --folder gives the path as this device sees it.
+    elsewhere = tmp_path / "mounted-elsewhere"
+    folder.rename(elsewhere)
+    missing = cli("C", "login", EMAIL, "--kit", str(png), "--json")
+    assert missing.exit_code == ExitCode.NOT_A_FOLDER_VAULT and "--folder" in _error(missing)["hint"]
+    _ok(cli("C", "login", EMAIL, "--kit", str(png), "--folder", str(elsewhere)))
 
 
 def test_every_command_works_unchanged_on_a_folder_vault(cli: Run, tmp_path: Path) -> None:
