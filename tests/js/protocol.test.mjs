@@ -253,7 +253,7 @@ describe("account key text (spec §4)", () => {
 
 describe("Emergency Kit URI (spec §8)", () => {
   for (const k of V.kits) {
-    test(k.uri, () => assert.equal(P.kitUri({ server: k.server, email: k.email, accountKeyText: k.key }), k.uri));
+    test(k.uri, () => assert.equal(P.kitUri({ server: k.server, folder: k.folder, email: k.email, accountKeyText: k.key }), k.uri));
   }
   test("characters that encodeURIComponent spares are encoded, like Python's quote(safe='')", () => {
     const uri = P.kitUri({ server: "https://x/(a)!'*~", email: "a b@c", accountKeyText: "K" });

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from safehold.client import password_policy
+from safehold.client.autosync import last_sync
 from safehold.client.errors import (
     AuthFailed,
     ClientError,
@@ -27,6 +27,7 @@ from safehold.client.keystore import key_location
 from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
+from .folder_cmds import FolderOpt
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .plain import plain, text
 from .state import State, handles_errors, new_table, state
@@ -107,19 +108,30 @@ def signup(
     hint: Annotated[str | None, typer.Option(help="A reminder shown when unlocking fails.")] = None,
     kit: Annotated[Path | None, typer.Option(help="Where to write the Emergency Kit PDF.")] = None,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Create an account. The account key is made on this device and never leaves it.
 
     Prints the key as text and as a QR code and writes your Emergency Kit (a PDF): print it
-    or store it safely; you need it with your password to sign in on another device.
+    or store it safely; you need it with your password to sign in on another device. With
+    --folder the vault is kept in that folder (one a sync service shares), with no server.
 
-    Example:  safehold signup ann@example.com --hint "the blue one"
+    Examples:
+      safehold signup ann@example.com --hint "the blue one"
+      safehold signup ann@example.com --folder ~/Dropbox/Safehold
     """
     st = state()
-    _with_server(st, server)
     _valid_email(email)
+    if folder is not None:
+        if server:
+            raise UsageError("give --server or --folder, not both")
+        from .folder_cmds import signup_folder
+
+        signup_folder(st, email, folder, hint, kit)
+        return
+    _with_server(st, server)
     password = st.new_password("Choose an account password: ", for_signup=True,
                                check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
@@ -210,10 +222,14 @@ def login(
     ] = None,
     kit: Annotated[Path | None, typer.Option(help="Emergency Kit PDF or PNG to read the key from.")] = None,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Sign this device in to an account, then download the vault.
+
+    With --folder, join the vault kept in that folder (as this device sees it); a folder
+    vault's Emergency Kit names the folder, used when --folder is not given.
 
     A device that already holds the account key (it was signed out, or the password was
     changed elsewhere) needs only the password. Otherwise the key is read from your
@@ -223,14 +239,25 @@ def login(
     Examples:
       safehold login ann@example.com --kit "Safehold Emergency Kit.pdf"
       safehold login ann@example.com          # asks for the account key, then the password
+      safehold login ann@example.com --folder ~/Dropbox/Safehold
     """
     st = state()
     _valid_email(email)
+    if folder is not None and server:
+        raise UsageError("give --server or --folder, not both")
     key, payload = _read_key(account_key, kit)
-    if payload is not None and not server and not st.settings.server:
-        server = payload.server
     if payload is not None and payload.email.strip().casefold() != email.strip().casefold():
         raise UsageError(f"that Emergency Kit belongs to {payload.email}, not {email}")
+    from_kit = folder is None and not server and payload is not None and payload.folder is not None
+    if from_kit and payload is not None and payload.folder is not None:
+        folder = Path(payload.folder)
+    if folder is not None:
+        from .folder_cmds import login_folder
+
+        login_folder(st, email, folder, key, from_kit=from_kit)
+        return
+    if payload is not None and not server and not st.settings.server:
+        server = payload.server
     _with_server(st, server)
     stored = key is None
     if key is None:
@@ -359,7 +386,7 @@ def status(json_out: JsonOpt = False) -> None:
         titles = _conflict_titles(st, account_id, [c.copy_id for c in conflicts]) if conflicts else {}
         info: dict[str, Any] = {
             "email": store.email,
-            "server": store.server,
+            "server": None if store.folder else store.server,
             "account_id": account_id,
             "generation": store.generation,
             "device_id": store.device_id,
@@ -370,7 +397,7 @@ def status(json_out: JsonOpt = False) -> None:
             "transport": {"kind": "folder", "where": store.folder}
             if store.folder
             else {"kind": "server", "where": store.server},
-            "last_sync": _last_sync(store.meta("last_sync")),
+            "last_sync": last_sync(store),
             "quarantine": [
                 {
                     "item_id": q[0],
@@ -388,6 +415,7 @@ def status(json_out: JsonOpt = False) -> None:
             "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
             "password_changed_elsewhere": store.meta(PASSWORD_CHANGED_META) or None,
             "hint": store.meta("hint") or None,
+            "auto_sync": st.agent.sync_state(account_id),
         }
     finally:
         store.close()
@@ -395,9 +423,10 @@ def status(json_out: JsonOpt = False) -> None:
         st.emit_json(info)
         return
     table = new_table(show_header=False, box=None)
+    where = info["transport"]
+    table.add_row("Account", str(info["email"]))
+    table.add_row("Folder" if where["kind"] == "folder" else "Server", str(where["where"]))
     for label, key in [
-        ("Account", "email"),
-        ("Server", "server"),
         ("Device", "device_name"),
         ("Items", "items"),
         ("Edits waiting to sync", "pending"),
@@ -406,7 +435,9 @@ def status(json_out: JsonOpt = False) -> None:
         table.add_row(label, str(info[key]))
     table.add_row("State", "unlocked" if info["unlocked"] else "locked")
     last = info["last_sync"]
-    table.add_row("Last sync", last["at"] if last else "never")
+    table.add_row("Last sync", _last_sync_text(last))
+    if info["auto_sync"] is not None:
+        table.add_row("Automatic sync", _auto_sync_text(info["auto_sync"]))
     st.out.print(table)
     _print_findings(st, last, info["quarantine"])
     if info["password_changed_elsewhere"]:
@@ -424,15 +455,24 @@ def status(json_out: JsonOpt = False) -> None:
         st.out.print("Keep the values you want in the original, then `safehold rm` the copy.")
 
 
-def _last_sync(raw: str | None) -> dict[str, Any] | None:
-    """What the last sync found (the engine's summary), or None if there was none."""
-    if not raw:
-        return None
-    try:
-        found = json.loads(raw)
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) else None
+def _last_sync_text(last: dict[str, Any] | None) -> str:
+    if last is None:
+        return "never"
+    who = "by the agent" if last.get("by") == "agent" else "by a command"
+    if not last.get("ok"):
+        return f"{last.get('at')} {who}: failed: {last.get('error')}"
+    found = f"{last.get('pulled', 0)} received, {last.get('pushed', 0)} sent"
+    if last.get("conflicts"):
+        found += f", {last['conflicts']} conflict copies"
+    return f"{last.get('at')} {who}: {found}"
+
+
+def _auto_sync_text(state: dict[str, Any]) -> str:
+    every, next_in = human_duration(float(state["interval"])), human_duration(float(state["next_in"]))
+    text = f"every {every}; next in {next_in}"
+    if state.get("failures"):
+        text += f" ({state['failures']} failed in a row, backing off)"
+    return text
 
 
 def _print_findings(st: State, last: dict[str, Any] | None, quarantine: list[dict[str, Any]]) -> None:
@@ -664,9 +704,10 @@ def reset(
         Path | None, typer.Option(help="With --link: where to write the new Emergency Kit.")
     ] = None,
     yes: Annotated[
-        bool, typer.Option("--yes", metavar="", help="With --link: confirm without asking.")
+        bool, typer.Option("--yes", metavar="", help="With --link or --folder: confirm without asking.")
     ] = False,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -677,11 +718,24 @@ def reset(
     JavaScript the server sends). A reset deletes the account's data on the server; devices
     archive their copies. If any device can still unlock, use `safehold change-password`.
 
+    `safehold reset --folder PATH` starts a vault kept in a folder over: a new password and
+    account key, the old files moved into the folder's archive/ (nothing is deleted).
+
     Examples:
       safehold reset ann@example.com
       safehold reset --link "https://vault.example.com/reset/…"
+      safehold reset --folder ~/Dropbox/Safehold
     """
     st = state()
+    if folder is not None:
+        if link is not None or server:
+            raise UsageError("give --folder alone (not with --link or --server)")
+        if email is not None:
+            _valid_email(email)
+        from .folder_cmds import reset_folder
+
+        reset_folder(st, email, folder, hint, kit, yes)
+        return
     if link is not None:
         if email is not None:
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
@@ -718,12 +772,17 @@ def kit(
         raise UsageError("give --pdf or --png, not both")
     with st.vault() as unlocked:
         key = unlocked.service.account_key(unlocked.account_id)
-        payload = KitPayload(server=unlocked.store.server, email=unlocked.store.email, account_key=key)
+        if unlocked.transport_kind == "folder":
+            payload = KitPayload(server="", email=unlocked.store.email, account_key=key,
+                                 folder=unlocked.store.meta("folder"))  # fmt: skip
+        else:
+            payload = KitPayload(server=unlocked.store.server, email=unlocked.store.email, account_key=key)
     target = pdf or png
     if target:
         _write_kit(target, payload)
     if st.json:
-        st.emit_json({"account_key": key.to_text(), "email": payload.email, "server": payload.server,
+        st.emit_json({"account_key": key.to_text(), "email": payload.email,
+                      "server": payload.server if payload.folder is None else None, "folder": payload.folder,
                       "kit": str(target) if target else None})  # fmt: skip
         return
     st.out.print(f"Account key: [bold]{key.to_text()}[/]")

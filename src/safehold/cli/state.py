@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -213,7 +214,9 @@ class State:
         """Hand the keys to the agent (starting it if needed); False if it does not hold them."""
         try:
             self.agent.start()
-            return self.agent.put(unlocked.account_id, unlocked.vk, unlocked.token)
+            sync = {"home": str(self.settings.home), "interval": self.settings.sync_interval,
+                    "delay": self.settings.sync_delay}  # fmt: skip
+            return self.agent.put(unlocked.account_id, unlocked.vk, unlocked.token, sync=sync)
         except AgentRefused:
             self.warn_agent_refused()
         except OSError as exc:
@@ -228,8 +231,21 @@ class State:
         try:
             yield unlocked
             self._auto_backup(unlocked)
+            self._poke_agent(unlocked)
         finally:
             unlocked.close()
+
+    def _poke_agent(self, unlocked: Unlocked) -> None:
+        """Edits are waiting: the agent (if it holds the keys) syncs them within seconds."""
+        store = unlocked.store
+        if store.closed or not store.path.exists():
+            return
+        try:
+            waiting = bool(store.outbox())
+        except sqlite3.Error:
+            return
+        if waiting:
+            self.agent.poke(unlocked.account_id)
 
     def _auto_backup(self, unlocked: Unlocked) -> None:
         """Every few changes, an encrypted backup in the profile (interop/backups.py). A

@@ -17,6 +17,7 @@ and an online unlock loads them while Argon2id runs (see :meth:`AccountService._
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -58,6 +59,7 @@ from .errors import (
     ClientError,
     KdfRefused,
     KeyRotated,
+    ServerOnly,
     SessionExpired,
     SessionRevoked,
     SignupIncomplete,
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
     from safehold import wire
 
     from .api import ApiClient
+    from .folder_account import FolderAccounts
     from .sync import Progress, SyncReport
 
 #: The session token is sealed under a key derived from the vault key, so a copied vault
@@ -144,7 +147,17 @@ class Unlocked:
     def vault(self) -> Vault:
         return Vault(self.store, self.cipher)
 
+    @property
+    def transport_kind(self) -> str:
+        """``"server"`` or ``"folder"``: where this vault syncs."""
+        from .folder_account import is_folder
+
+        return "folder" if is_folder(self.store) else "server"
+
     def api(self) -> ApiClient:
+        if self.transport_kind != "server":
+            raise ServerOnly(self.store.meta("folder") or "a folder")
+
         def noted(error: SessionRevoked) -> None:
             self.service.note_revoked(self.store, error)
 
@@ -161,10 +174,26 @@ class Unlocked:
         """The storage this vault syncs through (the server, or its folder); close it after."""
         return self.service.open_transport(self.store, token=self.token)
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
+    def sync(self, progress: Progress | None = None, *, by: str = "command") -> SyncReport:
         """Pull and push through the vault's transport (spec §11). On a reset claim the
         local vault is archived (nothing uploaded, nothing deleted) before
-        :class:`AccountWasReset` propagates."""
+        :class:`AccountWasReset` propagates. When it ran and what it found is kept in the
+        local vault for ``status`` (``by``: ``"command"`` or ``"agent"``)."""
+        from .autosync import record
+
+        before = self.store.meta("last_sync")
+        try:
+            report = self._sync(progress)
+        except Exception as exc:
+            if not self.store.closed:
+                with contextlib.suppress(sqlite3.Error, ClientError):
+                    record(self.store, by, None, exc)
+            raise
+        with contextlib.suppress(sqlite3.Error, ClientError):
+            record(self.store, by, report, None, engine_wrote=self.store.meta("last_sync") != before)
+        return report
+
+    def _sync(self, progress: Progress | None) -> SyncReport:
         from .sync import SyncEngine
         from .transports import close_transport
 
@@ -335,9 +364,10 @@ class AccountService:
     def _create_local(
         self, *, server: str, email: str, account_id: str, generation: int, kdf_salt: bytes,
         params: KdfParams, keyset: str, device_id: str, hint: str | None, key: AccountKey | None,
-        vk: bytes,
+        vk: bytes, extra: dict[str, str] | None = None,
     ) -> Unlocked:  # fmt: skip
         """The local vault for a fresh sign-in, with ``key`` saved (unless already saved).
+        ``extra``: more meta (a folder vault's transport and path).
 
         A vault this profile already holds for the same account and generation is kept, with
         its items, outbox, cursor and conflict copies: it belongs to a device signed out (or
@@ -350,6 +380,7 @@ class AccountService:
             "server": server, "email": email, "account_id": account_id, "generation": str(generation),
             "kdf_salt": b64encode(kdf_salt), "kdf_params": _params_json(params), "keyset": keyset,
             "device_id": device_id, "device_name": self.settings.device_name, "hint": hint or "",
+            **(extra or {}),
         }  # fmt: skip
         path = self.profile.vault_path(account_id)
         if not path.exists():
@@ -556,7 +587,18 @@ class AccountService:
             store.close()
             raise
 
+    @property
+    def folders(self) -> FolderAccounts:
+        """Sign-up, sign-in, password change and reset of vaults kept in a folder."""
+        from .folder_account import FolderAccounts
+
+        return FolderAccounts(self)
+
     def _unlock(self, store: VaultStore, password: str, *, online: bool) -> Unlocked:
+        from .folder_account import is_folder
+
+        if is_folder(store):
+            return self.folders.unlock(store, password, online=online)
         account_id = store.account_id
         key = self.account_key(account_id)
         salt = b64decode(store.require("kdf_salt"))
@@ -652,6 +694,9 @@ class AccountService:
     def change_password(self, unlocked: Unlocked, current: str, new: str, hint: str | None) -> None:
         from safehold import wire
 
+        if unlocked.transport_kind == "folder":
+            self.folders.change_password(unlocked, current, new, hint)
+            return
         store = unlocked.store
         account_id = store.account_id
         key = self.account_key(account_id)
@@ -705,9 +750,10 @@ class AccountService:
         """Act on a reset claim: lock, close ``store`` and move the vault, its stored key and
         its kits into an archive. Nothing is deleted. The error to raise names the archive."""
         account_id = store.account_id
+        folder = store.meta("folder") if store.meta("transport") == "folder" else None
         store.close()
         manifest = self.archive(account_id, reason, generation)
-        return AccountWasReset(reset_at, generation, archive=manifest.id if manifest else None)
+        return AccountWasReset(reset_at, generation, archive=manifest.id if manifest else None, folder=folder)
 
     def archive(self, account_id: str, reason: str, generation: int | None = None) -> Manifest | None:
         """Lock and move everything this device holds for ``account_id`` into an archive

@@ -25,6 +25,10 @@ Environment variables (each overridden by the matching command-line option):
 * ``SAFEHOLD_DEBUG``        show a traceback for unexpected errors
 * ``SAFEHOLD_FAST``         ``0`` turns off the CLI's fast path for the common reads (cli/fast.py,
                             which reads it through :func:`paths.fast_enabled` without loading this)
+* ``SAFEHOLD_SYNC_INTERVAL`` seconds between the agent's own syncs while it holds the keys
+                            (default 60; 0 turns automatic sync off)
+* ``SAFEHOLD_SYNC_DELAY``   seconds the agent waits after a local change before it syncs
+                            (default 3), so a burst of edits goes out in one sync
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ DEFAULT_ARCHIVE_DAYS = 30
 DEFAULT_CLIPBOARD_CLEAR = 30.0
 #: A day: a longer wait is more likely a typo than a wish to keep a secret on the clipboard.
 MAX_CLIPBOARD_CLEAR = 86_400.0
+DEFAULT_SYNC_INTERVAL = 60.0
+DEFAULT_SYNC_DELAY = 3.0
 APP_NAME = "safehold"
 
 
@@ -86,6 +92,19 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise UsageError(f"{name} must be a number of seconds (0 or more), not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     home: Path
@@ -112,6 +131,8 @@ class ClientSettings:
     clipboard_clear_text: str = ""
     debug: bool = False
     fast: bool = True
+    sync_interval: float = DEFAULT_SYNC_INTERVAL
+    sync_delay: float = DEFAULT_SYNC_DELAY
 
     @classmethod
     def load(
@@ -145,6 +166,8 @@ class ClientSettings:
             archive_days = -1
         if archive_days < 1:
             raise UsageError(f"SAFEHOLD_ARCHIVE_DAYS must be a whole number of days ≥ 1, not {days_text!r}")
+        sync_interval = _seconds(env, "SAFEHOLD_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL)
+        sync_delay = _seconds(env, "SAFEHOLD_SYNC_DELAY", DEFAULT_SYNC_DELAY)
         return cls(
             home=home_path.expanduser().absolute(),
             server=(server or env.get("SAFEHOLD_SERVER") or None),
@@ -165,6 +188,8 @@ class ClientSettings:
             clipboard_clear_text=env.get("SAFEHOLD_CLIPBOARD_CLEAR", "").strip(),
             debug=debug_enabled(env),
             fast=fast_enabled(env),
+            sync_interval=sync_interval,
+            sync_delay=sync_delay,
         )
 
     @property

@@ -633,9 +633,11 @@ function percentEncode(text) {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
-/** `safehold://kit?v=1&server=…&email=…&key=…`, as KitPayload.to_uri() writes it. */
-export function kitUri({ server, email, accountKeyText }) {
-  return `safehold://kit?v=1&server=${percentEncode(server)}&email=${percentEncode(email)}&key=${percentEncode(accountKeyText)}`;
+/** `safehold://kit?v=1&server=…&email=…&key=…` (or `folder=…` for a vault kept in a folder),
+ * as KitPayload.to_uri() writes it. */
+export function kitUri({ server, folder = null, email, accountKeyText }) {
+  const where = folder === null || folder === undefined ? `server=${percentEncode(server)}` : `folder=${percentEncode(folder)}`;
+  return `safehold://kit?v=1&${where}&email=${percentEncode(email)}&key=${percentEncode(accountKeyText)}`;
 }
 
 // --- Account reset (spec §9) -----------------------------------------------------------
