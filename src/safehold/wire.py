@@ -206,12 +206,19 @@ class AuthStartResponse(_Model):
     B: HexInt
 
 
+#: A device credential (spec/api.md "Sign-in"): what a device that signed in before shows,
+#: so failures by others do not lock it out. Opaque to the client.
+DeviceCredential = Annotated[str, Field(pattern=r"^dc1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$")]
+
+
 class AuthFinishRequest(_Model):
     login_id: LoginId
     A: HexInt
     M1: HexInt
     device_id: HexId
     device_name: DeviceName
+    #: The credential this device got at its last sign-in to this account, if any.
+    device_credential: DeviceCredential | None = None
 
 
 class AuthFinishResponse(_Model):
@@ -220,6 +227,8 @@ class AuthFinishResponse(_Model):
     keyset: B64
     generation: int
     hint: Hint | None = None
+    #: Keep it and send it at the next sign-in (spec/api.md "Sign-in").
+    device_credential: DeviceCredential | None = None
 
 
 class PasswordChangeRequest(_Model):

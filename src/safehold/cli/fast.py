@@ -58,12 +58,13 @@ def parse(argv: list[str]) -> dict[str, str | bool] | None:
 def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ) -> int | None:
     """Answer ``argv`` through the agent; the exit code, or None to run the full CLI."""
     from safehold.client.paths import (
-        agent_socket,
+        choose_agent_socket,
         current_account,
         debug_enabled,
         fast_enabled,
         home_from,
         runtime_dir_from,
+        runtime_dir_problem,
         vault_file,
     )
 
@@ -79,8 +80,11 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
     account_id = current_account(home)
     if account_id is None:
         return None
+    socket_path, _ = choose_agent_socket(home, runtime_dir_from(env))
+    if runtime_dir_problem(os.path.dirname(socket_path)) is not None:
+        return None  # not a socket to trust: the full CLI says why and asks for the password
     got = agentwire.call(
-        agent_socket(home, runtime_dir_from(env)),
+        socket_path,
         {"op": "print", **request, "account_id": account_id, "vault": vault_file(home, account_id),
          "tty": sys.stdout.isatty()},
     )  # fmt: skip

@@ -6,6 +6,7 @@ after it as well. Exit codes are listed in docs/cli.md and :class:`ExitCode`.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 from pathlib import Path
@@ -42,6 +43,7 @@ EPILOG = (
     "5 item not found or ambiguous, 6 server unreachable, 7 sync kept conflict copies, "
     "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
     "13 server asked for unacceptable KDF cost, 14 item too large for the server, 25 no such archive, "
+    "30 plain http:// to another machine refused (--insecure-http), 31 session expired (unlock again), "
     "45 logout would drop unsynced edits, 46 run could not start the command."
 )
 
@@ -70,6 +72,11 @@ def main(
         bool, typer.Option("--password-stdin", metavar=FLAG, help="Read the password from standard input.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON for scripts.")] = False,
+    insecure_http: Annotated[
+        bool,
+        typer.Option("--insecure-http", metavar=FLAG,
+                     help="Allow plain http:// to a server on another machine (unencrypted: avoid)."),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", metavar=FLAG, is_eager=True, callback=session_cmds.show_version,
@@ -82,6 +89,8 @@ def main(
         st = State(ClientSettings(home=Path(".")), json=json_out)
         report_error(st, exc)
         raise typer.Exit(int(exc.exit_code)) from None
+    if insecure_http:
+        settings = dataclasses.replace(settings, insecure_http=True)
     ctx.obj = State(settings, json=json_out, password_stdin=password_stdin)
     set_state(ctx.obj)
 

@@ -37,6 +37,10 @@ def check_socket_dir(directory: str | os.PathLike[str]) -> None:
         info = os.lstat(directory)
     except FileNotFoundError:
         return
+    except OSError as exc:  # e.g. inside another user's 0700 directory: refuse, not a traceback
+        raise AgentRefused(
+            f"the agent directory {directory} cannot be examined ({exc.strerror or exc}); not using the agent"
+        ) from None
     if not stat.S_ISDIR(info.st_mode):
         raise AgentRefused(f"the agent directory {directory} is not a directory; not using the agent")
     if info.st_uid != os.getuid():
@@ -50,6 +54,11 @@ def check_socket_dir(directory: str | os.PathLike[str]) -> None:
             f"the agent directory {directory} has mode {mode:04o}, not 0700; not using the agent "
             f"(fix it with `chmod 700 {directory}`)"
         )
+    from .paths import runtime_dir_problem
+
+    problem = runtime_dir_problem(directory)  # its parent too: whoever owns it can swap it
+    if problem is not None:
+        raise AgentRefused(f"{problem}; not using the agent")
 
 
 def peer_uid(conn: Any) -> int | None:

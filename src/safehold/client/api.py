@@ -25,6 +25,7 @@ from .errors import (
     KeyRotated,
     RateLimited,
     ServerError,
+    SessionExpired,
     SessionRevoked,
     Unreachable,
 )
@@ -57,6 +58,8 @@ def error_from_response(response: httpx.Response) -> ClientError:
             return changed
         if detail.reason == "key_rotated":
             return KeyRotated()
+        if detail.reason == "expired":
+            return SessionExpired()
         if detail.reason == "logout":
             return SessionRevoked("this device signed out of the account", hint="run `safehold login EMAIL`")
         return SessionRevoked(

@@ -5,6 +5,7 @@ user-defined types, --json on every item command and its error paths, and the cl
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import stat
@@ -334,9 +335,10 @@ def test_add_help_shows_favorite_once_and_edit_can_unset_it() -> None:
 # --- clipboard -----------------------------------------------------------------------------
 
 FAKE_XCLIP = """#!{python}
-# Stands in for xclip: the clipboard is the file $FAKE_CLIPBOARD.
+# Stands in for xclip: the clipboard is the file named here (not in the environment: the
+# clearing helper gets a clean one).
 import os, sys
-path = os.environ["FAKE_CLIPBOARD"]
+path = {board!r}
 if "-o" in sys.argv:
     sys.stdout.buffer.write(open(path, "rb").read() if os.path.exists(path) else b"")
 else:
@@ -353,13 +355,12 @@ def fake_clipboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     tool = bin_dir / "xclip"
-    tool.write_text(FAKE_XCLIP.format(python=sys.executable))
-    tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
     board = tmp_path / "clipboard"
+    tool.write_text(FAKE_XCLIP.format(python=sys.executable, board=str(board)))
+    tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("DISPLAY", ":99")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("FAKE_CLIPBOARD", str(board))
     return board
 
 
@@ -389,6 +390,31 @@ def test_the_clear_helper_never_sees_the_value(fake_clipboard: Path, monkeypatch
     clipboard.copy_with_timeout("s3cret-value", clear_after=0.1).wait(timeout=60)
     assert any("safehold.cli.clipboard" in args for args in started)
     assert not any("s3cret-value" in arg for args in started for arg in args)
+
+
+def test_the_clear_helper_gets_nothing_that_recovers_the_value(
+    fake_clipboard: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 11: the review cracked the unsalted SHA-256 the helper was given, and the
+    helper inherited SAFEHOLD_PASSWORD. Its argv and environment (what other processes can
+    read) now hold neither the value, nor a hash of it, nor anything of ours."""
+    monkeypatch.setenv("SAFEHOLD_PASSWORD", "the-account-password")
+    monkeypatch.setenv("SAFEHOLD_NEW_PASSWORD", "another-password")
+    value = "1234"  # short: its plain hash would fall to a dictionary at once
+    helper = clipboard.copy_with_timeout(value, clear_after=60)
+    try:
+        cmdline = Path(f"/proc/{helper.pid}/cmdline").read_bytes()
+        environ = Path(f"/proc/{helper.pid}/environ").read_bytes()
+    finally:
+        helper.kill()
+        helper.wait(timeout=60)
+    visible = cmdline + b"\0" + environ
+    plain_hash = hashlib.sha256(value.encode()).hexdigest()
+    for secret in (value, plain_hash, "the-account-password", "another-password"):
+        assert secret.encode() not in visible
+    assert b"SAFEHOLD_" not in environ
+    names = {entry.split(b"=", 1)[0].decode() for entry in environ.split(b"\0") if entry}
+    assert names <= set(clipboard.HELPER_ENV)
 
 
 def test_get_copy_through_the_cli(sh: Run, fake_clipboard: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..client_address import Network
 from ..db.session import Database
 from ..mail.dispatch import Mailer
 from ..mail.sender import MailSender, sender_from_settings
@@ -30,6 +31,8 @@ class Services:
     devices: DeviceService
     vault: VaultService
     reset: ResetService
+    #: SAFEHOLD_TRUSTED_PROXIES, parsed once.
+    proxies: tuple[Network, ...] = ()
 
     def close(self) -> None:
         self.mailer.close()
@@ -57,4 +60,5 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         devices=DeviceService(database),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),
+        proxies=settings.trusted_proxy_networks,
     )
