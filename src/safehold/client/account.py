@@ -188,6 +188,8 @@ class Unlocked:
             if not self.store.closed:
                 with contextlib.suppress(sqlite3.Error, ClientError):
                     record(self.store, by, None, exc)
+                    if isinstance(exc, SessionRevoked):
+                        self.service.note_revoked(self.store, exc)
             raise
         with contextlib.suppress(sqlite3.Error, ClientError):
             record(self.store, by, report, None, engine_wrote=self.store.meta("last_sync") != before)
