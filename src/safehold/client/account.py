@@ -159,11 +159,17 @@ class Unlocked:
             raise ServerOnly(self.store.meta("folder") or "a folder")
 
         def noted(error: SessionRevoked) -> None:
-            self.service.note_revoked(self.store, error)
+            self._note_revoked(error)
 
         return self.service.api(
             self.store.server, token=self.token, generation=self.store.generation, on_revoked=noted
         )
+
+    def _note_revoked(self, error: SessionRevoked) -> None:
+        """Note a session ended elsewhere, unless it is no longer this device's session: the
+        agent may still sync with the old one a moment after the device signed in again."""
+        if not self.store.closed and _open_token(self.vk, self.store) == self.token:
+            self.service.note_revoked(self.store, error)
 
     def save_token(self, token: str) -> None:
         self.token = token
@@ -189,7 +195,7 @@ class Unlocked:
                 with contextlib.suppress(sqlite3.Error, ClientError):
                     record(self.store, by, None, exc)
                     if isinstance(exc, SessionRevoked):
-                        self.service.note_revoked(self.store, exc)
+                        self._note_revoked(exc)
             raise
         with contextlib.suppress(sqlite3.Error, ClientError):
             record(self.store, by, report, None, engine_wrote=self.store.meta("last_sync") != before)
