@@ -36,7 +36,14 @@ def test_the_unlocked_device_is_told_and_asks_again(server: ServerHandle, tmp_pa
     made = laptop("signup", "ann@example.com", "--hint", "the old one", "--json", SAFEHOLD_PASSWORD=PASSWORD)
     assert made.returncode == 0, made.stderr
     key = json.loads(made.stdout)["account_key"]
-    assert laptop("unlock", SAFEHOLD_PASSWORD=PASSWORD).returncode == 0
+    # On a loaded machine the agent may take longer to start than unlock waits: ask again.
+    for _ in range(3):
+        unlocked = laptop("unlock", SAFEHOLD_PASSWORD=PASSWORD)
+        assert unlocked.returncode == 0, unlocked.stderr
+        if "Unlocked" in unlocked.stdout or "Already unlocked" in unlocked.stdout:
+            break
+    else:
+        raise AssertionError(f"the agent never kept the keys: {unlocked.stdout} {unlocked.stderr}")
     assert phone("login", "ann@example.com", "--account-key", key, SAFEHOLD_PASSWORD=PASSWORD).returncode == 0
     changed = phone("change-password", "--hint", "the green one", SAFEHOLD_PASSWORD=PASSWORD,
                     SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD)  # fmt: skip
