@@ -14,6 +14,7 @@ from .accounts import AccountService
 from .auth import AuthService
 from .devices import DeviceService
 from .ratelimit import RateLimiter
+from .recovery import RecoveryService
 from .reset import ResetService
 from .sessions import SessionService
 from .vault import VaultService
@@ -30,6 +31,7 @@ class Services:
     devices: DeviceService
     vault: VaultService
     reset: ResetService
+    recovery: RecoveryService
 
     def close(self) -> None:
         self.mailer.close()
@@ -47,14 +49,16 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings.start_limit_window_seconds,
     )
     limiter = RateLimiter(secret, keep_seconds=max(windows))
+    auth = AuthService(database, settings, mailer, limiter, secret)
     return Services(
         settings=settings,
         database=database,
         mailer=mailer,
         accounts=AccountService(database, settings, mailer, limiter),
-        auth=AuthService(database, settings, mailer, limiter, secret),
+        auth=auth,
         sessions=SessionService(database),
         devices=DeviceService(database),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),
+        recovery=RecoveryService(database, settings, mailer, limiter, auth),
     )
