@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Callable
 
 from safehold.client.errors import AccountKeyInvalid, ClientError, ItemNotFound, Tampered, UsageError
-from safehold.crypto import AccountKeyError, CryptoError, KitError, TamperedData
+from safehold.crypto import AccountKeyError, CryptoError, KitError, RecoveryCodeError, TamperedData
 
 Row = tuple[type[BaseException], Callable[[BaseException], ClientError]]
 
@@ -28,6 +28,8 @@ def table() -> tuple[Row, ...]:
         (ClientError, lambda e: e if isinstance(e, ClientError) else ClientError(str(e))),
         (AccountKeyError, lambda e: AccountKeyInvalid(str(e))),
         (KitError, lambda e: AccountKeyInvalid(str(e))),  # KitReadError too (a KitError)
+        # A recovery code that does not parse never reached the server: bad input, as typed.
+        (RecoveryCodeError, lambda e: UsageError(str(e), hint="check the code against what you wrote down")),
         (TamperedData, lambda e: Tampered(str(e))),
         (CryptoError, lambda e: ClientError(str(e))),
         (sqlite3.DatabaseError, lambda e: ClientError(f"the local vault could not be read: {e}")),

@@ -15,6 +15,7 @@ Environment variables (each overridden by the matching command-line option):
 * ``SAFEHOLD_RUNTIME_DIR``  where the agent's socket lives (default: the user's runtime dir)
 * ``SAFEHOLD_OLD_PASSWORD`` the password an archive was sealed under, for ``archive restore``
 * ``SAFEHOLD_ARCHIVE_DAYS`` days a vault set aside on a reset claim is kept (default 30)
+* ``SAFEHOLD_RECOVERY_CODE`` the recovery code (``SHR1-…``), for ``recover --link`` in scripts
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class ClientSettings:
     backup_keep: int = 10
     old_password: str | None = None
     archive_days: int = DEFAULT_ARCHIVE_DAYS
+    recovery_code: str | None = None
 
     @classmethod
     def load(
@@ -126,6 +128,7 @@ class ClientSettings:
             backup_keep=backup_keep,
             old_password=env.get("SAFEHOLD_OLD_PASSWORD"),
             archive_days=archive_days,
+            recovery_code=env.get("SAFEHOLD_RECOVERY_CODE"),
         )
 
     @property
