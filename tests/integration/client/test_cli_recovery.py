@@ -156,3 +156,7 @@ def test_recovery_code_end_to_end(mail_server: tuple[ServerHandle, SmtpSink], tm
     seen = server.dump_database() + server.log_text() + "".join(m.as_string() for m in sink.messages)
     for secret in (NEW_PASSWORD, PASSWORD, new_key, old_key, code, ra, "item-secret-1", "offline on B"):
         assert secret not in seen and secret.replace("-", "") not in seen
+    # The links' tokens are in the mails by design, never in the database or the log.
+    stored = server.dump_database() + server.log_text()
+    for url in (link, stale):
+        assert url.rsplit("/", 1)[1] not in stored
