@@ -18,6 +18,7 @@ import typer
 from safehold.client.errors import UsageError
 from safehold.client.recovery import (
     make_recovery_code,
+    no_code,
     parse_recovery_link,
     recover,
     recovery_info,
@@ -213,7 +214,7 @@ def _complete(st: State, url: str, hint: str | None, kit: Path | None, code_stdi
                       "signed out" if device.signed_out else "")  # fmt: skip
     st.err.print(table)
     if not info.has_code:
-        st.err.print("This account has no recovery code: it cannot be recovered this way.")
+        raise no_code()  # before asking for anything
     code = _read_code(st, code_stdin)
     password = st.new_password("New password: ", check=partial(_check_new_password, email=info.email))
     if hint is None and sys.stdin.isatty() and not (st.password_stdin or code_stdin):

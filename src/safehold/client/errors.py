@@ -345,10 +345,12 @@ class RecoveryCodeRejected(ClientError):
     exit_code = ExitCode.RECOVERY_CODE_REJECTED
     kind = "recovery_code_rejected"
 
-    def __init__(self) -> None:
+    WRONG = "that recovery code is wrong, or no longer the account's code (replaced, revoked or used)"
+
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
         super().__init__(
-            "that recovery code is wrong, or it is no longer the account's code (replaced, revoked or used)",
-            hint="check it against what you wrote down; attempts are limited like sign-ins",
+            message or self.WRONG,
+            hint=hint or "check it against what you wrote down; attempts are limited like sign-ins",
         )
 
 

@@ -132,6 +132,13 @@ def recovery_info(service: AccountService, link: RecoveryLink) -> wire.RecoveryI
         return api.recovery_info(link.token)
 
 
+def no_code() -> RecoveryCodeRejected:
+    return RecoveryCodeRejected(
+        "this account has no recovery code in force, so it cannot be recovered this way",
+        hint="if a device still unlocks, change the password there; otherwise `safehold reset EMAIL`",
+    )
+
+
 def recover(
     service: AccountService,
     link: RecoveryLink,
@@ -145,7 +152,7 @@ def recover(
     from safehold import wire
 
     if not info.has_code:
-        raise RecoveryCodeRejected()
+        raise no_code()
     account_id = bytes.fromhex(info.account_id)
     keys = recovery_keys(code, account_id)
     auth = b64encode(keys.ra)
