@@ -167,3 +167,45 @@ def test_forged_recovery_link(start_server: Any, page: tuple[Any, PageLog]) -> N
     pg, _ = page
     pg.goto(f"{server.base_url}/recover/{secrets.token_urlsafe(32)}")
     assert pg.get_by_test_id("link-error").get_attribute("data-reason") == "invalid"
+
+
+def test_a_lost_answer_is_sent_again_and_shows_the_key_in_force(
+    start_server: Any, smtp_inbox: tuple[Inbox, int], page: tuple[Any, PageLog]
+) -> None:
+    """The server applies the recovery but the answer never reaches the page: pressing the
+    button again sends the same request, and the page shows the key the account now has."""
+    inbox, _ = smtp_inbox
+    server = start_server()
+    alice = signup(server.base_url, "alice@example.com", OLD_PASSWORD)
+    code = make_code(server.base_url, alice)
+    pg, _ = page
+    before = inbox.count()
+    httpx.post(f"{server.base_url}/api/v1/recover", json={"email": alice.email}).raise_for_status()
+    link = link_named_here(inbox.wait_for(alice.email, SUBJECT, after=before))
+    token = link.rsplit("/", 1)[1]
+    lost: list[int] = []
+
+    def drop_answer(route: Any) -> None:
+        if lost:
+            route.continue_()
+            return
+        answer = route.fetch()  # the server does the recovery...
+        lost.append(answer.status)
+        route.abort()  # ...and the page never hears of it
+
+    pg.route(f"{server.base_url}/api/v1/recover/{token}", drop_answer)
+    pg.goto(link)
+    pg.get_by_label("Recovery code").fill(code.to_text())
+    pg.get_by_label("New account password").fill(NEW_PASSWORD)
+    pg.get_by_label("Confirm password").fill(NEW_PASSWORD)
+    submit = pg.get_by_role("button", name="Recover account")
+    submit.click()
+    kind, _ = form_error(pg)
+    assert kind == "network" and lost == [200]
+    submit.click()
+    key_element = pg.get_by_test_id("account-key")
+    key_element.wait_for(state="visible", timeout=120_000)
+    new_key = AccountKey.parse(key_element.inner_text().strip())
+    finish = sign_in(server.base_url, alice.email, NEW_PASSWORD, new_key)
+    assert isinstance(finish, dict), finish
+    assert open_keyset(finish["auk"], b64decode(finish["keyset"]), alice.account_id, 1) == alice.vk

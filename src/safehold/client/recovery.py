@@ -179,11 +179,14 @@ def recover(
             verifier=int_to_hex(verifier(derived.srp_x)),
             keyset=b64encode(seal_keyset(derived.auk, vk, account_id, info.generation)), hint=hint or None,
         )  # fmt: skip
-        try:
-            answer = api.recovery_complete(link.token, request)
-        except (Unreachable, ServerError) as exc:
-            if isinstance(exc, ServerError) and exc.status < 500:
-                raise  # refused: nothing changed
-            # The answer may be lost after the recovery happened: the key exists only here.
-            raise KeyRotationIncomplete(key, exc.message) from exc
-    return key, answer
+        for attempt in (1, 2):
+            try:
+                return key, api.recovery_complete(link.token, request)
+            except (Unreachable, ServerError) as exc:
+                if isinstance(exc, ServerError) and exc.status < 500:
+                    raise  # refused: nothing changed
+                if attempt == 2:
+                    # The answer may be lost after the recovery happened: the key exists only here.
+                    raise KeyRotationIncomplete(key, exc.message) from exc
+                # Once more with the same request: a server that applied it answers it again.
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -106,9 +106,14 @@ def test_recovery_keeps_generation_and_items_and_signs_everyone_out(
     opened = api.post(f"{API}/recover/{token}/open", json={"auth": ra})
     assert opened.status_code == 200 and len(opened.json()["wrapped"]) == 82
     old_password = account.password
-    done = api.post(f"{API}/recover/{token}", json=recovery_body(account, code, "a brand new password"))
+    body = recovery_body(account, code, "a brand new password")
+    done = api.post(f"{API}/recover/{token}", json=body)
     assert done.status_code == 200, done.text
     assert done.json()["generation"] == 1
+    # The answer was lost and the same keys come again: the same answer, not "used".
+    again = api.post(f"{API}/recover/{token}", json=body)
+    assert again.status_code == 200 and again.json() == done.json()
+    assert len(_mails(tmp_path, "recovery_used")) == 1
     for session in (laptop, phone):
         revoked = api.get(f"{API}/account", headers=session.headers())
         assert revoked.status_code == 401 and revoked.json()["error"]["reason"] == "recovered"

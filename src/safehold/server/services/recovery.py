@@ -20,6 +20,7 @@ uses the code up.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import timedelta
 
@@ -252,6 +253,35 @@ class RecoveryService:
             raise checked
         return wire.RecoveryOpenResponse(wrapped=wrapped)
 
+    @staticmethod
+    def _replay(
+        db: DbSession, token: str, credentials: Credentials
+    ) -> wire.RecoveryCompleteResponse | None:
+        """The answer to a recovery that already happened with exactly these keys, else None.
+
+        As for a reset (services/reset.py): if the answer was lost, the device sends the same
+        request again; the salt, verifier and keyset are random per attempt, so finding them
+        in force under this used link means this request is the one that used it. Answering
+        "already used" instead would lose the new account key, which exists only on the device.
+        """
+        row = db.get(RecoveryToken, hash_token(token))
+        if row is None or row.used_at is None:
+            return None
+        account = db.get(Account, row.account_id)
+        if account is None:
+            return None
+        same = (
+            hmac.compare_digest(account.verifier, credentials.verifier.lower())
+            and hmac.compare_digest(account.kdf_salt, credentials.kdf_salt)
+            and hmac.compare_digest(account.keyset, credentials.keyset)
+        )
+        if not same:
+            return None
+        log.info("recovery of account %s answered again (same keys, lost answer)", account.account_id)
+        return wire.RecoveryCompleteResponse(
+            account_id=account.account_id, generation=account.generation, recovered_at=row.used_at
+        )
+
     def complete(
         self, token: str, body: wire.RecoveryCompleteRequest, client_ip: str
     ) -> wire.RecoveryCompleteResponse:
@@ -260,6 +290,9 @@ class RecoveryService:
         check_kdf_params(body.kdf_params, self.settings.min_kdf_params)
         now = utcnow()
         with self.database.write() as db:
+            replayed = self._replay(db, token, credentials)
+            if replayed is not None:
+                return replayed
             checked = self._check_code(db, token, body.auth, client_ip)
             if not isinstance(checked, RecoveryCodeWrong):
                 _row, account, code = checked

@@ -195,8 +195,24 @@ async function call(path, body) {
   return response.json();
 }
 
+// The request made for this code, password and hint. After the server could not be reached
+// the same request goes again (the server answers a repeat of the request that used the link
+// as the first time); new keys would leave the account under a key this page never showed.
+let prepared = null;
+
 async function submitRecovery(codeSecret) {
   const base = `/api/v1/recover/${encodeURIComponent(token)}`;
+  const same = prepared && prepared.code === code.value && prepared.password === password.value && prepared.hint === hint.value.trim();
+  if (same) {
+    setBusy(true, "Recovering the account…");
+    const again = await call(base, prepared.built.request);
+    if (!again) return setBusy(false);
+    const keyText = prepared.built.accountKeyText;
+    prepared = null;
+    showResult(keyText);
+    return;
+  }
+  prepared = null;
   const accountId = hexToBytes(info.account_id);
   setBusy(true, "Checking the recovery code…");
   const keys = await recoveryKeys(codeSecret, accountId);
@@ -221,9 +237,11 @@ async function submitRecovery(codeSecret) {
     showError("crypto", err?.message ?? String(err));
     return;
   }
+  prepared = { code: code.value, password: password.value, hint: hint.value.trim(), built };
   $("progress-text").textContent = "Recovering the account…";
   const done = await call(base, built.request);
   if (!done) return setBusy(false);
+  prepared = null;
   showResult(built.accountKeyText);
 }
 
