@@ -15,6 +15,7 @@ from .auth import AuthService
 from .devices import DeviceService
 from .ratelimit import RateLimiter
 from .reset import ResetService
+from .reset_archive import ResetArchiveService
 from .sessions import SessionService
 from .vault import VaultService
 
@@ -30,6 +31,7 @@ class Services:
     devices: DeviceService
     vault: VaultService
     reset: ResetService
+    archives: ResetArchiveService
 
     def close(self) -> None:
         self.mailer.close()
@@ -57,4 +59,5 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         devices=DeviceService(database),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),
+        archives=ResetArchiveService(database),
     )
