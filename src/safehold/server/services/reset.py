@@ -327,7 +327,7 @@ class ResetService:
         applied = self._apply_due_one(principal.account_id, now)
         if applied is None:
             return None  # cancelled meanwhile
-        raise AccountReset(reset_at=now, generation=applied)
+        raise AccountReset(reset_at=utcnow(), generation=applied)
 
     def cancel(self, principal: Principal, client_ip: str) -> wire.PendingReset:
         """Cancel the account's scheduled reset (a signed-in device of the current
@@ -351,7 +351,9 @@ class ResetService:
         return cancelled
 
     def _apply_due_one(self, account_id: str, now: datetime) -> int | None:
-        """Apply ``account_id``'s scheduled reset if it is (still) due; the new generation."""
+        """Apply ``account_id``'s scheduled reset if it is (still) due at ``now``; the new
+        generation. The reset itself is stamped with the real time, whatever ``now`` a test
+        passes: sessions made after it must count as made after it."""
         with self.database.write() as db:
             row = db.get(ScheduledReset, account_id, with_for_update=True, populate_existing=True)
             if row is None or row.effective_at > now:
@@ -363,10 +365,11 @@ class ResetService:
                 row.kdf_salt, wire.KdfParams(t=row.kdf_t, m_kib=row.kdf_m_kib, p=row.kdf_p), row.verifier,
                 row.keyset,
             )  # fmt: skip
-            generation = self._apply(db, account, credentials, row.hint, row.delete_old, now)
+            applied_at = utcnow()
+            generation = self._apply(db, account, credentials, row.hint, row.delete_old, applied_at)
             email = account.email
         log.info("scheduled reset applied: account %s is at generation %d", account_id, generation)
-        self._send_reset_done(account_id, email, now, generation)
+        self._send_reset_done(account_id, email, applied_at, generation)
         return generation
 
     def apply_due(self, now: datetime | None = None) -> int:
