@@ -22,6 +22,8 @@ from safehold.client.errors import (
     WeakPassword,
 )
 from safehold.client.keystore import key_location
+from safehold.client.pending_reset import PendingReset
+from safehold.client.pending_reset import recalled as recalled_pending_reset
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
@@ -355,11 +357,15 @@ def status(json_out: JsonOpt = False) -> None:
             "vault_file": str(store.path),
             "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
         }
+        pending = recalled_pending_reset(store)
+        info["pending_reset"] = pending.to_json() if pending else None
     finally:
         store.close()
     if st.json:
         st.emit_json(info)
         return
+    if pending is not None:
+        warn_pending_reset(st, pending)
     table = new_table(show_header=False, box=None)
     for label, key in [
         ("Account", "email"),
@@ -379,6 +385,18 @@ def status(json_out: JsonOpt = False) -> None:
                 f"  {c.copy_id}  {titles.get(c.copy_id) or '(unlock to see the title)'}", markup=False
             )
         st.out.print("Keep the values you want in the original, then `safehold rm` the copy.")
+
+
+def warn_pending_reset(st: State, pending: PendingReset) -> None:
+    """The server said a reset of this account is scheduled (issue 14 §6): say what, from
+    where, when, and how to stop it, on stderr."""
+    when = "%Y-%m-%d %H:%M UTC"
+    st.err.print(
+        f"[bold yellow]warning:[/] a reset of this account was requested on "
+        f"{pending.requested_at.strftime(when)} from {_plain(pending.requested_from)}; it takes effect "
+        f"on {pending.effective_at.strftime(when)} (new password and account key, every device "
+        "signed out). If this was not you: `safehold reset --cancel`."
+    )
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
@@ -464,16 +482,22 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     Example:  safehold sync
     """
     st = state()
+    from safehold.client.pending_reset import check as check_pending_reset
+
     with st.vault() as unlocked, _progress(st) as progress:
         report = unlocked.sync(progress)
+        pending = check_pending_reset(unlocked)
     titles = [c.title for c in report.conflicts]
     if st.json:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
                       "conflicts": [dataclasses.asdict(c) for c in report.conflicts],
                       "restored": [dataclasses.asdict(n) for n in report.restored],
-                      "rejected": [dataclasses.asdict(n) for n in report.rejected]})  # fmt: skip
+                      "rejected": [dataclasses.asdict(n) for n in report.rejected],
+                      "pending_reset": pending.to_json() if pending else None})  # fmt: skip
     else:
         st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
+        if pending is not None:
+            warn_pending_reset(st, pending)
         for note in report.restored:
             st.out.print(
                 f"[yellow]restored:[/] {note.title!r} ({note.item_id}), deleted here, came back "
@@ -565,6 +589,23 @@ def reset(
     yes: Annotated[
         bool, typer.Option("--yes", metavar="", help="With --link: confirm without asking.")
     ] = False,
+    delete_old: Annotated[
+        bool,
+        typer.Option(
+            "--delete-old",
+            metavar="",
+            help="With --link: the server deletes the old data now instead of keeping it sealed "
+            "for SAFEHOLD_RESET_ARCHIVE_DAYS.",
+        ),
+    ] = False,
+    cancel: Annotated[
+        bool,
+        typer.Option(
+            "--cancel",
+            metavar="",
+            help="Cancel the reset the server has scheduled (needs this device unlocked).",
+        ),
+    ] = False,
     server: ServerOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
@@ -576,17 +617,29 @@ def reset(
     JavaScript the server sends). A reset deletes the account's data on the server; devices
     archive their copies. If any device can still unlock, use `safehold change-password`.
 
+    A server set to delay resets (SAFEHOLD_RESET_DELAY_HOURS) schedules it instead, tells
+    the account's email and devices, and applies it when due; `safehold reset --cancel` on
+    an unlocked device stops it.
+
     Examples:
       safehold reset ann@example.com
       safehold reset --link "https://vault.example.com/reset/…"
+      safehold reset --cancel
     """
     st = state()
+    if cancel:
+        if email is not None or link is not None:
+            raise UsageError("--cancel takes no EMAIL and no --link")
+        from .reset_cmds import cancel_scheduled
+
+        cancel_scheduled(st)
+        return
     if link is not None:
         if email is not None:
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
         from .reset_cmds import complete_from_link
 
-        complete_from_link(st, link, hint, kit, yes)
+        complete_from_link(st, link, hint, kit, yes, delete_old=delete_old)
         return
     if email is None:
         raise UsageError("give the account's EMAIL, or --link URL from the reset mail")
