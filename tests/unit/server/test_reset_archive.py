@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -236,3 +237,24 @@ def test_a_scheduled_form_sent_again_gets_the_same_answer(make_api: MakeApi, tmp
         assert first.status_code == again.status_code == 200 and first.json() == again.json()
         other = api.post(f"{API}/reset/{token}", json=reset_body(copy.deepcopy(account)))
         assert other.status_code == 410 and other.json()["error"]["code"] == "token_used"
+
+
+def test_the_servers_own_tick_purges_and_applies(make_api: MakeApi, tmp_path: Path) -> None:
+    """No test clock here: the app's maintenance task, started with the app, does both."""
+    # About 0.9 s of keeping and 0.4 s of delay; the tick runs every 0.1 s.
+    with make_api(reset_archive_days=1e-5, reset_delay_hours=1e-4, maintenance_interval_seconds=0.1) as api:
+        account = TestAccount.new()
+        laptop = signup(api, account)
+        create_items(api, laptop, account, [{"title": "kept briefly"}])
+        assert _reset(api, tmp_path, account)["scheduled_for"]
+        database = services_of(api).database
+        deadline = time.monotonic() + 30
+        while changes(api, laptop).status_code != 410:  # applied by the tick, not by a request
+            assert time.monotonic() < deadline, "the due reset was never applied"
+            time.sleep(0.1)
+        fresh = signin(api, account)
+        while api.get(f"{API}/account/archives", headers=fresh.headers()).json()["archives"]:
+            assert time.monotonic() < deadline, "the expired archive was never purged"
+            time.sleep(0.1)
+        with database.read() as db:
+            assert db.scalar(select(func.count()).select_from(ResetArchiveItem)) == 0
