@@ -29,7 +29,11 @@ def _node(script: str) -> object:
         pytest.skip("node is not installed")
     result = subprocess.run(
         [node, "--input-type=module", "-e", script],
-        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout)
@@ -38,7 +42,8 @@ def _node(script: str) -> object:
 def test_the_browser_has_the_same_built_in_templates() -> None:
     js = _node(
         'import { TEMPLATES } from "./src/safehold/server/static/js/vault/templates.js";'
-        "console.log(JSON.stringify(TEMPLATES.map((t) => [t.key, t.label, t.fields.map((f) => [f.key, f.label, f.kind])])));"
+        "const rows = TEMPLATES.map((t) => [t.key, t.label, t.fields.map((f) => [f.key, f.label, f.kind])]);"
+        "console.log(JSON.stringify(rows));"
     )
     py = [[t.key, t.label, [[f.key, f.label, f.kind] for f in t.fields]] for t in TEMPLATES]
     assert js == py
@@ -69,14 +74,44 @@ def test_totp_codes_agree() -> None:
 
 def test_search_agrees() -> None:
     item = {
-        "v": 1, "type": "login", "title": "Bank of Ünïcode", "notes": "blue door",
-        "fields": {"username": "jo", "password": "hunter2", "website": "https://bank.example",
-                   "one_time_password": "JBSWY3DPEHPK3PXP", "stray_password": "zzz", "stray": "shown"},
-        "custom": [{"name": "PIN", "kind": "hidden", "value": "4321"}, {"name": "N", "kind": "url", "value": "qqq"}],
-        "tags": ["Work"], "favorite": False, "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z",
+        "v": 1,
+        "type": "login",
+        "title": "Bank of Ünïcode",
+        "notes": "blue door",
+        "fields": {
+            "username": "jo",
+            "password": "hunter2",
+            "website": "https://bank.example",
+            "one_time_password": "JBSWY3DPEHPK3PXP",
+            "stray_password": "zzz",
+            "stray": "shown",
+        },
+        "custom": [
+            {"name": "PIN", "kind": "hidden", "value": "4321"},
+            {"name": "N", "kind": "url", "value": "qqq"},
+        ],
+        "tags": ["Work"],
+        "favorite": False,
+        "created": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z",
         "history": [{"field": "password", "value": "oldpw", "changed": "2024-01-01T00:00:00Z"}],
     }
-    needles = ["bank", "ÜNÏ", "blue", "work", "jo", "hunter", "4321", "JBSW", "zzz", "shown", "qqq", "oldpw", "example", ""]
+    needles = [
+        "bank",
+        "ÜNÏ",
+        "blue",
+        "work",
+        "jo",
+        "hunter",
+        "4321",
+        "JBSW",
+        "zzz",
+        "shown",
+        "qqq",
+        "oldpw",
+        "example",
+        "",
+    ]
     js = _node(
         'import * as I from "./src/safehold/server/static/js/vault/items.js";'
         f"const item = I.readItem({json.dumps(item)}); const needles = {json.dumps(needles)};"
