@@ -102,12 +102,15 @@ class App {
     this.list = new ListView(this, { filters, list });
     this.list.refresh();
 
-    const tool = (label, run, extra = {}) => h("button", { type: "button", class: "small", onClick: run, ...extra }, label);
+    let menu = null;
+    // A choice in the Account menu closes it.
+    const tool = (label, run, extra = {}) =>
+      h("button", { type: "button", class: "small", onClick: () => { if (menu) menu.open = false; run(); }, ...extra }, label);
     clear(this.tools).append(
       tool("New item", () => this.newItem(), { dataset: { testid: "new-item" } }),
       tool("Sync", () => this.syncNow(false)),
       this.syncState,
-      h(
+      (menu = h(
         "details",
         { class: "menu" },
         h("summary", {}, "Account"),
@@ -120,7 +123,7 @@ class App {
           tool("Change password", () => this.showPane(renderPassword)),
           tool("Sign out", () => this.signOut()),
         ),
-      ),
+      )),
       tool("Lock", () => this.lock("Locked. Sign in again to open your vault.")),
     );
     this.updateSyncState();

@@ -72,13 +72,12 @@ export class ListView {
     const check = (label, id, value, onChange) =>
       h("label", { class: "check", for: id }, h("input", { id, type: "checkbox", checked: value, onChange: (ev) => onChange(ev.target.checked) }), label);
     clear(this.filtersEl).append(
-      h("h2", { class: "visually-hidden" }, "Filters"),
-      select("Type", "filter-type", this.type, [["", "All types"], ...[...types].sort((a, b) => a[1].localeCompare(b[1]))], (v) => {
+      select("Filter by type", "filter-type", this.type, [["", "All types"], ...[...types].sort((a, b) => a[1].localeCompare(b[1]))], (v) => {
         this.type = v;
         this.limit = PAGE;
         this.draw();
       }),
-      select("Tag", "filter-tag", this.tag, [["", "All tags"], ...[...tags].sort().map((t) => [t, t])], (v) => {
+      select("Filter by tag", "filter-tag", this.tag, [["", "All tags"], ...[...tags].sort().map((t) => [t, t])], (v) => {
         this.tag = v;
         this.limit = PAGE;
         this.draw();

@@ -54,7 +54,7 @@ export function renderSignIn(root, { email = "", message = "", onSignedIn }) {
   kitInput.addEventListener("change", async () => {
     const file = kitInput.files?.[0];
     if (!file) return;
-    kitStatus.textContent = "Reading the kit…";
+    kitStatus.textContent = "Looking for the QR code in the kit…";
     try {
       const { readKitFile } = await import("./kitread.js");
       const kit = await readKitFile(file);
