@@ -102,8 +102,12 @@ def button(pg: Any, name: str) -> Any:
 
 def wait_synced(pg: Any) -> None:
     """Until the page has nothing left to send."""
-    pg.wait_for_function("() => !document.querySelector('[data-testid=sync-state]')?.textContent.includes('unsynced')")
-    pg.wait_for_function("() => document.querySelector('[data-testid=sync-state]')?.textContent.startsWith('Synced')")
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=sync-state]')?.textContent.includes('unsynced')"
+    )
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=sync-state]')?.textContent.startsWith('Synced')"
+    )
 
 
 def shoot(pg: Any, name: str) -> None:
@@ -130,9 +134,26 @@ def test_cli_account_in_the_browser_both_ways(
 ) -> None:
     pg, log = page
     cli = cli_user(tmp_path, server)
-    cli.run("add", "login", "--title", "GitHub", "-f", "username=ann", "-f", "password=gh-Secret-0451",
-            "-f", "website=https://github.com", "-f", "otp=JBSWY3DPEHPK3PXP", "--tag", "work", "--favorite")  # fmt: skip
-    cli.run("add", "credit card", "--title", "Visa", "-f", "card number=4111111111111111", "-f", "expiry=12/29")
+    cli.run(
+        "add",
+        "login",
+        "--title",
+        "GitHub",
+        "-f",
+        "username=ann",
+        "-f",
+        "password=gh-Secret-0451",
+        "-f",
+        "website=https://github.com",
+        "-f",
+        "otp=JBSWY3DPEHPK3PXP",
+        "--tag",
+        "work",
+        "--favorite",
+    )
+    cli.run(
+        "add", "credit card", "--title", "Visa", "-f", "card number=4111111111111111", "-f", "expiry=12/29"
+    )
     cli.run("add", "secure note", "--title", "Door code", "--notes", "blue door 1234")
     cli.run("sync")
 
@@ -230,8 +251,12 @@ def test_cli_account_in_the_browser_both_ways(
     assert "Door code" not in {i["title"] for i in cli.json("list")}
 
     # The account's views.
-    for name, view_name in [("Security report", "report"), ("Devices", "devices"),
-                            ("Change password", "password"), ("Sync status", "status")]:  # fmt: skip
+    for name, view_name in [
+        ("Security report", "report"),
+        ("Devices", "devices"),
+        ("Change password", "password"),
+        ("Sync status", "status"),
+    ]:
         pg.get_by_text("Account", exact=True).click()
         button(pg, name).click()
         if view_name == "report":
@@ -254,8 +279,17 @@ def test_cli_account_in_the_browser_both_ways(
     # Zero knowledge: the server saw no password, key or plaintext.
     dump = server.dump_database()
     logs = server.log_text()
-    for secret in [PASSWORD, cli.key, cli.key.replace("-", ""), "gh-Secret-0451", "from-the-browser-2",
-                   "ann.browser", "build.example", "blue door 1234", box["fields"]["password"]]:  # fmt: skip
+    for secret in [
+        PASSWORD,
+        cli.key,
+        cli.key.replace("-", ""),
+        "gh-Secret-0451",
+        "from-the-browser-2",
+        "ann.browser",
+        "build.example",
+        "blue door 1234",
+        box["fields"]["password"],
+    ]:
         assert secret not in dump, "a secret reached the database"
         assert secret not in logs, "a secret reached the log"
 
@@ -279,7 +313,9 @@ def test_sign_in_errors_are_told_apart(
     shoot(pg, "signin-error")
 
     sign_in(pg, cli.email, "not the password", cli.key, wait=False)
-    pg.wait_for_function("() => document.querySelector('[data-testid=signin-error]').dataset.error === 'auth_failed'")
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=signin-error]').dataset.error === 'auth_failed'"
+    )
     assert error.inner_text() == "Email, password or account key incorrect."
 
     # The server allows three starts a minute from one address: the page says to wait.
@@ -322,7 +358,9 @@ def test_sign_in_with_the_kit_pdf_and_a_photo(
     cli = cli_user(tmp_path, server)
     open_vault(pg, server.base_url)
     pg.get_by_label("Or read the Emergency Kit (PDF or photo)").set_input_files(str(cli.kit))
-    pg.wait_for_function("() => document.querySelector('[data-testid=kit-status]').textContent.startsWith('Read')")
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=kit-status]').textContent.startsWith('Read')"
+    )
     assert pg.get_by_label("Email").input_value() == cli.email
     assert pg.get_by_label("Account key").input_value() == cli.key
     pg.get_by_label("Account key").fill("")
@@ -331,8 +369,12 @@ def test_sign_in_with_the_kit_pdf_and_a_photo(
     photo.write_bytes(_photo_of(cli.kit))
     pg.get_by_label("Email").fill("")
     pg.get_by_label("Or read the Emergency Kit (PDF or photo)").set_input_files(str(photo))
-    pg.wait_for_function("() => /^(Read|Could not)/.test(document.querySelector('[data-testid=kit-status]').textContent)")
-    assert pg.get_by_test_id("kit-status").inner_text().startswith("Read"), pg.get_by_test_id("kit-status").inner_text()
+    pg.wait_for_function(
+        "() => /^(Read|Could not)/.test(document.querySelector('[data-testid=kit-status]').textContent)"
+    )
+    assert pg.get_by_test_id("kit-status").inner_text().startswith("Read"), pg.get_by_test_id(
+        "kit-status"
+    ).inner_text()
     assert pg.get_by_label("Account key").input_value() == cli.key
     pg.get_by_label("Account password").fill(PASSWORD)
     button(pg, "Sign in").click()
@@ -362,9 +404,7 @@ def test_lock_on_idle_forgets_everything(
     no_problems(log)
 
 
-def test_hostile_items_render_inert(
-    server: ServerHandle, page: tuple[Any, PageLog], tmp_path: Path
-) -> None:
+def test_hostile_items_render_inert(server: ServerHandle, page: tuple[Any, PageLog], tmp_path: Path) -> None:
     pg, log = page
     cli = cli_user(tmp_path, server)
     hostile = [
@@ -398,17 +438,32 @@ def test_a_ten_thousand_item_vault_opens(server: ServerHandle, page: tuple[Any, 
         session = signup(http, account)
         for start in range(0, 10_000, 500):
             values = [
-                {"v": 1, "type": "login", "title": f"Site {n:05d}", "fields": {"username": f"user{n}",
-                 "password": f"pw-{n}", "website": f"https://site{n}.example"}, "custom": [], "tags": [],
-                 "favorite": False, "notes": "", "created": "2024-01-01T00:00:00Z",
-                 "modified": "2024-01-01T00:00:00Z", "history": []}  # fmt: skip
+                {
+                    "v": 1,
+                    "type": "login",
+                    "title": f"Site {n:05d}",
+                    "fields": {
+                        "username": f"user{n}",
+                        "password": f"pw-{n}",
+                        "website": f"https://site{n}.example",
+                    },
+                    "custom": [],
+                    "tags": [],
+                    "favorite": False,
+                    "notes": "",
+                    "created": "2024-01-01T00:00:00Z",
+                    "modified": "2024-01-01T00:00:00Z",
+                    "history": [],
+                }
                 for n in range(start, start + 500)
             ]
             create_items(http, session, account, values)
     open_vault(pg, server.base_url)
     started = time.monotonic()
     sign_in(pg, account.email, PASSWORD, account.account_key_text)
-    pg.wait_for_function("() => document.querySelector('[data-testid=list-count]')?.textContent === '10000 items'")
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=list-count]')?.textContent === '10000 items'"
+    )
     print(f"sign-in to list of 10,000 items: {time.monotonic() - started:.2f} s")
     pg.get_by_label("Search").fill("user9999")
     assert rows(pg).count() == 1
