@@ -3,7 +3,7 @@
 // after IDLE_MS without input, when the tab stays hidden HIDDEN_MS, on Lock and on sign-out.
 // Other devices' changes are pulled every POLL_MS while it is open.
 
-import { HIDDEN_MS, IDLE_MS, POLL_MS } from "./config.js";
+import { HIDDEN_MS, IDLE_MS, POLL_MS, TEST_MODE } from "./config.js";
 import { clear, h } from "./dom.js";
 import { toTrash, fromTrash } from "./items.js";
 import { forget } from "./session.js";
@@ -72,6 +72,11 @@ class App {
     this.email = session.email;
     this.vault = new Vault(session);
     await this.vault.sync();
+    // Phase timings (numbers only) for bench/web.py, in a test page only.
+    if (TEST_MODE) {
+      const timings = { ...this.vault.timings };
+      globalThis.__safeholdTimings = () => timings;
+    }
     this.lastInput = Date.now();
     this.showMain();
     this.timers.push(setInterval(() => this.checkLock(), 1000));

@@ -18,7 +18,7 @@
 // working until they are upgraded (§11.6).
 
 import {
-  b64urlDecode,
+
   b64urlEncode,
   bytesToHex,
   canonicalJson,
@@ -31,6 +31,7 @@ import {
   sealWrite,
 } from "../protocol.js";
 import { ApiError } from "./api.js";
+import { b64urlDecodeFast } from "./codec.js";
 import { canonicalKey, checkEnvelopeSize, isConflictCopy, isTrashed, itemTemplate, readItem, searchText, userTemplates } from "./items.js";
 import { conflictCopy, mergeItems } from "./merge.js";
 import { TEMPLATE_TYPE } from "./templates.js";
@@ -39,6 +40,16 @@ export const PULL_PAGE = 1000;
 export const PUSH_BATCH = 500;
 const MAX_PUSH_ROUNDS = 8;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const PLAIN_TOMBSTONE = Symbol("plain tombstone");
+const HEX32 = /^[0-9a-f]{32}$/;
+
+// What a record said, compared only when two records claim one revision (a fork), so a
+// large pull does not serialise every item a second time.
+function sameContent(a, b) {
+  if (a === b) return true;
+  if (typeof a === "symbol" || typeof b === "symbol" || a === null || b === null) return false;
+  return canonicalKey(a) === canonicalKey(b);
+}
 
 /** The account was reset elsewhere or this session ended: the page must sign in again. */
 export class SessionEnded extends Error {
@@ -87,6 +98,9 @@ export class Vault {
     this.running = null;
     this.lastSync = null;
     this.listeners = new Set();
+    /** Milliseconds spent per phase (bench/web.py prints them). */
+    this.timings = { fetch: 0, open: 0, apply: 0, refresh: 0 };
+    this.pushedAny = false;
   }
 
   onChange(fn) {
@@ -147,14 +161,18 @@ export class Vault {
 
   async openChange(ch) {
     const { vk, accountId, generation } = this.session;
+    if (typeof ch.item_id !== "string" || !HEX32.test(ch.item_id)) throw new Error("not an item id");
     if (ch.device !== null && ch.device !== undefined) {
       const claims = { itemId: ch.item_id, revision: ch.revision, deleted: Boolean(ch.deleted), device: ch.device, seq: ch.device_seq };
-      const envelope = b64urlDecode(ch.envelope ?? "");
+      const envelope = b64urlDecodeFast(ch.envelope ?? "");
       const { value, prev } = await openWrite(vk, accountId, generation, claims, envelope);
       return { v2: true, value, prev };
     }
     if (ch.deleted || !ch.envelope) return { v2: false, value: null, prev: null, plain: true };
-    const bytes = await open(vk, b64urlDecode(ch.envelope), itemAd(accountId, hexToBytes(ch.item_id), generation));
+    // itemAd(accountId, item, generation), with the account's hex made once per vault.
+    this.adPrefix ??= itemAd(accountId, new Uint8Array(16), generation).split("|").slice(0, 2).join("|");
+    const ad = `${this.adPrefix}|${ch.item_id}|${generation}`;
+    const bytes = await open(vk, b64urlDecodeFast(ch.envelope), ad);
     const value = JSON.parse(utf8.decode(bytes));
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("not an item");
     return { v2: false, value, prev: null };
@@ -191,32 +209,44 @@ export class Vault {
 
   async pull() {
     const api = this.session.api;
+    const t = this.timings;
+    let next = api.changes(this.cursor, PULL_PAGE);
     for (;;) {
-      const page = await api.changes(this.cursor, PULL_PAGE);
+      let t0 = performance.now();
+      const page = await next;
+      t.fetch += performance.now() - t0;
+      const moved = page.cursor > this.cursor;
+      // The next page is fetched while this one is opened.
+      if (page.has_more && moved) next = api.changes(page.cursor, PULL_PAGE);
+      t0 = performance.now();
       // Open in parallel (WebCrypto is asynchronous), apply in order.
       const opened = await Promise.all(page.changes.map((ch) => this.openOrQuarantine(ch)));
+      t.open += performance.now() - t0;
+      t0 = performance.now();
       page.changes.forEach((ch, i) => {
         if (opened[i]) this.apply(ch, opened[i]);
       });
-      const moved = page.cursor > this.cursor;
+      t.apply += performance.now() - t0;
       this.cursor = Math.max(this.cursor, page.cursor);
       if (!page.has_more || !moved) break;
     }
     this.checkGaps();
+    const t0 = performance.now();
     this.refreshAll();
+    t.refresh += performance.now() - t0;
   }
 
   apply(ch, opened) {
     this.trackSeq(ch, opened);
     const id = ch.item_id;
-    const [seenRev, seenKey] = this.seen.get(id) ?? [0, null];
-    const content = opened.plain ? "\u0000plain-tombstone" : canonicalKey(opened.value);
+    const [seenRev, seenValue] = this.seen.get(id) ?? [0, undefined];
+    const content = opened.plain ? PLAIN_TOMBSTONE : opened.value;
     if (ch.revision < seenRev) {
       this.note("rollback", id, `the server offered revision ${ch.revision} after revision ${seenRev} was opened; the newer copy is kept`);
       return;
     }
     if (ch.revision === seenRev) {
-      if (content !== seenKey && seenKey !== null) this.note("fork", id, `two different records claim revision ${ch.revision}; the one opened first is kept`);
+      if (seenValue !== undefined && sameContent(content, seenValue) === false) this.note("fork", id, `two different records claim revision ${ch.revision}; the one opened first is kept`);
       return;
     }
     let entry = this.entries.get(id);
@@ -310,6 +340,7 @@ export class Vault {
   }
 
   async pushBatch(batch, refused) {
+    this.pushedAny = true;
     const writes = [];
     for (const e of batch) writes.push(await this.sealFor(e));
     let answer;
@@ -340,7 +371,7 @@ export class Vault {
         entry.revision = result.revision ?? entry.revision + 1;
         entry.remote = entry.local;
         entry.dirty = false;
-        this.seen.set(entry.id, [entry.revision, canonicalKey(entry.local)]);
+        this.seen.set(entry.id, [entry.revision, entry.local]);
         continue;
       }
       if (!result.current) {
@@ -353,7 +384,7 @@ export class Vault {
         continue;
       }
       this.trackSeq(result.current, opened);
-      this.seen.set(entry.id, [result.current.revision, opened.plain ? "\u0000plain-tombstone" : canonicalKey(opened.value)]);
+      this.seen.set(entry.id, [result.current.revision, opened.plain ? PLAIN_TOMBSTONE : opened.value]);
       this.resolve(entry, result.current.revision, opened.value);
     }
   }
@@ -365,8 +396,9 @@ export class Vault {
     this.running ??= (async () => {
       try {
         await this.pull();
+        this.pushedAny = false;
         await this.push();
-        this.refreshAll();
+        if (this.pushedAny) this.refreshAll();
         this.lastSync = new Date();
       } catch (err) {
         if (err instanceof ApiError && (err.status === 410 || err.status === 401)) {
