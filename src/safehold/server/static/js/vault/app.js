@@ -31,6 +31,7 @@ class App {
     this.hiddenSince = null;
     this.timers = [];
     this.email = "";
+    this.locking = false;
   }
 
   start() {
@@ -129,7 +130,7 @@ class App {
           tool("Sign out", () => this.signOut()),
         ),
       )),
-      tool("Lock", () => this.lock("Locked. Sign in again to open your vault.")),
+      tool("Lock", () => this.lockSafely("Locked. Sign in again to open your vault.")),
     );
     this.updateSyncState();
     this.showPane((c) => c.append(h("p", { class: "hint empty-detail" }, "Choose an item, or add one with New item.")), { phoneList: true });
@@ -282,11 +283,25 @@ class App {
   // --- locking -------------------------------------------------------------------------
 
   checkLock() {
-    if (!this.session) return;
+    if (!this.session || this.locking) return;
     const now = Date.now();
-    if (now - this.lastInput >= IDLE_MS) this.lock("Locked after a while without use. Sign in again to open your vault.");
-    else if (document.hidden && this.hiddenSince && now - this.hiddenSince >= HIDDEN_MS) this.lock("Locked while the page was hidden. Sign in again to open your vault.");
-    else if (!document.hidden && this.hiddenSince && now - this.hiddenSince >= HIDDEN_MS) this.lock("Locked while the page was hidden. Sign in again to open your vault.");
+    if (now - this.lastInput >= IDLE_MS) this.lockSafely("Locked after a while without use. Sign in again to open your vault.");
+    else if (this.hiddenSince && now - this.hiddenSince >= HIDDEN_MS) this.lockSafely("Locked while the page was hidden. Sign in again to open your vault.");
+  }
+
+  /** Lock, after giving edits not yet on the server a few seconds to get there. */
+  async lockSafely(message) {
+    if (!this.session || this.locking) return;
+    this.locking = true;
+    try {
+      if (this.vault?.unsynced()) {
+        const give = new Promise((resolve) => setTimeout(resolve, 5000));
+        await Promise.race([this.vault.sync().catch(() => {}), give]);
+      }
+    } finally {
+      this.locking = false;
+      this.lock(message);
+    }
   }
 
   /** Forget the session, the keys and every plaintext; end the server session too. */
@@ -308,8 +323,8 @@ class App {
     this.showSignIn(message);
   }
 
-  signOut() {
-    this.lock("Signed out.");
+  async signOut() {
+    await this.lockSafely("Signed out.");
     this.email = "";
     this.showSignIn("Signed out.");
   }

@@ -5,7 +5,7 @@
 import { clear, h, vaultText } from "./dom.js";
 import { isConflictCopy, subtitle } from "./items.js";
 
-const PAGE = 200;
+const PAGE = 100;
 
 export class ListView {
   constructor(app, { filters, list }) {
