@@ -19,7 +19,11 @@ from fastapi.responses import HTMLResponse
 from safehold import wire
 from safehold.server.errors import RateLimited, TokenExpired, TokenInvalid, TokenUsed
 
-from .pages import SENT_MESSAGE, _call, _page, _retry_words, _server_url, _token_minutes, _when
+from ._render import call as _call
+from ._render import page as _page
+from ._render import server_url as _server_url
+from ._render import when as _when
+from .reset import SENT_MESSAGE, _retry_words, _token_minutes
 
 router = APIRouter()
 
