@@ -27,6 +27,7 @@ from . import (
     item_cmds,
     key_cmds,
     read_cmds,
+    recovery_cmds,
     run_cmds,
     session_cmds,
     tool_cmds,
@@ -103,6 +104,7 @@ backup_cmds.register(app)
 import_cmd.register(app)
 archive_cmds.register(app)
 key_cmds.register(app)
+recovery_cmds.register(app)
 read_cmds.register(app)
 tool_cmds.register(app)
 type_cmds.register(app)

@@ -25,8 +25,11 @@
     ├── ServerError (1)             any other error answer from the server
     ├── ArchiveNotFound (25)        no archive of a reset-aside vault matches
     ├── KeyRotated (8)              (a SessionRevoked) the account key was replaced elsewhere
+    │   └── AccountRecovered (8)    the account was recovered with its recovery code elsewhere
     ├── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
     ├── ResetIncomplete (1)         a folder vault was reset but this device did not finish; shows the key
+    ├── RecoveryCodeRejected (26)   a wrong recovery code, or none in force
+    ├── RecoveryLinkUnusable (27)   a recovery link that expired, was used, or was never sent
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
     ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
     ├── InsecureServer (30)         a plain http:// server that is not on this machine
@@ -69,6 +72,8 @@ class ExitCode(IntEnum):
     ITEM_TOO_LARGE = 14
     STORAGE_SUSPECT = 15
     ARCHIVE_NOT_FOUND = 25
+    RECOVERY_CODE_REJECTED = 26
+    RECOVERY_LINK_UNUSABLE = 27
     UNSYNCED_EDITS = 45
     COMMAND_FAILED_TO_START = 46
     NOT_A_FOLDER_VAULT = 20
@@ -391,6 +396,46 @@ class KeyRotated(SessionRevoked):
             "the account key was replaced on another device; this device keeps its data",
             hint="sign in with the new key: `safehold login EMAIL` (it asks for the key) or --kit FILE",
         )
+
+
+class AccountRecovered(KeyRotated):
+    """The account was recovered with its recovery code on another device: a new password
+    and a new account key. This device keeps its data (as after a key rotation)."""
+
+    kind = "account_recovered"
+
+    def __init__(self) -> None:
+        SessionRevoked.__init__(
+            self,
+            "the account was recovered with its recovery code on another device; this device keeps its data",
+            hint="sign in with the new password and the new key: safehold login EMAIL (it asks for the key)",
+        )
+
+
+class RecoveryCodeRejected(ClientError):
+    """The server did not accept the recovery code: wrong, replaced, revoked or used up."""
+
+    exit_code = ExitCode.RECOVERY_CODE_REJECTED
+    kind = "recovery_code_rejected"
+
+    WRONG = "that recovery code is wrong, or no longer the account's code (replaced, revoked or used)"
+
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
+        super().__init__(
+            message or self.WRONG,
+            hint=hint or "check it against what you wrote down; attempts are limited like sign-ins",
+        )
+
+
+class RecoveryLinkUnusable(ClientError):
+    """A recovery link that expired, was used already, or was never sent by this server."""
+
+    exit_code = ExitCode.RECOVERY_LINK_UNUSABLE
+    kind = "recovery_link_unusable"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, hint="ask for a new link: safehold recover EMAIL")
+        self.reason = reason
 
 
 class KeyRotationIncomplete(ClientError):

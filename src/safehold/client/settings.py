@@ -29,6 +29,7 @@ Environment variables (each overridden by the matching command-line option):
                             (default 60; 0 turns automatic sync off)
 * ``SAFEHOLD_SYNC_DELAY``   seconds the agent waits after a local change before it syncs
                             (default 3), so a burst of edits goes out in one sync
+* ``SAFEHOLD_RECOVERY_CODE`` the recovery code (``SHR1-…``), for ``recover --link`` in scripts
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ class ClientSettings:
     fast: bool = True
     sync_interval: float = DEFAULT_SYNC_INTERVAL
     sync_delay: float = DEFAULT_SYNC_DELAY
+    recovery_code: str | None = None
 
     @classmethod
     def load(
@@ -190,6 +192,7 @@ class ClientSettings:
             fast=fast_enabled(env),
             sync_interval=sync_interval,
             sync_delay=sync_delay,
+            recovery_code=env.get("SAFEHOLD_RECOVERY_CODE"),
         )
 
     @property

@@ -6,7 +6,8 @@ its HTTP status and ``wire.ErrorCode`` in one place (``handlers.py``).
     ├── AuthError
     │   ├── AuthFailed          "email or password incorrect", whatever the cause
     │   ├── Unauthenticated     no token, or one never issued
-    │   └── SessionRevoked      the device was revoked, or the session logged out
+    │   ├── SessionRevoked      the device was revoked, or the session logged out
+    │   └── RecoveryCodeWrong   a wrong recovery code, or none in force
     ├── AccountReset            the session or generation predates a reset
     ├── NotFound
     ├── EmailTaken
@@ -94,6 +95,15 @@ class SessionRevoked(AuthError):
         if self.reason == "password_changed":
             extra["account_hint"] = self.account_hint or ""  # "": there is none now
         return extra
+
+
+class RecoveryCodeWrong(AuthError):
+    code = ErrorCode.RECOVERY_CODE_WRONG
+    default_message = "that recovery code is wrong, or this account has no recovery code in force"
+
+    def __init__(self) -> None:
+        # One message for a wrong code and no code: the answer says nothing more.
+        super().__init__(self.default_message)
 
 
 class AccountReset(ServerError):

@@ -89,6 +89,16 @@ class _Pending:
     attempt: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class FreshProof:
+    """A fresh SRP proof that checked out (:meth:`AuthService.fresh_proof`)."""
+
+    m2: bytes
+    #: The verifier the proof was made against, to check it is still the account's.
+    verifier: str
+    attempt: tuple[int, ...]
+
+
 def _proof(text: str) -> bytes:
     """A proof is exactly one hash (spec §6): a shorter text is not left-padded into one."""
     if len(text) != 2 * PROOF_LEN:
@@ -339,6 +349,18 @@ class AuthService:
                 )
             )
         return response
+
+    # --- a fresh proof for other services ----------------------------------------------
+
+    def fresh_proof(self, principal: Principal, login_id: str, A: str, M1: str, client_ip: str) -> FreshProof:
+        """Check a fresh SRP proof of the current credentials (counted like a sign-in).
+
+        The caller, in its own write transaction, MUST check that ``verifier`` is still the
+        account's and then :meth:`RateLimiter.forget` the ``attempt`` events."""
+        pending = self._pop(login_id, client_ip, account_id=principal.account_id)
+        m2 = self._verify(pending, A, M1)
+        assert pending.verifier_text is not None
+        return FreshProof(m2=m2, verifier=pending.verifier_text, attempt=tuple(pending.attempt))
 
     # --- password change ----------------------------------------------------------------
 

@@ -24,6 +24,8 @@ REASON_LOGOUT = "logout"
 REASON_DEVICE_REVOKED = "device_revoked"
 REASON_PASSWORD_CHANGED = "password_changed"
 REASON_KEY_ROTATED = "key_rotated"
+#: The account was recovered with its recovery code: new password and new account key.
+REASON_RECOVERED = "recovered"
 #: What rows written before the reason was renamed say.
 _LEGACY_PASSWORD_CHANGE = "password_change"
 REASON_RESET = "reset"
@@ -52,6 +54,12 @@ def revoked_error(reason: str | None, account_hint: str | None = None) -> Sessio
         return SessionRevoked(
             "the account key was replaced on another device; sign in with the new account key",
             reason=REASON_KEY_ROTATED,
+        )
+    if reason == REASON_RECOVERED:
+        return SessionRevoked(
+            "the account was recovered with its recovery code; sign in with the new password "
+            "and the new account key",
+            reason=REASON_RECOVERED,
         )
     if reason == REASON_LOGOUT:
         return SessionRevoked("this session was signed out; sign in again", reason=REASON_LOGOUT)

@@ -441,12 +441,23 @@ export const NONCE_LEN = 12;
 const TAG_LEN = 16;
 
 async function aesKey(key, usage) {
+  // A key made by importEnvelopeKey is used as it is: imported once, not per envelope.
+  if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) return key;
   if (key.length !== KEY_LEN) throw new CryptoError("an envelope key is 32 bytes");
   return subtle.importKey("raw", key, "AES-GCM", false, [usage]);
 }
 
 function adBytes(ad) {
   return typeof ad === "string" ? utf8.encode(ad) : ad;
+}
+
+/**
+ * A 32-byte envelope key as a non-extractable WebCrypto key for seal and open (and so
+ * sealWrite, openWrite): imported once, its bytes cannot be read back out of it.
+ */
+export async function importEnvelopeKey(key) {
+  if (key.length !== KEY_LEN) throw new CryptoError("an envelope key is 32 bytes");
+  return subtle.importKey("raw", key, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
 /** `0x01 | nonce | AES-256-GCM(key, nonce, plaintext, ad)`. `nonce` only for test vectors. */
