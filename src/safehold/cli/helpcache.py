@@ -7,7 +7,8 @@ So the first time, the full CLI prints the help as usual while a copy is kept (t
 is teed, so what the person sees is exactly what it prints, colours and width included); the
 next times, the copy is printed. The copy's name is a digest of everything the text depends
 on: the command line, this interpreter, the size and time of every file of the safehold
-package and of the installed packages' directories (Typer, Click, Rich…), and the terminal
+package the help comes from (the CLI, client and interop code; not the server), of the
+installed packages' directories (Typer, Click, Rich…), and the terminal
 (whether stdout is one, its width, and the variables Rich reads for colours). A changed
 file gives another name, so a stale copy is never shown; old copies are small and few.
 
@@ -47,11 +48,17 @@ def cache_dir(env: Mapping[str, str] = os.environ) -> str:
     return os.path.join(base, "safehold")
 
 
+#: The parts of the safehold package the help is made from: the commands, and the client
+#: and interop code they name (item types, import formats, defaults). Not the server or its
+#: static files, which are most of the package's files and never shown in the CLI's help.
+HELP_SOURCES = ("cli", "client", "interop")
+
+
 def _tree_stamp(root: str, parts: list[str]) -> None:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
-            if name.endswith((".py", ".txt")):
+            if name.endswith(".py"):
                 info = os.stat(os.path.join(dirpath, name))
                 parts.append(f"{dirpath}/{name}:{info.st_size}:{info.st_mtime_ns}")
 
@@ -62,7 +69,13 @@ def fingerprint(argv: list[str], env: Mapping[str, str] = os.environ, *, tty: bo
     from safehold.client.paths import _sha256
 
     parts = [repr(argv), sys.version, sys.executable]
-    _tree_stamp(os.path.dirname(os.path.abspath(safehold.__file__)), parts)
+    package = os.path.dirname(os.path.abspath(safehold.__file__))
+    for name in sorted(os.listdir(package)):
+        if name.endswith(".py"):
+            info = os.stat(os.path.join(package, name))
+            parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    for sub in HELP_SOURCES:
+        _tree_stamp(os.path.join(package, sub), parts)
     # Installed packages: a directory's time changes when an entry is added, removed or renamed
     # (an upgrade renames the dist-info), which is enough to notice a new Typer or Rich.
     for entry in sys.path:
