@@ -33,6 +33,7 @@ def test_which_command_lines_are_help(argv: list[str], wanted: bool) -> None:
     assert helpcache.is_help(argv) is wanted
 
 
+@pytest.mark.slow  # the full CLI in a subprocess, several times
 def test_the_copy_is_what_the_full_cli_prints(tmp_path: Path) -> None:
     full = _sh(tmp_path, "--help", SAFEHOLD_FAST="0")
     first = _sh(tmp_path, "--help")
@@ -51,6 +52,7 @@ def test_the_copy_is_what_the_full_cli_prints(tmp_path: Path) -> None:
     assert len(list(directory.iterdir())) == 2
 
 
+@pytest.mark.slow  # the full CLI in a subprocess, several times
 def test_failures_are_not_kept_and_settings_do_not_share_copies(tmp_path: Path) -> None:
     for _ in range(2):
         wrong = _sh(tmp_path, "nosuch", "--help")
