@@ -41,6 +41,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
                 "SAFEHOLD_HOME": str(tmp_path / profile),
                 "SAFEHOLD_SERVER": BASE_URL,
                 "SAFEHOLD_KDF_FLOOR": "1,8,1",
+                "SAFEHOLD_TEST_ONLY_INSECURE_SIGNUP_KDF": "1,8,1",
                 "SAFEHOLD_KEYSTORE": "file",
                 "SAFEHOLD_RUNTIME_DIR": str(runtime / profile),
                 "SAFEHOLD_DEVICE_NAME": profile,
@@ -75,6 +76,7 @@ def service(tmp_path: Path, profile: str) -> AccountService:
         env={
             "SAFEHOLD_HOME": str(tmp_path / profile),
             "SAFEHOLD_KDF_FLOOR": "1,8,1",
+            "SAFEHOLD_TEST_ONLY_INSECURE_SIGNUP_KDF": "1,8,1",
             "SAFEHOLD_KEYSTORE": "file",
             "SAFEHOLD_DEVICE_NAME": profile,
         }
