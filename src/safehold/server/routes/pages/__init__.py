@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import home, reset, vault
+from . import home, recover, reset, vault
 from ._render import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, STATIC_SECURITY_HEADERS, SecureStaticFiles
 from .reset import SENT_MESSAGE
 
 router = APIRouter()
-for _module in (home, reset, vault):
+for _module in (home, reset, recover, vault):
     router.include_router(_module.router)
 
 __all__ = [

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from safehold import wire
 from safehold.server.errors import RateLimited, TokenExpired, TokenInvalid, TokenUsed
 
+from .. import deps
 from ._render import call as _call
 from ._render import page as _page
 from ._render import server_url as _server_url
@@ -74,7 +75,7 @@ async def reset_request(request: Request) -> HTMLResponse:
         email = email if email.isprintable() else ""  # shown back only if it can be
         context = {"state": "form", "email": email, "error": "Enter the email address of your account."}
         return _page("reset_start.html", context, status_code=400)
-    client_ip = request.client.host if request.client else ""
+    client_ip = await deps.client_ip(request)
     try:
         await _call(_service(request).request, email, client_ip)
     except RateLimited as exc:
