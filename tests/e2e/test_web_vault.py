@@ -573,3 +573,22 @@ def test_the_fast_base64url_decoder_agrees_in_chromium(
         }"""
     )
     assert mismatches == []
+
+
+def test_lock_when_the_tab_stays_hidden(
+    server: ServerHandle, page: tuple[Any, PageLog], tmp_path: Path
+) -> None:
+    pg, log = page
+    cli = cli_user(tmp_path, server)
+    open_vault(pg, server.base_url, hiddenMs=1000)
+    sign_in(pg, cli.email, PASSWORD, cli.key)
+    # What a browser does when the tab goes to the background.
+    pg.evaluate(
+        """() => {
+          Object.defineProperty(document, "hidden", { value: true, configurable: true });
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    pg.get_by_test_id("signin-message").wait_for(timeout=15_000)
+    assert "hidden" in pg.get_by_test_id("signin-message").inner_text()
+    no_problems(log)

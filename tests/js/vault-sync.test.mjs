@@ -127,6 +127,14 @@ describe("web vault sync", () => {
     await vault.sync();
     assert.deepEqual(vault.visible().map((e) => e.local.title), ["Good"]);
     assert.ok(vault.quarantine.has(ID2));
+    await vault.sync(); // retried, still damaged
+    assert.ok(vault.quarantine.has(ID2));
+    // A later record of the item opens: it leaves quarantine.
+    server.items.set(ID2, { ...bad, revision: 0 });
+    await v2Write(server, vk, ID2, item("Bad, rewritten"));
+    await vault.sync();
+    assert.equal(vault.quarantine.has(ID2), false);
+    assert.deepEqual(vault.visible().map((e) => e.local.title).sort(), ["Bad, rewritten", "Good"]);
   });
 
   test("a rollback is refused and a deletion without a sealed tombstone removes nothing", async () => {

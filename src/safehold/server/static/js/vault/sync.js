@@ -210,6 +210,15 @@ export class Vault {
   async pull() {
     const api = this.session.api;
     const t = this.timings;
+    // §11.5: quarantined records are tried again at every sync (a later record of the
+    // same item, if one comes, replaces them below).
+    for (const [id, q] of [...this.quarantine]) {
+      const opened = await this.openOrQuarantine(q.change);
+      if (opened) {
+        this.quarantine.delete(id);
+        this.apply(q.change, opened);
+      }
+    }
     let next = api.changes(this.cursor, PULL_PAGE);
     for (;;) {
       let t0 = performance.now();
