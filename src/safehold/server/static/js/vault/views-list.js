@@ -2,7 +2,7 @@
 // (never inside hidden values, items.js searchText); filters by type, tag, favourites and
 // conflict copies. Long lists are drawn a page at a time so 10,000 items stay quick.
 
-import { clear, h, vaultText } from "./dom.js";
+import { clear, h, vaultText, visible } from "./dom.js";
 import { isConflictCopy, subtitle } from "./items.js";
 
 const PAGE = 100;
@@ -66,7 +66,7 @@ export class ListView {
         h(
           "select",
           { id, onChange: (ev) => onChange(ev.target.value) },
-          options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)),
+          options.map(([v, text]) => h("option", { value: v, selected: v === value }, visible(text))),
         ),
       );
     const check = (label, id, value, onChange) =>
@@ -140,7 +140,7 @@ export class ListView {
           dataset: { testid: "item-row", id: entry.id, type: item.type },
           onClick: () => this.app.showItem(entry.id),
         },
-        h("span", { class: `badge type-${item.type.replace(/[^a-z_]/g, "")}` }, v.template.label),
+        h("span", { class: `badge type-${item.type.replace(/[^a-z_]/g, "")}` }, visible(v.template.label)),
         h("span", { class: "row-text" }, vaultText(item.title || "(no title)", "strong"), h("span", { class: "subtitle" }, vaultText(subtitle(item, v.template)))),
         item.favorite ? h("span", { class: "fav", title: "Favourite", "aria-label": "Favourite" }, "★") : null,
         isConflictCopy(item) ? h("span", { class: "badge conflict", dataset: { testid: "conflict-mark" } }, "Conflict copy") : null,
