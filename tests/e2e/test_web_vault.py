@@ -507,7 +507,19 @@ def test_user_defined_types_both_ways(
     red = cli.json("get", "Red bike")
     assert red["type"] == "bike_lock" and red["fields"] == {"combination": "1234"}
     assert "Bike lock" in cli.run("types").stdout
-    no_problems(log)
+
+    # Revoke the CLI's device from the browser: its next sync is refused.
+    pg.get_by_text("Account", exact=True).click()
+    button(pg, "Devices").click()
+    revoke = pg.get_by_role("button", name="Revoke laptop")
+    revoke.click()
+    revoke.click()  # "Confirm revoke"
+    pg.wait_for_function(
+        "() => /was signed out/.test("
+        "document.querySelector('[data-testid=devices] [role=status]').textContent)"
+    )
+    assert cli.run("sync", check=False).returncode != 0
+    no_problems_but_http(log)
 
 
 def test_password_change_in_the_browser(

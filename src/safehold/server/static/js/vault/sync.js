@@ -24,7 +24,7 @@ import {
   canonicalJson,
   hexToBytes,
   itemAd,
-  open,
+  openImported,
   openWrite,
   paddedLength,
   seal,
@@ -172,7 +172,7 @@ export class Vault {
     // itemAd(accountId, item, generation), with the account's hex made once per vault.
     this.adPrefix ??= itemAd(accountId, new Uint8Array(16), generation).split("|").slice(0, 2).join("|");
     const ad = `${this.adPrefix}|${ch.item_id}|${generation}`;
-    const bytes = await open(vk, b64urlDecodeFast(ch.envelope), ad);
+    const bytes = await openImported(vk, b64urlDecodeFast(ch.envelope), ad);
     const value = JSON.parse(utf8.decode(bytes));
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("not an item");
     return { v2: false, value, prev: null };
