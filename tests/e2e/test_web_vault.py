@@ -36,7 +36,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple 42"
 CHEAP_FLOOR = {"t": 1, "m_kib": 8, "p": 1}
-SAFEHOLD = str(Path(sys.executable).with_name("safehold"))
+SAFEHOLD = [sys.executable, "-m", "safehold.cli.main"]
 
 
 @dataclass
@@ -48,7 +48,7 @@ class CliUser:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [SAFEHOLD, *args], env=self.env, capture_output=True, text=True, timeout=120, check=False
+            [*SAFEHOLD, *args], env=self.env, capture_output=True, text=True, timeout=120, check=False
         )
         if check:
             assert result.returncode == 0, result.stdout + result.stderr
