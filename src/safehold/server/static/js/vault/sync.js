@@ -13,9 +13,9 @@
 // explains are reported as withheld writes.
 //
 // Writes are sealed as v2 writes (protocol.js sealWrite, a fresh device id per sign-in so
-// sequence numbers are never reused) as soon as the vault holds any v2 record; a vault
-// that still holds only v1 records gets v1 envelopes, so devices that read only v1 keep
-// working until they are upgraded (§11.6).
+// sequence numbers are never reused). v1 records are still read (§11.6: the CLI's first v2
+// sync rewrites them); `writeV2 = false` (v1 envelopes) remains only for a test of a vault
+// shared with devices that read v1 alone.
 
 import {
 
@@ -85,7 +85,7 @@ export class Vault {
     this.session = session;
     this.entries = new Map();
     this.cursor = 0;
-    this.writeV2 = false;
+    this.writeV2 = true;
     this.deviceSeq = 0;
     this.lastSealed = null;
     this.seen = new Map(); // item → [highest revision opened, canonical content]
