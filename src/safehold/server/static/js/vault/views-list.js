@@ -95,7 +95,7 @@ export class ListView {
 
   draw() {
     const shown = this.matching();
-    const rows = shown.slice(0, this.limit).map((e) => this.row(e));
+    const rows = shown.slice(0, this.limit).map((e) => this.cachedRow(e));
     const total = this.sorted.length;
     const count = h(
       "p",
@@ -119,6 +119,17 @@ export class ListView {
         : null;
     clear(this.listEl).append(count, h("ul", { class: "items", dataset: { testid: "items" } }, rows), more ?? "");
     if (!shown.length) this.listEl.append(h("p", { class: "hint" }, total ? "No item matches." : "The vault is empty. Add an item with New item."));
+  }
+
+  /** The row of `entry`, made once per version of the item (a keystroke reuses rows). */
+  cachedRow(entry) {
+    this.rows ??= new WeakMap();
+    const key = `${this.selected === entry.id}|${entry.dirty}`;
+    const hit = this.rows.get(entry.view);
+    if (hit && hit.key === key) return hit.el;
+    const el = this.row(entry);
+    this.rows.set(entry.view, { key, el });
+    return el;
   }
 
   row(entry) {
