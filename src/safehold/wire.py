@@ -294,6 +294,15 @@ class License(_Model):
     expires: datetime | None = None
 
 
+class PendingReset(_Model):
+    """A completed reset form waiting for the server's delay (issue 14 §6)."""
+
+    requested_at: datetime
+    #: The client address that completed the form.
+    requested_from: str
+    effective_at: datetime
+
+
 class AccountResponse(_Model):
     account_id: HexId
     email: str
@@ -303,6 +312,8 @@ class AccountResponse(_Model):
     license: License
     hint: Hint | None = None
     item_count: int
+    #: A reset waiting for the server's delay; a device tells its user (issue 14 §6).
+    pending_reset: PendingReset | None = None
 
 
 class Device(_Model):
@@ -427,6 +438,10 @@ class ResetInfo(_Model):
     kdf_params: KdfParams
     devices: list[Device]
     expires_at: datetime
+    #: Days the server keeps the old generation sealed after the reset (0: it keeps none).
+    archive_days: float = 0
+    #: Hours between completing the form and the reset (0: at once; issue 14 §6).
+    delay_hours: float = 0
 
 
 class ResetCompleteRequest(_Model):
@@ -436,12 +451,60 @@ class ResetCompleteRequest(_Model):
     keyset: B64
     hint: Hint | None = None
     confirm_wipe: bool
+    #: "Delete the old data now instead": the server keeps no archive of the old generation.
+    delete_old: bool = False
 
 
 class ResetCompleteResponse(_Model):
     account_id: HexId
+    #: The generation the account has (or will have, when ``scheduled_for`` is set).
     generation: int
+    #: When the reset happened; when it was requested, if it is scheduled.
     reset_at: datetime
+    #: With ``SAFEHOLD_RESET_DELAY_HOURS``: when the reset takes effect (until then the old
+    #: password and key keep working, and a signed-in device can cancel it).
+    scheduled_for: datetime | None = None
+
+
+class ServerArchive(_Model):
+    """A generation a reset replaced, kept sealed by the server (issue 14 §2)."""
+
+    archive_id: HexId
+    generation: int
+    created_at: datetime
+    expires_at: datetime
+    item_count: int
+
+
+class ServerArchivesResponse(_Model):
+    archives: list[ServerArchive]
+
+
+class ServerArchiveKeys(_Model):
+    """What opens an archive, with the old password and the old account key."""
+
+    archive: ServerArchive
+    email: str
+    kdf_salt: B64
+    kdf_params: KdfParams
+    keyset: B64
+
+
+class ArchivedItem(_Model):
+    item_id: HexId
+    revision: int
+    envelope: B64
+    updated_at: datetime
+    #: The v2 claims bound into the envelope (null: a v1 write), as in :class:`Change`.
+    device: HexId | None = None
+    device_seq: int | None = None
+
+
+class ArchivedItemsResponse(_Model):
+    items: list[ArchivedItem]
+    #: Pass as ``after`` for the next page (the last item id), when ``has_more``.
+    cursor: str | None
+    has_more: bool
 
 
 # --- The recovery code (spec/protocol.md §9.2, spec/api.md "Recovery code") -------------

@@ -24,6 +24,8 @@ from safehold.client.errors import (
     WeakPassword,
 )
 from safehold.client.keystore import key_location
+from safehold.client.pending_reset import PendingReset
+from safehold.client.pending_reset import recalled as recalled_pending_reset
 from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
@@ -417,11 +419,15 @@ def status(json_out: JsonOpt = False) -> None:
             "hint": store.meta("hint") or None,
             "auto_sync": st.agent.sync_state(account_id),
         }
+        pending = recalled_pending_reset(store)
+        info["pending_reset"] = pending.to_json() if pending else None
     finally:
         store.close()
     if st.json:
         st.emit_json(info)
         return
+    if pending is not None:
+        warn_pending_reset(st, pending)
     table = new_table(show_header=False, box=None)
     where = info["transport"]
     table.add_row("Account", str(info["email"]))
@@ -495,6 +501,18 @@ def _print_findings(st: State, last: dict[str, Any] | None, quarantine: list[dic
         st.out.print(f"\n[yellow]{len(last['gaps'])} write(s) withheld[/] by storage at the last sync:")
         for g in last["gaps"]:
             st.out.print(f"  device {g['device']} write {g['seq']} (item {g['item_id']})", markup=False)
+
+
+def warn_pending_reset(st: State, pending: PendingReset) -> None:
+    """The server said a reset of this account is scheduled (issue 14 §6): say what, from
+    where, when, and how to stop it, on stderr."""
+    when = "%Y-%m-%d %H:%M UTC"
+    st.err.print(
+        f"[bold yellow]warning:[/] a reset of this account was requested on "
+        f"{pending.requested_at.strftime(when)} from {_plain(pending.requested_from)}; it takes effect "
+        f"on {pending.effective_at.strftime(when)} (new password and account key, every device "
+        "signed out). If this was not you: `safehold reset --cancel`."
+    )
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
@@ -580,8 +598,11 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     Example:  safehold sync
     """
     st = state()
+    from safehold.client.pending_reset import check as check_pending_reset
+
     with st.vault() as unlocked, _progress(st) as progress:
         report = unlocked.sync(progress)
+        pending = check_pending_reset(unlocked)
     titles = [c.title for c in report.conflicts]
     if st.json:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
@@ -591,9 +612,13 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
                       "refused": [dataclasses.asdict(r) for r in report.refused],
                       "quarantined": [dataclasses.asdict(q) for q in report.quarantined],
                       "gaps": [dataclasses.asdict(g) for g in report.gaps],
-                      "unexplained": report.unexplained})  # fmt: skip
+                      "unexplained": report.unexplained,
+
+                      "pending_reset": pending.to_json() if pending else None})  # fmt: skip
     else:
         st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
+        if pending is not None:
+            warn_pending_reset(st, pending)
         for note in report.restored:
             st.out.print(
                 f"[yellow]restored:[/] {note.title!r} ({note.item_id}), deleted here, came back "
@@ -706,6 +731,23 @@ def reset(
     yes: Annotated[
         bool, typer.Option("--yes", metavar="", help="With --link or --folder: confirm without asking.")
     ] = False,
+    delete_old: Annotated[
+        bool,
+        typer.Option(
+            "--delete-old",
+            metavar="",
+            help="With --link: the server deletes the old data now instead of keeping it sealed "
+            "for SAFEHOLD_RESET_ARCHIVE_DAYS.",
+        ),
+    ] = False,
+    cancel: Annotated[
+        bool,
+        typer.Option(
+            "--cancel",
+            metavar="",
+            help="Cancel the reset the server has scheduled (needs this device unlocked).",
+        ),
+    ] = False,
     server: ServerOpt = None,
     folder: FolderOpt = None,
     json_out: JsonOpt = False,
@@ -721,12 +763,24 @@ def reset(
     `safehold reset --folder PATH` starts a vault kept in a folder over: a new password and
     account key, the old files moved into the folder's archive/ (nothing is deleted).
 
+    A server set to delay resets (SAFEHOLD_RESET_DELAY_HOURS) schedules it instead, tells
+    the account's email and devices, and applies it when due; `safehold reset --cancel` on
+    an unlocked device stops it.
+
     Examples:
       safehold reset ann@example.com
       safehold reset --link "https://vault.example.com/reset/…"
       safehold reset --folder ~/Dropbox/Safehold
+      safehold reset --cancel
     """
     st = state()
+    if cancel:
+        if email is not None or link is not None or folder is not None:
+            raise UsageError("--cancel takes no EMAIL, --link or --folder")
+        from .reset_cmds import cancel_scheduled
+
+        cancel_scheduled(st)
+        return
     if folder is not None:
         if link is not None or server:
             raise UsageError("give --folder alone (not with --link or --server)")
@@ -741,7 +795,7 @@ def reset(
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
         from .reset_cmds import complete_from_link
 
-        complete_from_link(st, link, hint, kit, yes)
+        complete_from_link(st, link, hint, kit, yes, delete_old=delete_old)
         return
     if email is None:
         raise UsageError("give the account's EMAIL, or --link URL from the reset mail")

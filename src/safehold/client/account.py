@@ -627,6 +627,9 @@ class AccountService:
                     info = api.account()
                     if info.generation != store.generation:
                         raise AccountWasReset(info.reset_at, info.generation)
+                    from .pending_reset import remember
+
+                    remember(store, info.pending_reset)  # for `status` (issue 14 §6)
                     return Unlocked(self, store, vk, token)
                 # The cached keyset did not open: perhaps the password changed elsewhere.
                 return self._relogin(store, api, password, key, changed_only=False)

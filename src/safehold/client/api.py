@@ -283,6 +283,34 @@ class ApiClient:
     def reset_complete(self, token: str, request: wire.ResetCompleteRequest) -> wire.ResetCompleteResponse:
         return self._parse(self._request("POST", f"/reset/{token}", body=request), wire.ResetCompleteResponse)
 
+    def cancel_reset(self) -> wire.PendingReset:
+        return self._parse(self._request("DELETE", "/account/reset", session=True), wire.PendingReset)
+
+    # --- the server's reset archives (issue 14 §2) ----------------------------------------
+
+    def archives(self) -> wire.ServerArchivesResponse:
+        response = self._request("GET", "/account/archives", session=True)
+        return self._parse(response, wire.ServerArchivesResponse)
+
+    def archive_keys(self, archive_id: str) -> wire.ServerArchiveKeys:
+        return self._parse(
+            self._request("GET", f"/account/archives/{archive_id}", session=True), wire.ServerArchiveKeys
+        )
+
+    def archive_items(
+        self, archive_id: str, after: str | None, limit: int = 500
+    ) -> wire.ArchivedItemsResponse:
+        params: dict[str, Any] = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        return self._parse(
+            self._request("GET", f"/account/archives/{archive_id}/items", params=params, session=True),
+            wire.ArchivedItemsResponse,
+        )
+
+    def delete_archive(self, archive_id: str) -> None:
+        self._request("DELETE", f"/account/archives/{archive_id}", session=True)
+
     # --- vault --------------------------------------------------------------------------
 
     def changes(self, since: int, limit: int = 500) -> wire.ChangesResponse:

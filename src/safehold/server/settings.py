@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     request_limit_per_address: int = 3
     request_limit_per_client: int = 10
     request_limit_window_seconds: float = 3600.0
+    #: A reset keeps the old generation (items, keyset, KDF parameters: ciphertext only the
+    #: old password and key open) this many days, then the purge removes it. 0 keeps none.
+    reset_archive_days: float = Field(default=30.0, ge=0)
+    #: Hours between a completed reset form and the reset (docs/reset.md): 0 resets at once;
+    #: more lets the account's devices and mailbox hear of it and cancel it.
+    reset_delay_hours: float = Field(default=0.0, ge=0)
+    #: How often the server purges expired archives and applies due resets (also at start).
+    maintenance_interval_seconds: float = Field(default=300.0, gt=0)
 
     #: Argon2id cost for new keys made by the reset page, and shown to unknown emails.
     default_kdf_params: wire.KdfParams = wire.KdfParams(

@@ -17,6 +17,7 @@ from .devices import DeviceService
 from .ratelimit import RateLimiter
 from .recovery import RecoveryService
 from .reset import ResetService
+from .reset_archive import ResetArchiveService
 from .sessions import SessionService
 from .vault import VaultService
 
@@ -33,6 +34,7 @@ class Services:
     vault: VaultService
     reset: ResetService
     recovery: RecoveryService
+    archives: ResetArchiveService
     #: SAFEHOLD_TRUSTED_PROXIES, parsed once.
     proxies: tuple[Network, ...] = ()
 
@@ -65,4 +67,5 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         reset=ResetService(database, settings, mailer, limiter),
         recovery=RecoveryService(database, settings, mailer, limiter, auth),
         proxies=settings.trusted_proxy_networks,
+        archives=ResetArchiveService(database),
     )

@@ -2,6 +2,7 @@
 
 home    GET /              what this server is
 reset   GET|POST /reset, GET /reset/{token}   the account reset (issue 5)
+recover GET|POST /recover, GET /recover/{token}   recovery with a recovery code (issue 14 §4)
 vault   GET /vault         the web vault (issue 13)
 """
 
