@@ -251,6 +251,18 @@ def test_cli_account_in_the_browser_both_ways(
     wait_synced(pg)
     cli.run("sync")
     assert "Door code" not in {i["title"] for i in cli.json("list")}
+    # Nothing is lost: the trash shows it and restores it, on every device.
+    pg.get_by_text("Account", exact=True).click()
+    button(pg, "Trash").click()
+    assert pg.get_by_test_id("trashed").all_inner_texts()[0].startswith("Door code")
+    shoot(pg, "trash")
+    pg.get_by_role("button", name="Restore Door code").click()
+    wait_synced(pg)
+    cli.run("sync")
+    assert "Door code" in {i["title"] for i in cli.json("list")}
+    rows(pg).filter(has_text="Door code").click()
+    button(pg, "Delete").click()
+    wait_synced(pg)
 
     # The account's views.
     for name, view_name in [

@@ -130,6 +130,11 @@ export class Vault {
     return out;
   }
 
+  /** Items in the trash (deleted here or elsewhere, restorable until purged). */
+  trashed() {
+    return [...this.entries.values()].filter((e) => e.view?.item && e.view.item.type !== TEMPLATE_TYPE && isTrashed(e.view.item));
+  }
+
   get(id) {
     return this.entries.get(id) ?? null;
   }
