@@ -37,6 +37,7 @@ from safehold.client.server_archive import (
 from safehold.crypto import AccountKey
 
 from .options import FLAG, JsonOpt, StdinOpt
+from .plain import plain
 from .state import State, handles_errors, new_table, state
 
 OldStdinOpt = Annotated[
@@ -324,7 +325,7 @@ def delete(
     if st.json:
         st.emit_json({"deleted": manifest.id})
     else:
-        st.out.print(f"Archive {manifest.id} deleted ({manifest.items} items of {manifest.email}).")
+        st.out.print(f"Archive {manifest.id} deleted ({manifest.items} items of {plain(manifest.email)}).")
 
 
 def register(app: typer.Typer) -> None:

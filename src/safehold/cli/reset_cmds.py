@@ -16,6 +16,7 @@ from safehold.client.reset_completion import complete_reset, parse_link, reset_i
 from safehold.crypto import KitPayload
 
 from .account_cmds import _check_new_password, _terminal_qr, _write_kit
+from .plain import plain
 from .state import State, new_table
 
 
@@ -72,7 +73,7 @@ def complete_from_link(
     service = st.service()
     info = reset_info(service, link)
     # The same warnings and device list as the reset page.
-    st.err.print(f"[bold]Reset the account {info.email}[/] on {link.server}", markup=True)
+    st.err.print(f"[bold]Reset the account {plain(info.email)}[/] on {plain(link.server)}", markup=True)
     st.err.print(
         "This gives the account a new password and a NEW account key. Everything stored in the "
         "account is deleted from the live account, and every device is signed out. Devices do not delete "
@@ -143,16 +144,16 @@ def complete_from_link(
                       "generation": answer.generation, "reset_at": answer.reset_at,
                       "kit": None if kit_error else str(target), "archived": archived})  # fmt: skip
         return
-    st.out.print(f"[green]The account was reset[/] ({info.email}, generation {answer.generation}).\n")
+    st.out.print(f"[green]The account was reset[/] ({plain(info.email)}, generation {answer.generation}).\n")
     st.out.print("Your NEW account key (you need it, with your password, on every device):\n")
     st.out.print(f"    [bold]{key.to_text()}[/]\n")
     qr = _terminal_qr(payload)
     if qr:
         st.out.print(qr, markup=False, highlight=False)
     if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
+        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
     else:
-        st.out.print(f"Emergency Kit written to [bold]{target}[/].")
+        st.out.print(f"Emergency Kit written to [bold]{plain(target)}[/].")
     if archived:
         st.out.print(f"This device's old copy was archived ({', '.join(archived)}): "
                      "`safehold archive restore` with the old password brings its items back.")  # fmt: skip

@@ -21,7 +21,7 @@ from . import handlers
 from .db.migrate import upgrade
 from .mail.sender import MailSender
 from .middleware import AccessLog, BodyLimit, ResponseHeaders
-from .routes import accounts, auth, devices, health, pages, reset, vault
+from .routes import accounts, auth, devices, health, pages, recovery, reset, vault
 from .services import Services, build_services
 from .settings import Settings
 
@@ -69,7 +69,7 @@ def create_app(
     app.state.services = services
     app.state.settings = settings
     handlers.install(app)
-    for module in (health, accounts, auth, devices, vault, reset, pages):
+    for module in (health, accounts, auth, devices, vault, reset, recovery, pages):
         app.include_router(module.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", pages.SecureStaticFiles(directory=STATIC_DIR), name="static")

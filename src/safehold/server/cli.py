@@ -123,6 +123,10 @@ def serve(
         log_config=None,
         access_log=False,
         server_header=False,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app decides instead,
+        # from SAFEHOLD_TRUSTED_PROXIES only (server/client_address.py).
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
 
 

@@ -24,6 +24,8 @@ from pydantic_settings import (
 from safehold import wire
 from safehold.crypto import DEFAULT_PARAMS
 
+from .client_address import Network, parse_trusted_proxies
+
 CONFIG_ENV = "SAFEHOLD_CONFIG"
 MIB = 1024 * 1024
 
@@ -74,6 +76,10 @@ class Settings(BaseSettings):
     max_envelope_bytes: int = wire.MAX_ENVELOPE_CHARS
     max_items_per_account: int = 100_000
 
+    #: Reverse proxies whose ``X-Forwarded-For`` is believed: addresses or networks,
+    #: comma-separated. None by default: the connection's peer is the client.
+    trusted_proxies: str = ""
+
     # Sign-in.
     login_ttl_seconds: float = 300.0
     login_free_failures: int = 5
@@ -120,7 +126,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _strip_base_url(self) -> Settings:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        parse_trusted_proxies(self.trusted_proxies)  # a typo is a config error at start
         return self
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_trusted_proxies(self.trusted_proxies)
 
     @classmethod
     def settings_customise_sources(

@@ -33,6 +33,7 @@ def _run(*args: str) -> tuple[int, str]:
 def test_db_upgrade_json(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     code, out = _run("db", "upgrade", "--database-url", url, "--json")
+    # The head, whatever migration is newest (branches add theirs; the lead chains them).
     head = head_revision()
     assert code == 0 and json.loads(out) == {"from": None, "to": head}
     code, out = _run("db", "upgrade", "--database-url", url, "--json")

@@ -178,6 +178,37 @@ class ResetToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class StoredRecoveryCode(Base):
+    """An account's recovery code as the server may know it (spec/protocol.md §9.2): the
+    vault key wrapped under a key only the code gives, and SHA-256 of the code's
+    authenticator. At most one per account; a code of an older generation is void."""
+
+    __tablename__ = "recovery_codes"
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int] = mapped_column(Integer)
+    #: ``seal(rk, vk, …)``, base64url: opaque here.
+    wrapped: Mapped[str] = mapped_column(Text)
+    #: ``SHA-256(ra)``, lowercase hex.
+    auth_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RecoveryToken(Base):
+    """An emailed recovery link (its hash); separate from reset links so that neither can
+    be used as the other."""
+
+    __tablename__ = "recovery_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class ResetArchive(Base):
     """The generation a reset replaced (issue 14 §2, spec/archive.md §6): its keyset and KDF
     parameters, as the account had them, with its live items in ``reset_archive_items``.

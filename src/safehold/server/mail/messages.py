@@ -91,6 +91,35 @@ def reset_done(*, sender: str, to: str, when: datetime, generation: int, base_ur
     )
 
 
+def recovery_requested(
+    *, sender: str, to: str, link: str, expires_at: datetime, client_ip: str, base_url: str, has_code: bool
+) -> EmailMessage:
+    return render(
+        "recovery_requested",
+        sender=sender,
+        to=to,
+        link=link,
+        expires_at=_when(expires_at),
+        client_ip=client_ip,
+        base_url=base_url,
+        has_code=has_code,
+    )
+
+
+def recovery_used(*, sender: str, to: str, when: datetime, client_ip: str, base_url: str) -> EmailMessage:
+    return render(
+        "recovery_used", sender=sender, to=to, when=_when(when), client_ip=client_ip, base_url=base_url
+    )
+
+
+def recovery_code_changed(
+    *, sender: str, to: str, when: datetime, removed: bool, base_url: str
+) -> EmailMessage:
+    return render(
+        "recovery_code_changed", sender=sender, to=to, when=_when(when), removed=removed, base_url=base_url
+    )
+
+
 def reset_scheduled(
     *, sender: str, to: str, when: datetime, client_ip: str, effective_at: datetime, base_url: str
 ) -> EmailMessage:

@@ -122,7 +122,7 @@ class ResetService:
                 db,
                 [
                     (self.limiter.address_key("reset-address", address), s.request_limit_per_address),
-                    (f"reset-client:{client_ip}", s.request_limit_per_client),
+                    (self.limiter.client_key("reset-client", client_ip), s.request_limit_per_client),
                 ],
                 window=s.request_limit_window_seconds,
             )

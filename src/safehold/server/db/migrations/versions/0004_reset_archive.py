@@ -5,7 +5,7 @@ A reset moves the old generation's live items, keyset and KDF parameters into an
 ``SAFEHOLD_RESET_DELAY_HOURS`` a completed reset form waits in ``scheduled_resets``.
 
 Revision ID: 0004_reset_archive
-Revises: 0003
+Revises: 0004_recovery
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_reset_archive"
-down_revision = "0003"
+down_revision = "0004_recovery"
 branch_labels = None
 depends_on = None
 
