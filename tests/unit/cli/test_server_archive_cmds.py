@@ -13,7 +13,7 @@ from tests.unit.client._inproc import BASE_URL
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
 from tests.unit.client._reset import reset_account
 
-from safehold.cli import state as cli_state
+from safehold.client.transports import default_http_transport
 
 
 def _reset(cli: Run, tmp_path: Path) -> tuple[str, str]:
@@ -22,7 +22,7 @@ def _reset(cli: Run, tmp_path: Path) -> tuple[str, str]:
     for title in ("One", "Two"):
         assert cli("A", "add", "login", "--title", title).exit_code == 0
     assert cli("A", "sync").exit_code == 0
-    with httpx.Client(transport=cli_state.TRANSPORT, base_url=BASE_URL) as http:
+    with httpx.Client(transport=default_http_transport(), base_url=BASE_URL) as http:
         new_key = reset_account(http, tmp_path / "outbox", EMAIL, NEW_PASSWORD)
     return old_key, new_key.to_text()
 
