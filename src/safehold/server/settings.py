@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     #: comma-separated. None by default: the connection's peer is the client.
     trusted_proxies: str = ""
 
+    # Sessions. A session ends when its device has not been seen for the idle lifetime, and
+    # in any case at the absolute one; the client then signs in again (with the password).
+    session_idle_seconds: float = Field(default=30 * 86_400.0, gt=0)
+    session_absolute_seconds: float = Field(default=90 * 86_400.0, gt=0)
+
     # Sign-in.
     login_ttl_seconds: float = 300.0
     login_free_failures: int = 5

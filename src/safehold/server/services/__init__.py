@@ -4,6 +4,7 @@ wires them together; the app keeps the result at ``app.state.services``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..client_address import Network
 from ..db.session import Database
@@ -56,7 +57,11 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         mailer=mailer,
         accounts=AccountService(database, settings, mailer, limiter),
         auth=AuthService(database, settings, mailer, limiter, secret),
-        sessions=SessionService(database),
+        sessions=SessionService(
+            database,
+            idle=timedelta(seconds=settings.session_idle_seconds),
+            absolute=timedelta(seconds=settings.session_absolute_seconds),
+        ),
         devices=DeviceService(database),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),

@@ -1,5 +1,10 @@
 """Sessions: bearer tokens bound to a device record. The token is 32 random bytes; the
-database holds only its SHA-256, so a copy of the database signs nobody in."""
+database holds only its SHA-256, so a copy of the database signs nobody in.
+
+A session has two lifetimes (settings): *idle*, since its device was last seen (every
+authenticated request counts, so a device in use never hits it), and *absolute*, since it
+was created. Past either it is answered 401 ``session_revoked`` with ``reason: "expired"``;
+the client signs in again with the password, by itself when it has it."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ REASON_KEY_ROTATED = "key_rotated"
 #: What rows written before the reason was renamed say.
 _LEGACY_PASSWORD_CHANGE = "password_change"
 REASON_RESET = "reset"
+REASON_EXPIRED = "expired"
 
 PASSWORD_CHANGED_MESSAGE = (
     "the account password was changed on another device; sign in again with the new password"
@@ -49,6 +55,10 @@ def revoked_error(reason: str | None) -> SessionRevoked:
         )
     if reason == REASON_LOGOUT:
         return SessionRevoked("this session was signed out; sign in again", reason=REASON_LOGOUT)
+    if reason == REASON_EXPIRED:
+        return SessionRevoked(
+            "this session expired (unused too long, or too old); sign in again", reason=REASON_EXPIRED
+        )
     return SessionRevoked(reason=REASON_DEVICE_REVOKED)
 
 
@@ -97,8 +107,20 @@ def open_session(db: DbSession, account_id: str, device: Device) -> str:
 
 
 class SessionService:
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        idle: timedelta = timedelta(days=30),
+        absolute: timedelta = timedelta(days=90),
+    ) -> None:
         self.database = database
+        self.idle = idle
+        self.absolute = absolute
+
+    def _expired(self, created_at: datetime, last_seen_at: datetime | None, now: datetime) -> bool:
+        last = max(created_at, last_seen_at) if last_seen_at is not None else created_at
+        return now - created_at > self.absolute or now - last > self.idle
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -143,6 +165,8 @@ class SessionService:
         if revoked_at is not None:
             raise revoked_error(revoked_reason)
         now = utcnow()
+        if self._expired(created_at, last_seen_at, now):
+            raise revoked_error(REASON_EXPIRED)
         if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
             with self.database.write() as db:
                 db.execute(update(Device).where(Device.id == device_pk).values(last_seen_at=now))
