@@ -106,8 +106,8 @@ class Settings(BaseSettings):
         t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
     )
 
-    #: The least Argon2id cost ``POST /api/v1/reset/{token}`` accepts for the new keys
-    #: (spec §3.2's defaults); tests that reset with cheap keys lower it explicitly.
+    #: The least Argon2id cost accepted for new keys: at sign-up, password change, key
+    #: rotation and reset (spec §3.2's defaults); tests with cheap keys lower it explicitly.
     min_kdf_params: wire.KdfParams = wire.KdfParams(
         t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
     )

@@ -36,7 +36,14 @@ class Credentials:
     verifier: str
     keyset: str
 
-    def check(self) -> None:
+    def check(self, minimum: wire.KdfParams | None = None) -> None:
+        """Refuse malformed values; with ``minimum`` (``SAFEHOLD_MIN_KDF_PARAMS``) also an
+        Argon2id cost below it or above the spec's ceilings (sign-up, password change,
+        key rotation and reset all pass it)."""
+        if minimum is not None:
+            from .reset import check_kdf_params  # reset imports this module
+
+            check_kdf_params(self.kdf_params, minimum)
         try:
             salt = b64decode(self.kdf_salt)
         except CryptoError:
@@ -114,7 +121,7 @@ class AccountService:
     def signup(self, body: wire.SignupRequest) -> wire.SignupResponse:
         email = clean_email(body.email)
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
-        credentials.check()
+        credentials.check(self.settings.min_kdf_params)
         try:
             with self.database.write() as db:
                 if db.scalar(select(Account.account_id).where(Account.email == email)) is not None:

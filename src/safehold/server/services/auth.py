@@ -367,7 +367,7 @@ class AuthService:
         reason: str,
     ) -> wire.PasswordChangeResponse:
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
-        credentials.check()
+        credentials.check(self.settings.min_kdf_params)
         # Signed in already: counted per device, so strangers' failures for the email do
         # not block the owner's password change.
         pending = self._pop(
