@@ -123,6 +123,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # 409: the item moved on; see current
     NOT_FOUND = "not_found"  # 404
     EMAIL_TAKEN = "email_taken"  # 409 at sign-up
+    SIGNUPS_CLOSED = "signups_closed"  # 403 at sign-up: by invitation only, and not invited
     TOO_MANY_REQUESTS = "too_many_requests"  # 429; see retry_after
     PAYLOAD_TOO_LARGE = "payload_too_large"  # 413
     QUOTA_EXCEEDED = "quota_exceeded"  # 422: too many items

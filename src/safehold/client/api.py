@@ -26,6 +26,7 @@ from .errors import (
     ServerError,
     SessionExpired,
     SessionRevoked,
+    SignupsClosed,
     Unreachable,
 )
 
@@ -74,6 +75,11 @@ def error_from_response(response: httpx.Response) -> ClientError:
             except ValueError:
                 retry = None
         return RateLimited(retry)
+    if code is wire.ErrorCode.SIGNUPS_CLOSED:
+        return SignupsClosed(
+            "this server creates accounts by invitation only, and this address was not invited",
+            hint="ask the server's administrator to run `safehold-server accounts invite EMAIL`",
+        )
     if code is wire.ErrorCode.EMAIL_TAKEN:
         return EmailTaken(detail.message, status=status, code=code.value)
     if code is wire.ErrorCode.NOT_FOUND:

@@ -27,6 +27,7 @@
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
     ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
     ├── InsecureServer (30)         a plain http:// server that is not on this machine
+    ├── SignupsClosed (32)          the server creates accounts by invitation only
     └── FolderVaultError (1)        a vault folder (spec/folder.md) that cannot be used:
         ├── NotAFolderVault (20), ForeignFolderVault (21)
         └── FolderDamaged (22), FolderExists (23)
@@ -73,6 +74,7 @@ class ExitCode(IntEnum):
     FOLDER_EXISTS = 23
     INSECURE_SERVER = 30
     SESSION_EXPIRED = 31
+    SIGNUPS_CLOSED = 32
 
 
 class ClientError(Exception):
@@ -385,6 +387,13 @@ class InsecureServer(ClientError):
 
     exit_code = ExitCode.INSECURE_SERVER
     kind = "insecure_server"
+
+
+class SignupsClosed(ClientError):
+    """The server takes sign-ups only from addresses its administrator invited."""
+
+    exit_code = ExitCode.SIGNUPS_CLOSED
+    kind = "signups_closed"
 
 
 class FolderVaultError(ClientError):

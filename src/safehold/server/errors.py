@@ -10,6 +10,7 @@ its HTTP status and ``wire.ErrorCode`` in one place (``handlers.py``).
     ├── AccountReset            the session or generation predates a reset
     ├── NotFound
     ├── EmailTaken
+    ├── SignupsClosed           SAFEHOLD_SIGNUPS=closed and the address was not invited
     ├── RateLimited             ``retry_after`` seconds
     ├── LimitError
     │   ├── PayloadTooLarge
@@ -111,6 +112,11 @@ class NotFound(ServerError):
 class EmailTaken(ServerError):
     code = ErrorCode.EMAIL_TAKEN
     default_message = "an account with this email already exists"
+
+
+class SignupsClosed(ServerError):
+    code = ErrorCode.SIGNUPS_CLOSED
+    default_message = "this server creates accounts by invitation only; ask its administrator"
 
 
 class RateLimited(ServerError):

@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     start_limit_per_client: int = Field(default=60, ge=1)
     start_limit_window_seconds: float = Field(default=60.0, gt=0)
 
+    #: Who may create an account: ``open`` (anyone; the quick start) or ``closed`` (only
+    #: addresses an administrator invited with ``safehold-server accounts invite EMAIL``).
+    signups: Literal["open", "closed"] = "open"
+
+    #: Sign-ups per client address per window: sign-up must say "that address is taken",
+    #: which tells who has an account, so asking is limited.
+    signup_limit_per_client: int = Field(default=10, ge=1)
+    signup_limit_window_seconds: float = Field(default=3600.0, gt=0)
+
     # Reset and hint requests, per address and per client address.
     reset_token_minutes: float = 60.0
     request_limit_per_address: int = 3

@@ -176,3 +176,14 @@ class ResetToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Invite(Base):
+    """An address an administrator invited (``safehold-server accounts invite EMAIL``): with
+    ``SAFEHOLD_SIGNUPS=closed`` only invited addresses can sign up, once each."""
+
+    __tablename__ = "invites"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -11,9 +11,9 @@ from .deps import CallerDep, ClientIpDep, ServicesDep, errors
 router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"])
 
 
-@router.post("/accounts", status_code=201, response_model=wire.SignupResponse, responses=errors(409))
-def signup(body: wire.SignupRequest, services: ServicesDep) -> wire.SignupResponse:
-    return services.accounts.signup(body)
+@router.post("/accounts", status_code=201, response_model=wire.SignupResponse, responses=errors(409, 429))
+def signup(body: wire.SignupRequest, services: ServicesDep, ip: ClientIpDep) -> wire.SignupResponse:
+    return services.accounts.signup(body, ip)
 
 
 @router.get("/account", response_model=wire.AccountResponse, responses=errors(401, 410))

@@ -49,14 +49,16 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings.login_failure_window_seconds,
         settings.request_limit_window_seconds,
         settings.start_limit_window_seconds,
+        settings.signup_limit_window_seconds,
     )
     limiter = RateLimiter(secret, keep_seconds=max(windows))
+    auth = AuthService(database, settings, mailer, limiter, secret)
     return Services(
         settings=settings,
         database=database,
         mailer=mailer,
-        accounts=AccountService(database, settings, mailer, limiter),
-        auth=AuthService(database, settings, mailer, limiter, secret),
+        accounts=AccountService(database, settings, mailer, limiter, auth.fakes),
+        auth=auth,
         sessions=SessionService(
             database,
             idle=timedelta(seconds=settings.session_idle_seconds),

@@ -12,13 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from safehold import wire
 from safehold.crypto import GROUP_3072, CryptoError, b64decode, hex_to_int
 
-from ..db.models import Account, utcnow
+from ..db.models import Account, Invite, utcnow
 from ..db.session import Database
-from ..errors import EmailTaken, InvalidRequest, NotFound
+from ..errors import EmailTaken, InvalidRequest, NotFound, SignupsClosed
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
 from .devices import attach_device
+from .fakes import FakeAccounts
 from .ratelimit import RateLimiter
 from .sessions import Principal, open_session
 
@@ -112,21 +113,48 @@ def clean_email(email: str) -> str:
 
 
 class AccountService:
-    def __init__(self, database: Database, settings: Settings, mailer: Mailer, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        mailer: Mailer,
+        limiter: RateLimiter,
+        fakes: FakeAccounts | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
+        #: Recognises the account ids ``auth/start`` invents for unknown addresses.
+        self.fakes = fakes
         self.mailer = mailer
         self.limiter = limiter
 
-    def signup(self, body: wire.SignupRequest) -> wire.SignupResponse:
+    def signup(self, body: wire.SignupRequest, client_ip: str = "unknown") -> wire.SignupResponse:
         email = clean_email(body.email)
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
         credentials.check(self.settings.min_kdf_params)
+        s = self.settings
+        # Sign-up must say that an address is taken (spec/api.md): that answer tells who has
+        # an account, so it is rate-limited per client, like every other such question.
+        with self.database.write() as db:
+            self.limiter.check_budget(
+                db,
+                [(self.limiter.client_key("signup-client", client_ip), s.signup_limit_per_client)],
+                window=s.signup_limit_window_seconds,
+            )
+        # An id that auth/start invented for an unknown address is "in use" too: otherwise
+        # signing up with the id auth/start returned would tell real accounts from fakes.
+        fake_id = self.fakes is not None and self.fakes.is_fake_id(body.account_id)
         try:
             with self.database.write() as db:
+                invite = None
+                if s.signups == "closed":
+                    # Before "taken": an uninvited caller learns nothing about the address.
+                    invite = db.get(Invite, email, with_for_update=True)
+                    if invite is None or invite.used_at is not None:
+                        raise SignupsClosed()
                 if db.scalar(select(Account.account_id).where(Account.email == email)) is not None:
                     raise EmailTaken()
-                if db.get(Account, body.account_id) is not None:
+                if fake_id or db.get(Account, body.account_id) is not None:
                     raise InvalidRequest("this account_id is already in use", field="account_id")
                 account = Account(
                     account_id=body.account_id,
@@ -139,6 +167,8 @@ class AccountService:
                     plan=wire.Plan.FREE.value,
                 )
                 credentials.store(account)
+                if invite is not None:
+                    invite.used_at = utcnow()
                 db.add(account)
                 db.flush()
                 device, _ = attach_device(db, account.account_id, body.device_id, body.device_name)
