@@ -124,6 +124,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"  # 404
     EMAIL_TAKEN = "email_taken"  # 409 at sign-up
     SIGNUPS_CLOSED = "signups_closed"  # 403 at sign-up: by invitation only, and not invited
+    EMAIL_UNVERIFIED = "email_unverified"  # 403: the account's address is not confirmed yet
     TOO_MANY_REQUESTS = "too_many_requests"  # 429; see retry_after
     PAYLOAD_TOO_LARGE = "payload_too_large"  # 413
     QUOTA_EXCEEDED = "quota_exceeded"  # 422: too many items
@@ -190,6 +191,9 @@ class SignupResponse(_Model):
     account_id: HexId
     generation: int
     session: SessionInfo
+    #: Present (true) when the server requires the address to be confirmed by the mailed
+    #: link before the account works (``SAFEHOLD_SIGNUPS=verify``); absent otherwise.
+    verification_required: bool | None = None
 
 
 class AuthStartRequest(_Model):

@@ -118,6 +118,8 @@ class Unlocked:
     store: VaultStore
     vk: bytes = field(repr=False)
     token: str | None = field(repr=False, default=None)
+    #: Sign-up only: the server wants the address confirmed by its mailed link first.
+    verification_required: bool = False
 
     def __post_init__(self) -> None:
         # Read once: a reset claim closes the store (its file moves to an archive), and
@@ -279,6 +281,7 @@ class AccountService:
                 params=params, keyset=request.keyset, device_id=device_id, hint=hint, key=None, vk=vk,
             )  # fmt: skip
             unlocked.save_token(answer.session.token)
+            unlocked.verification_required = bool(answer.verification_required)
         except ClientError as exc:
             raise SignupIncomplete(email, key, exc.message) from exc
         except (OSError, sqlite3.DatabaseError) as exc:

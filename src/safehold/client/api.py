@@ -20,6 +20,7 @@ from .errors import (
     AuthFailed,
     ClientError,
     EmailTaken,
+    EmailUnverified,
     ItemNotFound,
     KeyRotated,
     RateLimited,
@@ -75,6 +76,11 @@ def error_from_response(response: httpx.Response) -> ClientError:
             except ValueError:
                 retry = None
         return RateLimited(retry)
+    if code is wire.ErrorCode.EMAIL_UNVERIFIED:
+        return EmailUnverified(
+            "this account's email address is not confirmed yet",
+            hint="open the link the server mailed to the address and press the button, then try again",
+        )
     if code is wire.ErrorCode.SIGNUPS_CLOSED:
         return SignupsClosed(
             "this server creates accounts by invitation only, and this address was not invited",

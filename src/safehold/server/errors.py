@@ -11,6 +11,7 @@ its HTTP status and ``wire.ErrorCode`` in one place (``handlers.py``).
     ├── NotFound
     ├── EmailTaken
     ├── SignupsClosed           SAFEHOLD_SIGNUPS=closed and the address was not invited
+    ├── EmailUnverified         the account's address is not confirmed yet (verify mode)
     ├── RateLimited             ``retry_after`` seconds
     ├── LimitError
     │   ├── PayloadTooLarge
@@ -117,6 +118,13 @@ class EmailTaken(ServerError):
 class SignupsClosed(ServerError):
     code = ErrorCode.SIGNUPS_CLOSED
     default_message = "this server creates accounts by invitation only; ask its administrator"
+
+
+class EmailUnverified(ServerError):
+    code = ErrorCode.EMAIL_UNVERIFIED
+    default_message = (
+        "this account's email address is not confirmed yet: open the link we mailed to it"
+    )
 
 
 class RateLimited(ServerError):

@@ -27,6 +27,7 @@ STATUS: dict[type[errors.ServerError], int] = {
     errors.NotFound: 404,
     errors.EmailTaken: 409,
     errors.SignupsClosed: 403,
+    errors.EmailUnverified: 403,
     errors.RateLimited: 429,
     errors.PayloadTooLarge: 413,
     errors.QuotaExceeded: 422,

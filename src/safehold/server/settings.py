@@ -95,9 +95,13 @@ class Settings(BaseSettings):
     start_limit_per_client: int = Field(default=60, ge=1)
     start_limit_window_seconds: float = Field(default=60.0, gt=0)
 
-    #: Who may create an account: ``open`` (anyone; the quick start) or ``closed`` (only
-    #: addresses an administrator invited with ``safehold-server accounts invite EMAIL``).
-    signups: Literal["open", "closed"] = "open"
+    #: Who may create an account: ``open`` (anyone; the quick start), ``verify`` (anyone,
+    #: but the account works only once its address is confirmed by a mailed link), or
+    #: ``closed`` (only addresses invited with ``safehold-server accounts invite EMAIL``).
+    signups: Literal["open", "verify", "closed"] = "open"
+    #: How long a confirmation link works; an account still unconfirmed after that can be
+    #: signed up for again (it never worked, so it holds nothing).
+    verify_token_minutes: float = Field(default=1440.0, gt=0)
 
     #: Sign-ups per client address per window: sign-up must say "that address is taken",
     #: which tells who has an account, so asking is limited.

@@ -32,9 +32,9 @@ def _run(*args: str) -> tuple[int, str]:
 def test_db_upgrade_json(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     code, out = _run("db", "upgrade", "--database-url", url, "--json")
-    assert code == 0 and json.loads(out) == {"from": None, "to": "0004_signup_policy"}
+    assert code == 0 and json.loads(out) == {"from": None, "to": "0004_email_verification"}
     code, out = _run("db", "upgrade", "--database-url", url, "--json")
-    assert json.loads(out) == {"from": "0004_signup_policy", "to": "0004_signup_policy"}
+    assert json.loads(out) == {"from": "0004_email_verification", "to": "0004_email_verification"}
 
 
 def test_accounts_list_and_show(populated: tuple[str, TestAccount]) -> None:

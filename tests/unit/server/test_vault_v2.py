@@ -140,7 +140,7 @@ def test_a_v1_database_migrates_and_keeps_serving_its_items(tmp_path: Path) -> N
             )
     engine.dispose()
     with app_client(tmp_path, database_url=url) as api:
-        assert current_revision(url) == "0004_signup_policy"
+        assert current_revision(url) == "0004_email_verification"
         session = signin(api, account)
         delta, cursor = sync_all(api, session)
         by_id = {c["item_id"]: c for c in delta}

@@ -89,3 +89,9 @@ def reset_done(*, sender: str, to: str, when: datetime, generation: int, base_ur
     return render(
         "reset_done", sender=sender, to=to, when=_when(when), generation=generation, base_url=base_url
     )
+
+
+def verify_address(*, sender: str, to: str, link: str, expires_at: datetime, base_url: str) -> EmailMessage:
+    return render(
+        "verify_address", sender=sender, to=to, link=link, expires_at=_when(expires_at), base_url=base_url
+    )

@@ -11,7 +11,14 @@ from .deps import CallerDep, ClientIpDep, ServicesDep, errors
 router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"])
 
 
-@router.post("/accounts", status_code=201, response_model=wire.SignupResponse, responses=errors(409, 429))
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=wire.SignupResponse,
+    # verification_required only when it is true: older clients refuse unknown fields.
+    response_model_exclude_none=True,
+    responses=errors(403, 409, 429),
+)
 def signup(body: wire.SignupRequest, services: ServicesDep, ip: ClientIpDep) -> wire.SignupResponse:
     return services.accounts.signup(body, ip)
 

@@ -218,3 +218,30 @@ async def reset_form(request: Request, token: str) -> HTMLResponse:
         "server_url": _server_url(request),
     }
     return _page("reset_form.html", context)
+
+
+# --- confirming an address (SAFEHOLD_SIGNUPS=verify) -------------------------------------
+
+
+@router.get("/verify/{token}", response_class=HTMLResponse)
+async def verify_form(request: Request, token: str) -> HTMLResponse:
+    """A button, not a confirmation: mail scanners open links, and a link opened by a
+    scanner must not hand an address to whoever signed it up."""
+    accounts = request.app.state.services.accounts
+    try:
+        email = await _call(accounts.verification_email, token)
+    except (TokenExpired, TokenUsed, TokenInvalid) as exc:
+        reason, status = _LINK_ERRORS[type(exc)]
+        return _page("verify.html", {"state": "error", "reason": reason}, status_code=status)
+    return _page("verify.html", {"state": "form", "email": email})
+
+
+@router.post("/verify/{token}", response_class=HTMLResponse)
+async def verify_confirm(request: Request, token: str) -> HTMLResponse:
+    accounts = request.app.state.services.accounts
+    try:
+        email = await _call(accounts.confirm_email, token)
+    except (TokenExpired, TokenUsed, TokenInvalid) as exc:
+        reason, status = _LINK_ERRORS[type(exc)]
+        return _page("verify.html", {"state": "error", "reason": reason}, status_code=status)
+    return _page("verify.html", {"state": "done", "email": email})

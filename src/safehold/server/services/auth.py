@@ -55,7 +55,7 @@ from safehold.crypto import (
 
 from ..db.models import Account, Login, Session, utcnow
 from ..db.session import Database
-from ..errors import AuthFailed, RateLimited
+from ..errors import AuthFailed, EmailUnverified, RateLimited
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
@@ -312,6 +312,15 @@ class AuthService:
             if account is None or account.verifier != pending.verifier_text:
                 raise AuthFailed()  # the password changed between start and finish
             self.limiter.forget(db, list(pending.attempt))
+            unverified = account.unverified_since is not None
+        if unverified:
+            # Only after a right proof (an unknown address must not answer this), and after
+            # the commit, so the right proof is not counted as a failure.
+            raise EmailUnverified()
+        with self.database.write() as db:
+            account = db.get(Account, pending.account_id)
+            if account is None or account.verifier != pending.verifier_text:
+                raise AuthFailed()
             device, first_time = attach_device(db, account.account_id, body.device_id, body.device_name)
             token = open_session(db, account.account_id, device)
             response = wire.AuthFinishResponse(

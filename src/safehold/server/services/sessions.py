@@ -20,7 +20,7 @@ from safehold.crypto import b64encode
 
 from ..db.models import Account, Device, Session, utcnow
 from ..db.session import Database
-from ..errors import AccountReset, InvalidRequest, SessionRevoked, Unauthenticated
+from ..errors import AccountReset, EmailUnverified, InvalidRequest, SessionRevoked, Unauthenticated
 
 #: Writing last-seen on every request would turn every read into a write.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -139,6 +139,7 @@ class SessionService:
                     Device.last_seen_at,
                     Account.generation,
                     Account.reset_at,
+                    Account.unverified_since,
                 )
                 .join(Device, Device.id == Session.device_pk)
                 .join(Account, Account.account_id == Session.account_id)
@@ -157,6 +158,7 @@ class SessionService:
             last_seen_at,
             generation,
             reset_at,
+            unverified_since,
         ) = row
         # A session older than the reset belongs to the old keys whatever else ended it
         # (say the device was removed first): the client must learn about the reset.
@@ -167,6 +169,8 @@ class SessionService:
         now = utcnow()
         if self._expired(created_at, last_seen_at, now):
             raise revoked_error(REASON_EXPIRED)
+        if unverified_since is not None:
+            raise EmailUnverified()
         if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
             with self.database.write() as db:
                 db.execute(update(Device).where(Device.id == device_pk).values(last_seen_at=now))
