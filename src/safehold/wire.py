@@ -187,6 +187,11 @@ class SessionInfo(_Model):
     device_id: HexId
 
 
+#: A device credential (spec/api.md "Sign-in"): what a device that signed in before shows,
+#: so failures by others do not lock it out. Opaque to the client.
+DeviceCredential = Annotated[str, Field(pattern=r"^dc1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$")]
+
+
 class SignupResponse(_Model):
     account_id: HexId
     generation: int
@@ -194,6 +199,8 @@ class SignupResponse(_Model):
     #: Present (true) when the server requires the address to be confirmed by the mailed
     #: link before the account works (``SAFEHOLD_SIGNUPS=verify``); absent otherwise.
     verification_required: bool | None = None
+    #: As in ``AuthFinishResponse``: the credential of the device that signed up.
+    device_credential: DeviceCredential | None = None
 
 
 class AuthStartRequest(_Model):
@@ -207,10 +214,6 @@ class AuthStartResponse(_Model):
     kdf_params: KdfParams
     B: HexInt
 
-
-#: A device credential (spec/api.md "Sign-in"): what a device that signed in before shows,
-#: so failures by others do not lock it out. Opaque to the client.
-DeviceCredential = Annotated[str, Field(pattern=r"^dc1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$")]
 
 
 class AuthFinishRequest(_Model):

@@ -282,6 +282,10 @@ class AccountService:
             )  # fmt: skip
             unlocked.save_token(answer.session.token)
             unlocked.verification_required = bool(answer.verification_required)
+            if answer.device_credential:
+                from . import device_credentials
+
+                device_credentials.save(self.profile.home, server, account_id, answer.device_credential)
         except ClientError as exc:
             raise SignupIncomplete(email, key, exc.message) from exc
         except (OSError, sqlite3.DatabaseError) as exc:

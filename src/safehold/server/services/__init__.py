@@ -57,7 +57,9 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings=settings,
         database=database,
         mailer=mailer,
-        accounts=AccountService(database, settings, mailer, limiter, auth.fakes),
+        accounts=AccountService(
+            database, settings, mailer, limiter, auth.fakes, auth.issue_device_credential
+        ),
         auth=auth,
         sessions=SessionService(
             database,

@@ -3,6 +3,7 @@ credentials (sign-up, password change, reset) must pass."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -129,11 +130,14 @@ class AccountService:
         mailer: Mailer,
         limiter: RateLimiter,
         fakes: FakeAccounts | None = None,
+        device_credential: Callable[[str], str] | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         #: Recognises the account ids ``auth/start`` invents for unknown addresses.
         self.fakes = fakes
+        #: Issues the device credential of a device that signed in (auth.py), if given.
+        self.device_credential = device_credential
         self.mailer = mailer
         self.limiter = limiter
 
@@ -210,6 +214,7 @@ class AccountService:
             generation=1,
             session=wire.SessionInfo(token=token, device_id=body.device_id),
             verification_required=True if link_token is not None else None,
+            device_credential=self.device_credential(body.account_id) if self.device_credential else None,
         )
 
     # --- confirming the address (SAFEHOLD_SIGNUPS=verify) ------------------------------------
