@@ -129,6 +129,8 @@ class Unlocked:
     store: VaultStore
     vk: bytes = field(repr=False)
     token: str | None = field(repr=False, default=None)
+    #: Sign-up only: the server wants the address confirmed by its mailed link first.
+    verification_required: bool = False
 
     def __post_init__(self) -> None:
         # Read once: a reset claim closes the store (its file moves to an archive), and
@@ -364,6 +366,11 @@ class AccountService:
                 params=params, keyset=request.keyset, device_id=device_id, hint=hint, key=None, vk=vk,
             )  # fmt: skip
             unlocked.save_token(answer.session.token)
+            unlocked.verification_required = bool(answer.verification_required)
+            if answer.device_credential:
+                from . import device_credentials
+
+                device_credentials.save(self.profile.home, server, account_id, answer.device_credential)
         except ClientError as exc:
             raise SignupIncomplete(email, key, exc.message) from exc
         except (OSError, sqlite3.DatabaseError) as exc:
