@@ -127,8 +127,12 @@ def _columns(item: Item) -> tuple[dict[str, str], dict[str, str]]:
             taken.add(key)
     rest: dict[str, str] = {}
     labels = {spec.key: spec.label for spec in item.template.fields}
+    # A field in one of the four columns under its own key (a login's) is not repeated; one
+    # standing in for it (a card's security code as the password) is, so a reader of the
+    # ``fields`` column knows which field each value is (safehold-csv import reads it back).
+    primary = {keys[0] for keys in _COLUMN_KEYS.values()}
     for key, value in item.fields.items():
-        if key not in taken and value:
+        if value and (key not in taken or key not in primary):
             rest[labels.get(key, key)] = value
     for custom in item.custom:
         rest.setdefault(custom.name, custom.value)
@@ -156,6 +160,8 @@ def _csv(items: Sequence[ExportItem]) -> bytes:
 
 _BW_LOGIN, _BW_NOTE, _BW_CARD, _BW_IDENTITY = 1, 2, 3, 4
 _BW_TEXT, _BW_HIDDEN = 0, 1
+#: The custom field holding every tag of an item with more than one (read back on import).
+BW_TAGS_FIELD: Final = "Safehold tags"
 _BW_CARD_KEYS: Final = {"name_on_card": "cardholderName", "card_number": "number", "security_code": "code"}
 _BW_IDENTITY_KEYS: Final = {
     "first_name": "firstName", "middle_name": "middleName", "last_name": "lastName",
@@ -221,6 +227,9 @@ def _bitwarden_item(it: ExportItem, item: Item, folders: dict[str, str]) -> dict
     fields += [_bw_field(c.name, c.value, c.kind == "hidden") for c in item.custom]
     if item.type not in ("login", "credit_card", "identity", "secure_note"):
         fields.append(_bw_field("Safehold type", item.template.label or item.type, False))
+    if len(item.tags) > 1:
+        # A Bitwarden item has one folder (the first tag); the others would be lost.
+        fields.append(_bw_field(BW_TAGS_FIELD, json.dumps(list(item.tags), ensure_ascii=False), False))
     out["fields"] = fields
     history = [
         {"lastUsedDate": h.changed.strftime("%Y-%m-%dT%H:%M:%SZ"), "password": h.value}

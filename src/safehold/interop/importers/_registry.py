@@ -31,6 +31,7 @@ _CSV_READERS: Final[dict[str, Reader]] = {
     "keepass2-csv": keepass.read_keepass2_csv,
     "1password-csv": onepassword.read_csv,
     "lastpass-csv": lastpass.read_csv,
+    "safehold-csv": safehold.read_csv,
 }
 #: Every format this build reads, in the order `--help` lists them.
 FORMATS: Final = ("bitwarden-json", "1password-1pux", *_CSV_READERS, "kdbx", "safehold-json")
@@ -39,6 +40,7 @@ NOT_YET: Final[tuple[str, ...]] = ()
 
 # Header sets (lower case) that identify a CSV, most specific first.
 _SIGNATURES: Final = (
+    ("safehold-csv", {"id", "type", "title", "username", "password", "url", "otp", "fields", "modified"}),
     (
         "bitwarden-csv",
         {"folder", "favorite", "type", "name", "login_uri", "login_username", "login_password"},
