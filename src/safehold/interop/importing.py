@@ -8,7 +8,9 @@ adding copies; an item whose content did not change is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +18,7 @@ from safehold.client.vault import StoredItem, Vault
 
 from .importers import ImportRead, Skipped
 
-__all__ = ["ImportSummary", "apply_import"]
+__all__ = ["ImportSummary", "apply_import", "bulk"]
 
 #: Keys that say when, not what: a re-import that differs only in these changes nothing.
 _TIMES = ("created", "modified")
@@ -76,6 +78,21 @@ def _updated(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a bulk read or write: an import makes tens
+    of thousands of small dicts that reference counting frees (none form cycles), and each
+    collection would walk every one still alive: a large import spent a third of its time
+    there. The collector is restored (and runs as usual) afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def apply_import(
     vault: Vault,
     read: ImportRead,
@@ -83,6 +100,18 @@ def apply_import(
     tag: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    with bulk():
+        return _apply(vault, read, tag=tag, dry_run=dry_run, progress=progress)
+
+
+def _apply(
+    vault: Vault,
+    read: ImportRead,
+    *,
+    tag: str | None,
+    dry_run: bool,
+    progress: Callable[[int, int], None] | None,
 ) -> ImportSummary:
     summary = ImportSummary(read.format, skipped=list(read.skipped))
     existing: dict[tuple[str, str], StoredItem | _Pending] = {}
