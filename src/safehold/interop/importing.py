@@ -8,14 +8,13 @@ adding copies; an item whose content did not change is left alone.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from safehold.client.vault import StoredItem, Vault
 
+from ._bulk import bulk
 from .importers import ImportRead, Skipped
 
 __all__ = ["ImportSummary", "apply_import", "bulk"]
@@ -76,21 +75,6 @@ def _updated(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         history.append({"field": "password", "value": old_password, "changed": new.get("modified")})
     merged["history"] = history
     return merged
-
-
-@contextmanager
-def bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector around a bulk read or write: an import makes tens
-    of thousands of small dicts that reference counting frees (none form cycles), and each
-    collection would walk every one still alive: a large import spent a third of its time
-    there. The collector is restored (and runs as usual) afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def apply_import(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import re
@@ -13,6 +12,7 @@ from typing import Final
 
 from safehold.client.items import normalize_name
 
+from .._bulk import bulk
 from . import bitwarden, browsers, keepass, lastpass, msecure, onepassword, safehold
 from ._base import CorruptFile, ImportFailure, ImportRead, UnknownFormat
 from ._csv import decode
@@ -141,13 +141,8 @@ def read_file(
     except OSError as exc:
         raise ImportFailure(f"could not read {path}: {exc.strerror or exc}") from None
     fmt = fmt or detect(path, head)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # see importing.bulk: the readers make many small, acyclic dicts
-    try:
+    with bulk():  # the readers make many small, acyclic dicts
         return _read(path, fmt, file_password, key_file)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _read(
