@@ -49,8 +49,8 @@ _WHERE: dict[str, str] = {
             "ExitCode", "ClientError", "UsageError", "WeakPassword", "SignupIncomplete", "AuthFailed",
             "AccountKeyInvalid", "ItemNotFound", "AmbiguousItem", "Unreachable", "ConflictsCreated",
             "SessionRevoked", "NotSignedIn", "AccountWasReset", "Locked", "Tampered", "VaultDamaged",
-            "RateLimited", "KdfRefused", "ItemTooLarge", "ServerError", "EmailTaken", "UnsyncedEdits",
-            "CommandNotStarted",
+            "RateLimited", "KdfRefused", "ItemTooLarge", "StorageSuspect", "ServerError", "EmailTaken",
+            "UnsyncedEdits", "CommandNotStarted",
         )
     },
 }  # fmt: skip

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from safehold import limits
-from safehold.crypto import TamperedData, VaultCipher, new_item_id
+from safehold.crypto import TamperedData, VaultCipher, canonical_json, new_item_id, padded_length
 
 from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
 from .items.errors import ItemError
@@ -32,8 +32,23 @@ def envelope_chars(envelope: bytes) -> int:
     return (len(envelope) * 4 + 2) // 3
 
 
-def check_envelope_size(envelope: bytes, title: str) -> None:
+#: spec §11.1: the longest ``prev`` a write can carry, and a v2 envelope's overhead over its
+#: padded plaintext (version byte, nonce, tag: spec §5).
+_LONGEST_PREV = "0" * 32 + "." + "9" * 18
+_ENVELOPE_OVERHEAD = 1 + 12 + 16
+
+
+def write_size(data: dict[str, Any]) -> int:
+    """The size in bytes of ``data`` sealed as a version 2 write (spec §11.1, §11.3): padding
+    rounds it up to its size class, so this, not the local envelope, must fit the server."""
+    body = canonical_json({"prev": _LONGEST_PREV, "value": data})
+    return padded_length(len(body)) + _ENVELOPE_OVERHEAD
+
+
+def check_envelope_size(envelope: bytes, title: str, data: dict[str, Any] | None = None) -> None:
     size = envelope_chars(envelope)
+    if data is not None:
+        size = max(size, (write_size(data) * 4 + 2) // 3)
     if size > MAX_ENVELOPE_CHARS:
         raise ItemTooLarge(
             f"the item {title!r} is too large to sync: {size:,} characters encrypted, the server "
@@ -177,7 +192,7 @@ class Vault:
         """Save ``data`` (a new item unless ``item_id`` is given); committed on return."""
         item_id = item_id or new_item_id().hex()
         envelope = self.cipher.seal_item(bytes.fromhex(item_id), data)
-        check_envelope_size(envelope, str(data.get("title", "")))
+        check_envelope_size(envelope, str(data.get("title", "")), data)
         with self.store.transaction():
             self.store.save_local(item_id, envelope)
             if "conflict_of" not in data:
