@@ -12,11 +12,14 @@ is never left behind and no other user can read one, not even for a moment.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import os
 import re
+import struct
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -358,22 +361,12 @@ def _kdbx(
     database = _blank_database()
     database.filename, database.password, database.keyfile = str(path), password, None
     root = database.root_group
+    now = _kdbx_time(datetime.now(UTC))
     pairs = _items(items)
     for done, (it, item) in enumerate(pairs, 1):
         known, _ = _columns(item)
         login = item.type == "login"
-        entry = Entry(
-            title=_xml(item.title or "(untitled)"),
-            username=_xml(known["username"]),
-            password=_xml(known["password"]),
-            url=_xml(known["url"]) or None,
-            notes=_xml(item.notes) or None,
-            otp=_xml(known["otp"]) or None,  # KeePassXC's own "otp" attribute
-            tags=[_xml(t) for t in item.tags] or None,
-            kp=database,
-        )
-        entry.ctime = item.created
-        entry.mtime = item.modified
+        entry = Entry(element=_entry_element(item, known, now), kp=database)
         strings = _Strings(entry._element)
         # Where each value's history goes: login fields are KeePass's own strings.
         where = {"password": "Password"} if login or known["password"] else {}
@@ -404,6 +397,54 @@ def _kdbx(
         if progress is not None:
             progress(done, len(pairs))
     database.save()
+
+
+#: KDBX 4 times: seconds since 0001-01-01 UTC, little-endian, base64 (as pykeepass writes
+#: them for the KDBX 4 database its blank template is).
+_KDBX_EPOCH: Final = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _kdbx_time(at: datetime) -> str:
+    seconds = int((at.astimezone(UTC) - _KDBX_EPOCH).total_seconds())
+    return base64.b64encode(struct.pack("<Q", seconds)).decode("ascii")
+
+
+def _entry_element(item: Item, known: dict[str, str], now: str) -> Any:
+    """An ``<Entry>`` as pykeepass's ``Entry()`` builds it, with the item's times, made
+    directly: pykeepass's constructor re-reads the database version for every time it
+    writes and takes a time-based UUID, most of a large export's per-entry cost."""
+    from pykeepass.entry import E
+
+    strings = [E.String(E.Key("Title"), E.Value(_xml(item.title or "(untitled)"))),
+               E.String(E.Key("UserName"), E.Value(_xml(known["username"]))),
+               E.String(E.Key("Password"), E.Value(_xml(known["password"]), Protected="True"))]  # fmt: skip
+    if known["url"]:
+        strings.append(E.String(E.Key("URL"), E.Value(_xml(known["url"]))))
+    if item.notes:
+        strings.append(E.String(E.Key("Notes"), E.Value(_xml(item.notes))))
+    if known["otp"]:  # KeePassXC's own "otp" attribute
+        strings.append(E.String(E.Key("otp"), E.Value(_xml(known["otp"]), Protected="True")))
+    tags = [E.Tags(";".join(_xml(t) for t in item.tags))] if item.tags else []
+    return E.Entry(
+        E.UUID(base64.b64encode(uuid.uuid4().bytes).decode("ascii")),
+        E.Times(
+            E.CreationTime(_kdbx_time(item.created)),
+            E.LastModificationTime(_kdbx_time(item.modified)),
+            E.LastAccessTime(now),
+            E.ExpiryTime(now),
+            E.Expires("False"),
+            E.UsageCount("0"),
+            E.LocationChanged(now),
+        ),
+        *strings,
+        *tags,
+        E.AutoType(
+            E.Enabled("True"),
+            E.DataTransferObfuscation("0"),
+            E.DefaultSequence(""),
+            E.Association(E.Window(""), E.KeystrokeSequence("")),
+        ),
+    )
 
 
 #: Login fields written as KeePass's own strings (Title, UserName, Password, URL, otp).
