@@ -110,10 +110,11 @@ class AgentServer:
                 with conn:
                     self._serve_one(conn)
         finally:
+            sock.close()
             if self.autosync is not None:
                 self.autosync.stop()
+                self.autosync.join(30.0)
             self.keys.clear()
-            sock.close()
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
 

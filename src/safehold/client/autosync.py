@@ -151,6 +151,12 @@ class AutoSync:
             self._accounts.clear()
             self._lock.notify_all()
 
+    def join(self, timeout: float) -> None:
+        """After :meth:`stop`: let a sync under way finish (a sync cut short loses nothing,
+        but the next one has to redo it)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def state(self, account_id: str) -> dict[str, Any] | None:
         """What the agent plans for the account: seconds to the next sync, failures."""
         with self._lock:

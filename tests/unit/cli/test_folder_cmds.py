@@ -159,6 +159,19 @@ def test_a_damaged_header_and_an_existing_vault(cli: Run, tmp_path: Path) -> Non
     assert _titles(cli, "A") == []
 
 
+def test_a_header_not_downloaded_yet_is_unreachable_for_now(cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    key = _signup(cli, folder)["account_key"]
+    icloud = tmp_path / "icloud"
+    icloud.mkdir()
+    # iCloud Drive shows a file it has not downloaded as a placeholder.
+    (icloud / ".safehold-folder.json.icloud").write_bytes(b"placeholder")
+    later = cli("B", "login", EMAIL, "--folder", str(icloud), "--account-key", key, "--json")
+    assert later.exit_code == ExitCode.UNREACHABLE and _error(later)["kind"] == "unreachable"
+    shutil.copytree(folder, icloud, dirs_exist_ok=True)
+    _ok(cli("B", "login", EMAIL, "--folder", str(icloud), "--account-key", key))
+
+
 def test_server_and_folder_together_is_a_usage_error(cli: Run, tmp_path: Path) -> None:
     for command in (["signup", EMAIL], ["login", EMAIL, "--account-key", "SH1-X"], ["reset"]):
         result = cli("A", *command, "--folder", str(tmp_path), "--server", "http://x", "--json")
