@@ -129,6 +129,7 @@ class ErrorCode(StrEnum):
     TOKEN_INVALID = "token_invalid"  # 404: reset link unknown or forged
     TOKEN_EXPIRED = "token_expired"  # 410: reset link older than its lifetime
     TOKEN_USED = "token_used"  # 410: reset link already used
+    RECOVERY_CODE_WRONG = "recovery_code_wrong"  # 401: wrong recovery code, or none in force
     UNAVAILABLE = "unavailable"  # 503: /healthz, the database cannot be reached
     INTERNAL = "internal"  # 500, never expected
 
@@ -148,6 +149,9 @@ class ErrorDetail(BaseModel):
     #: For 401 session_revoked: how the session ended: ``device_revoked``, ``logout`` or
     #: ``password_changed``.
     reason: str | None = None
+    #: For 401 session_revoked with ``password_changed``: the account's hint now (``""`` when
+    #: there is none), so the device shows the new one at its password prompt.
+    account_hint: str | None = None
 
 
 class ErrorBody(BaseModel):
@@ -203,12 +207,19 @@ class AuthStartResponse(_Model):
     B: HexInt
 
 
+#: A device credential (spec/api.md "Sign-in"): what a device that signed in before shows,
+#: so failures by others do not lock it out. Opaque to the client.
+DeviceCredential = Annotated[str, Field(pattern=r"^dc1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$")]
+
+
 class AuthFinishRequest(_Model):
     login_id: LoginId
     A: HexInt
     M1: HexInt
     device_id: HexId
     device_name: DeviceName
+    #: The credential this device got at its last sign-in to this account, if any.
+    device_credential: DeviceCredential | None = None
 
 
 class AuthFinishResponse(_Model):
@@ -217,6 +228,8 @@ class AuthFinishResponse(_Model):
     keyset: B64
     generation: int
     hint: Hint | None = None
+    #: Keep it and send it at the next sign-in (spec/api.md "Sign-in").
+    device_credential: DeviceCredential | None = None
 
 
 class PasswordChangeRequest(_Model):
@@ -281,6 +294,15 @@ class License(_Model):
     expires: datetime | None = None
 
 
+class PendingReset(_Model):
+    """A completed reset form waiting for the server's delay (issue 14 §6)."""
+
+    requested_at: datetime
+    #: The client address that completed the form.
+    requested_from: str
+    effective_at: datetime
+
+
 class AccountResponse(_Model):
     account_id: HexId
     email: str
@@ -290,6 +312,8 @@ class AccountResponse(_Model):
     license: License
     hint: Hint | None = None
     item_count: int
+    #: A reset waiting for the server's delay; a device tells its user (issue 14 §6).
+    pending_reset: PendingReset | None = None
 
 
 class Device(_Model):
@@ -301,7 +325,7 @@ class Device(_Model):
     #: The device is still listed but must sign in again: every session it had was ended
     #: (today only by a password change made on another device).
     signed_out: bool = False
-    #: Why, when ``signed_out``: ``password_changed`` or ``key_rotated``.
+    #: Why, when ``signed_out``: ``password_changed``, ``key_rotated`` or ``recovered``.
     signed_out_reason: str | None = None
 
 
@@ -414,6 +438,10 @@ class ResetInfo(_Model):
     kdf_params: KdfParams
     devices: list[Device]
     expires_at: datetime
+    #: Days the server keeps the old generation sealed after the reset (0: it keeps none).
+    archive_days: float = 0
+    #: Hours between completing the form and the reset (0: at once; issue 14 §6).
+    delay_hours: float = 0
 
 
 class ResetCompleteRequest(_Model):
@@ -423,12 +451,135 @@ class ResetCompleteRequest(_Model):
     keyset: B64
     hint: Hint | None = None
     confirm_wipe: bool
+    #: "Delete the old data now instead": the server keeps no archive of the old generation.
+    delete_old: bool = False
 
 
 class ResetCompleteResponse(_Model):
     account_id: HexId
+    #: The generation the account has (or will have, when ``scheduled_for`` is set).
     generation: int
+    #: When the reset happened; when it was requested, if it is scheduled.
     reset_at: datetime
+    #: With ``SAFEHOLD_RESET_DELAY_HOURS``: when the reset takes effect (until then the old
+    #: password and key keep working, and a signed-in device can cancel it).
+    scheduled_for: datetime | None = None
+
+
+class ServerArchive(_Model):
+    """A generation a reset replaced, kept sealed by the server (issue 14 §2)."""
+
+    archive_id: HexId
+    generation: int
+    created_at: datetime
+    expires_at: datetime
+    item_count: int
+
+
+class ServerArchivesResponse(_Model):
+    archives: list[ServerArchive]
+
+
+class ServerArchiveKeys(_Model):
+    """What opens an archive, with the old password and the old account key."""
+
+    archive: ServerArchive
+    email: str
+    kdf_salt: B64
+    kdf_params: KdfParams
+    keyset: B64
+
+
+class ArchivedItem(_Model):
+    item_id: HexId
+    revision: int
+    envelope: B64
+    updated_at: datetime
+    #: The v2 claims bound into the envelope (null: a v1 write), as in :class:`Change`.
+    device: HexId | None = None
+    device_seq: int | None = None
+
+
+class ArchivedItemsResponse(_Model):
+    items: list[ArchivedItem]
+    #: Pass as ``after`` for the next page (the last item id), when ``has_more``.
+    cursor: str | None
+    has_more: bool
+
+
+# --- The recovery code (spec/protocol.md §9.2, spec/api.md "Recovery code") -------------
+
+#: SHA-256, lowercase hex.
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+#: A 32-byte value in base64url (43 characters).
+B64Key = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{43}$")]
+#: A sealed 32-byte key (spec §5: 61 bytes, 82 characters); room for nothing else.
+WrappedKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=200)]
+
+
+class RecoveryCodeRequest(_Model):
+    """``PUT /account/recovery``: a fresh SRP proof of the current credentials, the vault
+    key wrapped under ``rk`` and ``SHA-256(ra)``; the code itself never travels."""
+
+    login_id: LoginId
+    A: HexInt
+    M1: HexInt
+    wrapped: WrappedKey
+    auth_hash: Sha256Hex
+
+
+class RecoveryCodeResponse(_Model):
+    M2: HexInt
+    generation: int
+    created_at: datetime
+
+
+class RecoveryStatus(_Model):
+    """``GET /account/recovery``: whether a code is in force, never anything of it."""
+
+    exists: bool
+    created_at: datetime | None = None
+
+
+class RecoveryRequest(_Model):
+    email: Email
+
+
+class RecoveryInfo(_Model):
+    """What a device needs to use a recovery code with this link."""
+
+    email: str
+    account_id: HexId
+    generation: int
+    kdf_params: KdfParams
+    devices: list[Device]
+    expires_at: datetime
+    #: Whether the account has a recovery code in force (the link holder may know this).
+    has_code: bool
+
+
+class RecoveryOpenRequest(_Model):
+    #: ``ra``, base64url: sent only when the code is used.
+    auth: B64Key
+
+
+class RecoveryOpenResponse(_Model):
+    wrapped: WrappedKey
+
+
+class RecoveryCompleteRequest(_Model):
+    auth: B64Key
+    kdf_salt: B64
+    kdf_params: KdfParams
+    verifier: HexInt
+    keyset: B64
+    hint: Hint | None = None
+
+
+class RecoveryCompleteResponse(_Model):
+    account_id: HexId
+    generation: int
+    recovered_at: datetime
 
 
 def error_body(code: ErrorCode, message: str, **extra: Any) -> dict[str, Any]:

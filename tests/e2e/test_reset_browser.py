@@ -331,7 +331,8 @@ def test_full_reset_in_the_browser(
     posts = [r for r in log.requests if r.method == "POST" and "/api/v1/reset/" in r.url]
     assert len(posts) == 1
     sent_fields = set(posts[0].post_data_json)
-    assert sent_fields == {"kdf_salt", "kdf_params", "verifier", "keyset", "hint", "confirm_wipe"}
+    public = {"kdf_salt", "kdf_params", "verifier", "keyset", "hint", "confirm_wipe", "delete_old"}
+    assert sent_fields == public
     assert not log.problems, log.problems
 
     # The link is single-use.

@@ -24,10 +24,14 @@ from safehold.client.errors import (
     WeakPassword,
 )
 from safehold.client.keystore import key_location
+from safehold.client.pending_reset import PendingReset
+from safehold.client.pending_reset import recalled as recalled_pending_reset
+from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
 from .folder_cmds import FolderOpt
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
+from .plain import plain, text
 from .state import State, handles_errors, new_table, state
 
 if TYPE_CHECKING:
@@ -46,11 +50,10 @@ def _with_server(st: State, server: str | None) -> None:
         st.settings = dataclasses.replace(st.settings, server=server)
 
 
-def _plain(text: str) -> str:
-    """``text`` (titles from the vault) safe inside a Rich markup string."""
-    from rich.markup import escape
-
-    return escape(text)
+def _plain(value: str) -> str:
+    """``value`` (titles from the vault, words from the server) safe inside a Rich markup
+    string: markup escaped, control characters shown."""
+    return plain(value)
 
 
 def human_duration(seconds: float) -> str:
@@ -134,6 +137,14 @@ def signup(
     password = st.new_password("Choose an account password: ", for_signup=True,
                                check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
+    if st.settings.test_only_insecure_signup_kdf is not None:
+        cheap = st.settings.signup_params
+        st.err.print(
+            f"WARNING: {TEST_ONLY_SIGNUP_KDF_ENV} is set: this account gets the TEST-ONLY Argon2id "
+            f"cost t={cheap.t}, m={cheap.m_kib} KiB, p={cheap.p}, far below the safe default. "
+            "Never use it for real data.",
+            markup=False, highlight=False,
+        )  # fmt: skip
     unlocked, key = service.signup(email, password, hint)
     keystore_note = getattr(service.keystore, "fallback_reason", None)
     payload = KitPayload(server=st.settings.server_url, email=email, account_key=key)
@@ -155,21 +166,23 @@ def signup(
     }
     unlocked.close()
     if keystore_note:
-        st.err.print(f"[yellow]note:[/] {keystore_note}; the account key is kept in a 0600 file instead")
+        st.err.print(
+            f"[yellow]note:[/] {plain(keystore_note)}; the account key is kept in a 0600 file instead"
+        )
     if st.json:
         st.emit_json(result)
         return
-    st.out.print(f"[green]Account created[/] for {email} on {st.settings.server_url}.\n")
+    st.out.print(f"[green]Account created[/] for {plain(email)} on {plain(st.settings.server_url)}.\n")
     st.out.print("Your account key (you need it, with your password, on every new device):\n")
     st.out.print(f"    [bold]{key.to_text()}[/]\n")
     qr = _terminal_qr(payload)
     if qr:
         st.out.print(qr, markup=False, highlight=False)
     if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
+        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
         st.err.print("run `safehold kit --pdf FILE` to try again")
     else:
-        st.out.print(f"Emergency Kit written to [bold]{kit_path}[/].")
+        st.out.print(f"Emergency Kit written to [bold]{plain(kit_path)}[/].")
     st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
 
 
@@ -301,7 +314,7 @@ def login(
     if st.json:
         st.emit_json({"account_id": account_id, "email": email, "items": count, "pulled": report.pulled})
     else:
-        st.out.print(f"[green]Signed in[/] as {email}; {count} items on this device.")
+        st.out.print(f"[green]Signed in[/] as {plain(email)}; {count} items on this device.")
 
 
 def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
@@ -317,7 +330,9 @@ def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     idle = human_duration(st.settings.idle_timeout)
     if not st.scripted_password:
         account_id = service.profile.require_current()
-        if st.agent.get(account_id) is not None:
+        # After a password change elsewhere the agent's keys still read the vault, but the
+        # device must sign in again: ask for the new password rather than say "already".
+        if st.agent.get(account_id) is not None and not service.password_changed_elsewhere(account_id):
             if st.json:
                 st.emit_json({"unlocked": True, "already": True, "account_id": account_id,
                               "idle_timeout": st.settings.idle_timeout, "agent_refused": None})  # fmt: skip
@@ -361,7 +376,9 @@ def status(json_out: JsonOpt = False) -> None:
     """
     st = state()
     service = st.service()
-    from .archive_cmds import purge_and_warn
+    from safehold.client.account import PASSWORD_CHANGED_META
+
+    from .archive_cmds import _when, purge_and_warn
 
     purge_and_warn(st, service)
     account_id = service.profile.require_current()
@@ -398,13 +415,19 @@ def status(json_out: JsonOpt = False) -> None:
             "keystore": key_location(service.keystore, account_id),
             "vault_file": str(store.path),
             "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
+            "password_changed_elsewhere": store.meta(PASSWORD_CHANGED_META) or None,
+            "hint": store.meta("hint") or None,
             "auto_sync": st.agent.sync_state(account_id),
         }
+        pending = recalled_pending_reset(store)
+        info["pending_reset"] = pending.to_json() if pending else None
     finally:
         store.close()
     if st.json:
         st.emit_json(info)
         return
+    if pending is not None:
+        warn_pending_reset(st, pending)
     table = new_table(show_header=False, box=None)
     where = info["transport"]
     table.add_row("Account", str(info["email"]))
@@ -423,6 +446,12 @@ def status(json_out: JsonOpt = False) -> None:
         table.add_row("Automatic sync", _auto_sync_text(info["auto_sync"]))
     st.out.print(table)
     _print_findings(st, last, info["quarantine"])
+    if info["password_changed_elsewhere"]:
+        told = _when(info["password_changed_elsewhere"])
+        st.out.print(f"\n[yellow]The account password was changed on another device[/] (this device was "
+                     f"told on {told}): run `safehold unlock` with the new one.")  # fmt: skip
+        if info["hint"]:
+            st.out.print(f"The new password's hint: {info['hint']}", markup=False)
     if conflicts:
         st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
         for c in conflicts:
@@ -472,6 +501,18 @@ def _print_findings(st: State, last: dict[str, Any] | None, quarantine: list[dic
         st.out.print(f"\n[yellow]{len(last['gaps'])} write(s) withheld[/] by storage at the last sync:")
         for g in last["gaps"]:
             st.out.print(f"  device {g['device']} write {g['seq']} (item {g['item_id']})", markup=False)
+
+
+def warn_pending_reset(st: State, pending: PendingReset) -> None:
+    """The server said a reset of this account is scheduled (issue 14 §6): say what, from
+    where, when, and how to stop it, on stderr."""
+    when = "%Y-%m-%d %H:%M UTC"
+    st.err.print(
+        f"[bold yellow]warning:[/] a reset of this account was requested on "
+        f"{pending.requested_at.strftime(when)} from {_plain(pending.requested_from)}; it takes effect "
+        f"on {pending.effective_at.strftime(when)} (new password and account key, every device "
+        "signed out). If this was not you: `safehold reset --cancel`."
+    )
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
@@ -557,8 +598,11 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     Example:  safehold sync
     """
     st = state()
+    from safehold.client.pending_reset import check as check_pending_reset
+
     with st.vault() as unlocked, _progress(st) as progress:
         report = unlocked.sync(progress)
+        pending = check_pending_reset(unlocked)
     titles = [c.title for c in report.conflicts]
     if st.json:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
@@ -568,9 +612,13 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
                       "refused": [dataclasses.asdict(r) for r in report.refused],
                       "quarantined": [dataclasses.asdict(q) for q in report.quarantined],
                       "gaps": [dataclasses.asdict(g) for g in report.gaps],
-                      "unexplained": report.unexplained})  # fmt: skip
+                      "unexplained": report.unexplained,
+
+                      "pending_reset": pending.to_json() if pending else None})  # fmt: skip
     else:
         st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
+        if pending is not None:
+            warn_pending_reset(st, pending)
         for note in report.restored:
             st.out.print(
                 f"[yellow]restored:[/] {note.title!r} ({note.item_id}), deleted here, came back "
@@ -666,7 +714,7 @@ def hint(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) -
     if st.json:
         st.emit_json(answer.model_dump())
     else:
-        st.out.print(answer.message)
+        st.out.print(text(answer.message))
 
 
 def reset(
@@ -683,6 +731,23 @@ def reset(
     yes: Annotated[
         bool, typer.Option("--yes", metavar="", help="With --link or --folder: confirm without asking.")
     ] = False,
+    delete_old: Annotated[
+        bool,
+        typer.Option(
+            "--delete-old",
+            metavar="",
+            help="With --link: the server deletes the old data now instead of keeping it sealed "
+            "for SAFEHOLD_RESET_ARCHIVE_DAYS.",
+        ),
+    ] = False,
+    cancel: Annotated[
+        bool,
+        typer.Option(
+            "--cancel",
+            metavar="",
+            help="Cancel the reset the server has scheduled (needs this device unlocked).",
+        ),
+    ] = False,
     server: ServerOpt = None,
     folder: FolderOpt = None,
     json_out: JsonOpt = False,
@@ -698,12 +763,24 @@ def reset(
     `safehold reset --folder PATH` starts a vault kept in a folder over: a new password and
     account key, the old files moved into the folder's archive/ (nothing is deleted).
 
+    A server set to delay resets (SAFEHOLD_RESET_DELAY_HOURS) schedules it instead, tells
+    the account's email and devices, and applies it when due; `safehold reset --cancel` on
+    an unlocked device stops it.
+
     Examples:
       safehold reset ann@example.com
       safehold reset --link "https://vault.example.com/reset/…"
       safehold reset --folder ~/Dropbox/Safehold
+      safehold reset --cancel
     """
     st = state()
+    if cancel:
+        if email is not None or link is not None or folder is not None:
+            raise UsageError("--cancel takes no EMAIL, --link or --folder")
+        from .reset_cmds import cancel_scheduled
+
+        cancel_scheduled(st)
+        return
     if folder is not None:
         if link is not None or server:
             raise UsageError("give --folder alone (not with --link or --server)")
@@ -718,7 +795,7 @@ def reset(
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
         from .reset_cmds import complete_from_link
 
-        complete_from_link(st, link, hint, kit, yes)
+        complete_from_link(st, link, hint, kit, yes, delete_old=delete_old)
         return
     if email is None:
         raise UsageError("give the account's EMAIL, or --link URL from the reset mail")
@@ -727,7 +804,7 @@ def reset(
     if st.json:
         st.emit_json(answer.model_dump())
     else:
-        st.out.print(answer.message)
+        st.out.print(text(answer.message))
         st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
         st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
 
@@ -764,7 +841,7 @@ def kit(
         return
     st.out.print(f"Account key: [bold]{key.to_text()}[/]")
     if target:
-        st.out.print(f"Emergency Kit written to {target}.")
+        st.out.print(f"Emergency Kit written to {plain(target)}.")
     else:
         qr = _terminal_qr(payload)
         if qr:

@@ -22,7 +22,7 @@ from safehold.client.errors import (
     UsageError,
 )
 from safehold.client.transport import StorageUnavailable
-from safehold.crypto import AccountKeyError, CryptoError, KitError, TamperedData
+from safehold.crypto import AccountKeyError, CryptoError, KitError, RecoveryCodeError, TamperedData
 
 _FOLDER_HINT = "check that the folder is there and synced, then try again"
 
@@ -40,6 +40,8 @@ def table() -> tuple[Row, ...]:
         (ClientError, lambda e: e if isinstance(e, ClientError) else ClientError(str(e))),
         (AccountKeyError, lambda e: AccountKeyInvalid(str(e))),
         (KitError, lambda e: AccountKeyInvalid(str(e))),  # KitReadError too (a KitError)
+        # A recovery code that does not parse never reached the server: bad input, as typed.
+        (RecoveryCodeError, lambda e: UsageError(str(e), hint="check the code against what you wrote down")),
         (TamperedData, lambda e: Tampered(str(e))),
         (CryptoError, lambda e: ClientError(str(e))),
         (sqlite3.DatabaseError, lambda e: ClientError(f"the local vault could not be read: {e}")),

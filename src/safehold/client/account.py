@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,7 @@ from .errors import (
     KdfRefused,
     KeyRotated,
     ServerOnly,
+    SessionExpired,
     SessionRevoked,
     SignupIncomplete,
     Tampered,
@@ -88,6 +89,14 @@ _SESSION_INFO = b"safehold/client/v1/session-key"
 
 #: A failed sign-in with an account key: one message whichever of the three was wrong.
 LOGIN_FAILED = "email, password or account key incorrect"
+
+
+#: The local store's note that the server said the password was changed on another device.
+PASSWORD_CHANGED_META = "password_changed_elsewhere"
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _session_key(vk: bytes) -> EnvelopeKey:
@@ -148,7 +157,13 @@ class Unlocked:
     def api(self) -> ApiClient:
         if self.transport_kind != "server":
             raise ServerOnly(self.store.meta("folder") or "a folder")
-        return self.service.api(self.store.server, token=self.token, generation=self.store.generation)
+
+        def noted(error: SessionRevoked) -> None:
+            self.service.note_revoked(self.store, error)
+
+        return self.service.api(
+            self.store.server, token=self.token, generation=self.store.generation, on_revoked=noted
+        )
 
     def save_token(self, token: str) -> None:
         self.token = token
@@ -237,6 +252,10 @@ class AccountService:
         storage: Callable[[VaultStore], Transport] | None = None,
     ) -> None:
         self.settings = settings
+        if transport is None:
+            from .transports import default_http_transport
+
+            transport = default_http_transport()
         self.transport = transport
         #: Builds the sync transport for a vault instead of :func:`open_transport` (tests:
         #: a memory transport, or a malicious wrapper around one).
@@ -248,10 +267,22 @@ class AccountService:
         self.on_wipe = on_wipe
         self.archives = ArchiveStore(self.profile)
 
-    def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
+    def api(
+        self,
+        server: str,
+        *,
+        token: str | None = None,
+        generation: int | None = None,
+        on_revoked: Callable[[SessionRevoked], None] | None = None,
+    ) -> ApiClient:
         from .api import ApiClient
+        from .settings import check_server_url
 
-        return ApiClient(server, token=token, generation=generation, transport=self.transport)
+        # Every request to a server passes here, whatever named it (--server, the
+        # environment, a kit, a reset link, the vault's stored URL).
+        check_server_url(server, insecure_http=self.settings.insecure_http)
+        return ApiClient(server, token=token, generation=generation, transport=self.transport,
+                         on_revoked=on_revoked)  # fmt: skip
 
     def open_transport(self, store: VaultStore, *, token: str | None = None) -> Transport:
         """The sync transport of ``store``'s vault (:func:`~safehold.client.transports.open_transport`),
@@ -414,16 +445,23 @@ class AccountService:
         except ValueError:
             # Not canonical hex (spec §1): no honest server sends that.
             raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
+        from . import device_credentials
+
         finish = api.auth_finish(
             wire.AuthFinishRequest(
                 login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), device_id=device_id,
                 device_name=self.settings.device_name,
+                device_credential=device_credentials.load(self.profile.home, api.base_url, start.account_id),
             )
         )  # fmt: skip
         try:
             srp.verify_server(bytes.fromhex(finish.M2))
         except (SrpError, ValueError):
             raise Tampered("the server could not prove it knows this account; not trusting it") from None
+        if finish.device_credential:
+            device_credentials.save(
+                self.profile.home, api.base_url, start.account_id, finish.device_credential
+            )
         return start, finish, keys
 
     def login(self, email: str, password: str, key: AccountKey, server: str | None = None) -> Unlocked:
@@ -514,7 +552,32 @@ class AccountService:
 
     def _auth_failed(self, store: VaultStore) -> AuthFailed:
         hint = store.meta("hint")
-        return AuthFailed(hint=f"your account hint: {hint}" if hint else None)
+        shown = f"your account hint: {hint}" if hint else None
+        if store.meta(PASSWORD_CHANGED_META):
+            # The server told this device; the hint is the one set with the new password.
+            return AuthFailed("the account password was changed on another device: type the new one",
+                              hint=shown)  # fmt: skip
+        return AuthFailed(hint=shown)
+
+    def note_revoked(self, store: VaultStore, error: SessionRevoked) -> None:
+        """Remember that the password was changed on another device, when the server says so:
+        ``status`` shows it, and the password prompt says so with the account's new hint,
+        until this device signs in with the new password."""
+        if error.reason != "password_changed" or store.closed:
+            return
+        values: dict[str, str | None] = {PASSWORD_CHANGED_META: _now_text()}
+        if error.account_hint is not None:  # None: a server that does not send it
+            values["hint"] = error.account_hint
+        store.set_meta(**values)
+
+    def password_changed_elsewhere(self, account_id: str) -> str | None:
+        """When this device learned that its password was changed on another device (ISO 8601
+        UTC), if it has not signed in with the new one since."""
+        store = self.open_store(account_id)
+        try:
+            return store.meta(PASSWORD_CHANGED_META) or None
+        finally:
+            store.close()
 
     def unlock(self, password: str, *, online: bool = True) -> Unlocked:
         store = self.open_store()
@@ -564,13 +627,20 @@ class AccountService:
                     info = api.account()
                     if info.generation != store.generation:
                         raise AccountWasReset(info.reset_at, info.generation)
+                    from .pending_reset import remember
+
+                    remember(store, info.pending_reset)  # for `status` (issue 14 §6)
                     return Unlocked(self, store, vk, token)
                 # The cached keyset did not open: perhaps the password changed elsewhere.
                 return self._relogin(store, api, password, key, changed_only=False)
             except KeyRotated:
                 # Signing in again needs the new key, which only the person has.
                 raise
-            except SessionRevoked:
+            except SessionExpired:
+                # Only the server's lifetime rules ended it: the password renews it here.
+                return self._relogin(store, api, password, key, changed_only=False)
+            except SessionRevoked as exc:
+                self.note_revoked(store, exc)
                 return self._relogin(store, api, password, key, changed_only=True)
             except Unreachable:
                 if vk is None:
@@ -616,6 +686,7 @@ class AccountService:
             kdf_params=_params_json(_crypto_params(start.kdf_params)),
             keyset=finish.keyset,
             hint=finish.hint or "",
+            **{PASSWORD_CHANGED_META: None},
         )
         unlocked = Unlocked(self, store, vk)
         unlocked.save_token(finish.session.token)

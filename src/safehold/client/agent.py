@@ -27,6 +27,9 @@ Requests and answers are one JSON object per line:
     {"op": "read", "account_id": ..., "vault": PATH, "what": "field"|"list"|"totp", ...}
         -> {"ok": true, "answer": ...} (client.reads: the common reads answered here, from
            the keys already held, so a command need not load the whole CLI; see cli/fast.py)
+    {"op": "print", ...the same as "read", "tty": bool}
+        -> {"ok": true, "stdout": TEXT, "stderr": TEXT}: what the command prints, rendered
+           here, so the fast path writes it without decoding and encoding it (agentwire.py)
 
 This module imports nothing heavy at the top: the fast path of the CLI talks to the agent
 through it, and every millisecond of import is a millisecond of every `safehold get`.
@@ -42,11 +45,13 @@ import contextlib
 import json
 import os
 import socket
-import stat
-import struct
 import sys
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
+
+from .agentwire import AgentRefused, check_socket_dir, peer_uid
+
+__all__ = ["AgentClient", "AgentRefused", "AgentServer", "check_socket_dir"]
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs every fast read a few ms.
 TYPE_CHECKING = False
@@ -185,8 +190,14 @@ class AgentServer:
             from .reads import answer_read  # the domain code: loaded once, on the first read
 
             return answer_read(request, found[0], self.read_cache)
-        return {"ok": False, "error": "unknown op"}
+        if op == "print":
+            found = self.keys.get(str(request.get("account_id")))
+            if found is None:
+                return {"ok": False}
+            from .reads import print_read
 
+            return print_read(request, found[0], self.read_cache)
+        return {"ok": False, "error": "unknown op"}
 
     def _forget(self, account_id: str) -> None:
         if self.autosync is not None:
@@ -208,44 +219,10 @@ class AgentServer:
         self.autosync.watch(account_id, Path(home))
 
 
-def _peer_uid(conn: socket.socket) -> int | None:
-    """The user id of the process at the other end, where the OS tells (Linux)."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return None
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    return int(uid)
-
-
 def _same_user(conn: socket.socket) -> bool:
-    uid = _peer_uid(conn)
+    uid = peer_uid(conn)
     # Without SO_PEERCRED, the 0600 socket in a 0700 directory restricts who can connect.
     return uid is None or uid == os.getuid()
-
-
-class AgentRefused(OSError):
-    """The agent's socket is somewhere another user could control; it is not used."""
-
-
-def check_socket_dir(directory: str | os.PathLike[str]) -> None:
-    """Raise :class:`AgentRefused` unless ``directory`` is this user's own, mode 0700."""
-    try:
-        info = os.lstat(directory)
-    except FileNotFoundError:
-        return
-    if not stat.S_ISDIR(info.st_mode):
-        raise AgentRefused(f"the agent directory {directory} is not a directory; not using the agent")
-    if info.st_uid != os.getuid():
-        raise AgentRefused(
-            f"the agent directory {directory} belongs to user id {info.st_uid}, not to you "
-            f"({os.getuid()}); not using the agent"
-        )
-    mode = stat.S_IMODE(info.st_mode)
-    if mode != 0o700:
-        raise AgentRefused(
-            f"the agent directory {directory} has mode {mode:04o}, not 0700; not using the agent "
-            f"(fix it with `chmod 700 {directory}`)"
-        )
 
 
 def _recv_line(conn: socket.socket) -> bytes:
@@ -289,7 +266,7 @@ class AgentClient:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(5.0)
                 sock.connect(os.fspath(self.path))
-                uid = _peer_uid(sock)
+                uid = peer_uid(sock)
                 if uid is not None and uid != os.getuid():
                     self.refused = (
                         f"the process listening on {self.path} runs as user id {uid}, not as you "

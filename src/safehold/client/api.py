@@ -7,6 +7,7 @@ that cannot be reached becomes :class:`~safehold.client.errors.Unreachable`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from safehold import wire
 
 from .errors import (
+    AccountRecovered,
     AccountWasReset,
     AuthFailed,
     ClientError,
@@ -23,12 +25,20 @@ from .errors import (
     ItemNotFound,
     KeyRotated,
     RateLimited,
+    RecoveryCodeRejected,
+    RecoveryLinkUnusable,
     ServerError,
+    SessionExpired,
     SessionRevoked,
     Unreachable,
 )
 
 M = TypeVar("M", bound=BaseModel)
+_LINK_ERRORS = {
+    wire.ErrorCode.TOKEN_EXPIRED.value: "expired",
+    wire.ErrorCode.TOKEN_USED.value: "used",
+    wire.ErrorCode.TOKEN_INVALID.value: "invalid",
+}
 
 #: Argon2id runs on the client, so only the network round trips need to fit in this.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -47,18 +57,27 @@ def error_from_response(response: httpx.Response) -> ClientError:
     if code is wire.ErrorCode.SESSION_REVOKED:
         # The server says why (wire.ErrorDetail.reason), so the hint can name the one fix.
         if detail.reason == "password_changed":
-            return SessionRevoked(
+            changed = SessionRevoked(
                 "the account password was changed on another device",
                 hint="run `safehold unlock` (or `safehold login EMAIL`) with the new password",
             )
+            changed.reason = detail.reason
+            changed.account_hint = detail.account_hint
+            return changed
         if detail.reason == "key_rotated":
             return KeyRotated()
+        if detail.reason == "expired":
+            return SessionExpired()
+        if detail.reason == "recovered":
+            return AccountRecovered()
         if detail.reason == "logout":
             return SessionRevoked("this device signed out of the account", hint="run `safehold login EMAIL`")
         return SessionRevoked(
             "this device was signed out of the account (removed from another device)",
             hint="run `safehold login EMAIL`; edits not yet synced are kept",
         )
+    if code is wire.ErrorCode.RECOVERY_CODE_WRONG:
+        return RecoveryCodeRejected()
     if code is wire.ErrorCode.UNAUTHENTICATED:
         return SessionRevoked("this device is not signed in", hint="run `safehold login`")
     if code is wire.ErrorCode.ACCOUNT_RESET:
@@ -89,8 +108,12 @@ class ApiClient:
         generation: int | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        on_revoked: Callable[[SessionRevoked], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Told of every session_revoked answer before it is raised, whoever catches it: the
+        #: vault notes a password changed elsewhere there (AccountService.note_revoked).
+        self.on_revoked = on_revoked
         self.token = token
         self.generation = generation
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout)
@@ -143,7 +166,10 @@ class ApiClient:
                 f"cannot reach the server at {self.base_url}: {exc.__class__.__name__}"
             ) from exc
         if response.status_code >= 400:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if isinstance(error, SessionRevoked) and self.on_revoked is not None:
+                self.on_revoked(error)
+            raise error
         return response
 
     @staticmethod
@@ -213,11 +239,77 @@ class ApiClient:
             self._request("POST", "/reset", body=wire.ResetRequest(email=email)), wire.AcceptedResponse
         )
 
+    # --- the recovery code (spec/protocol.md §9.2) -------------------------------------
+
+    def set_recovery_code(self, request: wire.RecoveryCodeRequest) -> wire.RecoveryCodeResponse:
+        return self._parse(
+            self._request("PUT", "/account/recovery", body=request, session=True), wire.RecoveryCodeResponse
+        )
+
+    def recovery_status(self) -> wire.RecoveryStatus:
+        return self._parse(self._request("GET", "/account/recovery", session=True), wire.RecoveryStatus)
+
+    def revoke_recovery_code(self) -> None:
+        self._request("DELETE", "/account/recovery", session=True)
+
+    def recover(self, email: str) -> wire.AcceptedResponse:
+        return self._parse(
+            self._request("POST", "/recover", body=wire.RecoveryRequest(email=email)), wire.AcceptedResponse
+        )
+
+    def _with_link(self, method: str, path: str, model: type[M], body: BaseModel | None = None) -> M:
+        """A request under a recovery link: the link's refusals get their own error."""
+        try:
+            return self._parse(self._request(method, path, body=body), model)
+        except ServerError as exc:
+            if exc.code in _LINK_ERRORS:
+                raise RecoveryLinkUnusable(exc.message, reason=_LINK_ERRORS[exc.code]) from None
+            raise
+
+    def recovery_info(self, token: str) -> wire.RecoveryInfo:
+        return self._with_link("GET", f"/recover/{token}", wire.RecoveryInfo)
+
+    def recovery_open(self, token: str, request: wire.RecoveryOpenRequest) -> wire.RecoveryOpenResponse:
+        return self._with_link("POST", f"/recover/{token}/open", wire.RecoveryOpenResponse, request)
+
+    def recovery_complete(
+        self, token: str, request: wire.RecoveryCompleteRequest
+    ) -> wire.RecoveryCompleteResponse:
+        return self._with_link("POST", f"/recover/{token}", wire.RecoveryCompleteResponse, request)
+
     def reset_info(self, token: str) -> wire.ResetInfo:
         return self._parse(self._request("GET", f"/reset/{token}"), wire.ResetInfo)
 
     def reset_complete(self, token: str, request: wire.ResetCompleteRequest) -> wire.ResetCompleteResponse:
         return self._parse(self._request("POST", f"/reset/{token}", body=request), wire.ResetCompleteResponse)
+
+    def cancel_reset(self) -> wire.PendingReset:
+        return self._parse(self._request("DELETE", "/account/reset", session=True), wire.PendingReset)
+
+    # --- the server's reset archives (issue 14 §2) ----------------------------------------
+
+    def archives(self) -> wire.ServerArchivesResponse:
+        response = self._request("GET", "/account/archives", session=True)
+        return self._parse(response, wire.ServerArchivesResponse)
+
+    def archive_keys(self, archive_id: str) -> wire.ServerArchiveKeys:
+        return self._parse(
+            self._request("GET", f"/account/archives/{archive_id}", session=True), wire.ServerArchiveKeys
+        )
+
+    def archive_items(
+        self, archive_id: str, after: str | None, limit: int = 500
+    ) -> wire.ArchivedItemsResponse:
+        params: dict[str, Any] = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        return self._parse(
+            self._request("GET", f"/account/archives/{archive_id}/items", params=params, session=True),
+            wire.ArchivedItemsResponse,
+        )
+
+    def delete_archive(self, archive_id: str) -> None:
+        self._request("DELETE", f"/account/archives/{archive_id}", session=True)
 
     # --- vault --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@
     ├── Unreachable (6)             the server could not be reached
     ├── ConflictsCreated (7)        a sync succeeded but kept conflict copies
     ├── SessionRevoked (8)          this device was signed out, or lost the account key
+    │   └── SessionExpired (31)     the session outlived the server's idle or absolute lifetime
     ├── NotSignedIn (8)             this profile has no account yet (signup or login first)
     ├── AccountWasReset (9)         the account was reset (a claim); the local vault was archived
     ├── Locked (10)                 the vault needs ``safehold unlock``
@@ -24,10 +25,14 @@
     ├── ServerError (1)             any other error answer from the server
     ├── ArchiveNotFound (25)        no archive of a reset-aside vault matches
     ├── KeyRotated (8)              (a SessionRevoked) the account key was replaced elsewhere
+    │   └── AccountRecovered (8)    the account was recovered with its recovery code elsewhere
     ├── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
     ├── ResetIncomplete (1)         a folder vault was reset but this device did not finish; shows the key
+    ├── RecoveryCodeRejected (26)   a wrong recovery code, or none in force
+    ├── RecoveryLinkUnusable (27)   a recovery link that expired, was used, or was never sent
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
     ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
+    ├── InsecureServer (30)         a plain http:// server that is not on this machine
     └── FolderVaultError (1)        a vault folder (spec/folder.md) that cannot be used:
         ├── NotAFolderVault (20), ForeignFolderVault (21)
         └── FolderDamaged (22), FolderExists (23)
@@ -67,12 +72,16 @@ class ExitCode(IntEnum):
     ITEM_TOO_LARGE = 14
     STORAGE_SUSPECT = 15
     ARCHIVE_NOT_FOUND = 25
+    RECOVERY_CODE_REJECTED = 26
+    RECOVERY_LINK_UNUSABLE = 27
     UNSYNCED_EDITS = 45
     COMMAND_FAILED_TO_START = 46
     NOT_A_FOLDER_VAULT = 20
     FOREIGN_FOLDER_VAULT = 21
     FOLDER_DAMAGED = 22
     FOLDER_EXISTS = 23
+    INSECURE_SERVER = 30
+    SESSION_EXPIRED = 31
 
 
 class ClientError(Exception):
@@ -190,6 +199,28 @@ class ConflictsCreated(ClientError):
 class SessionRevoked(ClientError):
     exit_code = ExitCode.SESSION_REVOKED
     kind = "session_revoked"
+    #: How the server said the session ended (``password_changed``, ``logout``, …), if it did.
+    reason: str | None = None
+    #: With ``password_changed``: the account's hint now ("" for none; None if not told).
+    account_hint: str | None = None
+
+
+class SessionExpired(SessionRevoked):
+    """The server ended the session by its lifetime rules (unused too long, or too old).
+
+    Nothing was revoked by anyone: the password signs the device in again, and the client
+    does that itself whenever it has the password (``unlock``, ``SAFEHOLD_PASSWORD``)."""
+
+    exit_code = ExitCode.SESSION_EXPIRED
+    kind = "session_expired"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this device's session with the server expired (unused for too long, or older than "
+            "the server allows); sign in again",
+            hint="run `safehold unlock` (or give the password: --password-stdin, SAFEHOLD_PASSWORD); "
+            "the vault on this device is kept",
+        )
 
 
 class NotSignedIn(ClientError):
@@ -367,6 +398,46 @@ class KeyRotated(SessionRevoked):
         )
 
 
+class AccountRecovered(KeyRotated):
+    """The account was recovered with its recovery code on another device: a new password
+    and a new account key. This device keeps its data (as after a key rotation)."""
+
+    kind = "account_recovered"
+
+    def __init__(self) -> None:
+        SessionRevoked.__init__(
+            self,
+            "the account was recovered with its recovery code on another device; this device keeps its data",
+            hint="sign in with the new password and the new key: safehold login EMAIL (it asks for the key)",
+        )
+
+
+class RecoveryCodeRejected(ClientError):
+    """The server did not accept the recovery code: wrong, replaced, revoked or used up."""
+
+    exit_code = ExitCode.RECOVERY_CODE_REJECTED
+    kind = "recovery_code_rejected"
+
+    WRONG = "that recovery code is wrong, or no longer the account's code (replaced, revoked or used)"
+
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
+        super().__init__(
+            message or self.WRONG,
+            hint=hint or "check it against what you wrote down; attempts are limited like sign-ins",
+        )
+
+
+class RecoveryLinkUnusable(ClientError):
+    """A recovery link that expired, was used already, or was never sent by this server."""
+
+    exit_code = ExitCode.RECOVERY_LINK_UNUSABLE
+    kind = "recovery_link_unusable"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, hint="ask for a new link: safehold recover EMAIL")
+        self.reason = reason
+
+
 class KeyRotationIncomplete(ClientError):
     """The server may have taken the new account key, but this device could not finish:
     the key is in the message, since it may now be the only one that works."""
@@ -419,6 +490,12 @@ class CommandNotStarted(ClientError):
 
     exit_code = ExitCode.COMMAND_FAILED_TO_START
     kind = "command_not_started"
+class InsecureServer(ClientError):
+    """A server URL with plain ``http://`` to another machine, without ``--insecure-http``:
+    anyone on the network could read the session token and claim a reset."""
+
+    exit_code = ExitCode.INSECURE_SERVER
+    kind = "insecure_server"
 
 
 class FolderVaultError(ClientError):

@@ -30,7 +30,7 @@ import zxingcpp
 from fpdf import FPDF
 from PIL import Image, UnidentifiedImageError
 
-from safehold.crypto import KitError, KitPayload
+from safehold.crypto import KitError, KitPayload, RecoveryCode
 
 __all__ = ["KitReadError", "kit_qr", "qr_for_terminal", "read_kit", "write_kit_pdf", "write_kit_png"]
 
@@ -65,6 +65,16 @@ _INSTRUCTIONS: Final = (
 )
 
 
+_RECOVERY_INSTRUCTIONS: Final = (
+    "If you forget your password, this code and a link emailed to you give the account a new password "
+    "and a new account key, and every item stays:  safehold recover EMAIL",
+    "Anyone who has this code AND can read your email can do the same: keep this page away from "
+    "your email and your devices.",
+    "The code works once. Making a new one (safehold recovery-code) makes this one useless; "
+    "safehold recovery-code --revoke removes it.",
+)
+
+
 class KitReadError(KitError):
     """An Emergency Kit file could not be read; the message names the file and the reason."""
 
@@ -89,15 +99,21 @@ def write_kit_png(path: str | os.PathLike[str], payload: KitPayload) -> None:
 
 
 def write_kit_pdf(
-    path: str | os.PathLike[str], payload: KitPayload, *, created: datetime | None = None
+    path: str | os.PathLike[str],
+    payload: KitPayload,
+    *,
+    created: datetime | None = None,
+    recovery_code: RecoveryCode | None = None,
 ) -> None:
-    """The one-page A4 Emergency Kit."""
-    _write_private(Path(path), render_kit_pdf(payload, created=created))
+    """The A4 Emergency Kit: one page, and a second with the recovery code when given."""
+    _write_private(Path(path), render_kit_pdf(payload, created=created, recovery_code=recovery_code))
 
 
-def render_kit_pdf(payload: KitPayload, *, created: datetime | None = None) -> bytes:
+def render_kit_pdf(
+    payload: KitPayload, *, created: datetime | None = None, recovery_code: RecoveryCode | None = None
+) -> bytes:
     created = (created or datetime.now(UTC)).astimezone(UTC)
-    pdf = _KitPdf(payload, created)
+    pdf = _KitPdf(payload, created, recovery_code)
     return pdf.build()
 
 
@@ -106,8 +122,11 @@ class _KitPdf:
     _WIDTH: Final = 170.0
     _QR_SIZE: Final = 58.0
 
-    def __init__(self, payload: KitPayload, created: datetime) -> None:
+    def __init__(
+        self, payload: KitPayload, created: datetime, recovery_code: RecoveryCode | None = None
+    ) -> None:
         self.payload = payload
+        self.recovery_code = recovery_code
         self.created = created
         self.pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         self.pdf.set_margins(self._LEFT, 18, self._LEFT)
@@ -185,7 +204,35 @@ class _KitPdf:
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
+        if self.recovery_code is not None:
+            self._recovery_page(self.recovery_code)
         return bytes(pdf.output())
+
+    def _recovery_page(self, code: RecoveryCode) -> None:
+        """Page 2 (spec §9.2): the recovery code as text only. No QR code: a photo of this page
+        should not be enough for a scanner to pick the code up by itself."""
+        pdf = self.pdf
+        pdf.add_page()
+        self._font("sans", "B", 24)
+        pdf.cell(self._WIDTH, 12, "Safehold Recovery Code", new_x="LMARGIN", new_y="NEXT")
+        self._font("sans", "", 10)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(self._WIDTH, 6, f"Created {self.created:%Y-%m-%d %H:%M} UTC", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(6)
+        self._labelled("EMAIL ADDRESS", self.payload.email, self._WIDTH)
+        self._label("RECOVERY CODE")
+        text = code.to_text()
+        half = text.index("-", len(text) // 2)
+        self._font("mono", "B", 15)
+        pdf.multi_cell(self._WIDTH, 9, f"{text[:half]}-\n{text[half + 1:]}", border=1, align="C",
+                       new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.ln(8)
+        self._label("WHAT THIS CODE DOES")
+        self._font("sans", "", 10.5)
+        for number, line in enumerate(_RECOVERY_INSTRUCTIONS, start=1):
+            pdf.multi_cell(self._WIDTH, 5.5, f"{number}.  {line}", align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1.5)
 
     def _labelled(self, label: str, value: str, width: float) -> None:
         self._label(label)

@@ -378,6 +378,23 @@ class VaultStore:
             )
             self._db.execute("INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", (item_id,))
 
+    def save_local_many(self, rows: list[tuple[str, bytes]]) -> None:
+        """:meth:`save_local` for many edits (none a deletion) in one transaction: a bulk
+        import is one statement per table instead of three per item."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO items(item_id, local) VALUES (?, ?) "
+                "ON CONFLICT(item_id) DO UPDATE SET local = excluded.local",
+                rows,
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", [(item_id,) for item_id, _ in rows]
+            )
+
+    def drop_conflicts(self, copy_ids: list[str]) -> None:
+        with self.transaction():
+            self._db.executemany("DELETE FROM conflicts WHERE copy_id = ?", [(c,) for c in copy_ids])
+
     def set_server_state(
         self, item_id: str, revision: int, envelope: bytes | None, *, local: bytes | None, dirty: bool
     ) -> None:

@@ -645,6 +645,7 @@ class SyncEngine:
             self._seen[item_id] = mine
             self.store.set_seen(item_id, *mine)
             self._close(self.device_id, record.seq, pending.prev)
+            self._release(item_id, record.revision)
             self.store.drop_pending(item_id)
             self._pending.discard(item_id)
             self.store.set_server_state(item_id, record.revision, row.local, local=row.local, dirty=False)

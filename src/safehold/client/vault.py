@@ -9,7 +9,7 @@ at save time: once queued it could never be uploaded, and would hold up every la
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -202,6 +202,29 @@ class Vault:
                 self.store.note_conflict_copy(item_id, data)
             self._count_edit()
         return StoredItem(item_id, data)
+
+    def put_many(self, items: Sequence[tuple[str | None, dict[str, Any]]]) -> list[str]:
+        """:meth:`put` for many items (``(item_id or None, data)``) in one transaction, each
+        sealed and size-checked before anything is written; returns their ids in order."""
+        rows: list[tuple[str, bytes]] = []
+        for item_id, data in items:
+            item_id = item_id or new_item_id().hex()
+            envelope = self.cipher.seal_item(bytes.fromhex(item_id), data)
+            check_envelope_size(envelope, str(data.get("title", "")))
+            rows.append((item_id, envelope))
+        if not rows:
+            return []
+        with self.store.transaction():
+            self.store.save_local_many(rows)
+            unmarked = []
+            for (item_id, _), (given, data) in zip(rows, items, strict=True):
+                if "conflict_of" in data:
+                    self.store.note_conflict_copy(item_id, data)
+                elif given is not None:  # a new id has no conflict record to drop
+                    unmarked.append(item_id)
+            self.store.drop_conflicts(unmarked)
+            self.store.set_meta(**{self.EDITS_KEY: str(self.edits_since_backup + len(rows))})
+        return [item_id for item_id, _ in rows]
 
     def delete(self, item_id: str) -> None:
         with self.store.transaction():

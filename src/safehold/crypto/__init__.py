@@ -8,6 +8,9 @@ comes from pyca/cryptography. Pure functions and small state objects: no I/O, no
     ├── AccountKeyError
     │   ├── AccountKeyTypo
     │   └── AccountKeyFormat
+    ├── RecoveryCodeError
+    │   ├── RecoveryCodeTypo
+    │   └── RecoveryCodeFormat
     ├── KdfParamsRejected
     ├── SrpError
     ├── KitError
@@ -25,6 +28,9 @@ from ._errors import (
     EncodingError,
     KdfParamsRejected,
     KitError,
+    RecoveryCodeError,
+    RecoveryCodeFormat,
+    RecoveryCodeTypo,
     SrpError,
     TamperedData,
 )
@@ -50,6 +56,15 @@ from ._keys import (
 )
 from ._kit import KitPayload
 from ._normalize import email_bytes, normalize_email, password_bytes
+from ._recovery import (
+    RecoveryCode,
+    RecoveryKeys,
+    open_recovery,
+    recovery_ad,
+    recovery_auth_matches,
+    recovery_keys,
+    seal_recovery,
+)
 from ._srp import GROUP_3072, SrpClient, SrpGroup, SrpServer, verifier
 from ._writes import (
     OpenedWrite,
@@ -80,6 +95,11 @@ __all__ = [
     "KitError",
     "KitPayload",
     "OpenedWrite",
+    "RecoveryCode",
+    "RecoveryCodeError",
+    "RecoveryCodeFormat",
+    "RecoveryCodeTypo",
+    "RecoveryKeys",
     "SrpClient",
     "SrpError",
     "SrpGroup",
@@ -106,13 +126,18 @@ __all__ = [
     "normalize_email",
     "open_",
     "open_keyset",
+    "open_recovery",
     "pad",
     "padded_length",
     "parse_prev",
     "password_bytes",
     "prev_ref",
+    "recovery_ad",
+    "recovery_auth_matches",
+    "recovery_keys",
     "seal",
     "seal_keyset",
+    "seal_recovery",
     "unpad",
     "verifier",
     "write_ad",

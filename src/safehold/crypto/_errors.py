@@ -5,6 +5,9 @@ CryptoError
 ├── AccountKeyError       an account key's text could not be read
 │   ├── AccountKeyTypo    the checksum does not match: a character was mistyped
 │   └── AccountKeyFormat  wrong length, unknown version or characters that are not allowed
+├── RecoveryCodeError     a recovery code's text could not be read (spec §9.2)
+│   ├── RecoveryCodeTypo
+│   └── RecoveryCodeFormat
 ├── KdfParamsRejected     the server asked for Argon2id costs outside the client's bounds
 ├── SrpError              an SRP value was invalid or a proof did not match
 ├── KitError              an Emergency Kit URI could not be read
@@ -43,6 +46,21 @@ class AccountKeyTypo(AccountKeyError):
 
 class AccountKeyFormat(AccountKeyError):
     """Wrong length, unknown version prefix, or characters outside the alphabet."""
+
+
+class RecoveryCodeError(CryptoError):
+    """The text given as a recovery code could not be read."""
+
+
+class RecoveryCodeTypo(RecoveryCodeError):
+    """The recovery code's checksum does not match."""
+
+    def __init__(self) -> None:
+        super().__init__("that recovery code has a typo: check it against what you wrote down")
+
+
+class RecoveryCodeFormat(RecoveryCodeError):
+    """Wrong length, unknown version prefix, an account key, or characters outside the alphabet."""
 
 
 class KdfParamsRejected(CryptoError):

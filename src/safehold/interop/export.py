@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +47,10 @@ CSV_COLUMNS: Final = (
     "id", "type", "title", "username", "password", "url", "otp", "notes", "tags", "favorite",
     "created", "modified", "fields",
 )  # fmt: skip
+
+
+#: ``progress(done, total)``: called as items are written.
+Progress = Callable[[int, int], None]
 
 
 class ExportError(Exception):
@@ -240,38 +245,143 @@ def _bitwarden_json(items: Sequence[ExportItem]) -> bytes:
 
 # --- kdbx -------------------------------------------------------------------------------
 
+#: KeePass's own string fields, which a custom field of that name must not replace.
+_KDBX_RESERVED: Final = frozenset({"Title", "UserName", "Password", "URL", "Notes", "otp"})
+#: Characters XML 1.0 cannot hold (KeePass's file is XML inside): shown as U+FFFD.
+_XML_INVALID: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: The two custom strings that let our own importer read an entry back as the item it was.
+KDBX_TYPE_KEY, KDBX_ID_KEY = "Safehold type", "Safehold id"
 
-def _kdbx(items: Sequence[ExportItem], path: Path, password: str) -> None:
-    from pykeepass import create_database  # imported here: only this format needs it
 
-    database = create_database(str(path), password=password)
+def _xml(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)
+
+
+class _Strings:
+    """An entry's ``<String>`` elements, written directly: pykeepass's setter runs an
+    XPath per call and cannot take a name with a quote in it."""
+
+    def __init__(self, element: Any) -> None:
+        self.element = element
+        self.names: dict[str, str] = {}  # label -> the key it was written under
+
+    def add(self, label: str, value: str, protect: bool) -> None:
+        from pykeepass.entry import E  # lxml's element maker, as pykeepass builds entries
+
+        key, n = label.strip() or "Field", 2
+        while key in _KDBX_RESERVED or key in self.names.values():
+            key, n = f"{label} ({n})", n + 1
+        self.names[label] = key
+        value_element = E.Value(_xml(value), Protected="True") if protect else E.Value(_xml(value))
+        self.element.append(E.String(E.Key(_xml(key)), value_element))
+
+
+def _history_snapshots(entry: Any, item: Item, where: dict[str, str], database: Any) -> None:
+    """KeePass keeps history as whole earlier copies of the entry: one per old value, the
+    copy holding that value in its place and the time it was replaced."""
+    from copy import deepcopy
+
+    from pykeepass.entry import E
+
+    if not item.history:
+        return
+    history = E.History()
+    for old in sorted(item.history, key=lambda h: h.changed):
+        snapshot = deepcopy(entry._element)
+        key = where.get(old.field, old.field)
+        for string in snapshot.findall("String"):
+            if string.findtext("Key") == key:
+                string.find("Value").text = _xml(old.value)
+                break
+        else:
+            snapshot.append(E.String(E.Key(_xml(key)), E.Value(_xml(old.value), Protected="True")))
+        times = snapshot.find("Times")
+        if times is not None and times.find("LastModificationTime") is not None:
+            times.find("LastModificationTime").text = database._encode_time(old.changed)
+        history.append(snapshot)
+    entry._element.append(history)
+
+
+#: The Argon2id output of pykeepass's blank template database under its published
+#: password: not a secret (both are in pykeepass), cached so an export runs the KDF once,
+#: for its own password. A pykeepass whose template differs is opened the slow way.
+_BLANK_TRANSFORMED_KEY: Final = bytes.fromhex(
+    "0962cbeeed2e51b1417f31f21ef90cca3b205fe9bd987232ae23136a83be0cf7"
+)
+
+
+def _blank_database() -> Any:
+    from pykeepass import PyKeePass
+    from pykeepass.exceptions import CredentialsError
+    from pykeepass.pykeepass import BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD
+
+    try:
+        return PyKeePass(BLANK_DATABASE_LOCATION, transformed_key=_BLANK_TRANSFORMED_KEY)
+    except CredentialsError:
+        return PyKeePass(BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD)
+
+
+def _kdbx(
+    items: Sequence[ExportItem], path: Path, password: str, progress: Progress | None = None
+) -> None:
+    # Imported here: only this format needs pykeepass. The database is started from
+    # pykeepass's blank one and saved once: create_database() saves it as well, and every
+    # save runs the database's Argon2id (seconds, by design).
+    from pykeepass.entry import Entry
+
+    database = _blank_database()
+    database.filename, database.password, database.keyfile = str(path), password, None
     root = database.root_group
-    for it, item in _items(items):
+    pairs = _items(items)
+    for done, (it, item) in enumerate(pairs, 1):
         known, _ = _columns(item)
-        kinds = {spec.key: spec for spec in item.template.fields}
-        entry = database.add_entry(
-            root,
-            title=item.title or "(untitled)",
-            username=known["username"],
-            password=known["password"],
-            url=known["url"] or None,
-            notes=item.notes or None,
-            tags=list(item.tags) or None,
-            force_creation=True,
+        login = item.type == "login"
+        entry = Entry(
+            title=_xml(item.title or "(untitled)"),
+            username=_xml(known["username"]),
+            password=_xml(known["password"]),
+            url=_xml(known["url"]) or None,
+            notes=_xml(item.notes) or None,
+            otp=_xml(known["otp"]) or None,  # KeePassXC's own "otp" attribute
+            tags=[_xml(t) for t in item.tags] or None,
+            kp=database,
         )
-        if known["otp"]:
-            entry.otp = known["otp"]  # KeePassXC's own "otp" attribute
+        entry.ctime = item.created
+        entry.mtime = item.modified
+        strings = _Strings(entry._element)
+        # Where each value's history goes: login fields are KeePass's own strings.
+        where = {"password": "Password"} if login or known["password"] else {}
+        for spec in item.template.fields:
+            value = item.fields.get(spec.key, "")
+            if not value or (login and spec.key in _LOGIN_STANDARD):
+                continue
+            # Other types keep every field under its label (the standard strings above
+            # are copies for KeePass's own columns), so our importer reads them back.
+            standard = {"Password": known["password"], "UserName": known["username"], "URL": known["url"]}
+            if standard.get(spec.label) == value:
+                where[spec.key] = spec.label  # already there, under KeePass's own name
+                continue
+            strings.add(spec.label, value, protect=spec.kind == "hidden")
+            where[spec.key] = strings.names[spec.label]
+        labels = {spec.key for spec in item.template.fields}
         for key, value in item.fields.items():
-            if value and value not in (known["username"], known["password"], known["url"], known["otp"]):
-                spec = kinds.get(key)
-                entry.set_custom_property(
-                    spec.label if spec else key, value, protect=bool(spec and spec.kind == "hidden")
-                )
+            if value and key not in labels:
+                strings.add(key, value, protect=False)
+                where[key] = strings.names[key]
         for custom in item.custom:
-            entry.set_custom_property(custom.name, custom.value, protect=custom.kind in ("hidden", "totp"))
-        entry.set_custom_property("Safehold type", item.type)
-        entry.set_custom_property("Safehold id", it.item_id)
+            strings.add(custom.name, custom.value, protect=custom.kind in ("hidden", "totp"))
+            where[custom.name] = strings.names[custom.name]
+        strings.add(KDBX_TYPE_KEY, item.type, protect=False)
+        strings.add(KDBX_ID_KEY, it.item_id, protect=False)
+        _history_snapshots(entry, item, where, database)
+        root.append(entry)
+        if progress is not None:
+            progress(done, len(pairs))
     database.save()
+
+
+#: Login fields written as KeePass's own strings (Title, UserName, Password, URL, otp).
+_LOGIN_STANDARD: Final = frozenset({"website", "username", "password", "one_time_password"})
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -312,7 +422,12 @@ def write_private(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def export_items(
-    items: Iterable[ExportItem], path: Path, fmt: str, *, file_password: str | None = None
+    items: Iterable[ExportItem],
+    path: Path,
+    fmt: str,
+    *,
+    file_password: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write ``items`` to ``path`` as ``fmt``; returns how many items (not types) it holds."""
     listed = list(items)
@@ -324,11 +439,13 @@ def export_items(
 
         def write_kdbx(tmp: Path) -> None:
             tmp.unlink()  # pykeepass creates the file itself; the 0600 mode is set again after
-            _kdbx(listed, tmp, file_password)
+            _kdbx(listed, tmp, file_password, progress)
 
         write_private(path, write_kdbx)
     else:
         data = render(listed, fmt)
+        if progress is not None:
+            progress(len(listed), len(listed))
 
         def write_bytes(tmp: Path) -> None:
             tmp.write_bytes(data)

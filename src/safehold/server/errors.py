@@ -6,7 +6,8 @@ its HTTP status and ``wire.ErrorCode`` in one place (``handlers.py``).
     ├── AuthError
     │   ├── AuthFailed          "email or password incorrect", whatever the cause
     │   ├── Unauthenticated     no token, or one never issued
-    │   └── SessionRevoked      the device was revoked, or the session logged out
+    │   ├── SessionRevoked      the device was revoked, or the session logged out
+    │   └── RecoveryCodeWrong   a wrong recovery code, or none in force
     ├── AccountReset            the session or generation predates a reset
     ├── NotFound
     ├── EmailTaken
@@ -79,14 +80,30 @@ class SessionRevoked(AuthError):
     code = ErrorCode.SESSION_REVOKED
     default_message = "this device was signed out (revoked); sign in again"
 
-    def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, reason: str | None = None, account_hint: str | None = None
+    ) -> None:
         super().__init__(message)
         #: Why the session ended (``logout``, ``device_revoked``, ``password_changed``), so
         #: a client can say what to do next.
         self.reason = reason
+        #: After ``password_changed``: the account's hint now, for the device's password prompt.
+        self.account_hint = account_hint
 
     def extra(self) -> dict[str, Any]:
-        return {"reason": self.reason} if self.reason else {}
+        extra: dict[str, Any] = {"reason": self.reason} if self.reason else {}
+        if self.reason == "password_changed":
+            extra["account_hint"] = self.account_hint or ""  # "": there is none now
+        return extra
+
+
+class RecoveryCodeWrong(AuthError):
+    code = ErrorCode.RECOVERY_CODE_WRONG
+    default_message = "that recovery code is wrong, or this account has no recovery code in force"
+
+    def __init__(self) -> None:
+        # One message for a wrong code and no code: the answer says nothing more.
+        super().__init__(self.default_message)
 
 
 class AccountReset(ServerError):

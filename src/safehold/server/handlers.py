@@ -23,6 +23,7 @@ STATUS: dict[type[errors.ServerError], int] = {
     errors.AuthFailed: 401,
     errors.Unauthenticated: 401,
     errors.SessionRevoked: 401,
+    errors.RecoveryCodeWrong: 401,
     errors.AccountReset: 410,
     errors.NotFound: 404,
     errors.EmailTaken: 409,

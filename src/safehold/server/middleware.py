@@ -15,8 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safehold import wire
 
 log = logging.getLogger("safehold.server.access")
-#: Reset links carry their token in the path; the access log must not.
-_TOKEN_PATH = re.compile(r"(/reset/)[^/?]+")
+#: Reset and recovery links carry their token in the path; the access log must not.
+_TOKEN_PATH = re.compile(r"(/reset/|/recover/)[^/?]+")
 
 
 def redact_path(path: str) -> str:

@@ -24,6 +24,8 @@ from pydantic_settings import (
 from safehold import wire
 from safehold.crypto import DEFAULT_PARAMS
 
+from .client_address import Network, parse_trusted_proxies
+
 CONFIG_ENV = "SAFEHOLD_CONFIG"
 MIB = 1024 * 1024
 
@@ -74,6 +76,10 @@ class Settings(BaseSettings):
     max_envelope_bytes: int = wire.MAX_ENVELOPE_CHARS
     max_items_per_account: int = 100_000
 
+    #: Reverse proxies whose ``X-Forwarded-For`` is believed: addresses or networks,
+    #: comma-separated. None by default: the connection's peer is the client.
+    trusted_proxies: str = ""
+
     # Sign-in.
     login_ttl_seconds: float = 300.0
     login_free_failures: int = 5
@@ -89,6 +95,14 @@ class Settings(BaseSettings):
     request_limit_per_address: int = 3
     request_limit_per_client: int = 10
     request_limit_window_seconds: float = 3600.0
+    #: A reset keeps the old generation (items, keyset, KDF parameters: ciphertext only the
+    #: old password and key open) this many days, then the purge removes it. 0 keeps none.
+    reset_archive_days: float = Field(default=30.0, ge=0)
+    #: Hours between a completed reset form and the reset (docs/reset.md): 0 resets at once;
+    #: more lets the account's devices and mailbox hear of it and cancel it.
+    reset_delay_hours: float = Field(default=0.0, ge=0)
+    #: How often the server purges expired archives and applies due resets (also at start).
+    maintenance_interval_seconds: float = Field(default=300.0, gt=0)
 
     #: Argon2id cost for new keys made by the reset page, and shown to unknown emails.
     default_kdf_params: wire.KdfParams = wire.KdfParams(
@@ -112,7 +126,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _strip_base_url(self) -> Settings:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        parse_trusted_proxies(self.trusted_proxies)  # a typo is a config error at start
         return self
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_trusted_proxies(self.trusted_proxies)
 
     @classmethod
     def settings_customise_sources(

@@ -86,7 +86,8 @@ def test_killed_syncs_and_logins_lose_nothing(devices: tuple[Device, Device, Dev
     # without a process per item).
     service = AccountService(
         ClientSettings(home=a.profile, server=a.server.base_url, keystore="file",
-                       device_name="A", runtime_dir=a.runtime, kdf_floor=KdfParams(1, 8, 1))
+                       device_name="A", runtime_dir=a.runtime, kdf_floor=KdfParams(1, 8, 1),
+                       test_only_insecure_signup_kdf=KdfParams(1, 8, 1))
     )  # fmt: skip
     unlocked = service.unlock(PASSWORD)
     with unlocked.store.transaction():

@@ -8,9 +8,16 @@ import sqlite3
 import pytest
 
 from safehold.cli.errors import translate
-from safehold.client.errors import ClientError, ExitCode, ItemNotFound, UnsyncedEdits
+from safehold.client.errors import (
+    ClientError,
+    ExitCode,
+    ItemNotFound,
+    RecoveryCodeRejected,
+    RecoveryLinkUnusable,
+    UnsyncedEdits,
+)
 from safehold.client.items.errors import FieldNotFound, InvalidItem
-from safehold.crypto import AccountKeyTypo, KitError, TamperedData
+from safehold.crypto import AccountKeyTypo, KitError, RecoveryCodeFormat, RecoveryCodeTypo, TamperedData
 
 
 @pytest.mark.parametrize(
@@ -25,6 +32,11 @@ from safehold.crypto import AccountKeyTypo, KitError, TamperedData
         (InvalidItem("bad json"), ExitCode.USAGE),
         (ItemNotFound("nope"), ExitCode.NOT_FOUND),
         (UnsyncedEdits(2), ExitCode.UNSYNCED_EDITS),
+        # A recovery code that does not parse is bad input; the server's refusals have their own.
+        (RecoveryCodeTypo(), ExitCode.USAGE),
+        (RecoveryCodeFormat("an account key, not a recovery code"), ExitCode.USAGE),
+        (RecoveryCodeRejected(), ExitCode.RECOVERY_CODE_REJECTED),
+        (RecoveryLinkUnusable("expired", reason="expired"), ExitCode.RECOVERY_LINK_UNUSABLE),
     ],
 )
 def test_each_error_maps_to_its_exit_code(error: BaseException, code: ExitCode) -> None:

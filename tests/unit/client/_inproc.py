@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from safehold.server.app import create_app
 from safehold.server.settings import Settings
 
-BASE_URL = "http://safehold.test"
+# A *.localhost name (RFC 6761): loopback, so plain http is allowed (issue 12 item 9).
+BASE_URL = "http://safehold.localhost"
 
 
 @contextmanager

@@ -129,7 +129,8 @@ def small_server(tmp_path: Path) -> Iterator[httpx.BaseTransport]:
 
 def _service(tmp_path: Path, name: str, transport: httpx.BaseTransport) -> AccountService:
     settings = ClientSettings(
-        home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1), keystore="file",
+        home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1),
+        test_only_insecure_signup_kdf=KdfParams(1, 8, 1), keystore="file",
         device_name=name, runtime_dir=tmp_path / "run",
     )  # fmt: skip
     return AccountService(settings, transport=transport)

@@ -40,6 +40,8 @@ def test_unknown_routes_and_methods_are_json(api: TestClient) -> None:
 def test_reset_tokens_are_redacted_from_access_log_paths() -> None:
     assert redact_path("/reset/abcDEF_123") == "/reset/…"
     assert redact_path("/api/v1/reset/abcDEF_123") == "/api/v1/reset/…"
+    assert redact_path("/recover/abcDEF_123") == "/recover/…"
+    assert redact_path("/api/v1/recover/abcDEF_123/open") == "/api/v1/recover/…/open"
     assert redact_path("/api/v1/reset") == "/api/v1/reset"
 
 

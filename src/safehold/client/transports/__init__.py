@@ -13,6 +13,8 @@ Modules are imported on use: a command that never syncs never loads httpx.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +24,32 @@ if TYPE_CHECKING:
     from ..store import VaultStore
     from ..transport import Transport
 
-__all__ = ["close_transport", "open_transport"]
+__all__ = ["close_transport", "default_http_transport", "open_transport", "test_only_http_transport"]
+
+_test_only_http: httpx.BaseTransport | None = None
+
+
+@contextmanager
+def test_only_http_transport(transport: httpx.BaseTransport) -> Iterator[None]:
+    """TESTS ONLY: while this is open, every AccountService made without a transport of its
+    own (the CLI's, run in-process) sends its HTTP requests through ``transport`` (the server
+    app in-process). Nothing else sets it; it replaces patching ``cli.state.TRANSPORT``."""
+    global _test_only_http
+    before, _test_only_http = _test_only_http, transport
+    try:
+        yield
+    finally:
+        _test_only_http = before
+
+
+# Not a test, though its name starts like one: pytest must not collect it where imported.
+test_only_http_transport.__test__ = False  # type: ignore[attr-defined]
+
+
+def default_http_transport() -> httpx.BaseTransport | None:
+    """The httpx transport an AccountService uses when given none: ``None`` (the network),
+    except inside :func:`test_only_http_transport`."""
+    return _test_only_http
 
 
 def open_transport(

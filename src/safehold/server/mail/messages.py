@@ -89,3 +89,50 @@ def reset_done(*, sender: str, to: str, when: datetime, generation: int, base_ur
     return render(
         "reset_done", sender=sender, to=to, when=_when(when), generation=generation, base_url=base_url
     )
+
+
+def recovery_requested(
+    *, sender: str, to: str, link: str, expires_at: datetime, client_ip: str, base_url: str, has_code: bool
+) -> EmailMessage:
+    return render(
+        "recovery_requested",
+        sender=sender,
+        to=to,
+        link=link,
+        expires_at=_when(expires_at),
+        client_ip=client_ip,
+        base_url=base_url,
+        has_code=has_code,
+    )
+
+
+def recovery_used(*, sender: str, to: str, when: datetime, client_ip: str, base_url: str) -> EmailMessage:
+    return render(
+        "recovery_used", sender=sender, to=to, when=_when(when), client_ip=client_ip, base_url=base_url
+    )
+
+
+def recovery_code_changed(
+    *, sender: str, to: str, when: datetime, removed: bool, base_url: str
+) -> EmailMessage:
+    return render(
+        "recovery_code_changed", sender=sender, to=to, when=_when(when), removed=removed, base_url=base_url
+    )
+
+
+def reset_scheduled(
+    *, sender: str, to: str, when: datetime, client_ip: str, effective_at: datetime, base_url: str
+) -> EmailMessage:
+    return render(
+        "reset_scheduled", sender=sender, to=to, when=_when(when), client_ip=client_ip,
+        effective_at=_when(effective_at), base_url=base_url,
+    )  # fmt: skip
+
+
+def reset_cancelled(
+    *, sender: str, to: str, requested_at: datetime, when: datetime, client_ip: str, base_url: str
+) -> EmailMessage:
+    return render(
+        "reset_cancelled", sender=sender, to=to, requested_at=_when(requested_at), when=_when(when),
+        client_ip=client_ip, base_url=base_url,
+    )  # fmt: skip

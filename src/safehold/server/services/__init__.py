@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..client_address import Network
 from ..db.session import Database
 from ..mail.dispatch import Mailer
 from ..mail.sender import MailSender, sender_from_settings
@@ -14,7 +15,9 @@ from .accounts import AccountService
 from .auth import AuthService
 from .devices import DeviceService
 from .ratelimit import RateLimiter
+from .recovery import RecoveryService
 from .reset import ResetService
+from .reset_archive import ResetArchiveService
 from .sessions import SessionService
 from .vault import VaultService
 
@@ -30,6 +33,10 @@ class Services:
     devices: DeviceService
     vault: VaultService
     reset: ResetService
+    recovery: RecoveryService
+    archives: ResetArchiveService
+    #: SAFEHOLD_TRUSTED_PROXIES, parsed once.
+    proxies: tuple[Network, ...] = ()
 
     def close(self) -> None:
         self.mailer.close()
@@ -47,14 +54,18 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings.start_limit_window_seconds,
     )
     limiter = RateLimiter(secret, keep_seconds=max(windows))
+    auth = AuthService(database, settings, mailer, limiter, secret)
     return Services(
         settings=settings,
         database=database,
         mailer=mailer,
         accounts=AccountService(database, settings, mailer, limiter),
-        auth=AuthService(database, settings, mailer, limiter, secret),
+        auth=auth,
         sessions=SessionService(database),
         devices=DeviceService(database),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),
+        recovery=RecoveryService(database, settings, mailer, limiter, auth),
+        proxies=settings.trusted_proxy_networks,
+        archives=ResetArchiveService(database),
     )

@@ -163,7 +163,7 @@ class AccountService:
                 db,
                 [
                     (self.limiter.address_key("hint-address", address), settings.request_limit_per_address),
-                    (f"hint-client:{client_ip}", settings.request_limit_per_client),
+                    (self.limiter.client_key("hint-client", client_ip), settings.request_limit_per_client),
                 ],
                 window=settings.request_limit_window_seconds,
             )

@@ -11,6 +11,15 @@ fake verifier is an HKDF output reduced mod N, not ``g^x``: nobody ever sees ``v
 ``B = k*v + g^b``), and skipping that exponentiation makes an unknown email cost exactly
 what a real one does, so timing does not tell them apart.
 
+Targeted lock-out (OWASP's device cookies): a successful sign-in gives the device a
+*device credential*, ``dc1.<nonce>.<HMAC(server secret, account id | nonce)>``, kept by the
+client and shown at its next sign-in. A finish that shows a valid credential for the
+account is counted in a bucket of that credential alone, not in the account's and the
+client address's, so a stranger's failures for the email never lock out a device that
+signed in before, and guessing with a (stolen) credential is slowed like any other. The
+server keeps nothing of it: the HMAC is checked, and failures are rate events. A session's
+own password change is counted per device for the same reason.
+
 Every finish is counted as a failed attempt *before* the proof is checked, in the same
 write transaction (and under the same bucket locks) as the back-off check; a proof that
 turns out right takes its count back. Parallel guesses therefore cannot all slip past
@@ -61,6 +70,9 @@ log = logging.getLogger("safehold.server.auth")
 PROOF_LEN = 32
 #: HKDF info for the key that seals a pending login's ``b`` (see the module docstring).
 _B_KEY_INFO = b"safehold/server/login-b"
+#: HKDF info for the key of device credentials, and their text form.
+_DEVICE_KEY_INFO = b"safehold/server/device-credential"
+DEVICE_CREDENTIAL_PREFIX = "dc1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,16 @@ class _Pending:
     verifier_text: str | None
     #: The rate events counted for this attempt; dropped again if the proof is right.
     attempt: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FreshProof:
+    """A fresh SRP proof that checked out (:meth:`AuthService.fresh_proof`)."""
+
+    m2: bytes
+    #: The verifier the proof was made against, to check it is still the account's.
+    verifier: str
+    attempt: tuple[int, ...]
 
 
 def _proof(text: str) -> bytes:
@@ -102,6 +124,29 @@ class AuthService:
         self.limiter = limiter
         self._secret = secret
         self._b_key = hkdf(secret, None, _B_KEY_INFO, 32)
+        self._device_key = hkdf(secret, None, _DEVICE_KEY_INFO, 32)
+
+    # --- device credentials (targeted lock-out) -----------------------------------------
+
+    def _device_mac(self, account_id: str, nonce: str) -> str:
+        mac = hmac.new(self._device_key, f"{account_id}|{nonce}".encode(), hashlib.sha256).digest()
+        return b64encode(mac)
+
+    def issue_device_credential(self, account_id: str) -> str:
+        nonce = b64encode(secrets.token_bytes(16))
+        return f"{DEVICE_CREDENTIAL_PREFIX}.{nonce}.{self._device_mac(account_id, nonce)}"
+
+    def device_bucket(self, account_id: str | None, credential: str | None) -> str | None:
+        """The failure bucket of ``credential`` if it is valid for ``account_id``, else None."""
+        if account_id is None or not credential:
+            return None
+        prefix, _, rest = credential.partition(".")
+        nonce, _, mac = rest.partition(".")
+        if prefix != DEVICE_CREDENTIAL_PREFIX or not nonce or not mac:
+            return None
+        if not hmac.compare_digest(mac, self._device_mac(account_id, nonce)):
+            return None
+        return f"login-device:{hashlib.sha256(credential.encode()).hexdigest()[:40]}"
 
     def _seal_b(self, login_id: str, b: int) -> str:
         return b64encode(seal(self._b_key, int_to_hex(b).encode("ascii"), login_id.encode("ascii")))
@@ -144,7 +189,7 @@ class AuthService:
             # Before any exponentiation: each start costs the server one or two modexps.
             self.limiter.check_budget(
                 db,
-                [(f"start-client:{client_ip}", s.start_limit_per_client)],
+                [(self.limiter.client_key("start-client", client_ip), s.start_limit_per_client)],
                 window=s.start_limit_window_seconds,
             )
             account = db.scalar(select(Account).where(Account.email == email))
@@ -185,15 +230,28 @@ class AuthService:
 
     # --- finish -------------------------------------------------------------------------
 
-    def _buckets(self, pending: _Pending | None, login_email: str | None, client_ip: str) -> list[str]:
-        buckets = [f"login-client:{client_ip}"]
+    def _buckets(
+        self, pending: _Pending | None, login_email: str | None, client_ip: str, trusted: str | None = None
+    ) -> list[str]:
+        if trusted is not None:
+            # A device that signed in before: its own failures only (module docstring).
+            return [trusted]
+        buckets = [self.limiter.client_key("login-client", client_ip)]
         if pending is not None and pending.account_id is not None:
             buckets.append(f"login-account:{pending.account_id}")
         elif login_email is not None:
             buckets.append(self.limiter.address_key("login-account", login_email))
         return buckets
 
-    def _pop(self, login_id: str, client_ip: str, *, account_id: str | None = None) -> _Pending:
+    def _pop(
+        self,
+        login_id: str,
+        client_ip: str,
+        *,
+        account_id: str | None = None,
+        credential: str | None = None,
+        trusted: str | None = None,
+    ) -> _Pending:
         """Take the login (single use), check the back-off and count this attempt as a
         failure, all in one write transaction and before any SRP work."""
         s = self.settings
@@ -224,7 +282,9 @@ class AuthService:
                 else:
                     _, salt, v = self._fake(login.email)
                     pending = _Pending(None, login.email, salt, v, b, None)
-            buckets = self._buckets(pending, email, client_ip)
+            if trusted is None and pending is not None:
+                trusted = self.device_bucket(pending.account_id, credential)
+            buckets = self._buckets(pending, email, client_ip, trusted)
             self.limiter.lock(db, buckets)
             try:
                 self.limiter.check_backoff(
@@ -258,7 +318,7 @@ class AuthService:
         return m2
 
     def finish(self, body: wire.AuthFinishRequest, client_ip: str) -> wire.AuthFinishResponse:
-        pending = self._pop(body.login_id, client_ip)
+        pending = self._pop(body.login_id, client_ip, credential=body.device_credential)
         m2 = self._verify(pending, body.A, body.M1)
         assert pending.account_id is not None
         with self.database.write() as db:
@@ -274,6 +334,7 @@ class AuthService:
                 keyset=account.keyset,
                 generation=account.generation,
                 hint=account.hint,
+                device_credential=self.issue_device_credential(account.account_id),
             )
             email = account.email
         if first_time:
@@ -288,6 +349,18 @@ class AuthService:
                 )
             )
         return response
+
+    # --- a fresh proof for other services ----------------------------------------------
+
+    def fresh_proof(self, principal: Principal, login_id: str, A: str, M1: str, client_ip: str) -> FreshProof:
+        """Check a fresh SRP proof of the current credentials (counted like a sign-in).
+
+        The caller, in its own write transaction, MUST check that ``verifier`` is still the
+        account's and then :meth:`RateLimiter.forget` the ``attempt`` events."""
+        pending = self._pop(login_id, client_ip, account_id=principal.account_id)
+        m2 = self._verify(pending, A, M1)
+        assert pending.verifier_text is not None
+        return FreshProof(m2=m2, verifier=pending.verifier_text, attempt=tuple(pending.attempt))
 
     # --- password change ----------------------------------------------------------------
 
@@ -317,7 +390,14 @@ class AuthService:
     ) -> wire.PasswordChangeResponse:
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
         credentials.check()
-        pending = self._pop(body.login_id, client_ip, account_id=principal.account_id)
+        # Signed in already: counted per device, so strangers' failures for the email do
+        # not block the owner's password change.
+        pending = self._pop(
+            body.login_id,
+            client_ip,
+            account_id=principal.account_id,
+            trusted=f"login-session-device:{principal.device_pk}",
+        )
         m2 = self._verify(pending, body.A, body.M1)
         now = utcnow()
         with self.database.write() as db:

@@ -24,6 +24,8 @@ REASON_LOGOUT = "logout"
 REASON_DEVICE_REVOKED = "device_revoked"
 REASON_PASSWORD_CHANGED = "password_changed"
 REASON_KEY_ROTATED = "key_rotated"
+#: The account was recovered with its recovery code: new password and new account key.
+REASON_RECOVERED = "recovered"
 #: What rows written before the reason was renamed say.
 _LEGACY_PASSWORD_CHANGE = "password_change"
 REASON_RESET = "reset"
@@ -38,14 +40,26 @@ def public_reason(reason: str | None) -> str | None:
     return REASON_PASSWORD_CHANGED if reason == _LEGACY_PASSWORD_CHANGE else reason
 
 
-def revoked_error(reason: str | None) -> SessionRevoked:
-    """The 401 a revoked session gets: the words and ``reason`` say what happened."""
+def revoked_error(reason: str | None, account_hint: str | None = None) -> SessionRevoked:
+    """The 401 a revoked session gets: the words and ``reason`` say what happened.
+
+    After a password change the device's old session also learns the account's hint as it
+    is now (set with the new password), so it can show the right one at its password prompt:
+    the holder of that session was signed in to this account and saw the old hint already."""
     if reason in {REASON_PASSWORD_CHANGED, _LEGACY_PASSWORD_CHANGE}:
-        return SessionRevoked(PASSWORD_CHANGED_MESSAGE, reason=REASON_PASSWORD_CHANGED)
+        return SessionRevoked(
+            PASSWORD_CHANGED_MESSAGE, reason=REASON_PASSWORD_CHANGED, account_hint=account_hint
+        )
     if reason == REASON_KEY_ROTATED:
         return SessionRevoked(
             "the account key was replaced on another device; sign in with the new account key",
             reason=REASON_KEY_ROTATED,
+        )
+    if reason == REASON_RECOVERED:
+        return SessionRevoked(
+            "the account was recovered with its recovery code; sign in with the new password "
+            "and the new account key",
+            reason=REASON_RECOVERED,
         )
     if reason == REASON_LOGOUT:
         return SessionRevoked("this session was signed out; sign in again", reason=REASON_LOGOUT)
@@ -117,6 +131,7 @@ class SessionService:
                     Device.last_seen_at,
                     Account.generation,
                     Account.reset_at,
+                    Account.hint,
                 )
                 .join(Device, Device.id == Session.device_pk)
                 .join(Account, Account.account_id == Session.account_id)
@@ -135,13 +150,14 @@ class SessionService:
             last_seen_at,
             generation,
             reset_at,
+            account_hint,
         ) = row
         # A session older than the reset belongs to the old keys whatever else ended it
         # (say the device was removed first): the client must learn about the reset.
         if revoked_reason == REASON_RESET or (reset_at is not None and created_at < reset_at):
             raise AccountReset(reset_at=reset_at, generation=generation)
         if revoked_at is not None:
-            raise revoked_error(revoked_reason)
+            raise revoked_error(revoked_reason, account_hint)
         now = utcnow()
         if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
             with self.database.write() as db:
