@@ -115,13 +115,15 @@ class AgentServer:
                 with conn:
                     self._serve_one(conn)
         finally:
+            self.keys.clear()
             sock.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            # Gone from the socket first (a new agent may start meanwhile), then let a sync
+            # under way finish: one cut short loses nothing, but the next has to redo it.
             if self.autosync is not None:
                 self.autosync.stop()
                 self.autosync.join(30.0)
-            self.keys.clear()
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
 
     def _serve_one(self, conn: socket.socket) -> None:
         conn.settimeout(5.0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -227,3 +228,32 @@ def test_two_folders_joined_by_a_sync_service_with_real_processes(place: tuple[P
     expected = sorted([f"A{n}" for n in range(4)] + [f"B{n}" for n in range(4)])
     assert a.titles() == b.titles() == expected
     assert "edited" in a.ok("get", "A0", "--field", "username")
+
+
+def test_reads_never_wait_for_a_sync_stuck_on_the_network(
+    place: tuple[Path, Path], server: ServerHandle
+) -> None:
+    home, runtime = place
+    env = {"SAFEHOLD_SYNC_INTERVAL": "3600", "SAFEHOLD_SYNC_DELAY": "0.2"}
+    a = Device(home, runtime, "A", server.base_url, **env)
+    a.ok("signup", EMAIL, SAFEHOLD_PASSWORD=PASSWORD)
+    a.ok("add", "login", "--title", "Readable", "-f", "username=ann", SAFEHOLD_PASSWORD=PASSWORD)
+    a.unlock()
+    try:
+        _until(lambda: a.ok("status", "--json")["auto_sync"]["syncs"] == 1, "the first sync did not run")
+        # The server goes silent: connections are taken but never answered.
+        server.stop()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as hole:
+            hole.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            hole.bind(("127.0.0.1", server.port))
+            hole.listen(16)
+            a.ok("add", "login", "--title", "Waiting", "-f", "username=ann")
+            time.sleep(2)  # the agent's sync of that edit is now stuck on the silent server
+            stuck = a.ok("status", "--json")["auto_sync"]
+            assert stuck["syncs"] == 1 and stuck["failures"] == 0, stuck
+            # Reads are answered all the same, from the local vault.
+            assert a.titles() == ["Readable", "Waiting"]
+            assert a.ok("get", "Readable", "--field", "username").strip() == "ann"
+            assert a.ok("status", "--json")["auto_sync"]["syncs"] == 1, "the sync was still stuck"
+    finally:
+        a.lock()
