@@ -18,11 +18,13 @@ and an online unlock loads them while Argon2id runs (see :meth:`AccountService._
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -183,7 +185,8 @@ class Unlocked:
 
         before = self.store.meta("last_sync")
         try:
-            report = self._sync(progress)
+            with sync_lock(self.store.path):
+                report = self._sync(progress)
         except Exception as exc:
             if not self.store.closed:
                 with contextlib.suppress(sqlite3.Error, ClientError):
@@ -217,6 +220,20 @@ class Unlocked:
 
     def close(self) -> None:
         self.store.close()
+
+
+@contextlib.contextmanager
+def sync_lock(vault_path: Path) -> Iterator[None]:
+    """One sync of a vault at a time on this device: a command's and the agent's would
+    otherwise both take the same next file number in a folder (spec/folder.md §4), and one
+    segment would replace the other. Waits for the other sync to finish."""
+    lock = Path(str(vault_path) + ".sync-lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _open_token(vk: bytes, store: VaultStore) -> str | None:

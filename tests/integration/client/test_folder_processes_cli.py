@@ -257,3 +257,24 @@ def test_reads_never_wait_for_a_sync_stuck_on_the_network(
             assert a.ok("status", "--json")["auto_sync"]["syncs"] == 1, "the sync was still stuck"
     finally:
         a.lock()
+
+
+def test_one_sync_of_a_vault_at_a_time_on_a_device(place: tuple[Path, Path]) -> None:
+    """A command's sync and the agent's would both take the next file number of this
+    device in the folder; the second waits for the first."""
+    from safehold.client.account import sync_lock
+
+    folder = place[0] / "vault"
+    a, _b = _pair(place, folder, folder)
+    a.ok("add", "login", "--title", "Queued", "-f", "username=a", SAFEHOLD_PASSWORD=PASSWORD)
+    vault = a.ok("status", "--json")["vault_file"]
+    with sync_lock(Path(vault)):
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "safehold.cli.main", "sync", "--json"],
+            env={**a.env, "SAFEHOLD_PASSWORD": PASSWORD}, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(2)
+        assert waiting.poll() is None, "the second sync did not wait"
+        assert not any(p.suffix == ".seg" for p in (folder / "g1").iterdir())
+    out, _ = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0 and json.loads(out)["pushed"] == 1
