@@ -172,6 +172,16 @@ def test_a_header_not_downloaded_yet_is_unreachable_for_now(cli: Run, tmp_path: 
     _ok(cli("B", "login", EMAIL, "--folder", str(icloud), "--account-key", key))
 
 
+def test_a_header_asking_for_a_weaker_kdf_than_this_device_accepts_is_refused(
+    cli: Run, tmp_path: Path
+) -> None:
+    folder = tmp_path / "vault"
+    key = _signup(cli, folder)["account_key"]  # at the tests' cost, t=1, 8 KiB
+    weak = cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", key, "--json",
+               env={"SAFEHOLD_KDF_FLOOR": "2,16,1"})  # fmt: skip
+    assert weak.exit_code == ExitCode.KDF_REFUSED and _error(weak)["kind"] == "kdf_refused"
+
+
 def test_server_and_folder_together_is_a_usage_error(cli: Run, tmp_path: Path) -> None:
     for command in (["signup", EMAIL], ["login", EMAIL, "--account-key", "SH1-X"], ["reset"]):
         result = cli("A", *command, "--folder", str(tmp_path), "--server", "http://x", "--json")
