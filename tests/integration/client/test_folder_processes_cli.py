@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -278,3 +279,45 @@ def test_one_sync_of_a_vault_at_a_time_on_a_device(place: tuple[Path, Path]) -> 
         assert not any(p.suffix == ".seg" for p in (folder / "g1").iterdir())
     out, _ = waiting.communicate(timeout=60)
     assert waiting.returncode == 0 and json.loads(out)["pushed"] == 1
+
+
+def test_syncs_killed_at_any_point_lose_nothing_in_a_folder(place: tuple[Path, Path]) -> None:
+    """`kill -9` of `safehold sync` while it pushes to or pulls from a folder: the files it
+    left half-written are temporaries nobody reads, and the next sync finishes the job."""
+    from safehold.client.account import AccountService
+    from safehold.client.settings import ClientSettings
+
+    folder = place[0] / "vault"
+    a, b = _pair(place, folder, folder, SAFEHOLD_PASSWORD=PASSWORD)
+    service = AccountService(ClientSettings.load(env=a.env))
+    unlocked = service.unlock(PASSWORD)
+    with unlocked.store.transaction():
+        for i in range(1500):
+            unlocked.vault.put({"type": "login", "title": f"Site {i:05d}", "fields": {"password": f"pw{i}"}})
+    unlocked.close()
+    expected = [f"Site {i:05d}" for i in range(1500)]
+
+    def killed(device: Device) -> list[int]:
+        statuses = []
+        for step in range(10):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "safehold.cli.main", "sync"],
+                env=device.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(0.3 + 0.1 * step)
+            process.send_signal(signal.SIGKILL)
+            statuses.append(process.wait(timeout=60))
+            assert device.ok("status", "--json")["email"] == EMAIL  # the vault still opens
+        return statuses
+
+    killed(a)
+    a.ok("sync")
+    assert a.ok("status", "--json")["pending"] == 0
+    killed(b)
+    b.ok("sync")
+    assert a.titles() == b.titles() == expected
+    # A third device joining now reads exactly the same.
+    c = Device(place[0], place[1], "C", SAFEHOLD_PASSWORD=PASSWORD)
+    key = a.ok("kit", "--json")["account_key"]
+    c.ok("login", EMAIL, "--folder", str(folder), "--account-key", key)
+    assert c.titles() == expected
