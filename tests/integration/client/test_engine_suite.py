@@ -15,7 +15,7 @@ import pytest
 from tests.support.engine_world import KINDS, World, item, world
 from tests.support.server import run_server
 
-from safehold.client.transport import Record, StorageUnavailable, WriteOutcome
+from safehold.client.transport import Record, StorageReset, StorageUnavailable, WriteOutcome
 
 
 @pytest.fixture(scope="module")
@@ -262,3 +262,14 @@ def test_an_item_deleted_before_its_first_push_arrived_leaves_no_false_alarm(w: 
     reports = [b.sync() for _ in range(_patience(w))]
     assert [g for r in reports for g in r.gaps] == [] and reports[-1].refused == []
     assert list(b.titles()) == ["Next"] == list(a.titles())
+
+
+def test_a_reset_claim_stops_the_sync_before_anything_is_uploaded(tmp_path: Path) -> None:
+    with world("memory", tmp_path) as w:
+        a = w.device("a")
+        a.vault.put(item("Kept"))
+        w.memory.generation = 2  # storage now says: another generation
+        with pytest.raises(StorageReset) as caught:
+            a.sync()
+        assert caught.value.generation == 2
+        assert w.memory.items == {} and len(a.store.outbox()) == 1  # nothing sent, nothing dropped
