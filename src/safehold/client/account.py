@@ -545,6 +545,8 @@ class AccountService:
                 store.close()
             if found_email is None or found_server is None or found_email.strip().casefold() != wanted:
                 continue
+            if not found_server:
+                continue  # a vault kept in a folder: `login --folder` finds its key itself
             if server is not None and found_server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.keystore.load(account_id)
@@ -555,6 +557,8 @@ class AccountService:
         for manifest in self.archives.all():
             if manifest.email.strip().casefold() != wanted or manifest.restored_at is not None:
                 continue
+            if not manifest.server:
+                continue  # a folder vault's archive
             if server is not None and manifest.server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.archives.account_key(manifest)

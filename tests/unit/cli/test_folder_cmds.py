@@ -101,6 +101,8 @@ def test_logout_of_a_folder_vault_and_login_again(cli: Run, tmp_path: Path) -> N
     _ok(cli("A", "sync"))
     _ok(cli("A", "logout", "--yes"))
     assert cli("A", "list").exit_code == ExitCode.SESSION_REVOKED
+    # Without --folder it is a server sign-in: the folder vault's key is not offered to one.
+    assert cli("A", "login", EMAIL, "--json").exit_code == ExitCode.USAGE
     # The key went into an archive with the vault; signing in again with the password alone
     # finds it there.
     _ok(cli("A", "login", EMAIL, "--folder", str(folder)))
