@@ -185,7 +185,7 @@ class Unlocked:
 
         before = self.store.meta("last_sync")
         try:
-            with sync_lock(self.store.path):
+            with sync_lock(self.service.profile.sync_lock_path(self.account_id)):
                 report = self._sync(progress)
         except Exception as exc:
             if not self.store.closed:
@@ -204,6 +204,11 @@ class Unlocked:
         try:
             engine = SyncEngine(self.store, transport, self.vk, device_name=self.store.device_name)
             return engine.sync(progress)
+        except SessionRevoked as exc:
+            # As for every other answer through the unlocked vault (see api()): a password
+            # changed elsewhere is noted for `status` and the next unlock.
+            self.service.note_revoked(self.store, exc)
+            raise
         except AccountWasReset as exc:
             raise self.service.set_aside(
                 self.store, "the server said the account was reset", exc.generation, exc.reset_at
@@ -223,11 +228,13 @@ class Unlocked:
 
 
 @contextlib.contextmanager
-def sync_lock(vault_path: Path) -> Iterator[None]:
+def sync_lock(lock: Path) -> Iterator[None]:
     """One sync of a vault at a time on this device: a command's and the agent's would
     otherwise both take the same next file number in a folder (spec/folder.md §4), and one
-    segment would replace the other. Waits for the other sync to finish."""
-    lock = Path(str(vault_path) + ".sync-lock")
+    segment would replace the other. Waits for the other sync to finish. ``lock`` is
+    :meth:`Profile.sync_lock_path` (a file of its own: closing a descriptor of the vault
+    file itself would drop SQLite's locks on it)."""
+    lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -268,8 +268,8 @@ def test_one_sync_of_a_vault_at_a_time_on_a_device(place: tuple[Path, Path]) -> 
     folder = place[0] / "vault"
     a, _b = _pair(place, folder, folder)
     a.ok("add", "login", "--title", "Queued", "-f", "username=a", SAFEHOLD_PASSWORD=PASSWORD)
-    vault = a.ok("status", "--json")["vault_file"]
-    with sync_lock(Path(vault)):
+    account_id = a.ok("status", "--json")["account_id"]
+    with sync_lock(a.profile / "locks" / f"{account_id}.sync"):
         waiting = subprocess.Popen(
             [sys.executable, "-m", "safehold.cli.main", "sync", "--json"],
             env={**a.env, "SAFEHOLD_PASSWORD": PASSWORD}, stdout=subprocess.PIPE, text=True,
