@@ -315,7 +315,16 @@ class AccountService:
             return self.storage(store)
         from .transports import open_transport
 
-        return open_transport(store, token=token, http_transport=self.transport)
+        if store.folder:
+            return open_transport(store)
+
+        def noted(error: SessionRevoked) -> None:
+            self.note_revoked(store, error)
+
+        # Through :meth:`api`, as every request to a server: its URL checked, and a revoked
+        # session noted (a password changed elsewhere shows in `status`).
+        api = self.api(store.server, token=token, generation=store.generation, on_revoked=noted)
+        return open_transport(store, api=api)
 
     def derive(
         self, email: str, password: str, key: AccountKey, account_id: str, kdf_salt: bytes, params: KdfParams
