@@ -204,11 +204,6 @@ class Unlocked:
         try:
             engine = SyncEngine(self.store, transport, self.vk, device_name=self.store.device_name)
             return engine.sync(progress)
-        except SessionRevoked as exc:
-            # As for every other answer through the unlocked vault (see api()): a password
-            # changed elsewhere is noted for `status` and the next unlock.
-            self.service.note_revoked(self.store, exc)
-            raise
         except AccountWasReset as exc:
             raise self.service.set_aside(
                 self.store, "the server said the account was reset", exc.generation, exc.reset_at
