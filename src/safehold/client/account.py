@@ -18,11 +18,13 @@ and an online unlock loads them while Argon2id runs (see :meth:`AccountService._
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -185,7 +187,8 @@ class Unlocked:
 
         before = self.store.meta("last_sync")
         try:
-            report = self._sync(progress)
+            with sync_lock(self.service.profile.sync_lock_path(self.account_id)):
+                report = self._sync(progress)
         except Exception as exc:
             if not self.store.closed:
                 with contextlib.suppress(sqlite3.Error, ClientError):
@@ -219,6 +222,22 @@ class Unlocked:
 
     def close(self) -> None:
         self.store.close()
+
+
+@contextlib.contextmanager
+def sync_lock(lock: Path) -> Iterator[None]:
+    """One sync of a vault at a time on this device: a command's and the agent's would
+    otherwise both take the same next file number in a folder (spec/folder.md §4), and one
+    segment would replace the other. Waits for the other sync to finish. ``lock`` is
+    :meth:`Profile.sync_lock_path` (a file of its own: closing a descriptor of the vault
+    file itself would drop SQLite's locks on it)."""
+    lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _open_token(vk: bytes, store: VaultStore) -> str | None:
@@ -544,6 +563,8 @@ class AccountService:
                 store.close()
             if found_email is None or found_server is None or found_email.strip().casefold() != wanted:
                 continue
+            if not found_server:
+                continue  # a vault kept in a folder: `login --folder` finds its key itself
             if server is not None and found_server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.keystore.load(account_id)
@@ -554,6 +575,8 @@ class AccountService:
         for manifest in self.archives.all():
             if manifest.email.strip().casefold() != wanted or manifest.restored_at is not None:
                 continue
+            if not manifest.server:
+                continue  # a folder vault's archive
             if server is not None and manifest.server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.archives.account_key(manifest)
