@@ -123,6 +123,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # 409: the item moved on; see current
     NOT_FOUND = "not_found"  # 404
     EMAIL_TAKEN = "email_taken"  # 409 at sign-up
+    SIGNUPS_CLOSED = "signups_closed"  # 403 at sign-up: by invitation only, and not invited
+    EMAIL_UNVERIFIED = "email_unverified"  # 403: the account's address is not confirmed yet
     TOO_MANY_REQUESTS = "too_many_requests"  # 429; see retry_after
     PAYLOAD_TOO_LARGE = "payload_too_large"  # 413
     QUOTA_EXCEEDED = "quota_exceeded"  # 422: too many items
@@ -189,10 +191,20 @@ class SessionInfo(_Model):
     device_id: HexId
 
 
+#: A device credential (spec/api.md "Sign-in"): what a device that signed in before shows,
+#: so failures by others do not lock it out. Opaque to the client.
+DeviceCredential = Annotated[str, Field(pattern=r"^dc1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$")]
+
+
 class SignupResponse(_Model):
     account_id: HexId
     generation: int
     session: SessionInfo
+    #: Present (true) when the server requires the address to be confirmed by the mailed
+    #: link before the account works (``SAFEHOLD_SIGNUPS=verify``); absent otherwise.
+    verification_required: bool | None = None
+    #: As in ``AuthFinishResponse``: the credential of the device that signed up.
+    device_credential: DeviceCredential | None = None
 
 
 class AuthStartRequest(_Model):
@@ -206,10 +218,6 @@ class AuthStartResponse(_Model):
     kdf_params: KdfParams
     B: HexInt
 
-
-#: A device credential (spec/api.md "Sign-in"): what a device that signed in before shows,
-#: so failures by others do not lock it out. Opaque to the client.
-DeviceCredential = Annotated[str, Field(pattern=r"^dc1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$")]
 
 
 class AuthFinishRequest(_Model):

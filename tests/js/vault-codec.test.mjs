@@ -22,3 +22,14 @@ test("the same bytes and the same refusals as protocol.js", () => {
   for (let n = 0; n < 200; n++) texts.push(P.b64urlEncode(P.randomBytes(n % 50)));
   for (const text of texts) assert.equal(outcome(b64urlDecodeFast, text), outcome(P.b64urlDecode, text), text);
 });
+
+test("openImported opens what open opens and refuses what it refuses", async () => {
+  for (const e of V.envelopes) {
+    const key = await P.importEnvelopeKey(P.hexToBytes(e.key));
+    assert.equal(P.bytesToHex(await P.openImported(key, P.hexToBytes(e.envelope), e.ad)), e.plaintext);
+  }
+  for (const f of V.envelope_failures) {
+    const key = await P.importEnvelopeKey(P.hexToBytes(f.key));
+    await assert.rejects(P.openImported(key, P.hexToBytes(f.envelope), f.ad), (err) => err instanceof P.TamperedData && err.message === "the data is damaged or was tampered with");
+  }
+});

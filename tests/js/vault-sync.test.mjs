@@ -69,11 +69,31 @@ const ID1 = "11".repeat(16);
 const ID2 = "22".repeat(16);
 
 describe("web vault sync", () => {
-  test("pulls v1 items, pushes an edit as v1 while the vault is v1", async () => {
+  test("pulls v1 items and pushes an edit as a v2 write of this device", async () => {
     const server = new FakeServer();
     const { vk, session } = await setup(server);
     await v1Write(server, vk, ID1, item("One", { username: "a" }));
     const vault = new Vault(session);
+    await vault.sync();
+    assert.equal(vault.visible().length, 1);
+    const edited = { ...vault.get(ID1).local, title: "One (v2)" };
+    vault.save(ID1, edited);
+    await vault.sync();
+    const stored = server.items.get(ID1);
+    assert.equal(stored.device, session.deviceId);
+    assert.equal(stored.device_seq, 1);
+    const claims = { itemId: ID1, revision: 2, deleted: false, device: stored.device, seq: 1 };
+    const opened = await P.openWrite(vk, ACCOUNT, 1, claims, P.b64urlDecode(stored.envelope));
+    assert.equal(opened.value.title, "One (v2)");
+    assert.equal(opened.prev, null, "the first write of this device");
+  });
+
+  test("v1 envelopes only when asked (a vault shared with v1-only devices)", async () => {
+    const server = new FakeServer();
+    const { vk, session } = await setup(server);
+    await v1Write(server, vk, ID1, item("One", { username: "a" }));
+    const vault = new Vault(session);
+    vault.writeV2 = false;
     await vault.sync();
     assert.equal(vault.visible().length, 1);
     const e = vault.get(ID1);
@@ -127,6 +147,14 @@ describe("web vault sync", () => {
     await vault.sync();
     assert.deepEqual(vault.visible().map((e) => e.local.title), ["Good"]);
     assert.ok(vault.quarantine.has(ID2));
+    await vault.sync(); // retried, still damaged
+    assert.ok(vault.quarantine.has(ID2));
+    // A later record of the item opens: it leaves quarantine.
+    server.items.set(ID2, { ...bad, revision: 0 });
+    await v2Write(server, vk, ID2, item("Bad, rewritten"));
+    await vault.sync();
+    assert.equal(vault.quarantine.has(ID2), false);
+    assert.deepEqual(vault.visible().map((e) => e.local.title).sort(), ["Bad, rewritten", "Good"]);
   });
 
   test("a rollback is refused and a deletion without a sealed tombstone removes nothing", async () => {

@@ -39,6 +39,8 @@ class Malice:
     #: Records added to the next pull's last page (then cleared).
     inject: list[Record] = field(default_factory=list)
     drop_pushes: bool = False
+    #: Pushes fail before they reach storage (the network is down).
+    fail_pushes: bool = False
     lose_answers: bool = False
     dropped: list[Write] = field(default_factory=list)
     #: Items whose writes storage refuses as too large (a 413).
@@ -101,6 +103,8 @@ class Malice:
     def push(self, writes: Sequence[Write]) -> list[WriteOutcome]:
         if any(w.record.item_id in self.too_large for w in writes):
             raise StorageTooLarge("storage refused the batch as too large")
+        if self.fail_pushes:
+            raise StorageUnavailable("storage cannot be reached")
         if self.drop_pushes:
             self.dropped.extend(writes)
             return [WriteOutcome(w.record.item_id, True) for w in writes]

@@ -163,6 +163,7 @@ def signup(
         "server": st.settings.server_url,
         "kit": None if kit_error else str(kit_path),
         "keystore": key_location(service.keystore, unlocked.account_id),
+        "verification_required": unlocked.verification_required,
     }
     unlocked.close()
     if keystore_note:
@@ -184,6 +185,11 @@ def signup(
     else:
         st.out.print(f"Emergency Kit written to [bold]{plain(kit_path)}[/].")
     st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
+    if result["verification_required"]:
+        st.out.print(
+            f"\n[yellow]Confirm your address:[/] the server mailed a link to {plain(email)}. The account "
+            "works once you open it and press the button."
+        )
 
 
 def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey | None, KitPayload | None]:

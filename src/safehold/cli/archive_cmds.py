@@ -97,6 +97,9 @@ def _keys_at_hand(st: State, service: AccountService) -> Unlocked | None:
 
 def _server_archives(st: State, service: AccountService) -> tuple[list[ServerArchiveRef], str | None]:
     """The server's archives of the current account, and a note when they could not be asked."""
+    current = service.profile.current
+    if current is None or not service.profile.vault_path(current).exists():
+        return [], None  # no account signed in here: no server to ask
     try:
         unlocked = _keys_at_hand(st, service)
     except ClientError as exc:

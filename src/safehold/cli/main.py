@@ -45,6 +45,7 @@ EPILOG = (
     "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
     "13 server asked for unacceptable KDF cost, 14 item too large for the server, 25 no such archive, "
     "30 plain http:// to another machine refused (--insecure-http), 31 session expired (unlock again), "
+    "32 sign-up by invitation only, 33 email address not confirmed yet, "
     "45 logout would drop unsynced edits, 46 run could not start the command."
 )
 

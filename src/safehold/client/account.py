@@ -18,11 +18,13 @@ and an online unlock loads them while Argon2id runs (see :meth:`AccountService._
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,6 +131,8 @@ class Unlocked:
     store: VaultStore
     vk: bytes = field(repr=False)
     token: str | None = field(repr=False, default=None)
+    #: Sign-up only: the server wants the address confirmed by its mailed link first.
+    verification_required: bool = False
 
     def __post_init__(self) -> None:
         # Read once: a reset claim closes the store (its file moves to an archive), and
@@ -189,7 +193,8 @@ class Unlocked:
 
         before = self.store.meta("last_sync")
         try:
-            report = self._sync(progress)
+            with sync_lock(self.service.profile.sync_lock_path(self.account_id)):
+                report = self._sync(progress)
         except Exception as exc:
             if not self.store.closed:
                 with contextlib.suppress(sqlite3.Error, ClientError):
@@ -225,6 +230,22 @@ class Unlocked:
 
     def close(self) -> None:
         self.store.close()
+
+
+@contextlib.contextmanager
+def sync_lock(lock: Path) -> Iterator[None]:
+    """One sync of a vault at a time on this device: a command's and the agent's would
+    otherwise both take the same next file number in a folder (spec/folder.md §4), and one
+    segment would replace the other. Waits for the other sync to finish. ``lock`` is
+    :meth:`Profile.sync_lock_path` (a file of its own: closing a descriptor of the vault
+    file itself would drop SQLite's locks on it)."""
+    lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _open_token(vk: bytes, store: VaultStore) -> str | None:
@@ -299,7 +320,16 @@ class AccountService:
             return self.storage(store)
         from .transports import open_transport
 
-        return open_transport(store, token=token, http_transport=self.transport)
+        if store.folder:
+            return open_transport(store)
+
+        def noted(error: SessionRevoked) -> None:
+            self.note_revoked(store, error)
+
+        # Through :meth:`api`, as every request to a server: its URL checked, and a revoked
+        # session noted (a password changed elsewhere shows in `status`).
+        api = self.api(store.server, token=token, generation=store.generation, on_revoked=noted)
+        return open_transport(store, api=api)
 
     def derive(
         self, email: str, password: str, key: AccountKey, account_id: str, kdf_salt: bytes, params: KdfParams
@@ -363,6 +393,11 @@ class AccountService:
                 params=params, keyset=request.keyset, device_id=device_id, hint=hint, key=None, vk=vk,
             )  # fmt: skip
             unlocked.save_token(answer.session.token)
+            unlocked.verification_required = bool(answer.verification_required)
+            if answer.device_credential:
+                from . import device_credentials
+
+                device_credentials.save(self.profile.home, server, account_id, answer.device_credential)
         except ClientError as exc:
             raise SignupIncomplete(email, key, exc.message) from exc
         except (OSError, sqlite3.DatabaseError) as exc:
@@ -536,6 +571,8 @@ class AccountService:
                 store.close()
             if found_email is None or found_server is None or found_email.strip().casefold() != wanted:
                 continue
+            if not found_server:
+                continue  # a vault kept in a folder: `login --folder` finds its key itself
             if server is not None and found_server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.keystore.load(account_id)
@@ -546,6 +583,8 @@ class AccountService:
         for manifest in self.archives.all():
             if manifest.email.strip().casefold() != wanted or manifest.restored_at is not None:
                 continue
+            if not manifest.server:
+                continue  # a folder vault's archive
             if server is not None and manifest.server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.archives.account_key(manifest)

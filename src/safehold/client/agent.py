@@ -115,12 +115,15 @@ class AgentServer:
                 with conn:
                     self._serve_one(conn)
         finally:
-            if self.autosync is not None:
-                self.autosync.stop()
             self.keys.clear()
             sock.close()
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+            # Gone from the socket first (a new agent may start meanwhile), then let a sync
+            # under way finish: one cut short loses nothing, but the next has to redo it.
+            if self.autosync is not None:
+                self.autosync.stop()
+                self.autosync.join(30.0)
 
     def _serve_one(self, conn: socket.socket) -> None:
         conn.settimeout(5.0)
@@ -153,10 +156,11 @@ class AgentServer:
                 raise TypeError("account_id and vk must be strings")
             if token is not None and not isinstance(token, str):
                 raise TypeError("token must be a string or null")
-            self.keys[account_id] = (b64decode(vk), token)
             sync = request.get("sync")
-            if isinstance(sync, dict):
-                self._watch(account_id, sync)
+            plan = None if sync is None else _sync_plan(sync)  # checked before anything is kept
+            self.keys[account_id] = (b64decode(vk), token)
+            if plan is not None:
+                self._watch(account_id, *plan)
             return {"ok": True}
         if op == "get":
             found = self.keys.get(str(request.get("account_id")))
@@ -204,18 +208,25 @@ class AgentServer:
         self.keys.pop(account_id, None)
         self.read_cache.clear()
 
-    def _watch(self, account_id: str, sync: dict[str, Any]) -> None:
+    def _watch(self, account_id: str, home: str, interval: float, delay: float) -> None:
         from pathlib import Path
 
-        home, interval, delay = sync["home"], float(sync["interval"]), float(sync["delay"])
-        if not isinstance(home, str) or not interval >= 0 or not delay >= 0:
-            raise ValueError("sync needs a home, an interval and a delay")
         if self.autosync is None:
             from .autosync import AutoSync
 
             self.autosync = AutoSync(self.keys.get, self._forget, interval=interval, delay=delay)
         self.autosync.interval, self.autosync.delay = interval, delay
         self.autosync.watch(account_id, Path(home))
+
+
+def _sync_plan(sync: object) -> tuple[str, float, float]:
+    """``(home, interval, delay)`` of a put's ``sync`` part; ``ValueError`` if malformed."""
+    if not isinstance(sync, dict):
+        raise TypeError("sync must be an object")
+    home, interval, delay = sync["home"], float(sync["interval"]), float(sync["delay"])
+    if not isinstance(home, str) or not interval >= 0 or not delay >= 0:
+        raise ValueError("sync needs a home, an interval and a delay")
+    return home, interval, delay
 
 
 def _same_user(conn: socket.socket) -> bool:

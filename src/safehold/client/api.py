@@ -22,6 +22,7 @@ from .errors import (
     AuthFailed,
     ClientError,
     EmailTaken,
+    EmailUnverified,
     ItemNotFound,
     KeyRotated,
     RateLimited,
@@ -30,6 +31,7 @@ from .errors import (
     ServerError,
     SessionExpired,
     SessionRevoked,
+    SignupsClosed,
     Unreachable,
 )
 
@@ -90,6 +92,16 @@ def error_from_response(response: httpx.Response) -> ClientError:
             except ValueError:
                 retry = None
         return RateLimited(retry)
+    if code is wire.ErrorCode.EMAIL_UNVERIFIED:
+        return EmailUnverified(
+            "this account's email address is not confirmed yet",
+            hint="open the link the server mailed to the address and press the button, then try again",
+        )
+    if code is wire.ErrorCode.SIGNUPS_CLOSED:
+        return SignupsClosed(
+            "this server creates accounts by invitation only, and this address was not invited",
+            hint="ask the server's administrator to run `safehold-server accounts invite EMAIL`",
+        )
     if code is wire.ErrorCode.EMAIL_TAKEN:
         return EmailTaken(detail.message, status=status, code=code.value)
     if code is wire.ErrorCode.NOT_FOUND:

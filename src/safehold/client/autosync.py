@@ -7,7 +7,8 @@ It runs in one background thread of the agent, so the agent keeps answering read
 a sync waits on the network. A failure backs off exponentially, from the delay up to
 :data:`MAX_BACKOFF` (or the interval, if longer), and is never retried in a loop; a
 local change does not cut a back-off short. A reset claim archives the vault as it does
-for a command (account.py), and the agent forgets the keys: the device locks.
+for a command (account.py), and the agent forgets the keys: the device locks. A device
+signed out (or whose password changed elsewhere) stops syncing by itself until unlocked.
 
 Each sync, by the agent or by `safehold sync`, records when it ran and what it found in
 the local vault (``last_sync``, see :func:`record`); ``status`` shows it, and what the
@@ -151,6 +152,12 @@ class AutoSync:
             self._accounts.clear()
             self._lock.notify_all()
 
+    def join(self, timeout: float) -> None:
+        """After :meth:`stop`: let a sync under way finish (a sync cut short loses nothing,
+        but the next one has to redo it)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def state(self, account_id: str) -> dict[str, Any] | None:
         """What the agent plans for the account: seconds to the next sync, failures."""
         with self._lock:
@@ -217,7 +224,7 @@ class AutoSync:
     def _sync(self, account_id: str, home: Path, keys: tuple[bytes, str | None]) -> str | None:
         """One sync; ``None`` on success, else what went wrong (for :meth:`state`)."""
         from .account import AccountService
-        from .errors import AccountWasReset, ClientError
+        from .errors import AccountWasReset, ClientError, SessionRevoked
         from .settings import ClientSettings
 
         try:
@@ -230,6 +237,11 @@ class AutoSync:
             unlocked.sync(by="agent")
         except AccountWasReset as exc:
             self._locked(account_id)
+            return exc.message
+        except SessionRevoked as exc:
+            # Signed out, or the password changed elsewhere: only a person can fix that
+            # (`login`, or `unlock` with the new password), so stop trying.
+            self.drop(account_id)
             return exc.message
         except ClientError as exc:
             return exc.message

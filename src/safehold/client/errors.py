@@ -33,6 +33,8 @@
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
     ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
     ├── InsecureServer (30)         a plain http:// server that is not on this machine
+    ├── SignupsClosed (32)          the server creates accounts by invitation only
+    ├── EmailUnverified (33)        the account works once its address is confirmed by mail
     └── FolderVaultError (1)        a vault folder (spec/folder.md) that cannot be used:
         ├── NotAFolderVault (20), ForeignFolderVault (21)
         └── FolderDamaged (22), FolderExists (23)
@@ -82,6 +84,8 @@ class ExitCode(IntEnum):
     FOLDER_EXISTS = 23
     INSECURE_SERVER = 30
     SESSION_EXPIRED = 31
+    SIGNUPS_CLOSED = 32
+    EMAIL_UNVERIFIED = 33
 
 
 class ClientError(Exception):
@@ -496,6 +500,20 @@ class InsecureServer(ClientError):
 
     exit_code = ExitCode.INSECURE_SERVER
     kind = "insecure_server"
+
+
+class SignupsClosed(ClientError):
+    """The server takes sign-ups only from addresses its administrator invited."""
+
+    exit_code = ExitCode.SIGNUPS_CLOSED
+    kind = "signups_closed"
+
+
+class EmailUnverified(ClientError):
+    """The server requires the account's address to be confirmed by its mailed link first."""
+
+    exit_code = ExitCode.EMAIL_UNVERIFIED
+    kind = "email_unverified"
 
 
 class FolderVaultError(ClientError):

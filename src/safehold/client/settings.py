@@ -19,7 +19,8 @@ Environment variables (each overridden by the matching command-line option):
 * ``SAFEHOLD_DEVICE_NAME``  the name other devices see (default: the host name)
 * ``SAFEHOLD_KEYSTORE``     ``auto`` (OS keychain if one works, else a file) or ``file``
 * ``SAFEHOLD_RUNTIME_DIR``  where the agent's socket lives (default: the user's runtime dir)
-* ``SAFEHOLD_OLD_PASSWORD`` the password an archive was sealed under, for ``archive restore``
+* ``SAFEHOLD_OLD_PASSWORD`` the password an archive or a backup was sealed under, for
+                            ``archive restore`` and ``restore --kit``
 * ``SAFEHOLD_ARCHIVE_DAYS`` days a vault set aside on a reset claim is kept (default 30)
 * ``SAFEHOLD_CLIPBOARD_CLEAR`` seconds before ``get --copy`` clears the clipboard (default 30)
 * ``SAFEHOLD_DEBUG``        show a traceback for unexpected errors

@@ -562,11 +562,8 @@ class SyncEngine:
         total = len(outbox)
         done = 0
         refused: set[str] = set()
-        # A write sealed for an item that is no longer waiting (deleted here before it ever
-        # reached storage) is forgotten: nothing anyone else saw depends on it.
-        for item_id in self._pending - set(outbox):
-            self.store.drop_pending(item_id)
-            self._pending.discard(item_id)
+        for item_id in sorted(self._pending - set(outbox)):
+            self._push_orphan(item_id)
         for _ in range(MAX_PUSH_ROUNDS):
             waiting = [i for i in self.store.outbox() if i not in refused]
             if not waiting:
@@ -581,6 +578,38 @@ class SyncEngine:
                 "other devices keep changing the same items; some edits are still waiting",
                 hint="run `safehold sync` again",
             )
+
+    def _push_orphan(self, item_id: str) -> None:
+        """A sealed write whose item is no longer waiting: created here, then deleted before
+        storage acknowledged it (the local vault forgets such an item). Its number is taken,
+        and the next write names it, so it is sent all the same, and a tombstone follows:
+        other devices then see the write they were told of, not a gap that looks withheld."""
+        pending = self.store.pending(item_id)
+        self._pending.discard(item_id)
+        if pending is None or self.store.row(item_id) is not None:
+            self.store.drop_pending(item_id)
+            return
+        record = Record(item_id, pending.base_revision + 1, self.device_id, pending.seq, pending.envelope,
+                        pending.deleted)  # fmt: skip
+        try:
+            outcomes = self.transport.push([Write(record, pending.base_revision)])
+        except StorageTooLarge:
+            outcomes = []
+        with self.store.transaction():
+            self.store.drop_pending(item_id)
+            answer = next((o for o in outcomes if o.item_id == item_id), None)
+            if answer is not None and answer.accepted:
+                mine = (record.revision, self.device_id, record.seq)
+                self._seen[item_id] = mine
+                self.store.set_seen(item_id, *mine)
+                self._close(self.device_id, record.seq, pending.prev)
+                if not pending.deleted:
+                    # Deleted here: that deletion is pushed next, over this write.
+                    self.store.set_server_state(
+                        item_id, record.revision, pending.source, local=None, dirty=True
+                    )
+            elif answer is not None and answer.current is not None:
+                self._take(answer.current)
 
     def _write_for(self, row: ItemRow) -> tuple[Write, PendingWrite]:
         """The write for ``row``: the pending one if it still stands for the same edit on

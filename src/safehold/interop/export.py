@@ -12,11 +12,14 @@ is never left behind and no other user can read one, not even for a moment.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import os
 import re
+import struct
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +27,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from safehold.client.items import TEMPLATE_ITEM_TYPE, Item, ItemError, Template
+
+from ._bulk import bulk
 
 __all__ = [
     "CSV_COLUMNS",
@@ -92,6 +97,21 @@ def _items(items: Sequence[ExportItem]) -> list[tuple[ExportItem, Item]]:
     return out
 
 
+def _one_item_a_line(document: dict[str, Any], *, sort_keys: bool) -> bytes:
+    """``document`` as JSON with each of its ``items`` on a line of its own (the other keys
+    first): readable and diffable, and written by json's C encoder (``indent`` would use the
+    pure-Python one, most of a large export's time)."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys)
+
+    head = [f"{dump(k)}: {dump(v)}" for k, v in document.items() if k != "items"]
+    if sort_keys:
+        head.sort()
+    lines = ",\n".join(dump(item) for item in document["items"])
+    return ("{" + ", ".join(head) + ',\n"items": [\n' + lines + "\n]}\n").encode("utf-8")
+
+
 # --- safehold-json ----------------------------------------------------------------------
 
 
@@ -102,7 +122,7 @@ def _safehold_json(items: Sequence[ExportItem]) -> bytes:
         "exported": _now(),
         "items": [{"id": it.item_id, "item": it.data} for it in items],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return _one_item_a_line(document, sort_keys=True)
 
 
 # --- csv --------------------------------------------------------------------------------
@@ -127,8 +147,12 @@ def _columns(item: Item) -> tuple[dict[str, str], dict[str, str]]:
             taken.add(key)
     rest: dict[str, str] = {}
     labels = {spec.key: spec.label for spec in item.template.fields}
+    # A field in one of the four columns under its own key (a login's) is not repeated; one
+    # standing in for it (a card's security code as the password) is, so a reader of the
+    # ``fields`` column knows which field each value is (safehold-csv import reads it back).
+    primary = {keys[0] for keys in _COLUMN_KEYS.values()}
     for key, value in item.fields.items():
-        if key not in taken and value:
+        if value and (key not in taken or key not in primary):
             rest[labels.get(key, key)] = value
     for custom in item.custom:
         rest.setdefault(custom.name, custom.value)
@@ -156,6 +180,8 @@ def _csv(items: Sequence[ExportItem]) -> bytes:
 
 _BW_LOGIN, _BW_NOTE, _BW_CARD, _BW_IDENTITY = 1, 2, 3, 4
 _BW_TEXT, _BW_HIDDEN = 0, 1
+#: The custom field holding every tag of an item with more than one (read back on import).
+BW_TAGS_FIELD: Final = "Safehold tags"
 _BW_CARD_KEYS: Final = {"name_on_card": "cardholderName", "card_number": "number", "security_code": "code"}
 _BW_IDENTITY_KEYS: Final = {
     "first_name": "firstName", "middle_name": "middleName", "last_name": "lastName",
@@ -221,6 +247,9 @@ def _bitwarden_item(it: ExportItem, item: Item, folders: dict[str, str]) -> dict
     fields += [_bw_field(c.name, c.value, c.kind == "hidden") for c in item.custom]
     if item.type not in ("login", "credit_card", "identity", "secure_note"):
         fields.append(_bw_field("Safehold type", item.template.label or item.type, False))
+    if len(item.tags) > 1:
+        # A Bitwarden item has one folder (the first tag); the others would be lost.
+        fields.append(_bw_field(BW_TAGS_FIELD, json.dumps(list(item.tags), ensure_ascii=False), False))
     out["fields"] = fields
     history = [
         {"lastUsedDate": h.changed.strftime("%Y-%m-%dT%H:%M:%SZ"), "password": h.value}
@@ -240,7 +269,7 @@ def _bitwarden_json(items: Sequence[ExportItem]) -> bytes:
         "folders": [{"id": folders[tag], "name": tag} for tag in tags],
         "items": [_bitwarden_item(it, item, folders) for it, item in pairs],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return _one_item_a_line(document, sort_keys=False)
 
 
 # --- kdbx -------------------------------------------------------------------------------
@@ -332,22 +361,12 @@ def _kdbx(
     database = _blank_database()
     database.filename, database.password, database.keyfile = str(path), password, None
     root = database.root_group
+    now = _kdbx_time(datetime.now(UTC))
     pairs = _items(items)
     for done, (it, item) in enumerate(pairs, 1):
         known, _ = _columns(item)
         login = item.type == "login"
-        entry = Entry(
-            title=_xml(item.title or "(untitled)"),
-            username=_xml(known["username"]),
-            password=_xml(known["password"]),
-            url=_xml(known["url"]) or None,
-            notes=_xml(item.notes) or None,
-            otp=_xml(known["otp"]) or None,  # KeePassXC's own "otp" attribute
-            tags=[_xml(t) for t in item.tags] or None,
-            kp=database,
-        )
-        entry.ctime = item.created
-        entry.mtime = item.modified
+        entry = Entry(element=_entry_element(item, known, now), kp=database)
         strings = _Strings(entry._element)
         # Where each value's history goes: login fields are KeePass's own strings.
         where = {"password": "Password"} if login or known["password"] else {}
@@ -378,6 +397,54 @@ def _kdbx(
         if progress is not None:
             progress(done, len(pairs))
     database.save()
+
+
+#: KDBX 4 times: seconds since 0001-01-01 UTC, little-endian, base64 (as pykeepass writes
+#: them for the KDBX 4 database its blank template is).
+_KDBX_EPOCH: Final = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _kdbx_time(at: datetime) -> str:
+    seconds = int((at.astimezone(UTC) - _KDBX_EPOCH).total_seconds())
+    return base64.b64encode(struct.pack("<Q", seconds)).decode("ascii")
+
+
+def _entry_element(item: Item, known: dict[str, str], now: str) -> Any:
+    """An ``<Entry>`` as pykeepass's ``Entry()`` builds it, with the item's times, made
+    directly: pykeepass's constructor re-reads the database version for every time it
+    writes and takes a time-based UUID, most of a large export's per-entry cost."""
+    from pykeepass.entry import E
+
+    strings = [E.String(E.Key("Title"), E.Value(_xml(item.title or "(untitled)"))),
+               E.String(E.Key("UserName"), E.Value(_xml(known["username"]))),
+               E.String(E.Key("Password"), E.Value(_xml(known["password"]), Protected="True"))]  # fmt: skip
+    if known["url"]:
+        strings.append(E.String(E.Key("URL"), E.Value(_xml(known["url"]))))
+    if item.notes:
+        strings.append(E.String(E.Key("Notes"), E.Value(_xml(item.notes))))
+    if known["otp"]:  # KeePassXC's own "otp" attribute
+        strings.append(E.String(E.Key("otp"), E.Value(_xml(known["otp"]), Protected="True")))
+    tags = [E.Tags(";".join(_xml(t) for t in item.tags))] if item.tags else []
+    return E.Entry(
+        E.UUID(base64.b64encode(uuid.uuid4().bytes).decode("ascii")),
+        E.Times(
+            E.CreationTime(_kdbx_time(item.created)),
+            E.LastModificationTime(_kdbx_time(item.modified)),
+            E.LastAccessTime(now),
+            E.ExpiryTime(now),
+            E.Expires("False"),
+            E.UsageCount("0"),
+            E.LocationChanged(now),
+        ),
+        *strings,
+        *tags,
+        E.AutoType(
+            E.Enabled("True"),
+            E.DataTransferObfuscation("0"),
+            E.DefaultSequence(""),
+            E.Association(E.Window(""), E.KeystrokeSequence("")),
+        ),
+    )
 
 
 #: Login fields written as KeePass's own strings (Title, UserName, Password, URL, otp).
@@ -430,7 +497,13 @@ def export_items(
     progress: Progress | None = None,
 ) -> int:
     """Write ``items`` to ``path`` as ``fmt``; returns how many items (not types) it holds."""
-    listed = list(items)
+    with bulk():
+        return _export(list(items), path, fmt, file_password, progress)
+
+
+def _export(
+    listed: list[ExportItem], path: Path, fmt: str, file_password: str | None, progress: Progress | None
+) -> int:
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; the formats are: {', '.join(FORMATS)}")
     if fmt == "kdbx":

@@ -14,9 +14,10 @@ from typing import Any
 
 from safehold.client.vault import StoredItem, Vault
 
+from ._bulk import bulk
 from .importers import ImportRead, Skipped
 
-__all__ = ["ImportSummary", "apply_import"]
+__all__ = ["ImportSummary", "apply_import", "bulk"]
 
 #: Keys that say when, not what: a re-import that differs only in these changes nothing.
 _TIMES = ("created", "modified")
@@ -83,6 +84,18 @@ def apply_import(
     tag: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    with bulk():
+        return _apply(vault, read, tag=tag, dry_run=dry_run, progress=progress)
+
+
+def _apply(
+    vault: Vault,
+    read: ImportRead,
+    *,
+    tag: str | None,
+    dry_run: bool,
+    progress: Callable[[int, int], None] | None,
 ) -> ImportSummary:
     summary = ImportSummary(read.format, skipped=list(read.skipped))
     existing: dict[tuple[str, str], StoredItem | _Pending] = {}

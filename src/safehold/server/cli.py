@@ -36,7 +36,7 @@ class Exit(IntEnum):
 
 app = typer.Typer(help="The Safehold server and its admin commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-accounts_app = typer.Typer(help="Inspect accounts (never their secrets).", no_args_is_help=True)
+accounts_app = typer.Typer(help="Inspect accounts (never their secrets); invite.", no_args_is_help=True)
 license_app = typer.Typer(help="Set an account's licence.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_app, name="accounts")
@@ -223,6 +223,30 @@ def accounts_show(
         typer.echo(json.dumps(summary.to_json()))
     else:
         _print_summary(summary)
+
+
+@accounts_app.command("invite")
+def accounts_invite(
+    email: str, database_url: DbOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Invite EMAIL: with SAFEHOLD_SIGNUPS=closed, only invited addresses can sign up (once)."""
+    settings = _settings(config, as_json, database_url=database_url)
+    admin = _admin(settings, as_json)
+    try:
+        address, has_account = admin.invite(email)
+    except InvalidRequest as exc:
+        raise _fail(Exit.USAGE, exc.message, as_json) from None
+    if as_json:
+        typer.echo(json.dumps({"invited": address, "has_account": has_account, "signups": settings.signups}))
+        return
+    typer.echo(f"{address} may now sign up (once).")
+    if has_account:
+        typer.echo("note: that address already has an account.")
+    if settings.signups != "closed":
+        typer.echo(
+            "note: sign-up is open on this server (SAFEHOLD_SIGNUPS=open); "
+            "invitations matter only when it is closed."
+        )
 
 
 def _parse_date(text: str | None, as_json: bool = False) -> datetime | None:

@@ -11,6 +11,8 @@ its HTTP status and ``wire.ErrorCode`` in one place (``handlers.py``).
     ├── AccountReset            the session or generation predates a reset
     ├── NotFound
     ├── EmailTaken
+    ├── SignupsClosed           SAFEHOLD_SIGNUPS=closed and the address was not invited
+    ├── EmailUnverified         the account's address is not confirmed yet (verify mode)
     ├── RateLimited             ``retry_after`` seconds
     ├── LimitError
     │   ├── PayloadTooLarge
@@ -128,6 +130,18 @@ class NotFound(ServerError):
 class EmailTaken(ServerError):
     code = ErrorCode.EMAIL_TAKEN
     default_message = "an account with this email already exists"
+
+
+class SignupsClosed(ServerError):
+    code = ErrorCode.SIGNUPS_CLOSED
+    default_message = "this server creates accounts by invitation only; ask its administrator"
+
+
+class EmailUnverified(ServerError):
+    code = ErrorCode.EMAIL_UNVERIFIED
+    default_message = (
+        "this account's email address is not confirmed yet: open the link we mailed to it"
+    )
 
 
 class RateLimited(ServerError):

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     #: comma-separated. None by default: the connection's peer is the client.
     trusted_proxies: str = ""
 
+    # Sessions. A session ends when its device has not been seen for the idle lifetime, and
+    # in any case at the absolute one; the client then signs in again (with the password).
+    session_idle_seconds: float = Field(default=30 * 86_400.0, gt=0)
+    session_absolute_seconds: float = Field(default=90 * 86_400.0, gt=0)
+
     # Sign-in.
     login_ttl_seconds: float = 300.0
     login_free_failures: int = 5
@@ -89,6 +94,19 @@ class Settings(BaseSettings):
     #: at most this many starts per window.
     start_limit_per_client: int = Field(default=60, ge=1)
     start_limit_window_seconds: float = Field(default=60.0, gt=0)
+
+    #: Who may create an account: ``open`` (anyone; the quick start), ``verify`` (anyone,
+    #: but the account works only once its address is confirmed by a mailed link), or
+    #: ``closed`` (only addresses invited with ``safehold-server accounts invite EMAIL``).
+    signups: Literal["open", "verify", "closed"] = "open"
+    #: How long a confirmation link works; an account still unconfirmed after that can be
+    #: signed up for again (it never worked, so it holds nothing).
+    verify_token_minutes: float = Field(default=1440.0, gt=0)
+
+    #: Sign-ups per client address per window: sign-up must say "that address is taken",
+    #: which tells who has an account, so asking is limited.
+    signup_limit_per_client: int = Field(default=10, ge=1)
+    signup_limit_window_seconds: float = Field(default=3600.0, gt=0)
 
     # Reset and hint requests, per address and per client address.
     reset_token_minutes: float = 60.0
@@ -109,8 +127,8 @@ class Settings(BaseSettings):
         t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
     )
 
-    #: The least Argon2id cost ``POST /api/v1/reset/{token}`` accepts for the new keys
-    #: (spec §3.2's defaults); tests that reset with cheap keys lower it explicitly.
+    #: The least Argon2id cost accepted for new keys: at sign-up, password change, key
+    #: rotation and reset (spec §3.2's defaults); tests with cheap keys lower it explicitly.
     min_kdf_params: wire.KdfParams = wire.KdfParams(
         t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
     )

@@ -7,6 +7,7 @@ Real server and CLI processes; the zero-knowledge scan after each."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import DATABASES, PG_ENV
 from tests.support.cli import profile_env
 from tests.support.server import ServerHandle, run_server
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD
@@ -102,10 +104,14 @@ def test_a_delayed_reset_is_told_and_cancelled(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_delayed_reset_not_cancelled_is_applied_by_the_server(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", DATABASES)
+def test_a_delayed_reset_not_cancelled_is_applied_by_the_server(tmp_path: Path, database: str) -> None:
+    database_url = None
+    if database == "postgres":
+        database_url = os.environ.get(PG_ENV) or pytest.skip(f"{PG_ENV} is not set")
     # 0.001 h = 3.6 s; the maintenance tick runs every 0.2 s.
     env = {"SAFEHOLD_RESET_DELAY_HOURS": "0.001", "SAFEHOLD_MAINTENANCE_INTERVAL_SECONDS": "0.2"}
-    with run_server(tmp_path, extra_env=env) as server:
+    with run_server(tmp_path, database_url=database_url, extra_env=env) as server:
         run = _runner(tmp_path, server)
         old_key, answer = _schedule(run, server)
         new_key = answer["account_key"]

@@ -15,7 +15,7 @@ import pytest
 from tests.support.engine_world import KINDS, World, item, world
 from tests.support.server import run_server
 
-from safehold.client.transport import Record, StorageUnavailable, WriteOutcome
+from safehold.client.transport import Record, StorageReset, StorageUnavailable, WriteOutcome
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +247,29 @@ def test_an_answer_naming_an_item_nobody_sent_is_reported(w: World) -> None:
     assert report.pushed == 1
     assert [r.item_id for r in report.refused] == ["f" * 32]
     assert a.store.outbox() == []
+
+
+def test_an_item_deleted_before_its_first_push_arrived_leaves_no_false_alarm(w: World) -> None:
+    a, b = w.device("a"), w.device("b")
+    gone = a.vault.put(item("Short-lived"))
+    a.transport.fail_pushes = True
+    with pytest.raises(StorageUnavailable):
+        a.sync()  # sealed and numbered, never stored
+    a.transport.fail_pushes = False
+    a.vault.delete(gone.item_id)  # never acknowledged: the device forgets it
+    a.vault.put(item("Next"))  # this write names the lost one as its prev
+    assert a.sync().refused == []
+    reports = [b.sync() for _ in range(_patience(w))]
+    assert [g for r in reports for g in r.gaps] == [] and reports[-1].refused == []
+    assert list(b.titles()) == ["Next"] == list(a.titles())
+
+
+def test_a_reset_claim_stops_the_sync_before_anything_is_uploaded(tmp_path: Path) -> None:
+    with world("memory", tmp_path) as w:
+        a = w.device("a")
+        a.vault.put(item("Kept"))
+        w.memory.generation = 2  # storage now says: another generation
+        with pytest.raises(StorageReset) as caught:
+            a.sync()
+        assert caught.value.generation == 2
+        assert w.memory.items == {} and len(a.store.outbox()) == 1  # nothing sent, nothing dropped

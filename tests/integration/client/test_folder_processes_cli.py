@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import random
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -227,3 +229,95 @@ def test_two_folders_joined_by_a_sync_service_with_real_processes(place: tuple[P
     expected = sorted([f"A{n}" for n in range(4)] + [f"B{n}" for n in range(4)])
     assert a.titles() == b.titles() == expected
     assert "edited" in a.ok("get", "A0", "--field", "username")
+
+
+def test_reads_never_wait_for_a_sync_stuck_on_the_network(
+    place: tuple[Path, Path], server: ServerHandle
+) -> None:
+    home, runtime = place
+    env = {"SAFEHOLD_SYNC_INTERVAL": "3600", "SAFEHOLD_SYNC_DELAY": "0.2"}
+    a = Device(home, runtime, "A", server.base_url, **env)
+    a.ok("signup", EMAIL, SAFEHOLD_PASSWORD=PASSWORD)
+    a.ok("add", "login", "--title", "Readable", "-f", "username=ann", SAFEHOLD_PASSWORD=PASSWORD)
+    a.unlock()
+    try:
+        _until(lambda: a.ok("status", "--json")["auto_sync"]["syncs"] == 1, "the first sync did not run")
+        # The server goes silent: connections are taken but never answered.
+        server.stop()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as hole:
+            hole.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            hole.bind(("127.0.0.1", server.port))
+            hole.listen(16)
+            a.ok("add", "login", "--title", "Waiting", "-f", "username=ann")
+            time.sleep(2)  # the agent's sync of that edit is now stuck on the silent server
+            stuck = a.ok("status", "--json")["auto_sync"]
+            assert stuck["syncs"] == 1 and stuck["failures"] == 0, stuck
+            # Reads are answered all the same, from the local vault.
+            assert a.titles() == ["Readable", "Waiting"]
+            assert a.ok("get", "Readable", "--field", "username").strip() == "ann"
+            assert a.ok("status", "--json")["auto_sync"]["syncs"] == 1, "the sync was still stuck"
+    finally:
+        a.lock()
+
+
+def test_one_sync_of_a_vault_at_a_time_on_a_device(place: tuple[Path, Path]) -> None:
+    """A command's sync and the agent's would both take the next file number of this
+    device in the folder; the second waits for the first."""
+    from safehold.client.account import sync_lock
+
+    folder = place[0] / "vault"
+    a, _b = _pair(place, folder, folder)
+    a.ok("add", "login", "--title", "Queued", "-f", "username=a", SAFEHOLD_PASSWORD=PASSWORD)
+    account_id = a.ok("status", "--json")["account_id"]
+    with sync_lock(a.profile / "locks" / f"{account_id}.sync"):
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "safehold.cli.main", "sync", "--json"],
+            env={**a.env, "SAFEHOLD_PASSWORD": PASSWORD}, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(2)
+        assert waiting.poll() is None, "the second sync did not wait"
+        assert not any(p.suffix == ".seg" for p in (folder / "g1").iterdir())
+    out, _ = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0 and json.loads(out)["pushed"] == 1
+
+
+def test_syncs_killed_at_any_point_lose_nothing_in_a_folder(place: tuple[Path, Path]) -> None:
+    """`kill -9` of `safehold sync` while it pushes to or pulls from a folder: the files it
+    left half-written are temporaries nobody reads, and the next sync finishes the job."""
+    from safehold.client.account import AccountService
+    from safehold.client.settings import ClientSettings
+
+    folder = place[0] / "vault"
+    a, b = _pair(place, folder, folder, SAFEHOLD_PASSWORD=PASSWORD)
+    service = AccountService(ClientSettings.load(env=a.env))
+    unlocked = service.unlock(PASSWORD)
+    with unlocked.store.transaction():
+        for i in range(1500):
+            unlocked.vault.put({"type": "login", "title": f"Site {i:05d}", "fields": {"password": f"pw{i}"}})
+    unlocked.close()
+    expected = [f"Site {i:05d}" for i in range(1500)]
+
+    def killed(device: Device) -> list[int]:
+        statuses = []
+        for step in range(10):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "safehold.cli.main", "sync"],
+                env=device.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(0.3 + 0.1 * step)
+            process.send_signal(signal.SIGKILL)
+            statuses.append(process.wait(timeout=60))
+            assert device.ok("status", "--json")["email"] == EMAIL  # the vault still opens
+        return statuses
+
+    killed(a)
+    a.ok("sync")
+    assert a.ok("status", "--json")["pending"] == 0
+    killed(b)
+    b.ok("sync")
+    assert a.titles() == b.titles() == expected
+    # A third device joining now reads exactly the same.
+    c = Device(place[0], place[1], "C", SAFEHOLD_PASSWORD=PASSWORD)
+    key = a.ok("kit", "--json")["account_key"]
+    c.ok("login", EMAIL, "--folder", str(folder), "--account-key", key)
+    assert c.titles() == expected

@@ -101,6 +101,8 @@ def test_logout_of_a_folder_vault_and_login_again(cli: Run, tmp_path: Path) -> N
     _ok(cli("A", "sync"))
     _ok(cli("A", "logout", "--yes"))
     assert cli("A", "list").exit_code == ExitCode.SESSION_REVOKED
+    # Without --folder it is a server sign-in: the folder vault's key is not offered to one.
+    assert cli("A", "login", EMAIL, "--json").exit_code == ExitCode.USAGE
     # The key went into an archive with the vault; signing in again with the password alone
     # finds it there.
     _ok(cli("A", "login", EMAIL, "--folder", str(folder)))
@@ -157,6 +159,29 @@ def test_a_damaged_header_and_an_existing_vault(cli: Run, tmp_path: Path) -> Non
     assert damaged.exit_code == ExitCode.FOLDER_DAMAGED and _error(damaged)["kind"] == "folder_damaged"
     # The device that has the vault keeps working from its own copy.
     assert _titles(cli, "A") == []
+
+
+def test_a_header_not_downloaded_yet_is_unreachable_for_now(cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    key = _signup(cli, folder)["account_key"]
+    icloud = tmp_path / "icloud"
+    icloud.mkdir()
+    # iCloud Drive shows a file it has not downloaded as a placeholder.
+    (icloud / ".safehold-folder.json.icloud").write_bytes(b"placeholder")
+    later = cli("B", "login", EMAIL, "--folder", str(icloud), "--account-key", key, "--json")
+    assert later.exit_code == ExitCode.UNREACHABLE and _error(later)["kind"] == "unreachable"
+    shutil.copytree(folder, icloud, dirs_exist_ok=True)
+    _ok(cli("B", "login", EMAIL, "--folder", str(icloud), "--account-key", key))
+
+
+def test_a_header_asking_for_a_weaker_kdf_than_this_device_accepts_is_refused(
+    cli: Run, tmp_path: Path
+) -> None:
+    folder = tmp_path / "vault"
+    key = _signup(cli, folder)["account_key"]  # at the tests' cost, t=1, 8 KiB
+    weak = cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", key, "--json",
+               env={"SAFEHOLD_KDF_FLOOR": "2,16,1"})  # fmt: skip
+    assert weak.exit_code == ExitCode.KDF_REFUSED and _error(weak)["kind"] == "kdf_refused"
 
 
 def test_server_and_folder_together_is_a_usage_error(cli: Run, tmp_path: Path) -> None:

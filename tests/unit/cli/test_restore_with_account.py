@@ -76,3 +76,18 @@ def test_a_wrong_old_password_or_key_is_refused(cli: Run, tmp_path: Path) -> Non
                password=OTHER_PASSWORD, env=ENV)  # fmt: skip
     assert both.exit_code == ExitCode.USAGE
     assert as_json(other("list", "--json")) == []
+
+
+def test_the_emergency_kit_of_its_day_gives_the_key(cli: Run, tmp_path: Path) -> None:
+    kit = tmp_path / "kit.pdf"
+    run: Run = functools.partial(cli, "A", password=PASSWORD, env=ENV)
+    assert run("signup", "ann@example.com", "--kit", str(kit), "--json").exit_code == 0
+    assert run("add", "login", "--title", "Mail", "-f", "password=m").exit_code == 0
+    target = tmp_path / "k.shbackup"
+    assert run("backup", str(target)).exit_code == 0
+    other = _other(cli)
+    done = cli("B", "restore", str(target), "--kit", str(kit), "--json", password=OTHER_PASSWORD,
+               env={**ENV, "SAFEHOLD_OLD_PASSWORD": PASSWORD})  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert as_json(done)["opened_with"] == "account"
+    assert [e["title"] for e in as_json(other("list", "--json"))] == ["Mail"]

@@ -12,8 +12,8 @@ import pytest
 from click.testing import Result
 from tests.unit.cli.conftest import Run
 
-from safehold.cli import state as cli_state
 from safehold.cli.plain import plain, visible
+from safehold.client.transports import test_only_http_transport
 
 #: Sets the window title, clears the screen, an OSC 8 link whose target is not its text, a
 #: carriage return that overwrites the line, a bidi override, Rich markup (a link, and an
@@ -39,7 +39,7 @@ def test_visible_and_plain() -> None:
 
 
 @pytest.fixture
-def hostile_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def hostile_server(cli: Run) -> Iterator[list[str]]:
     """A server whose every answer carries hostile words (a seam, like httpx's MockTransport:
     the real server refuses such text, a hostile one does not)."""
     seen: list[str] = []
@@ -50,8 +50,9 @@ def hostile_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             return httpx.Response(202, json={"status": "accepted", "message": HOSTILE})
         return httpx.Response(400, json={"error": {"code": "invalid_request", "message": HOSTILE}})
 
-    monkeypatch.setattr(cli_state, "TRANSPORT", httpx.MockTransport(handle))
-    yield seen
+    # Inside the ``cli`` fixture's own seam (the in-process server), so this one wins.
+    with test_only_http_transport(httpx.MockTransport(handle)):
+        yield seen
 
 
 def test_a_servers_error_message_is_shown_not_obeyed(cli: Run, hostile_server: list[str]) -> None:

@@ -143,3 +143,27 @@ def test_last_sync_is_kept_without_secrets(tmp_path: Path) -> None:
     store.set_meta(last_sync="not json")
     assert autosync.last_sync(store) is None
     store.close()
+
+
+def test_the_agent_protocol_for_automatic_sync(tmp_path: Path) -> None:
+    from safehold.client.agent import AgentServer, b64encode
+
+    agent = AgentServer(tmp_path / "s.sock", idle=60)
+    put = {"op": "put", "account_id": "acc", "vk": b64encode(b"k" * 32), "token": None}
+    # Without a sync part (an older client, or SAFEHOLD_SYNC_INTERVAL=0 upstream): no syncer.
+    assert agent.answer(put) == {"ok": True}
+    assert agent.answer({"op": "poke", "account_id": "acc"}) == {"ok": False}
+    assert agent.answer({"op": "sync_state", "account_id": "acc"}) == {"ok": True, "state": None}
+    # A malformed sync part is refused (no keys kept), and the agent keeps running.
+    agent.answer({"op": "forget", "account_id": "acc"})
+    for bad in ({"home": 5, "interval": 1, "delay": 1}, {"home": "/p", "interval": -1, "delay": 1}, {}, "x"):
+        answer = agent.answer({**put, "sync": bad})
+        assert answer["ok"] is False and "bad request" in answer["error"]
+        assert agent.answer({"op": "get", "account_id": "acc"}) == {"ok": False}
+    assert agent.answer({**put, "sync": {"home": str(tmp_path), "interval": 3600, "delay": 3600}})["ok"]
+    state = agent.answer({"op": "sync_state", "account_id": "acc"})["state"]
+    assert state["interval"] == 3600 and state["failures"] == 0
+    assert agent.answer({"op": "poke", "account_id": "acc"}) == {"ok": True}
+    assert agent.answer({"op": "forget", "account_id": "acc"}) == {"ok": True}
+    assert agent.answer({"op": "sync_state", "account_id": "acc"})["state"] is None
+    assert agent.answer({"op": "lock"}) == {"ok": True}

@@ -37,3 +37,18 @@ def test_a_device_that_signed_in_before_is_not_locked_out_by_a_stranger(
     with pytest.raises(RateLimited):
         stranger.login(EMAIL, PW, key)  # the account's back-off holds for new devices
     laptop.login(EMAIL, PW, key).close()  # this device is not kept out
+
+
+def test_the_device_that_signed_up_holds_a_credential_too(
+    make_service: Callable[[str], AccountService],
+) -> None:
+    owner = make_service("a")
+    unlocked, key = owner.signup(EMAIL, PW)
+    unlocked.close()
+    stored = json.loads((owner.profile.home / "device-credentials.json").read_text())
+    assert len(stored) == 1
+    stranger = make_service("c")
+    for _ in range(5):
+        with pytest.raises(AuthFailed):
+            stranger.login(EMAIL, "a wrong guess", key)
+    owner.login(EMAIL, PW, key).close()  # e.g. after its session expired

@@ -4,6 +4,7 @@ needs served with the static security headers."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -56,3 +57,16 @@ def test_the_vault_code_never_touches_storage_cookies_or_html_sinks() -> None:
     for module in (STATIC / "js" / "vault").glob("*.js"):
         hits = forbidden.findall(module.read_text())
         assert not hits, f"{module.name}: {hits}"
+
+
+def test_vendored_files_match_their_recorded_checksums() -> None:
+    """Every file in static/vendor/README.md's table is there, unchanged, with its licence."""
+    vendor = STATIC / "vendor"
+    table = (vendor / "README.md").read_text()
+    rows = re.findall(
+        r"^\| [^|]+ \| [^|]+ \| `([^`]+)`[^|]* \| [^|]*`([^`]+)` \| `([0-9a-f]{64})` \|$", table, re.M
+    )
+    assert len(rows) >= 6, "the table lists every vendored file"
+    for path, licence, digest in rows:
+        assert hashlib.sha256((vendor / path).read_bytes()).hexdigest() == digest, path
+        assert (vendor / licence).is_file(), licence

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import httpx
 
+    from ..api import ApiClient
     from ..store import VaultStore
     from ..transport import Transport
 
@@ -57,17 +58,23 @@ def open_transport(
     *,
     token: str | None = None,
     http_transport: httpx.BaseTransport | None = None,
+    api: ApiClient | None = None,
 ) -> Transport:
-    """The transport the vault in ``store`` syncs through (close it with :func:`close_transport`)."""
+    """The transport the vault in ``store`` syncs through (close it with :func:`close_transport`).
+    For a server, ``api`` is the client to use (AccountService passes its own, which checks
+    the URL and notes revoked sessions); without it one is made from ``token`` and
+    ``http_transport``."""
     folder = store.folder
     if folder:
         from .folder import FolderTransport
 
         return FolderTransport(Path(folder), store.device_id, store.generation, account_id=store.account_id)
-    from ..api import ApiClient
     from .server import ServerTransport
 
-    api = ApiClient(store.server, token=token, generation=store.generation, transport=http_transport)
+    if api is None:
+        from ..api import ApiClient
+
+        api = ApiClient(store.server, token=token, generation=store.generation, transport=http_transport)
     return ServerTransport(api)
 
 

@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from safehold.client.items import CUSTOM_KINDS, TEMPLATES, InvalidItem, InvalidOtp, ItemError, normalize_name
+from safehold.client.items import CUSTOM_KINDS, TEMPLATES, InvalidItem, InvalidOtp, ItemError
+from safehold.client.items import normalize_name as _normalize_name
 from safehold.client.items.totp import parse_totp
+
+#: normalize_name, remembered: a bulk import asks for the same few names thousands of times.
+normalize_name = functools.lru_cache(maxsize=4096)(_normalize_name)
 
 #: Longest value kept; a longer one is skipped with its reason (the vault's envelope limit
 #: would refuse the whole item otherwise).
@@ -231,14 +235,30 @@ class ItemBuilder:
         data = self.data
         if not isinstance(data["title"], str) or not isinstance(data["favorite"], bool):
             raise InvalidItem("the item's title or favourite mark is malformed")
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidItem("the item holds text that is not valid Unicode") from None
-        except (TypeError, ValueError) as exc:
-            raise InvalidItem(f"the item holds a value with no JSON form ({exc})") from None
+        if not _all_text_encodes(data):
+            raise InvalidItem("the item holds text that is not valid Unicode")
         source = self.data["import_source"]
         return ImportedItem(str(source["id"]), self.data, tuple(self.moved))
+
+
+def _all_text_encodes(value: Any) -> bool:
+    """Whether every string in ``value`` has a UTF-8 form (a lone surrogate has none, and
+    sealing would fail on it). ASCII, the common case, is checked in C."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if not current.isascii():
+                try:
+                    current.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return True
 
 
 _NOW: list[tuple[int, str]] = []

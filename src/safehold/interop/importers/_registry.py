@@ -12,6 +12,7 @@ from typing import Final
 
 from safehold.client.items import normalize_name
 
+from .._bulk import bulk
 from . import bitwarden, browsers, keepass, lastpass, msecure, onepassword, safehold
 from ._base import CorruptFile, ImportFailure, ImportRead, UnknownFormat
 from ._csv import decode
@@ -31,6 +32,7 @@ _CSV_READERS: Final[dict[str, Reader]] = {
     "keepass2-csv": keepass.read_keepass2_csv,
     "1password-csv": onepassword.read_csv,
     "lastpass-csv": lastpass.read_csv,
+    "safehold-csv": safehold.read_csv,
 }
 #: Every format this build reads, in the order `--help` lists them.
 FORMATS: Final = ("bitwarden-json", "1password-1pux", *_CSV_READERS, "kdbx", "safehold-json")
@@ -39,6 +41,7 @@ NOT_YET: Final[tuple[str, ...]] = ()
 
 # Header sets (lower case) that identify a CSV, most specific first.
 _SIGNATURES: Final = (
+    ("safehold-csv", {"id", "type", "title", "username", "password", "url", "otp", "fields", "modified"}),
     (
         "bitwarden-csv",
         {"folder", "favorite", "type", "name", "login_uri", "login_username", "login_password"},
@@ -68,6 +71,13 @@ def detect(path: Path, head: bytes) -> str:
         raise UnknownFormat(_unknown("a zip archive of no format Safehold knows"))
     text = decode(head).lstrip()
     if text.startswith("{"):
+        # The formats' own first keys, in the first bytes: no need to parse the whole file
+        # twice (a large export takes a noticeable part of an import to parse).
+        compact = re.sub(r"\s+", "", text[:1024])
+        if '"format":"safehold-export"' in compact:
+            return "safehold-json"
+        if compact.startswith(('{"encrypted":', '{"passwordProtected":')):
+            return "bitwarden-json"
         try:
             doc = json.loads(decode(path.read_bytes()))
         except ValueError:
@@ -131,6 +141,13 @@ def read_file(
     except OSError as exc:
         raise ImportFailure(f"could not read {path}: {exc.strerror or exc}") from None
     fmt = fmt or detect(path, head)
+    with bulk():  # the readers make many small, acyclic dicts
+        return _read(path, fmt, file_password, key_file)
+
+
+def _read(
+    path: Path, fmt: str, file_password: Callable[[], str] | None, key_file: Path | None
+) -> ImportRead:
     if fmt == "kdbx":
         return keepass.read_kdbx(path, file_password() if file_password else None, key_file)
     data = path.read_bytes()

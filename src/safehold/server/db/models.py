@@ -86,6 +86,9 @@ class Account(Base):
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     plan: Mapped[str] = mapped_column(String(16), default="free")
     license_expires: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Set while the address of an account made under ``SAFEHOLD_SIGNUPS=verify`` is not
+    #: confirmed yet: its sessions are refused until then. NULL otherwise.
+    unverified_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Device(Base):
@@ -275,3 +278,26 @@ class ScheduledReset(Base):
     hint: Mapped[str | None] = mapped_column(String(200))
     #: The form's "Delete the old data now instead": no archive is kept.
     delete_old: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Invite(Base):
+    """An address an administrator invited (``safehold-server accounts invite EMAIL``): with
+    ``SAFEHOLD_SIGNUPS=closed`` only invited addresses can sign up, once each."""
+
+    __tablename__ = "invites"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class EmailVerification(Base):
+    """A mailed link that confirms an account's address (``SAFEHOLD_SIGNUPS=verify``)."""
+
+    __tablename__ = "email_verifications"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

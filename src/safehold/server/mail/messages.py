@@ -136,3 +136,9 @@ def reset_cancelled(
         "reset_cancelled", sender=sender, to=to, requested_at=_when(requested_at), when=_when(when),
         client_ip=client_ip, base_url=base_url,
     )  # fmt: skip
+
+
+def verify_address(*, sender: str, to: str, link: str, expires_at: datetime, base_url: str) -> EmailMessage:
+    return render(
+        "verify_address", sender=sender, to=to, link=link, expires_at=_when(expires_at), base_url=base_url
+    )

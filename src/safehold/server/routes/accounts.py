@@ -16,9 +16,16 @@ ArchiveId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"])
 
 
-@router.post("/accounts", status_code=201, response_model=wire.SignupResponse, responses=errors(409))
-def signup(body: wire.SignupRequest, services: ServicesDep) -> wire.SignupResponse:
-    return services.accounts.signup(body)
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=wire.SignupResponse,
+    # verification_required only when it is true: older clients refuse unknown fields.
+    response_model_exclude_none=True,
+    responses=errors(403, 409, 429),
+)
+def signup(body: wire.SignupRequest, services: ServicesDep, ip: ClientIpDep) -> wire.SignupResponse:
+    return services.accounts.signup(body, ip)
 
 
 @router.get("/account", response_model=wire.AccountResponse, responses=errors(401, 410))

@@ -4,6 +4,7 @@ wires them together; the app keeps the result at ``app.state.services``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..client_address import Network
 from ..db.session import Database
@@ -52,6 +53,7 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings.login_failure_window_seconds,
         settings.request_limit_window_seconds,
         settings.start_limit_window_seconds,
+        settings.signup_limit_window_seconds,
     )
     limiter = RateLimiter(secret, keep_seconds=max(windows))
     auth = AuthService(database, settings, mailer, limiter, secret)
@@ -59,9 +61,15 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings=settings,
         database=database,
         mailer=mailer,
-        accounts=AccountService(database, settings, mailer, limiter),
+        accounts=AccountService(
+            database, settings, mailer, limiter, auth.fakes, auth.issue_device_credential
+        ),
         auth=auth,
-        sessions=SessionService(database),
+        sessions=SessionService(
+            database,
+            idle=timedelta(seconds=settings.session_idle_seconds),
+            absolute=timedelta(seconds=settings.session_absolute_seconds),
+        ),
         devices=DeviceService(database),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from safehold import wire
 
-from ..db.models import Account, ResetArchive, ScheduledReset
+from ..db.models import Account, Invite, ResetArchive, ScheduledReset, utcnow
 from ..db.session import Database
 from ..errors import NotFound
 from .accounts import clean_email, license_of
@@ -112,3 +112,16 @@ class AdminService:
             account.license_expires = expires
             db.flush()
             return self._summary(db, account)
+
+    def invite(self, email: str) -> tuple[str, bool]:
+        """Let ``email`` sign up under ``SAFEHOLD_SIGNUPS=closed``; (the address, whether it
+        already has an account). Inviting again renews an unused or used invitation."""
+        address = clean_email(email)
+        with self.database.write() as db:
+            existing = db.get(Invite, address, with_for_update=True)
+            if existing is None:
+                db.add(Invite(email=address, created_at=utcnow()))
+            else:
+                existing.created_at, existing.used_at = utcnow(), None
+            has_account = db.scalar(select(Account.account_id).where(Account.email == address)) is not None
+        return address, has_account

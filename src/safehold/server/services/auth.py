@@ -34,15 +34,13 @@ import hashlib
 import hmac
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from safehold import wire
 from safehold.crypto import (
-    GROUP_3072,
     SrpError,
     SrpServer,
     TamperedData,
@@ -57,12 +55,13 @@ from safehold.crypto import (
 
 from ..db.models import Account, Login, Session, utcnow
 from ..db.session import Database
-from ..errors import AuthFailed, RateLimited
+from ..errors import AuthFailed, EmailUnverified, RateLimited
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
 from .accounts import Credentials, kdf_params_of
 from .devices import attach_device
+from .fakes import FakeAccounts
 from .ratelimit import RateLimiter
 from .sessions import REASON_KEY_ROTATED, REASON_PASSWORD_CHANGED, Principal, open_session
 
@@ -125,6 +124,7 @@ class AuthService:
         self._secret = secret
         self._b_key = hkdf(secret, None, _B_KEY_INFO, 32)
         self._device_key = hkdf(secret, None, _DEVICE_KEY_INFO, 32)
+        self.fakes = FakeAccounts(secret)
 
     # --- device credentials (targeted lock-out) -----------------------------------------
 
@@ -162,23 +162,19 @@ class AuthService:
 
     # --- unknown emails -----------------------------------------------------------------
 
-    def _derive(self, label: str, email: str) -> bytes:
-        return hmac.new(self._secret, f"{label}|{email}".encode(), hashlib.sha256).digest()
-
     def _fake(self, email: str) -> tuple[str, bytes, int]:
-        """``account_id``, salt and verifier for an address with no account."""
-        account_id = uuid.UUID(bytes=self._derive("account-id", email)[:16], version=4).hex
-        salt = self._derive("kdf-salt", email)[:16]
-        n = GROUP_3072.N
-        okm = hkdf(
-            self._secret,
-            None,
-            b"safehold fake verifier|" + email.encode("utf-8"),
-            (n.bit_length() + 7) // 8 + 16,  # 128 extra bits make the reduction unbiased
-        )
-        # In [2, N-1], like a real g^x mod N; no exponentiation, so no timing difference.
-        v = int.from_bytes(okm, "big") % (n - 2) + 2
-        return account_id, salt, v
+        """``account_id``, salt and verifier for an address with no account (fakes.py)."""
+        return self.fakes.account_id(email), self.fakes.salt(email), self.fakes.verifier(email)
+
+    def _params_distribution(self) -> list[tuple[wire.KdfParams, int]]:
+        """How many real accounts have each Argon2id cost, in a fixed order."""
+        with self.database.read() as db:
+            rows = db.execute(
+                select(Account.kdf_t, Account.kdf_m_kib, Account.kdf_p, func.count())
+                .group_by(Account.kdf_t, Account.kdf_m_kib, Account.kdf_p)
+                .order_by(Account.kdf_t, Account.kdf_m_kib, Account.kdf_p)
+            ).all()
+        return [(wire.KdfParams(t=t, m_kib=m, p=p), int(n)) for t, m, p, n in rows]
 
     # --- start --------------------------------------------------------------------------
 
@@ -205,7 +201,7 @@ class AuthService:
             account_id, salt, v, params = real
         else:
             account_id, salt, v = self._fake(email)
-            params = self.settings.default_kdf_params
+            params = self.fakes.params(email, self.settings.default_kdf_params, self._params_distribution)
         server = SrpServer(email=email, salt=salt, v=v)
         login_id = secrets.token_urlsafe(24)
         with self.database.write() as db:
@@ -326,6 +322,15 @@ class AuthService:
             if account is None or account.verifier != pending.verifier_text:
                 raise AuthFailed()  # the password changed between start and finish
             self.limiter.forget(db, list(pending.attempt))
+            unverified = account.unverified_since is not None
+        if unverified:
+            # Only after a right proof (an unknown address must not answer this), and after
+            # the commit, so the right proof is not counted as a failure.
+            raise EmailUnverified()
+        with self.database.write() as db:
+            account = db.get(Account, pending.account_id)
+            if account is None or account.verifier != pending.verifier_text:
+                raise AuthFailed()
             device, first_time = attach_device(db, account.account_id, body.device_id, body.device_name)
             token = open_session(db, account.account_id, device)
             response = wire.AuthFinishResponse(
@@ -389,7 +394,7 @@ class AuthService:
         reason: str,
     ) -> wire.PasswordChangeResponse:
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
-        credentials.check()
+        credentials.check(self.settings.min_kdf_params)
         # Signed in already: counted per device, so strangers' failures for the email do
         # not block the owner's password change.
         pending = self._pop(

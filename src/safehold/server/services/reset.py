@@ -112,11 +112,23 @@ class ResetService:
         s = self.settings
         try:
             address = clean_email(email)
+            mail_to = address
         except InvalidRequest:
             address = email.strip().lower()
+            mail_to = "nobody@example.invalid"  # never sent: no account has such an address
         now = utcnow()
         expires_at = now + timedelta(minutes=s.reset_token_minutes)
         token = new_token()
+        # Rendered before we know whether the account exists, and for an unknown address
+        # too (then dropped): the work a real request does, so its time does not tell.
+        message = messages.reset_requested(
+            sender=s.smtp_from,
+            to=mail_to,
+            link=f"{s.base_url}/reset/{token}",
+            expires_at=expires_at,
+            client_ip=client_ip,
+            base_url=s.base_url,
+        )
         with self.database.write() as db:
             self.limiter.check_budget(
                 db,
@@ -138,16 +150,7 @@ class ResetService:
                 )
             )
         log.info("reset link issued for account %s", account.account_id)
-        self.mailer.send(
-            messages.reset_requested(
-                sender=s.smtp_from,
-                to=address,
-                link=f"{s.base_url}/reset/{token}",
-                expires_at=expires_at,
-                client_ip=client_ip,
-                base_url=s.base_url,
-            )
-        )
+        self.mailer.send(message)
 
     @staticmethod
     def _usable(token_row: ResetToken | None) -> ResetToken:

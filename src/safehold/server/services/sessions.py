@@ -1,5 +1,10 @@
 """Sessions: bearer tokens bound to a device record. The token is 32 random bytes; the
-database holds only its SHA-256, so a copy of the database signs nobody in."""
+database holds only its SHA-256, so a copy of the database signs nobody in.
+
+A session has two lifetimes (settings): *idle*, since its device was last seen (every
+authenticated request counts, so a device in use never hits it), and *absolute*, since it
+was created. Past either it is answered 401 ``session_revoked`` with ``reason: "expired"``;
+the client signs in again with the password, by itself when it has it."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from safehold.crypto import b64encode
 
 from ..db.models import Account, Device, Session, utcnow
 from ..db.session import Database
-from ..errors import AccountReset, InvalidRequest, SessionRevoked, Unauthenticated
+from ..errors import AccountReset, EmailUnverified, InvalidRequest, SessionRevoked, Unauthenticated
 
 #: Writing last-seen on every request would turn every read into a write.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -29,6 +34,7 @@ REASON_RECOVERED = "recovered"
 #: What rows written before the reason was renamed say.
 _LEGACY_PASSWORD_CHANGE = "password_change"
 REASON_RESET = "reset"
+REASON_EXPIRED = "expired"
 
 PASSWORD_CHANGED_MESSAGE = (
     "the account password was changed on another device; sign in again with the new password"
@@ -63,6 +69,10 @@ def revoked_error(reason: str | None, account_hint: str | None = None) -> Sessio
         )
     if reason == REASON_LOGOUT:
         return SessionRevoked("this session was signed out; sign in again", reason=REASON_LOGOUT)
+    if reason == REASON_EXPIRED:
+        return SessionRevoked(
+            "this session expired (unused too long, or too old); sign in again", reason=REASON_EXPIRED
+        )
     return SessionRevoked(reason=REASON_DEVICE_REVOKED)
 
 
@@ -111,8 +121,20 @@ def open_session(db: DbSession, account_id: str, device: Device) -> str:
 
 
 class SessionService:
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        idle: timedelta = timedelta(days=30),
+        absolute: timedelta = timedelta(days=90),
+    ) -> None:
         self.database = database
+        self.idle = idle
+        self.absolute = absolute
+
+    def _expired(self, created_at: datetime, last_seen_at: datetime | None, now: datetime) -> bool:
+        last = max(created_at, last_seen_at) if last_seen_at is not None else created_at
+        return now - created_at > self.absolute or now - last > self.idle
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -132,6 +154,7 @@ class SessionService:
                     Account.generation,
                     Account.reset_at,
                     Account.hint,
+                    Account.unverified_since,
                 )
                 .join(Device, Device.id == Session.device_pk)
                 .join(Account, Account.account_id == Session.account_id)
@@ -151,6 +174,7 @@ class SessionService:
             generation,
             reset_at,
             account_hint,
+            unverified_since,
         ) = row
         # A session older than the reset belongs to the old keys whatever else ended it
         # (say the device was removed first): the client must learn about the reset.
@@ -159,6 +183,10 @@ class SessionService:
         if revoked_at is not None:
             raise revoked_error(revoked_reason, account_hint)
         now = utcnow()
+        if self._expired(created_at, last_seen_at, now):
+            raise revoked_error(REASON_EXPIRED)
+        if unverified_since is not None:
+            raise EmailUnverified()
         if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
             with self.database.write() as db:
                 db.execute(update(Device).where(Device.id == device_pk).values(last_seen_at=now))

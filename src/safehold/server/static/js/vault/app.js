@@ -8,7 +8,7 @@ import { clear, h } from "./dom.js";
 import { toTrash, fromTrash } from "./items.js";
 import { forget } from "./session.js";
 import { SessionEnded, Vault } from "./sync.js";
-import { renderDevices, renderPassword, renderReport, renderStatus } from "./views-account.js";
+import { renderDevices, renderPassword, renderReport, renderStatus, renderTrash } from "./views-account.js";
 import { renderEdit, renderNewType } from "./views-edit.js";
 import { renderItem } from "./views-item.js";
 import { ListView } from "./views-list.js";
@@ -125,6 +125,7 @@ class App {
           { class: "menu-items" },
           tool("Sync status", () => this.showPane(renderStatus)),
           tool("Security report", () => this.showPane(renderReport)),
+          tool("Trash", () => this.showPane((c) => renderTrash(c, this, { onRestore: (id) => this.restoreItem(id) }))),
           tool("Devices", () => this.showPane(renderDevices)),
           tool("Change password", () => this.showPane(renderPassword)),
           tool("Sign out", () => this.signOut()),
@@ -219,13 +220,19 @@ class App {
     this.banner(`Moved “${before.title}” to the trash.`, "notice", {
       label: "Undo",
       run: () => {
-        this.vault.save(id, fromTrash(this.vault.get(id).local));
         this.banner("");
-        this.list.refresh();
-        this.showItem(id);
-        this.afterSave();
+        this.restoreItem(id);
       },
     });
+    await this.afterSave();
+  }
+
+  async restoreItem(id) {
+    const entry = this.vault.get(id);
+    if (!entry?.local) return;
+    this.vault.save(id, fromTrash(entry.local));
+    this.list.refresh();
+    this.showItem(id);
     await this.afterSave();
   }
 

@@ -26,9 +26,23 @@ export function append(el, children) {
   return el;
 }
 
-/** Text from the vault, isolated from the text around it (bidi overrides stay inside). */
+// Control and spoofing characters (zero-width space, LRM/RLM, bidi embeddings, overrides
+// and isolates, BOM), the CLI's set (cli/plain.py): shown as escapes, so "\u202egnp.exe"
+// cannot pass for "exe.png". Tab and line breaks stay; joiners (Persian, emoji) stay.
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+/** `value` with every control and spoofing character shown as an escape (plain.visible). */
+export function visible(value) {
+  // A Windows line end is a line end, not a stray control character.
+  return String(value).replace(/\r\n/g, "\n").replace(UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** Text from the vault, shown visibly and isolated from the text around it. */
 export function vaultText(value, tag = "bdi") {
-  return h(tag, { dir: "auto", class: "vault-text" }, String(value));
+  return h(tag, { dir: "auto", class: "vault-text" }, visible(value));
 }
 
 /** An http(s) URL for a link, from what a person typed ("example.com" → https://…); null otherwise. */
@@ -48,7 +62,7 @@ export function safeHref(value) {
 export function vaultLink(value, label = value) {
   const href = safeHref(value);
   if (!href) return vaultText(value);
-  return h("a", { href, target: "_blank", rel: "noopener noreferrer", referrerpolicy: "no-referrer", class: "vault-text", dir: "auto" }, String(label));
+  return h("a", { href, target: "_blank", rel: "noopener noreferrer", referrerpolicy: "no-referrer", class: "vault-text", dir: "auto" }, visible(label));
 }
 
 export function clear(el) {

@@ -13,9 +13,9 @@
 // explains are reported as withheld writes.
 //
 // Writes are sealed as v2 writes (protocol.js sealWrite, a fresh device id per sign-in so
-// sequence numbers are never reused) as soon as the vault holds any v2 record; a vault
-// that still holds only v1 records gets v1 envelopes, so devices that read only v1 keep
-// working until they are upgraded (§11.6).
+// sequence numbers are never reused). v1 records are still read (§11.6: the CLI's first v2
+// sync rewrites them); `writeV2 = false` (v1 envelopes) remains only for a test of a vault
+// shared with devices that read v1 alone.
 
 import {
 
@@ -24,7 +24,7 @@ import {
   canonicalJson,
   hexToBytes,
   itemAd,
-  open,
+  openImported,
   openWrite,
   paddedLength,
   seal,
@@ -85,7 +85,7 @@ export class Vault {
     this.session = session;
     this.entries = new Map();
     this.cursor = 0;
-    this.writeV2 = false;
+    this.writeV2 = true;
     this.deviceSeq = 0;
     this.lastSealed = null;
     this.seen = new Map(); // item → [highest revision opened, canonical content]
@@ -130,6 +130,11 @@ export class Vault {
     return out;
   }
 
+  /** Items in the trash (deleted here or elsewhere, restorable until purged). */
+  trashed() {
+    return [...this.entries.values()].filter((e) => e.view?.item && e.view.item.type !== TEMPLATE_TYPE && isTrashed(e.view.item));
+  }
+
   get(id) {
     return this.entries.get(id) ?? null;
   }
@@ -172,7 +177,7 @@ export class Vault {
     // itemAd(accountId, item, generation), with the account's hex made once per vault.
     this.adPrefix ??= itemAd(accountId, new Uint8Array(16), generation).split("|").slice(0, 2).join("|");
     const ad = `${this.adPrefix}|${ch.item_id}|${generation}`;
-    const bytes = await open(vk, b64urlDecodeFast(ch.envelope), ad);
+    const bytes = await openImported(vk, b64urlDecodeFast(ch.envelope), ad);
     const value = JSON.parse(utf8.decode(bytes));
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("not an item");
     return { v2: false, value, prev: null };
@@ -210,6 +215,15 @@ export class Vault {
   async pull() {
     const api = this.session.api;
     const t = this.timings;
+    // §11.5: quarantined records are tried again at every sync (a later record of the
+    // same item, if one comes, replaces them below).
+    for (const [id, q] of [...this.quarantine]) {
+      const opened = await this.openOrQuarantine(q.change);
+      if (opened) {
+        this.quarantine.delete(id);
+        this.apply(q.change, opened);
+      }
+    }
     let next = api.changes(this.cursor, PULL_PAGE);
     for (;;) {
       let t0 = performance.now();

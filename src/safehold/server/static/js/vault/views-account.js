@@ -222,3 +222,33 @@ export function renderStatus(container, app) {
     ),
   );
 }
+
+/** The trash: items deleted here or on another device, each with Restore. */
+export function renderTrash(container, app, { onRestore }) {
+  const entries = app.vault.trashed();
+  const status = h("p", { class: "hint", role: "status", "aria-live": "polite" });
+  container.append(
+    h(
+      "section",
+      { class: "card", dataset: { testid: "trash" } },
+      h("h1", {}, "Trash"),
+      h("p", { class: "hint" }, "Deleted items stay here for 30 days (the CLI empties the trash after that); restore one to bring it back on every device."),
+      status,
+      entries.length
+        ? h(
+            "ul",
+            {},
+            entries.map((e) =>
+              h(
+                "li",
+                { dataset: { testid: "trashed" } },
+                vaultText(e.view.item.title || "(no title)"),
+                h("span", { class: "hint" }, ` — deleted ${showTime(e.view.item.trashed_at)} `),
+                h("button", { type: "button", class: "small secondary", "aria-label": `Restore ${e.view.item.title}`, onClick: () => onRestore(e.id) }, "Restore"),
+              ),
+            ),
+          )
+        : h("p", { class: "hint" }, "The trash is empty."),
+    ),
+  );
+}

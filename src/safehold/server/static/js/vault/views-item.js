@@ -2,7 +2,7 @@
 // reveal and copy, live TOTP codes with the seconds left, links that open apart from this
 // page, notes, tags, the password history (masked), times, and what a conflict copy is.
 
-import { copyText, h, showTime, uid, vaultLink, vaultText } from "./dom.js";
+import { copyText, h, showTime, uid, vaultLink, vaultText, visible } from "./dom.js";
 import { conflictNote, displayFields, isConflictCopy } from "./items.js";
 import { totpCode } from "./totp.js";
 
@@ -20,7 +20,7 @@ function masked(value, label) {
       "aria-label": `Reveal ${label}`,
       onClick: () => {
         shown = !shown;
-        out.textContent = shown ? value : MASK;
+        out.textContent = shown ? visible(value) : MASK;
         reveal.textContent = shown ? "Hide" : "Reveal";
         reveal.setAttribute("aria-pressed", String(shown));
         reveal.setAttribute("aria-label", `${shown ? "Hide" : "Reveal"} ${label}`);
@@ -126,14 +126,14 @@ export function renderItem(container, app, entry) {
     h(
       "article",
       { class: "card item", "aria-labelledby": headingId, dataset: { testid: "item-view", id: entry.id } },
-      h("p", { class: "hint" }, h("span", { class: "badge" }, template.label), item.favorite ? " ★ Favourite" : ""),
+      h("p", { class: "hint" }, h("span", { class: "badge" }, visible(template.label)), item.favorite ? " ★ Favourite" : ""),
       h("h1", { id: headingId, dataset: { testid: "item-title" } }, vaultText(item.title || "(no title)")),
-      isConflictCopy(item) ? h("p", { class: "warning", dataset: { testid: "conflict-note" } }, conflictNote(item)) : null,
-      template.unknown ? h("p", { class: "hint" }, `Its type "${item.type}" is not known here yet: its fields are shown as stored.`) : null,
+      isConflictCopy(item) ? h("p", { class: "warning", dataset: { testid: "conflict-note" } }, visible(conflictNote(item))) : null,
+      template.unknown ? h("p", { class: "hint" }, `Its type "${visible(item.type)}" is not known here yet: its fields are shown as stored.`) : null,
       entry.dirty ? h("p", { class: "warning" }, "This version is not on the server yet; it is sent at the next sync.") : null,
       rows.length ? h("dl", { class: "fields" }, rows) : h("p", { class: "hint" }, "No fields filled in."),
       item.notes ? h("section", { class: "notes" }, h("h2", {}, "Notes"), vaultText(item.notes, "div")) : null,
-      item.tags.length ? h("p", { class: "tags" }, h("span", { class: "hint" }, "Tags: "), item.tags.map((t) => h("span", { class: "tag vault-text", dir: "auto" }, t))) : null,
+      item.tags.length ? h("p", { class: "tags" }, h("span", { class: "hint" }, "Tags: "), item.tags.map((t) => h("span", { class: "tag vault-text", dir: "auto" }, visible(t)))) : null,
       history,
       h("p", { class: "hint times" }, `Created ${showTime(item.created)} · modified ${showTime(item.modified)}`),
       status,

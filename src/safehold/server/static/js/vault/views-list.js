@@ -2,7 +2,7 @@
 // (never inside hidden values, items.js searchText); filters by type, tag, favourites and
 // conflict copies. Long lists are drawn a page at a time so 10,000 items stay quick.
 
-import { clear, h, vaultText } from "./dom.js";
+import { clear, h, vaultText, visible } from "./dom.js";
 import { isConflictCopy, subtitle } from "./items.js";
 
 const PAGE = 100;
@@ -66,7 +66,7 @@ export class ListView {
         h(
           "select",
           { id, onChange: (ev) => onChange(ev.target.value) },
-          options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)),
+          options.map(([v, text]) => h("option", { value: v, selected: v === value }, visible(text))),
         ),
       );
     const check = (label, id, value, onChange) =>
@@ -95,7 +95,7 @@ export class ListView {
 
   draw() {
     const shown = this.matching();
-    const rows = shown.slice(0, this.limit).map((e) => this.row(e));
+    const rows = shown.slice(0, this.limit).map((e) => this.cachedRow(e));
     const total = this.sorted.length;
     const count = h(
       "p",
@@ -121,6 +121,17 @@ export class ListView {
     if (!shown.length) this.listEl.append(h("p", { class: "hint" }, total ? "No item matches." : "The vault is empty. Add an item with New item."));
   }
 
+  /** The row of `entry`, made once per version of the item (a keystroke reuses rows). */
+  cachedRow(entry) {
+    this.rows ??= new WeakMap();
+    const key = `${this.selected === entry.id}|${entry.dirty}`;
+    const hit = this.rows.get(entry.view);
+    if (hit && hit.key === key) return hit.el;
+    const el = this.row(entry);
+    this.rows.set(entry.view, { key, el });
+    return el;
+  }
+
   row(entry) {
     const v = entry.view;
     if (!v.item) {
@@ -140,7 +151,7 @@ export class ListView {
           dataset: { testid: "item-row", id: entry.id, type: item.type },
           onClick: () => this.app.showItem(entry.id),
         },
-        h("span", { class: `badge type-${item.type.replace(/[^a-z_]/g, "")}` }, v.template.label),
+        h("span", { class: `badge type-${item.type.replace(/[^a-z_]/g, "")}` }, visible(v.template.label)),
         h("span", { class: "row-text" }, vaultText(item.title || "(no title)", "strong"), h("span", { class: "subtitle" }, vaultText(subtitle(item, v.template)))),
         item.favorite ? h("span", { class: "fav", title: "Favourite", "aria-label": "Favourite" }, "★") : null,
         isConflictCopy(item) ? h("span", { class: "badge conflict", dataset: { testid: "conflict-mark" } }, "Conflict copy") : null,

@@ -44,8 +44,10 @@ export function renderSignIn(root, { email = "", message = "", onSignedIn }) {
       "p",
       { class: "hint" },
       "Forgot the password or lost the account key on every device? ",
-      h("a", { href: "/reset", dataset: { testid: "reset-link" } }, "Reset the account"),
-      " (with your recovery code if you have one, otherwise it deletes everything in it).",
+      h("a", { href: "/recover", dataset: { testid: "recover-link" } }, "Use your recovery code"),
+      ", or ",
+      h("a", { href: "/reset", dataset: { testid: "reset-link" } }, "reset the account"),
+      " (a reset deletes everything in it).",
     ),
   );
   root.append(form);
