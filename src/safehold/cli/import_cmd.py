@@ -54,12 +54,25 @@ def import_(
     copies. A value with no place in Safehold's item types becomes a custom field, and the
     summary says so; a row that cannot be read is skipped with its reason.
 
+    A Safehold backup (`safehold backup`, format safehold-backup) is merged exactly as
+    `safehold restore FILE` merges it, and prints what restore prints.
+
     Examples:
       safehold import bitwarden_export.json
       safehold import passwords.csv --from chrome-csv --tag imported
       safehold import vault.kdbx --dry-run
+      safehold import vault.shbackup
     """
     st = state()
+    if from_ == "safehold-backup" or (from_ is None and _is_backup(file)):
+        if tag is not None or key_file is not None:
+            raise UsageError("a Safehold backup takes no --tag or --key-file (it is restored as it was)")
+        from .backup_cmds import restore
+
+        # The file's own password, when it has one, comes the way restore takes it.
+        restore(file, dry_run=dry_run, backup_password_stdin=file_password_stdin,
+                json_out=json_out, password_stdin=password_stdin)  # fmt: skip
+        return
 
     def file_password() -> str:
         if file_password_stdin:
@@ -101,6 +114,17 @@ def import_(
         st.err.print(f"  skipped {skipped.source}: {skipped.reason}", markup=False)
     if not dry_run and (summary.imported or summary.updated):
         st.out.print("They reach your other devices at the next sync.", markup=False)
+
+
+def _is_backup(file: Path) -> bool:
+    """Whether ``file`` says it is a Safehold backup (spec/backup.md: its JSON names the
+    format); the backup reader then checks everything else."""
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False  # the importer names the problem with the file
+    return head.lstrip().startswith(b"{") and b'"safehold-backup"' in head
 
 
 def register(app: typer.Typer) -> None:

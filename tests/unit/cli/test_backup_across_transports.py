@@ -64,3 +64,20 @@ def test_a_folder_vaults_backup_restores_into_a_server_vault(cli: Run, tmp_path:
     assert _restore_into(cli, "B", target, key) == ["Bank", "GitHub"]
     assert as_json(other("get", "GitHub", "--json"))["fields"]["password"] == "GitHub-pw"
     assert as_json(other("status", "--json"))["transport"]["kind"] == "server"
+
+
+def test_import_of_a_safehold_backup_merges_it_as_restore_does(cli: Run, tmp_path: Path) -> None:
+    target = tmp_path / "vault.shbackup"
+    run: Run = functools.partial(cli, "A", password=PASSWORD, env=ENV)
+    _backup_of(run, ["ann@example.com"], target)
+    assert run("rm", "Bank", "--purge").exit_code == 0
+    assert [e["title"] for e in as_json(run("list", "--json"))] == ["GitHub"]
+    dry = run("import", str(target), "--dry-run", "--json")  # detected from the content
+    assert dry.exit_code == 0, dry.output
+    assert as_json(dry)["dry_run"] is True and len(as_json(dry)["restored"]) == 1
+    done = run("import", str(target), "--from", "safehold-backup", "--json")
+    assert done.exit_code == 0, done.output
+    assert len(as_json(done)["restored"]) == 1 and as_json(done)["unchanged"] == 1
+    assert sorted(e["title"] for e in as_json(run("list", "--json"))) == ["Bank", "GitHub"]
+    tagged = run("import", str(target), "--tag", "old", "--json")
+    assert tagged.exit_code == 2 and "no --tag" in as_json(tagged)["error"]["message"]
