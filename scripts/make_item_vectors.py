@@ -64,6 +64,43 @@ VALID: list[tuple[str, dict[str, Any]]] = [
     )),
     ("a time with a fraction", _item("login", "Precise", created="2024-05-01T12:00:00.123456Z",
                                      modified="2024-05-01T12:00:00.123456Z")),
+    ("a bank account", _item("bank_account", "Savings", fields={
+        "account_number": "12345678", "pin": "9876", "name": "Jo Doe", "branch": "High St",
+        "routing_number": "021000021", "account_type": "savings", "phone": "+44 20 7946 0000"})),
+    ("an identity with a multi-line address", _item("identity", "Me", fields={
+        "first_name": "Jo", "last_name": "Doe", "address": "1 Main St\nFlat 2\nTown",
+        "email": "jo@example.org", "birthday": "1990-02-28", "mobile_phone": "+1 555 0100"})),
+    ("a server with two hidden fields", _item("server", "db1", fields={
+        "hostname": "db1.example", "port": "5432", "username": "root", "password": "p1",
+        "admin_url": "https://db1.example/admin", "admin_username": "admin", "admin_password": "p2"})),
+    ("a Wi-Fi network", _item("wifi", "Home", fields={
+        "network_name": "home-5g", "password": "wpa pass", "security": "WPA3"})),
+    ("a passport with dates", _item("passport", "Passport", fields={
+        "number": "X1234567", "full_name": "Jo Doe", "date_of_birth": "1990-02-28",
+        "issue_date": "2020-01-01", "expiration_date": "2030-01-01", "issuing_country": "UK"})),
+    ("a software licence", _item("software_licence", "Editor", fields={
+        "licence_key": "AAAA-BBBB-CCCC", "version": "3", "licensed_to": "Jo", "email": "jo@example.org"})),
+    ("a custom field of every kind", _item("secure_note", "Kinds", custom=[
+        {"name": "Text", "kind": "text", "value": "plain"},
+        {"name": "Hidden", "kind": "hidden", "value": "masked"},
+        {"name": "Link", "kind": "url", "value": "https://example.com/x"},
+        {"name": "When", "kind": "date", "value": "2024-05-01"},
+        {"name": "Code", "kind": "totp", "value": "JBSWY3DPEHPK3PXP"}])),
+    ("history of a template field and of a custom field, oldest first", _item(
+        "login", "History", fields={"password": "three"},
+        custom=[{"name": "PIN", "kind": "hidden", "value": "3333"}],
+        history=[{"field": "password", "value": "one", "changed": T0},
+                 {"field": "PIN", "value": "1111", "changed": T0},
+                 {"field": "password", "value": "two", "changed": T1}], modified=T1)),
+    ("an item of a user-defined type", _item("gym", "My gym", fields={"locker": "12"})),
+    ("a field the type does not list is kept", _item(
+        "login", "Extra key", fields={"username": "jo", "backup_password": "b"})),
+    ("non-ASCII text is written as itself", _item(
+        "secure_note", "日本語 ✓", notes="emoji 🔑, accents é, Cyrillic Ж", tags=["naïve"])),
+    ("only the required keys: the rest take their defaults", {
+        "v": 1, "type": "login", "title": "Bare", "created": T0, "modified": T0}),
+    ("a time with another offset is written in UTC", _item(
+        "login", "Offset", created="2024-05-01T14:00:00+02:00", modified="2024-05-01T14:00:00+02:00")),
 ]  # fmt: skip
 
 INVALID: list[tuple[str, Any]] = [
@@ -83,6 +120,17 @@ INVALID: list[tuple[str, Any]] = [
     ("a time that is not a time", {**_item("login", "x"), "modified": "yesterday"}),
     ("a history entry without a value",
      {**_item("login", "x"), "history": [{"field": "password", "changed": T1}]}),
+    ("version as a boolean", {**_item("login", "x"), "v": True}),
+    ("no title", {k: v for k, v in _item("login", "x").items() if k != "title"}),
+    ("no created time", {k: v for k, v in _item("login", "x").items() if k != "created"}),
+    ("fields is a list", {**_item("login", "x"), "fields": [["username", "jo"]]}),
+    ("custom is an object", {**_item("login", "x"), "custom": {"PIN": "1234"}}),
+    ("tags is a string", {**_item("login", "x"), "tags": "work"}),
+    ("notes is a number", {**_item("login", "x"), "notes": 7}),
+    ("a custom field's value is a number",
+     {**_item("login", "x"), "custom": [{"name": "PIN", "kind": "hidden", "value": 1234}]}),
+    ("a history entry without a time",
+     {**_item("login", "x"), "history": [{"field": "password", "value": "old"}]}),
 ]  # fmt: skip
 
 
@@ -123,6 +171,34 @@ def _merges() -> list[dict[str, Any]]:
     remote = copy.deepcopy(base)
     remote["title"] = "Site (renamed)"
     cases.append(_merge_case("an unchanged side takes the other", base, local, remote))
+    local = copy.deepcopy(base)
+    local["trashed_at"] = T2
+    local["modified"] = T2
+    remote = copy.deepcopy(base)
+    remote["fields"]["username"] = "jo2"
+    remote["modified"] = T1
+    cases.append(_merge_case("put in the trash on one side, edited on the other: the edit keeps it out",
+                             base, local, remote))
+    local = copy.deepcopy(base)
+    local["custom"] = [{"name": "PIN", "kind": "hidden", "value": "1"}]
+    remote = copy.deepcopy(base)
+    remote["custom"] = [{"name": "Door", "kind": "text", "value": "2"}]
+    cases.append(_merge_case("custom fields added on both sides are both kept", base, local, remote))
+    local = copy.deepcopy(base)
+    local["fields"]["password"] = "two"
+    local["history"] = [{"field": "password", "value": "one", "changed": T1}]
+    remote = copy.deepcopy(base)
+    remote["fields"]["password"] = "two"
+    remote["history"] = [{"field": "password", "value": "one", "changed": T2}]
+    cases.append(_merge_case("the same password change on both sides keeps one history entry",
+                             base, local, remote))
+    local = copy.deepcopy(base)
+    local["notes"] = "local note"
+    remote = copy.deepcopy(base)
+    remote["notes"] = "remote note"
+    remote["favorite"] = True
+    cases.append(_merge_case("notes changed on both sides keep a copy; the favourite still merges",
+                             base, local, remote))
     return cases
 
 

@@ -282,7 +282,14 @@ def kit_cases() -> list[dict[str, str]]:
             server="https://vault.example.com/a+b?x=1&y=2", email="jo+vault@example.com", account_key=key
         ),
     ]
-    return [{"server": p.server, "email": p.email, "key": key.to_text(), "uri": p.to_uri()} for p in payloads]
+    # A folder vault's kit (spec §8): ``folder`` in place of ``server``, spaces and all.
+    payloads.append(
+        KitPayload(server="", email="ann@example.com", account_key=key, folder="/home/ann/Dropbox/My Vault+1")
+    )
+    return [
+        {"server": p.server, "email": p.email, "key": key.to_text(), "uri": p.to_uri(), "folder": p.folder}
+        for p in payloads
+    ]
 
 
 def encoding_cases() -> dict[str, Any]:

@@ -123,6 +123,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # 409: the item moved on; see current
     NOT_FOUND = "not_found"  # 404
     EMAIL_TAKEN = "email_taken"  # 409 at sign-up
+    SIGNUPS_CLOSED = "signups_closed"  # 403 at sign-up: by invitation only, and not invited
+    EMAIL_UNVERIFIED = "email_unverified"  # 403: the account's address is not confirmed yet
     TOO_MANY_REQUESTS = "too_many_requests"  # 429; see retry_after
     PAYLOAD_TOO_LARGE = "payload_too_large"  # 413
     QUOTA_EXCEEDED = "quota_exceeded"  # 422: too many items
@@ -149,6 +151,9 @@ class ErrorDetail(BaseModel):
     #: For 401 session_revoked: how the session ended: ``device_revoked``, ``logout`` or
     #: ``password_changed``.
     reason: str | None = None
+    #: For 401 session_revoked with ``password_changed``: the account's hint now (``""`` when
+    #: there is none), so the device shows the new one at its password prompt.
+    account_hint: str | None = None
 
 
 class ErrorBody(BaseModel):
@@ -186,10 +191,20 @@ class SessionInfo(_Model):
     device_id: HexId
 
 
+#: A device credential (spec/api.md "Sign-in"): what a device that signed in before shows,
+#: so failures by others do not lock it out. Opaque to the client.
+DeviceCredential = Annotated[str, Field(pattern=r"^dc1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$")]
+
+
 class SignupResponse(_Model):
     account_id: HexId
     generation: int
     session: SessionInfo
+    #: Present (true) when the server requires the address to be confirmed by the mailed
+    #: link before the account works (``SAFEHOLD_SIGNUPS=verify``); absent otherwise.
+    verification_required: bool | None = None
+    #: As in ``AuthFinishResponse``: the credential of the device that signed up.
+    device_credential: DeviceCredential | None = None
 
 
 class AuthStartRequest(_Model):
@@ -204,12 +219,15 @@ class AuthStartResponse(_Model):
     B: HexInt
 
 
+
 class AuthFinishRequest(_Model):
     login_id: LoginId
     A: HexInt
     M1: HexInt
     device_id: HexId
     device_name: DeviceName
+    #: The credential this device got at its last sign-in to this account, if any.
+    device_credential: DeviceCredential | None = None
 
 
 class AuthFinishResponse(_Model):
@@ -218,6 +236,8 @@ class AuthFinishResponse(_Model):
     keyset: B64
     generation: int
     hint: Hint | None = None
+    #: Keep it and send it at the next sign-in (spec/api.md "Sign-in").
+    device_credential: DeviceCredential | None = None
 
 
 class PasswordChangeRequest(_Model):
@@ -282,6 +302,15 @@ class License(_Model):
     expires: datetime | None = None
 
 
+class PendingReset(_Model):
+    """A completed reset form waiting for the server's delay (issue 14 §6)."""
+
+    requested_at: datetime
+    #: The client address that completed the form.
+    requested_from: str
+    effective_at: datetime
+
+
 class AccountResponse(_Model):
     account_id: HexId
     email: str
@@ -291,6 +320,8 @@ class AccountResponse(_Model):
     license: License
     hint: Hint | None = None
     item_count: int
+    #: A reset waiting for the server's delay; a device tells its user (issue 14 §6).
+    pending_reset: PendingReset | None = None
 
 
 class Device(_Model):
@@ -415,6 +446,10 @@ class ResetInfo(_Model):
     kdf_params: KdfParams
     devices: list[Device]
     expires_at: datetime
+    #: Days the server keeps the old generation sealed after the reset (0: it keeps none).
+    archive_days: float = 0
+    #: Hours between completing the form and the reset (0: at once; issue 14 §6).
+    delay_hours: float = 0
 
 
 class ResetCompleteRequest(_Model):
@@ -424,12 +459,60 @@ class ResetCompleteRequest(_Model):
     keyset: B64
     hint: Hint | None = None
     confirm_wipe: bool
+    #: "Delete the old data now instead": the server keeps no archive of the old generation.
+    delete_old: bool = False
 
 
 class ResetCompleteResponse(_Model):
     account_id: HexId
+    #: The generation the account has (or will have, when ``scheduled_for`` is set).
     generation: int
+    #: When the reset happened; when it was requested, if it is scheduled.
     reset_at: datetime
+    #: With ``SAFEHOLD_RESET_DELAY_HOURS``: when the reset takes effect (until then the old
+    #: password and key keep working, and a signed-in device can cancel it).
+    scheduled_for: datetime | None = None
+
+
+class ServerArchive(_Model):
+    """A generation a reset replaced, kept sealed by the server (issue 14 §2)."""
+
+    archive_id: HexId
+    generation: int
+    created_at: datetime
+    expires_at: datetime
+    item_count: int
+
+
+class ServerArchivesResponse(_Model):
+    archives: list[ServerArchive]
+
+
+class ServerArchiveKeys(_Model):
+    """What opens an archive, with the old password and the old account key."""
+
+    archive: ServerArchive
+    email: str
+    kdf_salt: B64
+    kdf_params: KdfParams
+    keyset: B64
+
+
+class ArchivedItem(_Model):
+    item_id: HexId
+    revision: int
+    envelope: B64
+    updated_at: datetime
+    #: The v2 claims bound into the envelope (null: a v1 write), as in :class:`Change`.
+    device: HexId | None = None
+    device_seq: int | None = None
+
+
+class ArchivedItemsResponse(_Model):
+    items: list[ArchivedItem]
+    #: Pass as ``after`` for the next page (the last item id), when ``has_more``.
+    cursor: str | None
+    has_more: bool
 
 
 # --- The recovery code (spec/protocol.md §9.2, spec/api.md "Recovery code") -------------

@@ -101,6 +101,38 @@ describe("SRP-6a (spec §6)", () => {
   test("B = 0 mod N is refused", async () => {
     await assert.rejects(P.srpClient({ email: "a@b.c", salt: new Uint8Array(16), x: 5n, a: 7n, B: P.SRP_N }), P.SrpError);
   });
+  // Issue 12 item 8: the browser checked only B % N; it now checks what the Python client does.
+  const args = { email: "a@b.c", salt: new Uint8Array(16), x: 5n, a: 7n };
+  for (const [label, B] of [["0", 0n], ["N + 1", P.SRP_N + 1n], ["2N + 5", 2n * P.SRP_N + 5n], ["-1", -1n]]) {
+    test(`B = ${label} (outside 1..N-1) is refused`, async () => {
+      await assert.rejects(P.srpClient({ ...args, B }), P.SrpError);
+    });
+  }
+  test("B that is not a BigInt is refused", async () => {
+    await assert.rejects(P.srpClient({ ...args, B: 5 }), P.SrpError);
+    await assert.rejects(P.srpClient({ ...args, B: "5" }), P.SrpError);
+  });
+  test("a private a outside 1..N-1 is refused", async () => {
+    await assert.rejects(P.srpClient({ ...args, a: 0n, B: 5n }), P.SrpError);
+    await assert.rejects(P.srpClient({ ...args, a: P.SRP_N, B: 5n }), P.SrpError);
+  });
+  test("A outside 1..N-1 is refused by the server side too", async () => {
+    await assert.rejects(P.srpServerPremaster({ A: P.SRP_N + 1n, B: 5n, v: 5n, b: 7n }), P.SrpError);
+  });
+  for (const s of V.srp) {
+    test(`${s.name}: M2 is verified, exactly`, async () => {
+      const B = big(s.B);
+      const c = await P.srpClient({ email: s.email, salt: unhex(s.kdf_salt), x: big(s.srp_x), a: big(s.a), B });
+      P.srpVerifyServer(c.M2, unhex(s.M2)); // the vector's M2 passes
+      const flipped = unhex(s.M2);
+      flipped[31] ^= 1;
+      assert.throws(() => P.srpVerifyServer(c.M2, flipped), P.SrpError);
+      assert.throws(() => P.srpVerifyServer(c.M2, unhex(s.M2).slice(1)), P.SrpError); // short: not padded
+      assert.throws(() => P.srpVerifyServer(c.M2, new Uint8Array(33)), P.SrpError);
+      assert.throws(() => P.srpVerifyServer(c.M2, s.M2), P.SrpError); // hex text, not bytes
+      assert.throws(() => P.srpVerifyServer(undefined, unhex(s.M2)), P.SrpError);
+    });
+  }
   test("A = 0 mod N is refused", async () => {
     await assert.rejects(P.srpServerPremaster({ A: 0n, B: 5n, v: 5n, b: 7n }), P.SrpError);
   });
@@ -221,7 +253,7 @@ describe("account key text (spec §4)", () => {
 
 describe("Emergency Kit URI (spec §8)", () => {
   for (const k of V.kits) {
-    test(k.uri, () => assert.equal(P.kitUri({ server: k.server, email: k.email, accountKeyText: k.key }), k.uri));
+    test(k.uri, () => assert.equal(P.kitUri({ server: k.server, folder: k.folder, email: k.email, accountKeyText: k.key }), k.uri));
   }
   test("characters that encodeURIComponent spares are encoded, like Python's quote(safe='')", () => {
     const uri = P.kitUri({ server: "https://x/(a)!'*~", email: "a b@c", accountKeyText: "K" });

@@ -20,6 +20,7 @@ def profile_env(
         "SAFEHOLD_HOME": str(profile),
         "SAFEHOLD_SERVER": server,
         "SAFEHOLD_KDF_FLOOR": "1,8,1",
+        "SAFEHOLD_TEST_ONLY_INSECURE_SIGNUP_KDF": "1,8,1",
         "SAFEHOLD_KEYSTORE": "file",
         "SAFEHOLD_RUNTIME_DIR": str(runtime),
         "SAFEHOLD_DEVICE_NAME": device_name,

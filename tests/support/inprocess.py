@@ -39,6 +39,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "default_kdf_params": CHEAP_PARAMS,
         # The test helpers reset with cheap keys; test_reset.py checks the real minimum.
         "min_kdf_params": CHEAP_PARAMS,
+        # Tests sign up many accounts from one client; test_enumeration.py checks the limit.
+        "signup_limit_per_client": 1_000_000,
     }
     values.update(overrides)
     # _env_prefix must not pick up the developer's SAFEHOLD_* variables: init values win.

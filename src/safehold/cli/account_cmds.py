@@ -13,18 +13,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from safehold.client import password_policy
+from safehold.client.autosync import last_sync
 from safehold.client.errors import (
     AuthFailed,
     ClientError,
     ConflictsCreated,
     ItemTooLarge,
+    StorageSuspect,
     UsageError,
     WeakPassword,
 )
 from safehold.client.keystore import key_location
+from safehold.client.pending_reset import PendingReset
+from safehold.client.pending_reset import recalled as recalled_pending_reset
+from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
+from .folder_cmds import FolderOpt
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
+from .plain import plain, text
 from .state import State, handles_errors, new_table, state
 
 if TYPE_CHECKING:
@@ -43,11 +50,10 @@ def _with_server(st: State, server: str | None) -> None:
         st.settings = dataclasses.replace(st.settings, server=server)
 
 
-def _plain(text: str) -> str:
-    """``text`` (titles from the vault) safe inside a Rich markup string."""
-    from rich.markup import escape
-
-    return escape(text)
+def _plain(value: str) -> str:
+    """``value`` (titles from the vault, words from the server) safe inside a Rich markup
+    string: markup escaped, control characters shown."""
+    return plain(value)
 
 
 def human_duration(seconds: float) -> str:
@@ -104,22 +110,41 @@ def signup(
     hint: Annotated[str | None, typer.Option(help="A reminder shown when unlocking fails.")] = None,
     kit: Annotated[Path | None, typer.Option(help="Where to write the Emergency Kit PDF.")] = None,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Create an account. The account key is made on this device and never leaves it.
 
     Prints the key as text and as a QR code and writes your Emergency Kit (a PDF): print it
-    or store it safely; you need it with your password to sign in on another device.
+    or store it safely; you need it with your password to sign in on another device. With
+    --folder the vault is kept in that folder (one a sync service shares), with no server.
 
-    Example:  safehold signup ann@example.com --hint "the blue one"
+    Examples:
+      safehold signup ann@example.com --hint "the blue one"
+      safehold signup ann@example.com --folder ~/Dropbox/Safehold
     """
     st = state()
-    _with_server(st, server)
     _valid_email(email)
+    if folder is not None:
+        if server:
+            raise UsageError("give --server or --folder, not both")
+        from .folder_cmds import signup_folder
+
+        signup_folder(st, email, folder, hint, kit)
+        return
+    _with_server(st, server)
     password = st.new_password("Choose an account password: ", for_signup=True,
                                check=lambda typed: _check_new_password(typed, email))  # fmt: skip
     service = st.service()
+    if st.settings.test_only_insecure_signup_kdf is not None:
+        cheap = st.settings.signup_params
+        st.err.print(
+            f"WARNING: {TEST_ONLY_SIGNUP_KDF_ENV} is set: this account gets the TEST-ONLY Argon2id "
+            f"cost t={cheap.t}, m={cheap.m_kib} KiB, p={cheap.p}, far below the safe default. "
+            "Never use it for real data.",
+            markup=False, highlight=False,
+        )  # fmt: skip
     unlocked, key = service.signup(email, password, hint)
     keystore_note = getattr(service.keystore, "fallback_reason", None)
     payload = KitPayload(server=st.settings.server_url, email=email, account_key=key)
@@ -138,25 +163,33 @@ def signup(
         "server": st.settings.server_url,
         "kit": None if kit_error else str(kit_path),
         "keystore": key_location(service.keystore, unlocked.account_id),
+        "verification_required": unlocked.verification_required,
     }
     unlocked.close()
     if keystore_note:
-        st.err.print(f"[yellow]note:[/] {keystore_note}; the account key is kept in a 0600 file instead")
+        st.err.print(
+            f"[yellow]note:[/] {plain(keystore_note)}; the account key is kept in a 0600 file instead"
+        )
     if st.json:
         st.emit_json(result)
         return
-    st.out.print(f"[green]Account created[/] for {email} on {st.settings.server_url}.\n")
+    st.out.print(f"[green]Account created[/] for {plain(email)} on {plain(st.settings.server_url)}.\n")
     st.out.print("Your account key (you need it, with your password, on every new device):\n")
     st.out.print(f"    [bold]{key.to_text()}[/]\n")
     qr = _terminal_qr(payload)
     if qr:
         st.out.print(qr, markup=False, highlight=False)
     if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
+        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
         st.err.print("run `safehold kit --pdf FILE` to try again")
     else:
-        st.out.print(f"Emergency Kit written to [bold]{kit_path}[/].")
+        st.out.print(f"Emergency Kit written to [bold]{plain(kit_path)}[/].")
     st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
+    if result["verification_required"]:
+        st.out.print(
+            f"\n[yellow]Confirm your address:[/] the server mailed a link to {plain(email)}. The account "
+            "works once you open it and press the button."
+        )
 
 
 def _read_key(account_key: str | None, kit: Path | None) -> tuple[AccountKey | None, KitPayload | None]:
@@ -197,10 +230,14 @@ def login(
     ] = None,
     kit: Annotated[Path | None, typer.Option(help="Emergency Kit PDF or PNG to read the key from.")] = None,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Sign this device in to an account, then download the vault.
+
+    With --folder, join the vault kept in that folder (as this device sees it); a folder
+    vault's Emergency Kit names the folder, used when --folder is not given.
 
     A device that already holds the account key (it was signed out, or the password was
     changed elsewhere) needs only the password. Otherwise the key is read from your
@@ -210,14 +247,25 @@ def login(
     Examples:
       safehold login ann@example.com --kit "Safehold Emergency Kit.pdf"
       safehold login ann@example.com          # asks for the account key, then the password
+      safehold login ann@example.com --folder ~/Dropbox/Safehold
     """
     st = state()
     _valid_email(email)
+    if folder is not None and server:
+        raise UsageError("give --server or --folder, not both")
     key, payload = _read_key(account_key, kit)
-    if payload is not None and not server and not st.settings.server:
-        server = payload.server
     if payload is not None and payload.email.strip().casefold() != email.strip().casefold():
         raise UsageError(f"that Emergency Kit belongs to {payload.email}, not {email}")
+    from_kit = folder is None and not server and payload is not None and payload.folder is not None
+    if from_kit and payload is not None and payload.folder is not None:
+        folder = Path(payload.folder)
+    if folder is not None:
+        from .folder_cmds import login_folder
+
+        login_folder(st, email, folder, key, from_kit=from_kit)
+        return
+    if payload is not None and not server and not st.settings.server:
+        server = payload.server
     _with_server(st, server)
     stored = key is None
     if key is None:
@@ -272,7 +320,7 @@ def login(
     if st.json:
         st.emit_json({"account_id": account_id, "email": email, "items": count, "pulled": report.pulled})
     else:
-        st.out.print(f"[green]Signed in[/] as {email}; {count} items on this device.")
+        st.out.print(f"[green]Signed in[/] as {plain(email)}; {count} items on this device.")
 
 
 def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
@@ -288,7 +336,9 @@ def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     idle = human_duration(st.settings.idle_timeout)
     if not st.scripted_password:
         account_id = service.profile.require_current()
-        if st.agent.get(account_id) is not None:
+        # After a password change elsewhere the agent's keys still read the vault, but the
+        # device must sign in again: ask for the new password rather than say "already".
+        if st.agent.get(account_id) is not None and not service.password_changed_elsewhere(account_id):
             if st.json:
                 st.emit_json({"unlocked": True, "already": True, "account_id": account_id,
                               "idle_timeout": st.settings.idle_timeout, "agent_refused": None})  # fmt: skip
@@ -332,7 +382,9 @@ def status(json_out: JsonOpt = False) -> None:
     """
     st = state()
     service = st.service()
-    from .archive_cmds import purge_and_warn
+    from safehold.client.account import PASSWORD_CHANGED_META
+
+    from .archive_cmds import _when, purge_and_warn
 
     purge_and_warn(st, service)
     account_id = service.profile.require_current()
@@ -342,7 +394,7 @@ def status(json_out: JsonOpt = False) -> None:
         titles = _conflict_titles(st, account_id, [c.copy_id for c in conflicts]) if conflicts else {}
         info: dict[str, Any] = {
             "email": store.email,
-            "server": store.server,
+            "server": None if store.folder else store.server,
             "account_id": account_id,
             "generation": store.generation,
             "device_id": store.device_id,
@@ -350,20 +402,43 @@ def status(json_out: JsonOpt = False) -> None:
             "items": store.item_count(),
             "pending": len(store.outbox()),
             "cursor": store.cursor,
+            "transport": {"kind": "folder", "where": store.folder}
+            if store.folder
+            else {"kind": "server", "where": store.server},
+            "last_sync": last_sync(store),
+            "quarantine": [
+                {
+                    "item_id": q[0],
+                    "revision": q[1],
+                    "device": q[2],
+                    "seq": q[3],
+                    "first_seen": q[5],
+                    "tries": q[6],
+                }
+                for q in store.quarantined()
+            ],
             "unlocked": st.agent.get(account_id) is not None,
             "keystore": key_location(service.keystore, account_id),
             "vault_file": str(store.path),
             "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
+            "password_changed_elsewhere": store.meta(PASSWORD_CHANGED_META) or None,
+            "hint": store.meta("hint") or None,
+            "auto_sync": st.agent.sync_state(account_id),
         }
+        pending = recalled_pending_reset(store)
+        info["pending_reset"] = pending.to_json() if pending else None
     finally:
         store.close()
     if st.json:
         st.emit_json(info)
         return
+    if pending is not None:
+        warn_pending_reset(st, pending)
     table = new_table(show_header=False, box=None)
+    where = info["transport"]
+    table.add_row("Account", str(info["email"]))
+    table.add_row("Folder" if where["kind"] == "folder" else "Server", str(where["where"]))
     for label, key in [
-        ("Account", "email"),
-        ("Server", "server"),
         ("Device", "device_name"),
         ("Items", "items"),
         ("Edits waiting to sync", "pending"),
@@ -371,7 +446,18 @@ def status(json_out: JsonOpt = False) -> None:
     ]:
         table.add_row(label, str(info[key]))
     table.add_row("State", "unlocked" if info["unlocked"] else "locked")
+    last = info["last_sync"]
+    table.add_row("Last sync", _last_sync_text(last))
+    if info["auto_sync"] is not None:
+        table.add_row("Automatic sync", _auto_sync_text(info["auto_sync"]))
     st.out.print(table)
+    _print_findings(st, last, info["quarantine"])
+    if info["password_changed_elsewhere"]:
+        told = _when(info["password_changed_elsewhere"])
+        st.out.print(f"\n[yellow]The account password was changed on another device[/] (this device was "
+                     f"told on {told}): run `safehold unlock` with the new one.")  # fmt: skip
+        if info["hint"]:
+            st.out.print(f"The new password's hint: {info['hint']}", markup=False)
     if conflicts:
         st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
         for c in conflicts:
@@ -379,6 +465,60 @@ def status(json_out: JsonOpt = False) -> None:
                 f"  {c.copy_id}  {titles.get(c.copy_id) or '(unlock to see the title)'}", markup=False
             )
         st.out.print("Keep the values you want in the original, then `safehold rm` the copy.")
+
+
+def _last_sync_text(last: dict[str, Any] | None) -> str:
+    if last is None:
+        return "never"
+    who = "by the agent" if last.get("by") == "agent" else "by a command"
+    if not last.get("ok"):
+        return f"{last.get('at')} {who}: failed: {last.get('error')}"
+    found = f"{last.get('pulled', 0)} received, {last.get('pushed', 0)} sent"
+    if last.get("conflicts"):
+        found += f", {last['conflicts']} conflict copies"
+    return f"{last.get('at')} {who}: {found}"
+
+
+def _auto_sync_text(state: dict[str, Any]) -> str:
+    every, next_in = human_duration(float(state["interval"])), human_duration(float(state["next_in"]))
+    text = f"every {every}; next in {next_in}"
+    if state.get("failures"):
+        text += f" ({state['failures']} failed in a row, backing off)"
+    return text
+
+
+def _print_findings(st: State, last: dict[str, Any] | None, quarantine: list[dict[str, Any]]) -> None:
+    """What storage did wrong, as the last sync found it (status)."""
+    if quarantine:
+        st.out.print(
+            f"\n[yellow]{len(quarantine)} record(s) in quarantine[/] (did not open; retried at each sync):"
+        )
+        for q in quarantine:
+            st.out.print(
+                f"  {q['item_id']}  revision {q['revision']}, first seen {q['first_seen']}", markup=False
+            )
+    if last and last.get("refused"):
+        st.out.print(
+            f"\n[yellow]{len(last['refused'])} record(s) refused[/] at the last sync (local copy kept):"
+        )
+        for r in last["refused"]:
+            st.out.print(f"  {r['item_id']}  {r['reason']}", markup=False)
+    if last and last.get("gaps"):
+        st.out.print(f"\n[yellow]{len(last['gaps'])} write(s) withheld[/] by storage at the last sync:")
+        for g in last["gaps"]:
+            st.out.print(f"  device {g['device']} write {g['seq']} (item {g['item_id']})", markup=False)
+
+
+def warn_pending_reset(st: State, pending: PendingReset) -> None:
+    """The server said a reset of this account is scheduled (issue 14 §6): say what, from
+    where, when, and how to stop it, on stderr."""
+    when = "%Y-%m-%d %H:%M UTC"
+    st.err.print(
+        f"[bold yellow]warning:[/] a reset of this account was requested on "
+        f"{pending.requested_at.strftime(when)} from {_plain(pending.requested_from)}; it takes effect "
+        f"on {pending.effective_at.strftime(when)} (new password and account key, every device "
+        "signed out). If this was not you: `safehold reset --cancel`."
+    )
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
@@ -464,20 +604,42 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
     Example:  safehold sync
     """
     st = state()
+    from safehold.client.pending_reset import check as check_pending_reset
+
     with st.vault() as unlocked, _progress(st) as progress:
         report = unlocked.sync(progress)
+        pending = check_pending_reset(unlocked)
     titles = [c.title for c in report.conflicts]
     if st.json:
         st.emit_json({"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
                       "conflicts": [dataclasses.asdict(c) for c in report.conflicts],
                       "restored": [dataclasses.asdict(n) for n in report.restored],
-                      "rejected": [dataclasses.asdict(n) for n in report.rejected]})  # fmt: skip
+                      "rejected": [dataclasses.asdict(n) for n in report.rejected],
+                      "refused": [dataclasses.asdict(r) for r in report.refused],
+                      "quarantined": [dataclasses.asdict(q) for q in report.quarantined],
+                      "gaps": [dataclasses.asdict(g) for g in report.gaps],
+                      "unexplained": report.unexplained,
+
+                      "pending_reset": pending.to_json() if pending else None})  # fmt: skip
     else:
         st.out.print(f"Synced: {report.pulled} received, {report.pushed} sent.")
+        if pending is not None:
+            warn_pending_reset(st, pending)
         for note in report.restored:
             st.out.print(
                 f"[yellow]restored:[/] {note.title!r} ({note.item_id}), deleted here, came back "
                 "because another device edited it; delete it again if you still want it gone"
+            )
+        for r in report.refused:
+            st.out.print(f"[yellow]refused:[/] item {r.item_id}: {r.reason}; the local copy is kept")
+        for q in report.quarantined:
+            st.out.print(
+                f"[yellow]quarantined:[/] item {q.item_id} (revision {q.revision}) did not open; "
+                "kept aside and retried at each sync"
+            )
+        for g in report.gaps:
+            st.out.print(
+                f"[yellow]withheld:[/] write {g.seq} of device {g.device} (item {g.item_id}) never arrived"
             )
     if report.rejected:
         names = "; ".join(f"{n.title!r} ({n.item_id})" for n in report.rejected)
@@ -489,6 +651,16 @@ def sync(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
         if st.json:
             raise typer.Exit(int(error.exit_code))
         raise error
+    if report.refused or report.quarantined or report.gaps:
+        suspect = StorageSuspect(
+            f"storage served {len(report.refused)} record(s) this device refused, "
+            f"{len(report.quarantined)} that did not open, and left out {len(report.gaps)} write(s); "
+            "nothing on this device was replaced",
+            hint="`safehold status` lists them; if it keeps happening, the storage is not to be trusted",
+        )
+        if st.json:
+            raise typer.Exit(int(suspect.exit_code))
+        raise suspect
     if titles:
         if st.json:
             raise typer.Exit(int(ConflictsCreated(titles).exit_code))
@@ -548,7 +720,7 @@ def hint(email: EmailArg, server: ServerOpt = None, json_out: JsonOpt = False) -
     if st.json:
         st.emit_json(answer.model_dump())
     else:
-        st.out.print(answer.message)
+        st.out.print(text(answer.message))
 
 
 def reset(
@@ -563,9 +735,27 @@ def reset(
         Path | None, typer.Option(help="With --link: where to write the new Emergency Kit.")
     ] = None,
     yes: Annotated[
-        bool, typer.Option("--yes", metavar="", help="With --link: confirm without asking.")
+        bool, typer.Option("--yes", metavar="", help="With --link or --folder: confirm without asking.")
+    ] = False,
+    delete_old: Annotated[
+        bool,
+        typer.Option(
+            "--delete-old",
+            metavar="",
+            help="With --link: the server deletes the old data now instead of keeping it sealed "
+            "for SAFEHOLD_RESET_ARCHIVE_DAYS.",
+        ),
+    ] = False,
+    cancel: Annotated[
+        bool,
+        typer.Option(
+            "--cancel",
+            metavar="",
+            help="Cancel the reset the server has scheduled (needs this device unlocked).",
+        ),
     ] = False,
     server: ServerOpt = None,
+    folder: FolderOpt = None,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -576,17 +766,42 @@ def reset(
     JavaScript the server sends). A reset deletes the account's data on the server; devices
     archive their copies. If any device can still unlock, use `safehold change-password`.
 
+    `safehold reset --folder PATH` starts a vault kept in a folder over: a new password and
+    account key, the old files moved into the folder's archive/ (nothing is deleted).
+
+    A server set to delay resets (SAFEHOLD_RESET_DELAY_HOURS) schedules it instead, tells
+    the account's email and devices, and applies it when due; `safehold reset --cancel` on
+    an unlocked device stops it.
+
     Examples:
       safehold reset ann@example.com
       safehold reset --link "https://vault.example.com/reset/…"
+      safehold reset --folder ~/Dropbox/Safehold
+      safehold reset --cancel
     """
     st = state()
+    if cancel:
+        if email is not None or link is not None or folder is not None:
+            raise UsageError("--cancel takes no EMAIL, --link or --folder")
+        from .reset_cmds import cancel_scheduled
+
+        cancel_scheduled(st)
+        return
+    if folder is not None:
+        if link is not None or server:
+            raise UsageError("give --folder alone (not with --link or --server)")
+        if email is not None:
+            _valid_email(email)
+        from .folder_cmds import reset_folder
+
+        reset_folder(st, email, folder, hint, kit, yes)
+        return
     if link is not None:
         if email is not None:
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
         from .reset_cmds import complete_from_link
 
-        complete_from_link(st, link, hint, kit, yes)
+        complete_from_link(st, link, hint, kit, yes, delete_old=delete_old)
         return
     if email is None:
         raise UsageError("give the account's EMAIL, or --link URL from the reset mail")
@@ -595,7 +810,7 @@ def reset(
     if st.json:
         st.emit_json(answer.model_dump())
     else:
-        st.out.print(answer.message)
+        st.out.print(text(answer.message))
         st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
         st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
 
@@ -617,17 +832,22 @@ def kit(
         raise UsageError("give --pdf or --png, not both")
     with st.vault() as unlocked:
         key = unlocked.service.account_key(unlocked.account_id)
-        payload = KitPayload(server=unlocked.store.server, email=unlocked.store.email, account_key=key)
+        if unlocked.transport_kind == "folder":
+            payload = KitPayload(server="", email=unlocked.store.email, account_key=key,
+                                 folder=unlocked.store.meta("folder"))  # fmt: skip
+        else:
+            payload = KitPayload(server=unlocked.store.server, email=unlocked.store.email, account_key=key)
     target = pdf or png
     if target:
         _write_kit(target, payload)
     if st.json:
-        st.emit_json({"account_key": key.to_text(), "email": payload.email, "server": payload.server,
+        st.emit_json({"account_key": key.to_text(), "email": payload.email,
+                      "server": payload.server if payload.folder is None else None, "folder": payload.folder,
                       "kit": str(target) if target else None})  # fmt: skip
         return
     st.out.print(f"Account key: [bold]{key.to_text()}[/]")
     if target:
-        st.out.print(f"Emergency Kit written to {target}.")
+        st.out.print(f"Emergency Kit written to {plain(target)}.")
     else:
         qr = _terminal_qr(payload)
         if qr:

@@ -5,6 +5,12 @@ was reset: it archives it (see :mod:`safehold.client.archive`). These commands s
 archives, merge one into the current vault with the old password, and delete one.
 Archives older than ``SAFEHOLD_ARCHIVE_DAYS`` (default 30) are removed by the client when
 one of these commands or ``status`` runs; ``status`` warns from 7 days before.
+
+The server keeps an archive of its own on a reset (issue 14 §2,
+:mod:`safehold.client.server_archive`), named ``srv-<id>``: ``list`` shows them when the
+vault's keys are at hand (the agent, or a password given to the command), and ``restore``
+and ``delete`` take them like local ones. Their purge is the server's
+(``SAFEHOLD_RESET_ARCHIVE_DAYS``).
 """
 
 from __future__ import annotations
@@ -15,13 +21,23 @@ from typing import Annotated, Any
 
 import typer
 
-from safehold.client.account import AccountService
+from safehold.client.account import AccountService, Unlocked
 from safehold.client.archive import WARN_DAYS, Manifest
-from safehold.client.archive_restore import open_archive, restore_into
-from safehold.client.errors import UsageError
+from safehold.client.archive_restore import RestoreReport, open_archive, restore_into
+from safehold.client.errors import ArchiveNotFound, ClientError, UsageError
+from safehold.client.server_archive import (
+    ServerArchiveRef,
+    delete_server_archive,
+    find_server_archive,
+    is_server_id,
+    kept_old_key,
+    list_server_archives,
+    open_server_archive,
+)
 from safehold.crypto import AccountKey
 
 from .options import FLAG, JsonOpt, StdinOpt
+from .plain import plain
 from .state import State, handles_errors, new_table, state
 
 OldStdinOpt = Annotated[
@@ -65,8 +81,50 @@ def purge_and_warn(st: State, service: AccountService) -> None:
         )
 
 
-def list_archives(json_out: JsonOpt = False) -> None:
-    """Show the vaults this device set aside on a reset claim, newest first.
+def _keys_at_hand(st: State, service: AccountService) -> Unlocked | None:
+    """The current vault, unlocked without asking: by the agent, or by a password given to
+    the command. ``None`` when neither (listing never prompts)."""
+    account_id = service.profile.current
+    if account_id is None or not service.profile.vault_path(account_id).exists():
+        return None
+    if st.scripted_password:
+        return service.unlock(st.password())
+    kept = st.agent.get(account_id)
+    if kept is None:
+        return None
+    return service.resume(account_id, kept[0], kept[1])
+
+
+def _server_archives(st: State, service: AccountService) -> tuple[list[ServerArchiveRef], str | None]:
+    """The server's archives of the current account, and a note when they could not be asked."""
+    current = service.profile.current
+    if current is None or not service.profile.vault_path(current).exists():
+        return [], None  # no account signed in here: no server to ask
+    try:
+        unlocked = _keys_at_hand(st, service)
+    except ClientError as exc:
+        return [], f"the server's archives are not shown: {exc.message}"
+    if unlocked is None:
+        return [], "unlock (`safehold unlock`) to see the archives the server keeps"
+    try:
+        return list_server_archives(unlocked), None
+    except ClientError as exc:
+        return [], f"the server's archives are not shown: {exc.message}"
+    finally:
+        unlocked.close()
+
+
+def _describe_server(ref: ServerArchiveRef, email: str) -> dict[str, Any]:
+    a = ref.archive
+    return {
+        "id": ref.id, "where": "server", "email": email, "generation": a.generation,
+        "created": a.created_at.isoformat(), "expires": a.expires_at.isoformat(), "items": a.item_count,
+    }  # fmt: skip
+
+
+def list_archives(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
+    """Show the vaults this device set aside on a reset claim, newest first, and the old
+    generations the server keeps after a reset (when the vault is unlocked).
 
     Example:  safehold archive list
     """
@@ -75,10 +133,22 @@ def list_archives(json_out: JsonOpt = False) -> None:
     purge_and_warn(st, service)
     days = st.settings.archive_days
     archives = service.archives.all()
+    on_server, note = _server_archives(st, service)
+    email = ""
+    if on_server:
+        store = service.open_store()
+        try:
+            email = store.email
+        finally:
+            store.close()
     if st.json:
-        st.emit_json({"archives": [_describe(m, days) for m in archives], "keep_days": days})
+        st.emit_json({"archives": [_describe(m, days) for m in archives], "keep_days": days,
+                      "server_archives": [_describe_server(r, email) for r in on_server],
+                      "server_note": note})  # fmt: skip
         return
-    if not archives:
+    if note:
+        st.err.print(f"note: {note}", markup=False)
+    if not archives and not on_server:
         st.out.print("No archives.")
         return
     table = new_table("Id", "Account", "Made", "Items", "Unsynced", "Removed after", "Restored", "Why")
@@ -87,10 +157,18 @@ def list_archives(json_out: JsonOpt = False) -> None:
             m.id, m.email, _when(m.created), str(m.items), str(m.unsynced),
             _when(m.expires_at(days).isoformat()), _when(m.restored_at), m.reason,
         )  # fmt: skip
+    for ref in on_server:
+        a = ref.archive
+        # A prefix is enough to name it (restore and delete take prefixes); the table stays narrow.
+        table.add_row(
+            ref.id[:16], email, _when(a.created_at.isoformat()), str(a.item_count), "-",
+            _when(a.expires_at.isoformat()), "-", f"kept by the server (generation {a.generation})",
+        )  # fmt: skip
     st.out.print(table)
     st.out.print(
-        f"Archives are kept {days} days. `safehold archive restore ID` merges one into this vault "
-        "(it asks for the password the account had then)."
+        f"Archives on this device are kept {days} days; the server's (srv-…) until the date shown. "
+        "`safehold archive restore ID` merges one into this vault (it asks for the password the "
+        "account had then)."
     )
 
 
@@ -150,23 +228,40 @@ def restore(
     service = st.service()
     purge_and_warn(st, service)
     with st.vault() as unlocked:
-        manifest = service.archives.get(archive_id, None if archive_id else unlocked.account_id)
-        key = _archive_key(service, manifest, account_key, kit)
-        source = open_archive(service, manifest, _old_password(st, old_password_stdin), key)
-        try:
-            report = restore_into(unlocked, source, manifest, dry_run=dry_run)
-        finally:
-            source.close()
-        if not dry_run:
-            service.archives.mark_restored(manifest, unlocked.store.generation)
+        if is_server_id(archive_id):
+            report = _restore_from_server(st, service, unlocked, archive_id, account_key, kit,
+                                          old_password_stdin, dry_run)  # fmt: skip
+        else:
+            try:
+                manifest = service.archives.get(archive_id, None if archive_id else unlocked.account_id)
+            except ArchiveNotFound:
+                if archive_id is not None:
+                    raise
+                # None on this device: the newest the server keeps, if it keeps one.
+                report = _restore_from_server(st, service, unlocked, None, account_key, kit,
+                                              old_password_stdin, dry_run)  # fmt: skip
+            else:
+                key = _archive_key(service, manifest, account_key, kit)
+                source = open_archive(service, manifest, _old_password(st, old_password_stdin), key)
+                try:
+                    report = restore_into(unlocked, source, manifest, dry_run=dry_run)
+                finally:
+                    source.close()
+                if not dry_run:
+                    service.archives.mark_restored(manifest, unlocked.store.generation)
     if st.json:
         st.emit_json(report.to_json())
         return
     verb = "Would restore" if dry_run else "Restored"
     st.out.print(
-        f"{verb} archive {manifest.id}: {len(report.added)} items added, {len(report.merged)} merged, "
+        f"{verb} archive {report.archive}: {len(report.added)} items added, {len(report.merged)} merged, "
         f"{report.unchanged} already here; {len(report.unsynced)} of them were edits never synced."
     )
+    if report.tampered:
+        st.err.print(
+            f"[yellow]warning:[/] {len(report.tampered)} archived item(s) did not open with the old keys "
+            f"(altered by the storage) and were left out: {', '.join(report.tampered)}"
+        )
     if report.conflicts:
         st.out.print(
             f"[yellow]{len(report.conflicts)} conflict copies[/] kept (both versions are in the vault): "
@@ -179,22 +274,58 @@ def restore(
         st.out.print("Run `safehold sync` to upload them. The archive is kept until you delete it.")
 
 
+def _restore_from_server(
+    st: State, service: AccountService, unlocked: Unlocked, archive_id: str | None,
+    account_key: str | None, kit: Path | None, old_password_stdin: bool, dry_run: bool,
+) -> RestoreReport:  # fmt: skip
+    if archive_id is None:
+        refs = list_server_archives(unlocked)
+        if not refs:
+            raise ArchiveNotFound("neither this device nor the server keeps an archive of this account")
+        ref = refs[0]
+    else:
+        ref = find_server_archive(unlocked, archive_id)
+    from .account_cmds import _read_key
+
+    key, _payload = _read_key(account_key, kit)
+    if key is None:
+        key = kept_old_key(service, unlocked.account_id, ref.archive.generation)
+    if key is None:
+        raise UsageError(
+            f"no account key of generation {ref.archive.generation} is on this device for {ref.id}",
+            hint="give the account key the account had before the reset: --account-key KEY or --kit FILE",
+        )
+    source = open_server_archive(service, unlocked, ref, _old_password(st, old_password_stdin), key)
+    return restore_into(unlocked, source, ref, dry_run=dry_run)
+
+
 def delete(
     archive_id: Annotated[str, typer.Argument(metavar="ID", help="Archive id or unambiguous prefix.")],
     json_out: JsonOpt = False,
+    password_stdin: StdinOpt = False,
 ) -> None:
-    """Delete an archive for good (its items, unsynced edits and old account key).
+    """Delete an archive for good (its items, unsynced edits and old account key); a server
+    archive (srv-…) is deleted on the server.
 
     Example:  safehold archive delete 20261204T171500Z-a1b2c3
     """
     st = state()
     service = st.service()
+    if is_server_id(archive_id):
+        with st.vault() as unlocked:
+            ref = find_server_archive(unlocked, archive_id)
+            delete_server_archive(unlocked, ref)
+        if st.json:
+            st.emit_json({"deleted": ref.id})
+        else:
+            st.out.print(f"Archive {ref.id} deleted from the server ({ref.archive.item_count} items).")
+        return
     manifest = service.archives.get(archive_id)
     service.archives.delete(manifest)
     if st.json:
         st.emit_json({"deleted": manifest.id})
     else:
-        st.out.print(f"Archive {manifest.id} deleted ({manifest.items} items of {manifest.email}).")
+        st.out.print(f"Archive {manifest.id} deleted ({manifest.items} items of {plain(manifest.email)}).")
 
 
 def register(app: typer.Typer) -> None:

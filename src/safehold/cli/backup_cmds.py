@@ -9,12 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from safehold.client.errors import ClientError, Tampered, UsageError
+from safehold.crypto import AccountKey
 from safehold.interop.backup import (
     BackupContents,
     BackupDamaged,
     BackupError,
     BackupUnknownVersion,
     BackupWontOpen,
+    open_with_account,
     open_with_password,
     open_with_vault_key,
     read_info,
@@ -22,6 +24,7 @@ from safehold.interop.backup import (
 from safehold.interop.backups import backup_dir, default_name, list_backups, write_backup
 from safehold.interop.restore import plan_restore
 
+from .archive_cmds import OldStdinOpt, _old_password
 from .options import FLAG, JsonOpt, StdinOpt
 from .state import handles_errors, new_table, state
 
@@ -60,8 +63,12 @@ def _read(path: Path) -> bytes:
 
 def _translate(exc: BackupError) -> ClientError:
     if isinstance(exc, BackupWontOpen):
-        return Tampered(str(exc), hint="a backup of another account, or made before a reset, needs "
-                        "its own password: --backup-password-stdin, or type it when asked")  # fmt: skip
+        return Tampered(
+            str(exc),
+            hint="a backup of another account, or made before a reset, opens with its own password "
+            "(--backup-password-stdin, or type it when asked), or with the password and account key "
+            "of its day (--kit FILE and --old-password-stdin)",
+        )
     if isinstance(exc, BackupUnknownVersion):
         return UsageError(str(exc), hint="a newer Safehold made it")
     return UsageError(str(exc))
@@ -135,18 +142,41 @@ def backup(
         st.out.print(f"Backed up {info.items} items to {target}.", markup=False)
 
 
-def _open(st: Any, data: bytes, vk: bytes, account_id: str, from_stdin: bool) -> BackupContents:
+def _open(st: Any, data: bytes, vk: bytes, account_id: str, how: _Opening) -> BackupContents:
     info = read_info(data)
     if info.account_id == account_id:
         try:
             return open_with_vault_key(data, vk)
         except BackupWontOpen:
-            if not info.has_password:
+            if not info.has_password and how.account_key is None:
                 raise
+    if how.account_key is not None:
+        # The password and account key of the backup's day open the keyset it carries
+        # (spec/backup.md §4.3): for a backup of another account or from before a reset.
+        try:
+            return open_with_account(data, how.old_password(), how.account_key, st.settings.kdf_policy)
+        except BackupWontOpen:
+            raise BackupWontOpen(
+                "the backup did not open with that password and account key (they must be the ones "
+                "the account had when the backup was made)"
+            ) from None
     if not info.has_password:
         raise BackupWontOpen("this backup is of another account or was made before an account reset, "
                              "and has no password of its own")  # fmt: skip
-    return open_with_password(data, _backup_password(st, from_stdin, twice=False), st.settings.kdf_policy)
+    return open_with_password(data, _backup_password(st, how.backup_password_stdin, twice=False),
+                              st.settings.kdf_policy)  # fmt: skip
+
+
+class _Opening:
+    """How the person offered to open a backup besides the vault's own key."""
+
+    def __init__(self, st: Any, account_key: AccountKey | None, old_stdin: bool, backup_stdin: bool) -> None:
+        self.account_key = account_key
+        self.backup_password_stdin = backup_stdin
+        self._st, self._old_stdin = st, old_stdin
+
+    def old_password(self) -> str:
+        return _old_password(self._st, self._old_stdin)
 
 
 def restore(
@@ -155,14 +185,39 @@ def restore(
         bool, typer.Option("--dry-run", metavar=FLAG, help="Say what would change; change nothing.")
     ] = False,
     backup_password_stdin: BackupPasswordStdin = False,
+    account_key: Annotated[
+        str | None,
+        typer.Option(
+            "--account-key",
+            help="The account key of the backup's day (SH1-…; visible to other users: prefer --kit).",
+        ),
+    ] = None,
+    kit: Annotated[
+        Path | None, typer.Option("--kit", help="The Emergency Kit of the backup's day, to read its key.")
+    ] = None,
+    old_password_stdin: OldStdinOpt = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
     """Merge a backup into this vault: items the vault lacks come back, items that differ
     are kept beside the current ones as copies marked "from backup" (nothing current is
     overwritten), equal ones are left. The restored items sync like any edit.
+
+    A backup of this account opens with this vault's key, whatever the password is now. A
+    backup of another account, or from before an account reset, opens with its own password
+    (--backup-password-stdin, or typed when asked), or with the password and account key the
+    account had when it was made: --kit FILE or --account-key, and the old password from
+    SAFEHOLD_OLD_PASSWORD, --old-password-stdin or a prompt.
+
+    Examples:
+      safehold restore ~/safe/vault.shbackup --dry-run
+      safehold restore old.shbackup --kit "Old Emergency Kit.pdf"
     """
+    from .account_cmds import _read_key
+
     st = state()
+    key, _payload = _read_key(account_key, kit)
+    how = _Opening(st, key, old_password_stdin, backup_password_stdin)
     data = _read(file)
     try:
         read_info(data)
@@ -170,7 +225,7 @@ def restore(
         raise _translate(exc) from None
     with st.vault() as unlocked:
         try:
-            contents = _open(st, data, unlocked.vk, unlocked.account_id, backup_password_stdin)
+            contents = _open(st, data, unlocked.vk, unlocked.account_id, how)
         except (BackupWontOpen, BackupDamaged, BackupUnknownVersion) as exc:
             raise _translate(exc) from None
         vault = unlocked.vault

@@ -12,6 +12,7 @@ from safehold.client.devices import find_device
 from safehold.client.errors import UsageError
 
 from .options import FLAG, JsonOpt, StdinOpt
+from .plain import quoted
 from .state import handles_errors, new_table, state
 
 
@@ -50,15 +51,17 @@ def devices(
                 raise UsageError("that is this device: use `safehold logout` to sign it out")
             if not yes:
                 if not sys.stdin.isatty() or st.json:
-                    raise UsageError(f"signing out {device.name!r} ({device.device_id}): confirm with --yes")
-                if not typer.confirm(f"Sign out {device.name!r} ({device.device_id})?", default=False):
+                    raise UsageError(
+                        f"signing out {quoted(device.name)} ({device.device_id}): confirm with --yes"
+                    )
+                if not typer.confirm(f"Sign out {quoted(device.name)} ({device.device_id})?", default=False):
                     st.out.print("Nothing changed.")
                     raise typer.Exit(1)
             api.revoke_device(device.device_id)
             if st.json:
                 st.emit_json({"revoked": device.device_id, "name": device.name})
             else:
-                st.out.print(f"Signed out {device.name!r} ({device.device_id}).", markup=False)
+                st.out.print(f"Signed out {quoted(device.name)} ({device.device_id}).", markup=False)
             return
         if rename is not None:
             device = find_device(listing, rename[0])
@@ -68,7 +71,8 @@ def devices(
             if st.json:
                 st.emit_json({"renamed": device.device_id, "from": device.name, "name": rename[1].strip()})
             else:
-                st.out.print(f"Renamed {device.name!r} to {rename[1].strip()!r}.", markup=False)
+                new_name = quoted(rename[1].strip())
+                st.out.print(f"Renamed {quoted(device.name)} to {new_name}.", markup=False)
             return
     if st.json:
         st.emit_json([d.model_dump(mode="json") for d in listing])

@@ -13,8 +13,18 @@ import functools
 import sqlite3
 from collections.abc import Callable
 
-from safehold.client.errors import AccountKeyInvalid, ClientError, ItemNotFound, Tampered, UsageError
+from safehold.client.errors import (
+    AccountKeyInvalid,
+    ClientError,
+    ItemNotFound,
+    Tampered,
+    Unreachable,
+    UsageError,
+)
+from safehold.client.transport import StorageUnavailable
 from safehold.crypto import AccountKeyError, CryptoError, KitError, RecoveryCodeError, TamperedData
+
+_FOLDER_HINT = "check that the folder is there and synced, then try again"
 
 Row = tuple[type[BaseException], Callable[[BaseException], ClientError]]
 
@@ -25,6 +35,8 @@ def table() -> tuple[Row, ...]:
     from safehold.client.items.errors import FieldNotFound, ItemError
 
     return (
+        # A folder (or other storage) that cannot be read just now: like an unreachable server.
+        (StorageUnavailable, lambda e: Unreachable(str(e), hint=_FOLDER_HINT)),
         (ClientError, lambda e: e if isinstance(e, ClientError) else ClientError(str(e))),
         (AccountKeyError, lambda e: AccountKeyInvalid(str(e))),
         (KitError, lambda e: AccountKeyInvalid(str(e))),  # KitReadError too (a KitError)

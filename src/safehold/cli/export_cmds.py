@@ -12,6 +12,7 @@ from safehold.client.errors import UsageError
 from safehold.interop.export import FORMATS, ExportError, ExportItem, export_items
 
 from .options import FLAG, JsonOpt, StdinOpt
+from .progress import ItemProgress
 from .state import handles_errors, state
 
 FormatOpt = Annotated[
@@ -86,7 +87,8 @@ def export(
         if not file_password:
             raise UsageError("the KeePass database needs a password")
     try:
-        count = export_items(items, file, fmt, file_password=file_password)
+        with ItemProgress(st.err, "exporting", enabled=not st.json) as progress:
+            count = export_items(items, file, fmt, file_password=file_password, progress=progress)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:

@@ -9,23 +9,17 @@ with the keys held by the agent (no scripted password), it asks the agent, which
 its already-open vault with the same domain code (client.reads), and prints what the full
 command prints. Anything else, or any doubt (an unknown option, no agent, an item not found,
 an ambiguous name), runs the full CLI, which gives the answer or the proper error and exit
-code. ``SAFEHOLD_FAST=0`` turns this path off.
+code. ``SAFEHOLD_FAST=0`` turns this path off (read by ``client.paths``, as ``ClientSettings``
+reads it, without loading the settings' imports).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
-# Not `from typing import TYPE_CHECKING`: importing typing costs every fast read a few ms.
-TYPE_CHECKING = False
 
-if TYPE_CHECKING:
-    from typing import Any
-
-
-def _get(args: list[str]) -> dict[str, Any] | None:
+def _get(args: list[str]) -> dict[str, str | bool] | None:
     """``get ITEM --field F [--raw]`` in any order; None for any other shape."""
     item = field = None
     raw = False
@@ -47,7 +41,7 @@ def _get(args: list[str]) -> dict[str, Any] | None:
     return {"what": "field", "item": item, "field": field, "raw": raw}
 
 
-def parse(argv: list[str]) -> dict[str, Any] | None:
+def parse(argv: list[str]) -> dict[str, str | bool] | None:
     """The read ``argv`` asks for, or None when the full CLI must run."""
     if not argv:
         return None
@@ -63,45 +57,86 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
 
 def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ) -> int | None:
     """Answer ``argv`` through the agent; the exit code, or None to run the full CLI."""
-    if env.get("SAFEHOLD_FAST") == "0" or env.get("SAFEHOLD_PASSWORD") is not None:
+    from safehold.client.paths import (
+        choose_agent_socket,
+        current_account,
+        debug_enabled,
+        fast_enabled,
+        home_from,
+        runtime_dir_from,
+        runtime_dir_problem,
+        vault_file,
+    )
+
+    # A scripted password means the person wants it used, not the agent (ClientSettings.password).
+    if not fast_enabled(env) or env.get("SAFEHOLD_PASSWORD") is not None:
         return None
     request = parse(argv)
     if request is None:
         return None
-    from safehold.client.agent import AgentClient
-    from safehold.client.paths import agent_socket, current_account, home_from, runtime_dir_from, vault_file
+    from safehold.client import agentwire
 
     home = home_from(env)
     account_id = current_account(home)
     if account_id is None:
         return None
-    agent = AgentClient(agent_socket(home, runtime_dir_from(env)), 0.0)
-    got = agent.read({**request, "account_id": account_id, "vault": vault_file(home, account_id)})
-    if got is None:
+    socket_path, _ = choose_agent_socket(home, runtime_dir_from(env))
+    if runtime_dir_problem(os.path.dirname(socket_path)) is not None:
+        return None  # not a socket to trust: the full CLI says why and asks for the password
+    got = agentwire.call(
+        socket_path,
+        {"op": "print", **request, "account_id": account_id, "vault": vault_file(home, account_id),
+         "tty": sys.stdout.isatty()},
+    )  # fmt: skip
+    if got is None or got.get("ok") is not True:
         return None
-    result = got.get("answer")
-    if request["what"] == "list":
-        indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(result, indent=indent, ensure_ascii=False) + "\n")
-    elif request["what"] == "totp" and isinstance(result, dict):
-        sys.stdout.write(f"{result['code']}\n")
-        sys.stdout.flush()
-        sys.stderr.write(f"valid for {result['seconds_left']} more seconds\n")
-    else:
-        sys.stdout.write(f"{result}\n")
+    out, err = got.get("stdout"), got.get("stderr")
+    if not isinstance(out, str) or not isinstance(err, str):
+        return None
+    sys.stdout.write(out)
     sys.stdout.flush()
-    if env.get("SAFEHOLD_DEBUG"):
+    if err:
+        sys.stderr.write(err)
+    if debug_enabled(env):
         sys.stderr.write("safehold: answered by the agent (fast path)\n")
     return 0
 
 
-def run() -> None:
+def _help(argv: list[str]) -> bool:
+    """``[COMMAND …] --help``: print the help kept from the last time (cli/helpcache.py) or
+    run the full CLI, keeping a copy of what it prints. False when this is no help request."""
+    from safehold.client.paths import debug_enabled, fast_enabled
+
+    from . import helpcache
+
+    if not helpcache.is_help(argv) or not fast_enabled():
+        return False
     try:
-        code = answer(sys.argv[1:])
+        text = helpcache.cached(argv)
+    except (OSError, ValueError):
+        text = None
+    if text is None:
+        from safehold.cli.main import run as full
+
+        helpcache.run_and_keep(argv, full)
+        return True  # pragma: no cover - run_and_keep exits
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if debug_enabled():
+        sys.stderr.write("safehold: help as printed last time (fast path)\n")
+    sys.exit(0)
+
+
+def run() -> None:
+    argv = sys.argv[1:]
+    try:
+        code = answer(argv)
     except (OSError, ValueError, KeyError, TypeError):
         code = None  # any doubt: the full CLI answers, with its own errors
     if code is not None:
         sys.exit(code)
+    if _help(argv):
+        return
     from safehold.cli.main import run as full
 
     full()

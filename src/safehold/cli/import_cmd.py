@@ -20,6 +20,7 @@ from safehold.interop.importers import (
 from safehold.interop.importing import apply_import
 
 from .options import FLAG, JsonOpt, StdinOpt
+from .progress import ItemProgress
 from .state import handles_errors, state
 
 
@@ -78,7 +79,8 @@ def import_(
             raise UsageError(f"{file}: {exc}") from None
         except ImportFailure as exc:
             raise UsageError(str(exc)) from None
-        summary = apply_import(unlocked.vault, read, tag=tag, dry_run=dry_run)
+        with ItemProgress(st.err, "importing", enabled=not st.json) as progress:
+            summary = apply_import(unlocked.vault, read, tag=tag, dry_run=dry_run, progress=progress)
     if st.json:
         st.emit_json({**summary.to_json(), "dry_run": dry_run})
         return

@@ -42,6 +42,7 @@ from .field_input import (
     split_asked,
 )
 from .options import FLAG, ItemArg, JsonOpt, StdinOpt
+from .plain import quoted, visible
 from .state import State, handles_errors, new_table, state
 
 FieldOpt = Annotated[
@@ -175,11 +176,11 @@ def _saved(st: State, stored: StoredItem, made: list[tuple[str, Generated]], ver
             out["generated"] = [{"field": n, "entropy_bits": round(g.entropy_bits, 1)} for n, g in made]
         st.emit_json(out)
         return
-    st.out.print(f"{verb} {stored.title!r} ({stored.item_id}).", markup=False)
+    st.out.print(f"{verb} {quoted(stored.title)} ({stored.item_id}).", markup=False)
     for name, generated in made:
         shows = f"safehold get {_quote(stored.title)} --field {_quote(name)}"
-        st.out.print(f"Generated {name} ({generated.entropy_bits:.0f} bits); `{shows}` shows it.",
-                     markup=False)
+        st.out.print(f"Generated {visible(name)} ({generated.entropy_bits:.0f} bits); "
+                     f"`{visible(shows)}` shows it.", markup=False)  # fmt: skip
 
 
 def add(
@@ -456,8 +457,8 @@ def rm(
         st.out.print(f"Deleted {stored.title!r} for good.", markup=False)
     else:
         back = f"safehold trash restore {_quote(stored.title)}"
-        st.out.print(f"Moved {stored.title!r} to the trash; it is deleted for good after {TRASH_DAYS} "
-                     f"days (`{back}` brings it back).", markup=False)  # fmt: skip
+        st.out.print(f"Moved {quoted(stored.title)} to the trash; it is deleted for good after {TRASH_DAYS} "
+                     f"days (`{visible(back)}` brings it back).", markup=False)  # fmt: skip
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

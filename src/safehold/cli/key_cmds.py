@@ -14,6 +14,7 @@ from safehold.crypto import KitPayload
 
 from .account_cmds import _terminal_qr, _write_kit
 from .options import JsonOpt, StdinOpt
+from .plain import plain
 from .state import handles_errors, state
 
 
@@ -60,10 +61,10 @@ def rotate_key(
     if qr:
         st.out.print(qr, markup=False, highlight=False)
     if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
+        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
         st.err.print("run `safehold kit --pdf FILE` to try again")
     else:
-        st.out.print(f"New Emergency Kit written to [bold]{target}[/]; destroy the old one.")
+        st.out.print(f"New Emergency Kit written to [bold]{plain(target)}[/]; destroy the old one.")
     st.out.print("Other devices were signed out; they keep their data and ask for the new key.")
 
 

@@ -6,8 +6,8 @@ after it as well. Exit codes are listed in docs/cli.md and :class:`ExitCode`.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +44,8 @@ EPILOG = (
     "5 item not found or ambiguous, 6 server unreachable, 7 sync kept conflict copies, "
     "8 signed out, 9 account was reset, 10 locked, 11 tampered data, 12 rate limited, "
     "13 server asked for unacceptable KDF cost, 14 item too large for the server, 25 no such archive, "
+    "30 plain http:// to another machine refused (--insecure-http), 31 session expired (unlock again), "
+    "32 sign-up by invitation only, 33 email address not confirmed yet, "
     "45 logout would drop unsynced edits, 46 run could not start the command."
 )
 
@@ -72,6 +74,11 @@ def main(
         bool, typer.Option("--password-stdin", metavar=FLAG, help="Read the password from standard input.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON for scripts.")] = False,
+    insecure_http: Annotated[
+        bool,
+        typer.Option("--insecure-http", metavar=FLAG,
+                     help="Allow plain http:// to a server on another machine (unencrypted: avoid)."),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", metavar=FLAG, is_eager=True, callback=session_cmds.show_version,
@@ -84,6 +91,8 @@ def main(
         st = State(ClientSettings(home=Path(".")), json=json_out)
         report_error(st, exc)
         raise typer.Exit(int(exc.exit_code)) from None
+    if insecure_http:
+        settings = dataclasses.replace(settings, insecure_http=True)
     ctx.obj = State(settings, json=json_out, password_stdin=password_stdin)
     set_state(ctx.obj)
 
@@ -103,6 +112,16 @@ type_cmds.register(app)
 session_cmds.register(app)
 trash_cmds.register(app)
 run_cmds.register(app)
+
+
+def _debug() -> bool:
+    """SAFEHOLD_DEBUG, from the settings when they were loaded, else read as they read it."""
+    from safehold.client.paths import debug_enabled
+
+    from .state import current_state
+
+    st = current_state()
+    return st.settings.debug if st is not None else debug_enabled()
 
 
 def run() -> None:
@@ -132,7 +151,7 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
-        if os.environ.get("SAFEHOLD_DEBUG"):
+        if _debug():
             raise
         sys.stderr.write(f"error: unexpected {exc.__class__.__name__}: {exc}\n")
         sys.stderr.write("set SAFEHOLD_DEBUG=1 to see the details\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Annotated
 
@@ -14,20 +15,21 @@ from safehold.client.items.search import SECRET_KINDS
 from safehold.client.items.urls import host_of, url_match
 from safehold.client.vault import StoredItem, Vault
 
-from .clipboard import clear_delay, copy_with_timeout
+from .clipboard import copy_with_timeout
 from .item_cmds import MASK, _item, custom_templates
 from .options import FLAG, ItemArg, JsonOpt, StdinOpt
+from .plain import plain, quoted, visible
 from .state import State, handles_errors, new_table, state
 
 
 def _copy(st: State, it: Item, label: str, value: str) -> None:
-    delay = clear_delay()
+    delay = st.settings.clipboard_clear
     copy_with_timeout(value, delay)
     if st.json:
         st.emit_json({"copied": label, "clear_after": delay})
     else:
-        st.out.print(f"Copied {label} of {it.title!r}; the clipboard is cleared in {delay:g} seconds.",
-                     markup=False)  # fmt: skip
+        st.out.print(f"Copied {visible(label)} of {quoted(it.title)}; the clipboard is cleared in "
+                     f"{delay:g} seconds.", markup=False)  # fmt: skip
 
 
 def _find_by_url(vault: Vault, url: str) -> StoredItem:
@@ -108,13 +110,15 @@ def get(
         elif st.json:
             st.emit_json({"id": stored.item_id, "field": field, "label": info.label, "value": value})
         else:
-            typer.echo(value)
+            # Raw into a pipe (scripts need the exact value); at a terminal a value from
+            # another device must not drive it: control characters are shown, not obeyed.
+            typer.echo(visible(value) if sys.stdout.isatty() else value)
         return
     if st.json:
         st.emit_json({"id": stored.item_id, **it.to_json()})
         return
-    table = new_table(title=f"{it.title}  [dim]({it.template.label or it.type}, {stored.item_id})[/]",
-                  show_header=False)  # fmt: skip
+    kind = plain(it.template.label or it.type)
+    table = new_table(title=f"{plain(it.title)}  [dim]({kind}, {stored.item_id})[/]", show_header=False)
     for shown in it.display_fields():
         hidden = shown.kind in SECRET_KINDS and not reveal
         table.add_row(shown.label, MASK if hidden else shown.value)

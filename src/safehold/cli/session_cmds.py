@@ -14,6 +14,7 @@ from safehold.client.logout import logout as sign_out
 from safehold.client.logout import pending_edits
 
 from .options import FLAG, JsonOpt, StdinOpt
+from .plain import visible
 from .state import handles_errors, state
 
 SHELLS = ("bash", "zsh", "fish")
@@ -80,8 +81,8 @@ def logout(
                       "session_revoked": report.session_revoked, "dropped_edits": report.dropped_edits,
                       "removed_kits": [str(p) for p in report.removed_kits]})  # fmt: skip
         return
-    st.out.print(f"Signed {report.email} out of this device; its keys and copy of the vault are gone.",
-                 markup=False)  # fmt: skip
+    st.out.print(f"Signed {visible(report.email)} out of this device; its keys and copy of the vault "
+                 "are gone.", markup=False)  # fmt: skip
     if report.removed_kits:
         st.out.print(f"Removed {len(report.removed_kits)} Emergency Kit file(s) from the profile.")
     if not report.session_revoked:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from safehold.client.errors import (
 )
 from safehold.client.settings import ClientSettings
 
+from .plain import plain, text
+
 if TYPE_CHECKING:
     import httpx
     from rich.console import Console
@@ -38,7 +41,8 @@ PROMPT_TRIES = 3
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: Tests running the CLI in-process set this to reach the in-process server app.
+#: Deprecated: tests reach the in-process server app through
+#: ``safehold.client.transports.test_only_http_transport``. Still honoured when set.
 TRANSPORT: httpx.BaseTransport | None = None
 
 
@@ -51,6 +55,7 @@ class State:
 
     _agent: AgentClient | None = None
     _agent_warned: bool = False
+    _runtime_warned: bool = False
 
     # The consoles are made on first use: ``list --json`` into a pipe never prints through
     # rich, and loading it is a noticeable part of a command's start-up.
@@ -65,8 +70,13 @@ class State:
     @property
     def agent(self) -> AgentClient:
         # One client per command, so a refusal found once is remembered and told once.
-        if self._agent is None or self._agent.path != self.settings.agent_socket:
-            self._agent = AgentClient(self.settings.agent_socket, self.settings.idle_timeout)
+        socket_path = self.settings.agent_socket
+        if self._agent is None or self._agent.path != socket_path:
+            self._agent = AgentClient(socket_path, self.settings.idle_timeout)
+            note = self.settings.runtime_note
+            if note is not None and not self._runtime_warned:
+                self._runtime_warned = True
+                self.err.print(f"[yellow]warning:[/] {plain(note)}")
         return self._agent
 
     def warn_agent_refused(self) -> None:
@@ -74,7 +84,7 @@ class State:
         reason = self.agent.refused
         if reason and not self._agent_warned:
             self._agent_warned = True
-            self.err.print(f"[yellow]warning:[/] {reason}; the password will be asked each time")
+            self.err.print(f"[yellow]warning:[/] {plain(reason)}; the password will be asked each time")
 
     def service(self) -> AccountService:
         return AccountService(self.settings, transport=TRANSPORT, on_wipe=self.agent.forget)
@@ -204,11 +214,15 @@ class State:
         """Hand the keys to the agent (starting it if needed); False if it does not hold them."""
         try:
             self.agent.start()
-            return self.agent.put(unlocked.account_id, unlocked.vk, unlocked.token)
+            sync = {"home": str(self.settings.home), "interval": self.settings.sync_interval,
+                    "delay": self.settings.sync_delay}  # fmt: skip
+            return self.agent.put(unlocked.account_id, unlocked.vk, unlocked.token, sync=sync)
         except AgentRefused:
             self.warn_agent_refused()
         except OSError as exc:
-            self.err.print(f"[yellow]note:[/] the agent could not start ({exc}); the vault stays locked")
+            self.err.print(
+                f"[yellow]note:[/] the agent could not start ({plain(exc)}); the vault stays locked"
+            )
         return False
 
     @contextmanager
@@ -217,8 +231,21 @@ class State:
         try:
             yield unlocked
             self._auto_backup(unlocked)
+            self._poke_agent(unlocked)
         finally:
             unlocked.close()
+
+    def _poke_agent(self, unlocked: Unlocked) -> None:
+        """Edits are waiting: the agent (if it holds the keys) syncs them within seconds."""
+        store = unlocked.store
+        if store.closed or not store.path.exists():
+            return
+        try:
+            waiting = bool(store.outbox())
+        except sqlite3.Error:
+            return
+        if waiting:
+            self.agent.poke(unlocked.account_id)
 
     def _auto_backup(self, unlocked: Unlocked) -> None:
         """Every few changes, an encrypted backup in the profile (interop/backups.py). A
@@ -253,10 +280,22 @@ def _console(*, stderr: bool) -> Console:
 
 
 def new_table(*columns: Any, **options: Any) -> Table:
-    """A rich table, with rich loaded only when a command prints one."""
+    """A rich table, with rich loaded only when a command prints one. Its string cells are
+    plain text (device names, titles, field values come from elsewhere): never markup,
+    control characters shown."""
+    return _plain_table_class()(*columns, **options)
+
+
+@functools.cache
+def _plain_table_class() -> type[Table]:
     from rich.table import Table
 
-    return Table(*columns, **options)
+    class PlainTable(Table):
+        def add_row(self, *renderables: Any, **options: Any) -> None:
+            cells = [text(cell) if isinstance(cell, str) else cell for cell in renderables]
+            super().add_row(*cells, **options)
+
+    return PlainTable
 
 
 def _json_default(value: object) -> Any:
@@ -272,6 +311,11 @@ def set_state(st: State) -> None:
     """Called by the top-level callback on every invocation."""
     global _current
     _current = st
+
+
+def current_state() -> State | None:
+    """The state of this invocation, if the top-level callback got as far as making it."""
+    return _current
 
 
 def state() -> State:
@@ -307,9 +351,13 @@ def report_error(st: State, error: ClientError) -> None:
                 body[attr] = getattr(error, attr)
         st.emit_json({"error": body})
     else:
-        st.err.print(f"[bold red]error:[/] {error.message}", markup=True)
+        # Messages carry text from elsewhere (the server's words, titles, names): never
+        # parsed as markup, control characters shown, not obeyed.
+        from rich.text import Text
+
+        st.err.print(Text.assemble(text("error:", "bold red"), " ", text(error.message)))
         if error.hint:
-            st.err.print(f"[dim]hint:[/] {error.hint}")
+            st.err.print(Text.assemble(text("hint:", "dim"), " ", text(error.hint)))
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -22,6 +22,7 @@ from safehold.client.vault import StoredItem
 
 from .item_cmds import _quote, custom_templates
 from .options import JsonOpt, StdinOpt
+from .plain import plain
 from .state import handles_errors, new_table, state
 
 
@@ -106,7 +107,7 @@ def _add_type(name: str, field: list[str] | None) -> None:
     if st.json:
         st.emit_json(template.to_json())
     else:
-        st.out.print(f"Defined type {template.label!r}.")
+        st.out.print(f"Defined type {plain(repr(template.label))}.")
 
 
 def _remove_type(name: str) -> None:
@@ -131,7 +132,7 @@ def _remove_type(name: str) -> None:
     if st.json:
         st.emit_json({"removed": template.label, "key": template.key, "definitions": len(removed)})
     else:
-        st.out.print(f"Deleted type {template.label!r}.")
+        st.out.print(f"Deleted type {plain(repr(template.label))}.")
 
 
 def _stored_key(stored: StoredItem) -> str | None:

@@ -4,7 +4,9 @@ CLI's fast path — does not pull in the HTTP client, pydantic or the sync engin
 
     AccountService(settings, transport=None)   signup, login, unlock, resume, change_password,
         .wipe(account_id) …                    request_hint, request_reset
-    Unlocked                                   .vault (Vault), .sync(), .api(), .close()
+    Unlocked                                   .vault (Vault), .sync(), .transport(), .api(), .close()
+    sync.SyncEngine(store, transport, vk).sync()   the engine over any transport (spec §11);
+        transports.open_transport(store, token=)   picks the server or the folder for a vault
     ClientSettings.load(server=, home=, env=)  the environment, read in one place
     Vault: all(), find(query, trashed=False), put, delete, custom_templates(),
         trashed(), move_to_trash, restore_from_trash, purge_expired_trash
@@ -49,8 +51,8 @@ _WHERE: dict[str, str] = {
             "ExitCode", "ClientError", "UsageError", "WeakPassword", "SignupIncomplete", "AuthFailed",
             "AccountKeyInvalid", "ItemNotFound", "AmbiguousItem", "Unreachable", "ConflictsCreated",
             "SessionRevoked", "NotSignedIn", "AccountWasReset", "Locked", "Tampered", "VaultDamaged",
-            "RateLimited", "KdfRefused", "ItemTooLarge", "ServerError", "EmailTaken", "UnsyncedEdits",
-            "CommandNotStarted",
+            "RateLimited", "KdfRefused", "ItemTooLarge", "StorageSuspect", "ServerError", "EmailTaken",
+            "UnsyncedEdits", "CommandNotStarted",
         )
     },
 }  # fmt: skip

@@ -17,14 +17,17 @@ and an online unlock loads them while Argon2id runs (see :meth:`AccountService._
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +61,8 @@ from .errors import (
     ClientError,
     KdfRefused,
     KeyRotated,
+    ServerOnly,
+    SessionExpired,
     SessionRevoked,
     SignupIncomplete,
     Tampered,
@@ -67,7 +72,7 @@ from .keystore import KeyStore, keystore_for
 from .profile import Profile
 from .settings import ClientSettings
 from .store import VaultStore
-from .transport import StorageReset
+from .transport import StorageReset, Transport
 from .vault import Vault
 
 if TYPE_CHECKING:
@@ -76,6 +81,7 @@ if TYPE_CHECKING:
     from safehold import wire
 
     from .api import ApiClient
+    from .folder_account import FolderAccounts
     from .sync import Progress, SyncReport
 
 #: The session token is sealed under a key derived from the vault key, so a copied vault
@@ -85,6 +91,14 @@ _SESSION_INFO = b"safehold/client/v1/session-key"
 
 #: A failed sign-in with an account key: one message whichever of the three was wrong.
 LOGIN_FAILED = "email, password or account key incorrect"
+
+
+#: The local store's note that the server said the password was changed on another device.
+PASSWORD_CHANGED_META = "password_changed_elsewhere"
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _session_key(vk: bytes) -> EnvelopeKey:
@@ -117,6 +131,8 @@ class Unlocked:
     store: VaultStore
     vk: bytes = field(repr=False)
     token: str | None = field(repr=False, default=None)
+    #: Sign-up only: the server wants the address confirmed by its mailed link first.
+    verification_required: bool = False
 
     def __post_init__(self) -> None:
         # Read once: a reset claim closes the store (its file moves to an archive), and
@@ -135,36 +151,101 @@ class Unlocked:
     def vault(self) -> Vault:
         return Vault(self.store, self.cipher)
 
+    @property
+    def transport_kind(self) -> str:
+        """``"server"`` or ``"folder"``: where this vault syncs."""
+        from .folder_account import is_folder
+
+        return "folder" if is_folder(self.store) else "server"
+
     def api(self) -> ApiClient:
-        return self.service.api(self.store.server, token=self.token, generation=self.store.generation)
+        if self.transport_kind != "server":
+            raise ServerOnly(self.store.meta("folder") or "a folder")
+
+        def noted(error: SessionRevoked) -> None:
+            self._note_revoked(error)
+
+        return self.service.api(
+            self.store.server, token=self.token, generation=self.store.generation, on_revoked=noted
+        )
+
+    def _note_revoked(self, error: SessionRevoked) -> None:
+        """Note a session ended elsewhere, unless it is no longer this device's session: the
+        agent may still sync with the old one a moment after the device signed in again."""
+        if not self.store.closed and _open_token(self.vk, self.store) == self.token:
+            self.service.note_revoked(self.store, error)
 
     def save_token(self, token: str) -> None:
         self.token = token
         sealed = _session_key(self.vk).seal(token.encode(), _session_ad(self.account_id))
         self.store.set_meta(session=b64encode(sealed))
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
-        """Pull and push. On a reset claim the local vault is archived (nothing uploaded,
-        nothing deleted) before :class:`AccountWasReset` propagates."""
-        from .sync import SyncEngine
+    def transport(self) -> Transport:
+        """The storage this vault syncs through (the server, or its folder); close it after."""
+        return self.service.open_transport(self.store, token=self.token)
 
-        with self.api() as api:
-            engine = SyncEngine(
-                self.store, self.cipher, api, device_name=self.store.device_name, progress=progress
+    def sync(self, progress: Progress | None = None, *, by: str = "command") -> SyncReport:
+        """Pull and push through the vault's transport (spec §11). On a reset claim the
+        local vault is archived (nothing uploaded, nothing deleted) before
+        :class:`AccountWasReset` propagates. When it ran and what it found is kept in the
+        local vault for ``status`` (``by``: ``"command"`` or ``"agent"``)."""
+        from .autosync import record
+
+        before = self.store.meta("last_sync")
+        try:
+            with sync_lock(self.service.profile.sync_lock_path(self.account_id)):
+                report = self._sync(progress)
+        except Exception as exc:
+            if not self.store.closed:
+                with contextlib.suppress(sqlite3.Error, ClientError):
+                    record(self.store, by, None, exc)
+                    if isinstance(exc, SessionRevoked):
+                        self._note_revoked(exc)
+            raise
+        with contextlib.suppress(sqlite3.Error, ClientError):
+            record(self.store, by, report, None, engine_wrote=self.store.meta("last_sync") != before)
+        return report
+
+    def _sync(self, progress: Progress | None) -> SyncReport:
+        from .sync import SyncEngine
+        from .transports import close_transport
+
+        transport = self.transport()
+        try:
+            engine = SyncEngine(self.store, transport, self.vk, device_name=self.store.device_name)
+            return engine.sync(progress)
+        except AccountWasReset as exc:
+            raise self.service.set_aside(
+                self.store, "the server said the account was reset", exc.generation, exc.reset_at
+            ) from None
+        except StorageReset as exc:
+            reason = (
+                "the server said the account was reset"
+                if transport.kind == "server"
+                else f"storage said the account was reset ({exc.message})"
             )
-            try:
-                return engine.run()
-            except AccountWasReset as exc:
-                raise self.service.set_aside(
-                    self.store, "the server said the account was reset", exc.generation, exc.reset_at
-                ) from None
-            except StorageReset as exc:
-                raise self.service.set_aside(
-                    self.store, f"storage said the account was reset ({exc.message})", exc.generation
-                ) from None
+            raise self.service.set_aside(self.store, reason, exc.generation, exc.reset_at) from None
+        finally:
+            close_transport(transport)
 
     def close(self) -> None:
         self.store.close()
+
+
+@contextlib.contextmanager
+def sync_lock(lock: Path) -> Iterator[None]:
+    """One sync of a vault at a time on this device: a command's and the agent's would
+    otherwise both take the same next file number in a folder (spec/folder.md §4), and one
+    segment would replace the other. Waits for the other sync to finish. ``lock`` is
+    :meth:`Profile.sync_lock_path` (a file of its own: closing a descriptor of the vault
+    file itself would drop SQLite's locks on it)."""
+    lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _open_token(vk: bytes, store: VaultStore) -> str | None:
@@ -197,9 +278,17 @@ class AccountService:
         transport: httpx.BaseTransport | None = None,
         keystore: KeyStore | None = None,
         on_wipe: Callable[[str], None] | None = None,
+        storage: Callable[[VaultStore], Transport] | None = None,
     ) -> None:
         self.settings = settings
+        if transport is None:
+            from .transports import default_http_transport
+
+            transport = default_http_transport()
         self.transport = transport
+        #: Builds the sync transport for a vault instead of :func:`open_transport` (tests:
+        #: a memory transport, or a malicious wrapper around one).
+        self.storage = storage
         self.profile = Profile(settings.home)
         self.keystore = keystore or keystore_for(self.profile, settings.keystore)
         #: Called with the account id when a reset claim sets the vault aside (the CLI
@@ -207,10 +296,40 @@ class AccountService:
         self.on_wipe = on_wipe
         self.archives = ArchiveStore(self.profile)
 
-    def api(self, server: str, *, token: str | None = None, generation: int | None = None) -> ApiClient:
+    def api(
+        self,
+        server: str,
+        *,
+        token: str | None = None,
+        generation: int | None = None,
+        on_revoked: Callable[[SessionRevoked], None] | None = None,
+    ) -> ApiClient:
         from .api import ApiClient
+        from .settings import check_server_url
 
-        return ApiClient(server, token=token, generation=generation, transport=self.transport)
+        # Every request to a server passes here, whatever named it (--server, the
+        # environment, a kit, a reset link, the vault's stored URL).
+        check_server_url(server, insecure_http=self.settings.insecure_http)
+        return ApiClient(server, token=token, generation=generation, transport=self.transport,
+                         on_revoked=on_revoked)  # fmt: skip
+
+    def open_transport(self, store: VaultStore, *, token: str | None = None) -> Transport:
+        """The sync transport of ``store``'s vault (:func:`~safehold.client.transports.open_transport`),
+        through this service's httpx transport for a server; ``storage`` overrides it (tests)."""
+        if self.storage is not None:
+            return self.storage(store)
+        from .transports import open_transport
+
+        if store.folder:
+            return open_transport(store)
+
+        def noted(error: SessionRevoked) -> None:
+            self.note_revoked(store, error)
+
+        # Through :meth:`api`, as every request to a server: its URL checked, and a revoked
+        # session noted (a password changed elsewhere shows in `status`).
+        api = self.api(store.server, token=token, generation=store.generation, on_revoked=noted)
+        return open_transport(store, api=api)
 
     def derive(
         self, email: str, password: str, key: AccountKey, account_id: str, kdf_salt: bytes, params: KdfParams
@@ -274,6 +393,11 @@ class AccountService:
                 params=params, keyset=request.keyset, device_id=device_id, hint=hint, key=None, vk=vk,
             )  # fmt: skip
             unlocked.save_token(answer.session.token)
+            unlocked.verification_required = bool(answer.verification_required)
+            if answer.device_credential:
+                from . import device_credentials
+
+                device_credentials.save(self.profile.home, server, account_id, answer.device_credential)
         except ClientError as exc:
             raise SignupIncomplete(email, key, exc.message) from exc
         except (OSError, sqlite3.DatabaseError) as exc:
@@ -283,9 +407,10 @@ class AccountService:
     def _create_local(
         self, *, server: str, email: str, account_id: str, generation: int, kdf_salt: bytes,
         params: KdfParams, keyset: str, device_id: str, hint: str | None, key: AccountKey | None,
-        vk: bytes,
+        vk: bytes, extra: dict[str, str] | None = None,
     ) -> Unlocked:  # fmt: skip
         """The local vault for a fresh sign-in, with ``key`` saved (unless already saved).
+        ``extra``: more meta (a folder vault's transport and path).
 
         A vault this profile already holds for the same account and generation is kept, with
         its items, outbox, cursor and conflict copies: it belongs to a device signed out (or
@@ -298,6 +423,7 @@ class AccountService:
             "server": server, "email": email, "account_id": account_id, "generation": str(generation),
             "kdf_salt": b64encode(kdf_salt), "kdf_params": _params_json(params), "keyset": keyset,
             "device_id": device_id, "device_name": self.settings.device_name, "hint": hint or "",
+            **(extra or {}),
         }  # fmt: skip
         path = self.profile.vault_path(account_id)
         if not path.exists():
@@ -362,16 +488,23 @@ class AccountService:
         except ValueError:
             # Not canonical hex (spec §1): no honest server sends that.
             raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
+        from . import device_credentials
+
         finish = api.auth_finish(
             wire.AuthFinishRequest(
                 login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), device_id=device_id,
                 device_name=self.settings.device_name,
+                device_credential=device_credentials.load(self.profile.home, api.base_url, start.account_id),
             )
         )  # fmt: skip
         try:
             srp.verify_server(bytes.fromhex(finish.M2))
         except (SrpError, ValueError):
             raise Tampered("the server could not prove it knows this account; not trusting it") from None
+        if finish.device_credential:
+            device_credentials.save(
+                self.profile.home, api.base_url, start.account_id, finish.device_credential
+            )
         return start, finish, keys
 
     def login(self, email: str, password: str, key: AccountKey, server: str | None = None) -> Unlocked:
@@ -438,6 +571,8 @@ class AccountService:
                 store.close()
             if found_email is None or found_server is None or found_email.strip().casefold() != wanted:
                 continue
+            if not found_server:
+                continue  # a vault kept in a folder: `login --folder` finds its key itself
             if server is not None and found_server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.keystore.load(account_id)
@@ -448,6 +583,8 @@ class AccountService:
         for manifest in self.archives.all():
             if manifest.email.strip().casefold() != wanted or manifest.restored_at is not None:
                 continue
+            if not manifest.server:
+                continue  # a folder vault's archive
             if server is not None and manifest.server.rstrip("/") != server.rstrip("/"):
                 continue
             key = self.archives.account_key(manifest)
@@ -462,7 +599,32 @@ class AccountService:
 
     def _auth_failed(self, store: VaultStore) -> AuthFailed:
         hint = store.meta("hint")
-        return AuthFailed(hint=f"your account hint: {hint}" if hint else None)
+        shown = f"your account hint: {hint}" if hint else None
+        if store.meta(PASSWORD_CHANGED_META):
+            # The server told this device; the hint is the one set with the new password.
+            return AuthFailed("the account password was changed on another device: type the new one",
+                              hint=shown)  # fmt: skip
+        return AuthFailed(hint=shown)
+
+    def note_revoked(self, store: VaultStore, error: SessionRevoked) -> None:
+        """Remember that the password was changed on another device, when the server says so:
+        ``status`` shows it, and the password prompt says so with the account's new hint,
+        until this device signs in with the new password."""
+        if error.reason != "password_changed" or store.closed:
+            return
+        values: dict[str, str | None] = {PASSWORD_CHANGED_META: _now_text()}
+        if error.account_hint is not None:  # None: a server that does not send it
+            values["hint"] = error.account_hint
+        store.set_meta(**values)
+
+    def password_changed_elsewhere(self, account_id: str) -> str | None:
+        """When this device learned that its password was changed on another device (ISO 8601
+        UTC), if it has not signed in with the new one since."""
+        store = self.open_store(account_id)
+        try:
+            return store.meta(PASSWORD_CHANGED_META) or None
+        finally:
+            store.close()
 
     def unlock(self, password: str, *, online: bool = True) -> Unlocked:
         store = self.open_store()
@@ -472,7 +634,18 @@ class AccountService:
             store.close()
             raise
 
+    @property
+    def folders(self) -> FolderAccounts:
+        """Sign-up, sign-in, password change and reset of vaults kept in a folder."""
+        from .folder_account import FolderAccounts
+
+        return FolderAccounts(self)
+
     def _unlock(self, store: VaultStore, password: str, *, online: bool) -> Unlocked:
+        from .folder_account import is_folder
+
+        if is_folder(store):
+            return self.folders.unlock(store, password, online=online)
         account_id = store.account_id
         key = self.account_key(account_id)
         salt = b64decode(store.require("kdf_salt"))
@@ -501,13 +674,20 @@ class AccountService:
                     info = api.account()
                     if info.generation != store.generation:
                         raise AccountWasReset(info.reset_at, info.generation)
+                    from .pending_reset import remember
+
+                    remember(store, info.pending_reset)  # for `status` (issue 14 §6)
                     return Unlocked(self, store, vk, token)
                 # The cached keyset did not open: perhaps the password changed elsewhere.
                 return self._relogin(store, api, password, key, changed_only=False)
             except KeyRotated:
                 # Signing in again needs the new key, which only the person has.
                 raise
-            except SessionRevoked:
+            except SessionExpired:
+                # Only the server's lifetime rules ended it: the password renews it here.
+                return self._relogin(store, api, password, key, changed_only=False)
+            except SessionRevoked as exc:
+                self.note_revoked(store, exc)
                 return self._relogin(store, api, password, key, changed_only=True)
             except Unreachable:
                 if vk is None:
@@ -553,6 +733,7 @@ class AccountService:
             kdf_params=_params_json(_crypto_params(start.kdf_params)),
             keyset=finish.keyset,
             hint=finish.hint or "",
+            **{PASSWORD_CHANGED_META: None},
         )
         unlocked = Unlocked(self, store, vk)
         unlocked.save_token(finish.session.token)
@@ -563,6 +744,9 @@ class AccountService:
     def change_password(self, unlocked: Unlocked, current: str, new: str, hint: str | None) -> None:
         from safehold import wire
 
+        if unlocked.transport_kind == "folder":
+            self.folders.change_password(unlocked, current, new, hint)
+            return
         store = unlocked.store
         account_id = store.account_id
         key = self.account_key(account_id)
@@ -616,9 +800,10 @@ class AccountService:
         """Act on a reset claim: lock, close ``store`` and move the vault, its stored key and
         its kits into an archive. Nothing is deleted. The error to raise names the archive."""
         account_id = store.account_id
+        folder = store.meta("folder") if store.meta("transport") == "folder" else None
         store.close()
         manifest = self.archive(account_id, reason, generation)
-        return AccountWasReset(reset_at, generation, archive=manifest.id if manifest else None)
+        return AccountWasReset(reset_at, generation, archive=manifest.id if manifest else None, folder=folder)
 
     def archive(self, account_id: str, reason: str, generation: int | None = None) -> Manifest | None:
         """Lock and move everything this device holds for ``account_id`` into an archive

@@ -12,16 +12,24 @@ this user's own with mode 0700 and that the process at the other end runs as thi
 otherwise it refuses the agent (:class:`AgentRefused`) and the password is asked each time.
 
 The agent forgets every key and exits after ``idle`` seconds without a request (default
-10 minutes), or on ``safehold lock``.
+10 minutes), or on ``safehold lock``. While it holds an account's keys (given with a
+``sync`` part) it syncs that account by itself (client/autosync.py, loaded only then); its
+own syncs never count as use, so they never keep the keys past the idle timeout.
 
 Requests and answers are one JSON object per line:
 
-    {"op": "put", "account_id": ..., "vk": <b64>, "token": ...}  ->  {"ok": true}
+    {"op": "put", "account_id": ..., "vk": <b64>, "token": ...,
+     "sync": {"home": PATH, "interval": s, "delay": s} (optional)}  ->  {"ok": true}
     {"op": "get", "account_id": ...}                             ->  {"ok": true, "vk": ..., "token": ...}
     {"op": "forget", "account_id": ...} | {"op": "lock"} | {"op": "ping"}
+    {"op": "poke", "account_id": ...}        a local change: sync within the delay
+    {"op": "sync_state", "account_id": ...}  ->  {"ok": true, "state": {...} | null}
     {"op": "read", "account_id": ..., "vault": PATH, "what": "field"|"list"|"totp", ...}
         -> {"ok": true, "answer": ...} (client.reads: the common reads answered here, from
            the keys already held, so a command need not load the whole CLI; see cli/fast.py)
+    {"op": "print", ...the same as "read", "tty": bool}
+        -> {"ok": true, "stdout": TEXT, "stderr": TEXT}: what the command prints, rendered
+           here, so the fast path writes it without decoding and encoding it (agentwire.py)
 
 This module imports nothing heavy at the top: the fast path of the CLI talks to the agent
 through it, and every millisecond of import is a millisecond of every `safehold get`.
@@ -37,11 +45,13 @@ import contextlib
 import json
 import os
 import socket
-import stat
-import struct
 import sys
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
+
+from .agentwire import AgentRefused, check_socket_dir, peer_uid
+
+__all__ = ["AgentClient", "AgentRefused", "AgentServer", "check_socket_dir"]
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs every fast read a few ms.
 TYPE_CHECKING = False
@@ -77,6 +87,7 @@ class AgentServer:
         self.read_cache: dict[str, Any] = {}  # account id -> reads.ReadCache
         self.deadline = time.monotonic() + idle
         self.running = True
+        self.autosync: Any = None  # autosync.AutoSync, made by the first put that asks for it
 
     def _bind(self) -> socket.socket:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -108,6 +119,11 @@ class AgentServer:
             sock.close()
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+            # Gone from the socket first (a new agent may start meanwhile), then let a sync
+            # under way finish: one cut short loses nothing, but the next has to redo it.
+            if self.autosync is not None:
+                self.autosync.stop()
+                self.autosync.join(30.0)
 
     def _serve_one(self, conn: socket.socket) -> None:
         conn.settimeout(5.0)
@@ -140,7 +156,11 @@ class AgentServer:
                 raise TypeError("account_id and vk must be strings")
             if token is not None and not isinstance(token, str):
                 raise TypeError("token must be a string or null")
+            sync = request.get("sync")
+            plan = None if sync is None else _sync_plan(sync)  # checked before anything is kept
             self.keys[account_id] = (b64decode(vk), token)
+            if plan is not None:
+                self._watch(account_id, *plan)
             return {"ok": True}
         if op == "get":
             found = self.keys.get(str(request.get("account_id")))
@@ -148,14 +168,22 @@ class AgentServer:
                 return {"ok": False}
             return {"ok": True, "vk": b64encode(found[0]), "token": found[1]}
         if op == "forget":
-            self.keys.pop(str(request.get("account_id")), None)
-            self.read_cache.clear()
+            self._forget(str(request.get("account_id")))
             return {"ok": True}
         if op == "lock":
+            if self.autosync is not None:
+                self.autosync.stop()
             self.keys.clear()
             self.read_cache.clear()
             self.running = False
             return {"ok": True}
+        if op == "poke":
+            account_id = str(request.get("account_id"))
+            poked = self.autosync is not None and account_id in self.keys and self.autosync.poke(account_id)
+            return {"ok": bool(poked)}
+        if op == "sync_state":
+            state = None if self.autosync is None else self.autosync.state(str(request.get("account_id")))
+            return {"ok": True, "state": state}
         if op == "ping":
             return {"ok": True, "accounts": len(self.keys)}
         if op == "read":
@@ -165,47 +193,46 @@ class AgentServer:
             from .reads import answer_read  # the domain code: loaded once, on the first read
 
             return answer_read(request, found[0], self.read_cache)
+        if op == "print":
+            found = self.keys.get(str(request.get("account_id")))
+            if found is None:
+                return {"ok": False}
+            from .reads import print_read
+
+            return print_read(request, found[0], self.read_cache)
         return {"ok": False, "error": "unknown op"}
 
+    def _forget(self, account_id: str) -> None:
+        if self.autosync is not None:
+            self.autosync.drop(account_id)
+        self.keys.pop(account_id, None)
+        self.read_cache.clear()
 
-def _peer_uid(conn: socket.socket) -> int | None:
-    """The user id of the process at the other end, where the OS tells (Linux)."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return None
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    return int(uid)
+    def _watch(self, account_id: str, home: str, interval: float, delay: float) -> None:
+        from pathlib import Path
+
+        if self.autosync is None:
+            from .autosync import AutoSync
+
+            self.autosync = AutoSync(self.keys.get, self._forget, interval=interval, delay=delay)
+        self.autosync.interval, self.autosync.delay = interval, delay
+        self.autosync.watch(account_id, Path(home))
+
+
+def _sync_plan(sync: object) -> tuple[str, float, float]:
+    """``(home, interval, delay)`` of a put's ``sync`` part; ``ValueError`` if malformed."""
+    if not isinstance(sync, dict):
+        raise TypeError("sync must be an object")
+    home, interval, delay = sync["home"], float(sync["interval"]), float(sync["delay"])
+    if not isinstance(home, str) or not interval >= 0 or not delay >= 0:
+        raise ValueError("sync needs a home, an interval and a delay")
+    return home, interval, delay
 
 
 def _same_user(conn: socket.socket) -> bool:
-    uid = _peer_uid(conn)
+    uid = peer_uid(conn)
     # Without SO_PEERCRED, the 0600 socket in a 0700 directory restricts who can connect.
     return uid is None or uid == os.getuid()
-
-
-class AgentRefused(OSError):
-    """The agent's socket is somewhere another user could control; it is not used."""
-
-
-def check_socket_dir(directory: str | os.PathLike[str]) -> None:
-    """Raise :class:`AgentRefused` unless ``directory`` is this user's own, mode 0700."""
-    try:
-        info = os.lstat(directory)
-    except FileNotFoundError:
-        return
-    if not stat.S_ISDIR(info.st_mode):
-        raise AgentRefused(f"the agent directory {directory} is not a directory; not using the agent")
-    if info.st_uid != os.getuid():
-        raise AgentRefused(
-            f"the agent directory {directory} belongs to user id {info.st_uid}, not to you "
-            f"({os.getuid()}); not using the agent"
-        )
-    mode = stat.S_IMODE(info.st_mode)
-    if mode != 0o700:
-        raise AgentRefused(
-            f"the agent directory {directory} has mode {mode:04o}, not 0700; not using the agent "
-            f"(fix it with `chmod 700 {directory}`)"
-        )
 
 
 def _recv_line(conn: socket.socket) -> bytes:
@@ -249,7 +276,7 @@ class AgentClient:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(5.0)
                 sock.connect(os.fspath(self.path))
-                uid = _peer_uid(sock)
+                uid = peer_uid(sock)
                 if uid is not None and uid != os.getuid():
                     self.refused = (
                         f"the process listening on {self.path} runs as user id {uid}, not as you "
@@ -304,9 +331,25 @@ class AgentClient:
             time.sleep(0.05)
         raise OSError("the safehold agent did not start")
 
-    def put(self, account_id: str, vk: bytes, token: str | None) -> bool:
-        answer = self._call({"op": "put", "account_id": account_id, "vk": b64encode(vk), "token": token})
+    def put(self, account_id: str, vk: bytes, token: str | None, sync: dict[str, Any] | None = None) -> bool:
+        """Hand over the keys; with ``sync`` (``home``, ``interval``, ``delay``) the agent also
+        syncs the account by itself while it holds them."""
+        request: dict[str, Any] = {"op": "put", "account_id": account_id, "vk": b64encode(vk), "token": token}
+        if sync is not None:
+            request["sync"] = sync
+        answer = self._call(request)
         return bool(answer and answer.get("ok"))
+
+    def poke(self, account_id: str) -> bool:
+        """Tell the agent of a local change (it syncs within its delay); False if it does not sync."""
+        answer = self._call({"op": "poke", "account_id": account_id})
+        return bool(answer and answer.get("ok"))
+
+    def sync_state(self, account_id: str) -> dict[str, Any] | None:
+        """What the agent plans for the account's automatic sync; ``None`` if it does not sync it."""
+        answer = self._call({"op": "sync_state", "account_id": account_id})
+        state = answer.get("state") if answer and answer.get("ok") else None
+        return state if isinstance(state, dict) else None
 
     def get(self, account_id: str) -> tuple[bytes, str | None] | None:
         answer = self._call({"op": "get", "account_id": account_id})

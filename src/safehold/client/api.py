@@ -7,6 +7,7 @@ that cannot be reached becomes :class:`~safehold.client.errors.Unreachable`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -21,13 +22,16 @@ from .errors import (
     AuthFailed,
     ClientError,
     EmailTaken,
+    EmailUnverified,
     ItemNotFound,
     KeyRotated,
     RateLimited,
     RecoveryCodeRejected,
     RecoveryLinkUnusable,
     ServerError,
+    SessionExpired,
     SessionRevoked,
+    SignupsClosed,
     Unreachable,
 )
 
@@ -55,12 +59,17 @@ def error_from_response(response: httpx.Response) -> ClientError:
     if code is wire.ErrorCode.SESSION_REVOKED:
         # The server says why (wire.ErrorDetail.reason), so the hint can name the one fix.
         if detail.reason == "password_changed":
-            return SessionRevoked(
+            changed = SessionRevoked(
                 "the account password was changed on another device",
                 hint="run `safehold unlock` (or `safehold login EMAIL`) with the new password",
             )
+            changed.reason = detail.reason
+            changed.account_hint = detail.account_hint
+            return changed
         if detail.reason == "key_rotated":
             return KeyRotated()
+        if detail.reason == "expired":
+            return SessionExpired()
         if detail.reason == "recovered":
             return AccountRecovered()
         if detail.reason == "logout":
@@ -83,6 +92,16 @@ def error_from_response(response: httpx.Response) -> ClientError:
             except ValueError:
                 retry = None
         return RateLimited(retry)
+    if code is wire.ErrorCode.EMAIL_UNVERIFIED:
+        return EmailUnverified(
+            "this account's email address is not confirmed yet",
+            hint="open the link the server mailed to the address and press the button, then try again",
+        )
+    if code is wire.ErrorCode.SIGNUPS_CLOSED:
+        return SignupsClosed(
+            "this server creates accounts by invitation only, and this address was not invited",
+            hint="ask the server's administrator to run `safehold-server accounts invite EMAIL`",
+        )
     if code is wire.ErrorCode.EMAIL_TAKEN:
         return EmailTaken(detail.message, status=status, code=code.value)
     if code is wire.ErrorCode.NOT_FOUND:
@@ -101,8 +120,12 @@ class ApiClient:
         generation: int | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        on_revoked: Callable[[SessionRevoked], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Told of every session_revoked answer before it is raised, whoever catches it: the
+        #: vault notes a password changed elsewhere there (AccountService.note_revoked).
+        self.on_revoked = on_revoked
         self.token = token
         self.generation = generation
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout)
@@ -155,7 +178,10 @@ class ApiClient:
                 f"cannot reach the server at {self.base_url}: {exc.__class__.__name__}"
             ) from exc
         if response.status_code >= 400:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if isinstance(error, SessionRevoked) and self.on_revoked is not None:
+                self.on_revoked(error)
+            raise error
         return response
 
     @staticmethod
@@ -268,6 +294,34 @@ class ApiClient:
 
     def reset_complete(self, token: str, request: wire.ResetCompleteRequest) -> wire.ResetCompleteResponse:
         return self._parse(self._request("POST", f"/reset/{token}", body=request), wire.ResetCompleteResponse)
+
+    def cancel_reset(self) -> wire.PendingReset:
+        return self._parse(self._request("DELETE", "/account/reset", session=True), wire.PendingReset)
+
+    # --- the server's reset archives (issue 14 §2) ----------------------------------------
+
+    def archives(self) -> wire.ServerArchivesResponse:
+        response = self._request("GET", "/account/archives", session=True)
+        return self._parse(response, wire.ServerArchivesResponse)
+
+    def archive_keys(self, archive_id: str) -> wire.ServerArchiveKeys:
+        return self._parse(
+            self._request("GET", f"/account/archives/{archive_id}", session=True), wire.ServerArchiveKeys
+        )
+
+    def archive_items(
+        self, archive_id: str, after: str | None, limit: int = 500
+    ) -> wire.ArchivedItemsResponse:
+        params: dict[str, Any] = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        return self._parse(
+            self._request("GET", f"/account/archives/{archive_id}/items", params=params, session=True),
+            wire.ArchivedItemsResponse,
+        )
+
+    def delete_archive(self, archive_id: str) -> None:
+        self._request("DELETE", f"/account/archives/{archive_id}", session=True)
 
     # --- vault --------------------------------------------------------------------------
 

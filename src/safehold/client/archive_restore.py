@@ -13,14 +13,18 @@ where both changed a value differently, the current value stays and the archived
 is kept whole as a conflict copy. Nothing is overwritten without keeping both.
 
 An unsynced *deletion* in the archive is not applied: restoring only ever adds.
+
+The same merge restores an archive the *server* kept (:mod:`safehold.client.server_archive`):
+both kinds of source give :class:`ArchivedEntry` values (``entries()``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from safehold.crypto import AccountKey, TamperedData, VaultCipher, b64decode, new_item_id, open_keyset
 
@@ -32,6 +36,32 @@ from .vault import Vault
 if TYPE_CHECKING:
     from .account import AccountService, Unlocked
     from .archive import Manifest
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedEntry:
+    """One archived item, opened with the old keys."""
+
+    item_id: str
+    #: Its value; ``None`` for an unsynced deletion (never applied) or an item refused.
+    data: dict[str, Any] | None
+    #: Its last state on the server (the merge's base), when known.
+    base: dict[str, Any] | None
+    #: An edit never uploaded.
+    dirty: bool = False
+    #: Storage returned something the old keys do not open: reported, never applied.
+    tampered: bool = False
+
+
+class ArchiveSource(Protocol):
+    def entries(self) -> Iterator[ArchivedEntry]: ...
+
+
+class Labelled(Protocol):
+    """What names an archive in a report: a local :class:`Manifest` or a server archive."""
+
+    @property
+    def id(self) -> str: ...
 
 
 @dataclass
@@ -46,13 +76,16 @@ class RestoreReport:
     unsynced: list[str] = field(default_factory=list)
     #: Unsynced deletions in the archive that were not applied.
     deletions_skipped: int = 0
+    #: Ids of items storage altered (they do not open with the old keys): not restored.
+    tampered: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "archive": self.archive, "added": self.added, "merged": self.merged,
             "unchanged": self.unchanged, "conflicts": self.conflicts, "unsynced": self.unsynced,
-            "deletions_skipped": self.deletions_skipped, "dry_run": self.dry_run,
+            "deletions_skipped": self.deletions_skipped, "tampered": self.tampered,
+            "dry_run": self.dry_run,
         }  # fmt: skip
 
 
@@ -72,6 +105,17 @@ class ArchivedVault:
         except TamperedData:
             raise Tampered(f"archived item {item_id} failed to decrypt: it was altered") from None
         return value if isinstance(value, dict) else None
+
+    def entries(self) -> Iterator[ArchivedEntry]:
+        for row in self.store.rows():
+            if row.local is None:
+                yield ArchivedEntry(row.item_id, None, None, row.dirty)
+                continue
+            data = self.open_envelope(row.item_id, row.local)
+            if data is None:
+                continue
+            base = self.open_envelope(row.item_id, row.base) if row.base != row.local else data
+            yield ArchivedEntry(row.item_id, data, base, row.dirty)
 
     def close(self) -> None:
         self.store.close()
@@ -109,7 +153,7 @@ def open_archive(
 
 
 def restore_into(
-    target: Unlocked, source: ArchivedVault, manifest: Manifest, *, dry_run: bool = False,
+    target: Unlocked, source: ArchiveSource, manifest: Labelled, *, dry_run: bool = False,
     now: datetime | None = None,
 ) -> RestoreReport:  # fmt: skip
     """Merge every item of ``source`` into ``target``'s vault (see the module docstring)."""
@@ -117,27 +161,27 @@ def restore_into(
     vault = target.vault
     when = (now or datetime.now(UTC)).astimezone(UTC)
     label = f"archive {manifest.id}"
-    for row in source.store.rows():
-        if row.local is None:
+    for entry in source.entries():
+        if entry.tampered:
+            report.tampered.append(entry.item_id)
+            continue
+        data = entry.data
+        if data is None:
             report.deletions_skipped += 1
             continue
-        data = source.open_envelope(row.item_id, row.local)
-        if data is None:
-            continue
         title = str(data.get("title", ""))
-        if row.dirty:
+        if entry.dirty:
             report.unsynced.append(title)
-        current = vault.get(row.item_id)
+        current = vault.get(entry.item_id)
         if current is None:
             report.added.append(title)
             if not dry_run:
-                vault.put(dict(data), row.item_id)
+                vault.put(dict(data), entry.item_id)
             continue
         if current.data == data:
             report.unchanged += 1
             continue
-        base = source.open_envelope(row.item_id, row.base)
-        result = merge_items(base, data, current.data)
+        result = merge_items(entry.base, data, current.data)
         report.merged.append(title)
         if result.conflicts:
             report.conflicts.append(title)
@@ -147,10 +191,10 @@ def restore_into(
             if result.conflicts:
                 copy = dict(data)
                 copy["title"] = conflict_title(title, label, when.strftime("%Y-%m-%d %H:%M"))
-                copy["conflict_of"] = row.item_id
+                copy["conflict_of"] = entry.item_id
                 copy["conflict_from"] = label
                 copy["conflict_at"] = when.isoformat()
                 vault.put(copy, new_item_id().hex())
             if result.merged != current.data:
-                vault.put(result.merged, row.item_id)
+                vault.put(result.merged, entry.item_id)
     return report

@@ -2,15 +2,18 @@
 
     ClientError (1)
     ├── UsageError (2)
-    │   └── WeakPassword (2)        a new password the password policy refuses
+    │   ├── WeakPassword (2)        a new password the password policy refuses
+    │   └── ServerOnly (2)          a server-only command on a vault kept in a folder
     ├── SignupIncomplete (1)        the account exists but this device failed to finish; shows the key
     ├── AuthFailed (3)              wrong password, wrong account key or unknown email
     ├── AccountKeyInvalid (4)       the account key text has a typo or the wrong shape
+    │   └── WrongAccountKey (4)     a well-formed key that is not this vault's (folder vaults)
     ├── ItemNotFound (5)
     │   └── AmbiguousItem (5)       several items match; ``candidates`` lists them
     ├── Unreachable (6)             the server could not be reached
     ├── ConflictsCreated (7)        a sync succeeded but kept conflict copies
     ├── SessionRevoked (8)          this device was signed out, or lost the account key
+    │   └── SessionExpired (31)     the session outlived the server's idle or absolute lifetime
     ├── NotSignedIn (8)             this profile has no account yet (signup or login first)
     ├── AccountWasReset (9)         the account was reset (a claim); the local vault was archived
     ├── Locked (10)                 the vault needs ``safehold unlock``
@@ -24,10 +27,14 @@
     ├── KeyRotated (8)              (a SessionRevoked) the account key was replaced elsewhere
     │   └── AccountRecovered (8)    the account was recovered with its recovery code elsewhere
     ├── KeyRotationIncomplete (1)   the new account key may be in force; shows the key
+    ├── ResetIncomplete (1)         a folder vault was reset but this device did not finish; shows the key
     ├── RecoveryCodeRejected (26)   a wrong recovery code, or none in force
     ├── RecoveryLinkUnusable (27)   a recovery link that expired, was used, or was never sent
     ├── UnsyncedEdits (45)          `logout` would drop edits the server has not received
     ├── CommandNotStarted (46)      `run` could not start the command (not found, not executable)
+    ├── InsecureServer (30)         a plain http:// server that is not on this machine
+    ├── SignupsClosed (32)          the server creates accounts by invitation only
+    ├── EmailUnverified (33)        the account works once its address is confirmed by mail
     └── FolderVaultError (1)        a vault folder (spec/folder.md) that cannot be used:
         ├── NotAFolderVault (20), ForeignFolderVault (21)
         └── FolderDamaged (22), FolderExists (23)
@@ -65,6 +72,7 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 12
     KDF_REFUSED = 13
     ITEM_TOO_LARGE = 14
+    STORAGE_SUSPECT = 15
     ARCHIVE_NOT_FOUND = 25
     RECOVERY_CODE_REJECTED = 26
     RECOVERY_LINK_UNUSABLE = 27
@@ -74,6 +82,10 @@ class ExitCode(IntEnum):
     FOREIGN_FOLDER_VAULT = 21
     FOLDER_DAMAGED = 22
     FOLDER_EXISTS = 23
+    INSECURE_SERVER = 30
+    SESSION_EXPIRED = 31
+    SIGNUPS_CLOSED = 32
+    EMAIL_UNVERIFIED = 33
 
 
 class ClientError(Exception):
@@ -134,6 +146,25 @@ class AccountKeyInvalid(ClientError):
     kind = "account_key"
 
 
+class WrongAccountKey(AccountKeyInvalid):
+    """A well-formed account key that is not the key of this account (a folder vault's
+    header carries a check value that tells it from a wrong password)."""
+
+    kind = "wrong_account_key"
+
+
+class ServerOnly(UsageError):
+    """A command that needs a Safehold server, run on a vault kept in a folder."""
+
+    kind = "server_only"
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(
+            f"this vault is kept in a folder ({folder}), not on a server; this command needs a server",
+            hint="folder vaults have no server sessions or devices list: see docs/cli.md, folder vaults",
+        )
+
+
 class ItemNotFound(ClientError):
     exit_code = ExitCode.NOT_FOUND
     kind = "not_found"
@@ -172,6 +203,28 @@ class ConflictsCreated(ClientError):
 class SessionRevoked(ClientError):
     exit_code = ExitCode.SESSION_REVOKED
     kind = "session_revoked"
+    #: How the server said the session ended (``password_changed``, ``logout``, …), if it did.
+    reason: str | None = None
+    #: With ``password_changed``: the account's hint now ("" for none; None if not told).
+    account_hint: str | None = None
+
+
+class SessionExpired(SessionRevoked):
+    """The server ended the session by its lifetime rules (unused too long, or too old).
+
+    Nothing was revoked by anyone: the password signs the device in again, and the client
+    does that itself whenever it has the password (``unlock``, ``SAFEHOLD_PASSWORD``)."""
+
+    exit_code = ExitCode.SESSION_EXPIRED
+    kind = "session_expired"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this device's session with the server expired (unused for too long, or older than "
+            "the server allows); sign in again",
+            hint="run `safehold unlock` (or give the password: --password-stdin, SAFEHOLD_PASSWORD); "
+            "the vault on this device is kept",
+        )
 
 
 class NotSignedIn(ClientError):
@@ -200,9 +253,27 @@ class AccountWasReset(ClientError):
     kind = "account_reset"
 
     def __init__(
-        self, reset_at: datetime | None, generation: int | None, *, archive: str | None = None
+        self,
+        reset_at: datetime | None,
+        generation: int | None,
+        *,
+        archive: str | None = None,
+        folder: str | None = None,
     ) -> None:
         when = reset_at.strftime("%Y-%m-%d %H:%M UTC") if reset_at else "an unknown date"
+        #: A folder vault: the folder whose header says so (``None``: the server said it).
+        self.folder = folder
+        self.reset_at, self.generation, self.archive = reset_at, generation, archive
+        if folder is not None and archive is not None:
+            super().__init__(
+                f"the vault in the folder {folder} was reset (it is at generation {generation}); this "
+                f"device uploaded nothing, locked, and moved its copy of the vault (with any unsynced "
+                f"edits and its account key) into archive {archive}: nothing was deleted",
+                hint=f"sign in with the new password and account key: `safehold login EMAIL --folder "
+                f"{folder}` (it asks for the key) or `--kit FILE`, then `safehold archive restore "
+                f"{archive}` with the old password brings its items back",
+            )
+            return
         if archive is None:
             message = f"the account was reset on {when}"
             hint = (
@@ -222,9 +293,6 @@ class AccountWasReset(ClientError):
                 "if the account was not reset, `safehold login EMAIL` with the old password puts it back"
             )
         super().__init__(message, hint=hint)
-        self.reset_at = reset_at
-        self.generation = generation
-        self.archive = archive
 
 
 class Locked(ClientError):
@@ -288,6 +356,15 @@ class ItemTooLarge(ClientError):
         super().__init__(message, hint="shorten its notes or fields, or split it into several items")
         #: ``(item_id, title)`` of items a sync could not upload, if any.
         self.items = items or []
+
+
+class StorageSuspect(ClientError):
+    """A sync finished, but storage served records this device refused (rollback, replay,
+    forgery), could not open (quarantined), or left out (withheld writes). Nothing local
+    was replaced; the message names the items and devices (spec/protocol.md §11.4)."""
+
+    exit_code = ExitCode.STORAGE_SUSPECT
+    kind = "storage_suspect"
 
 
 class ServerError(ClientError):
@@ -381,6 +458,21 @@ class KeyRotationIncomplete(ClientError):
         self.account_key = key.to_text()
 
 
+class ResetIncomplete(ClientError):
+    """A folder vault was reset, then this device could not finish setting it up: the new
+    account key is in the message, since it exists nowhere else."""
+
+    kind = "reset_incomplete"
+
+    def __init__(self, key: AccountKey, reason: str) -> None:
+        super().__init__(
+            f"the vault was reset, but this device could not finish ({reason}). "
+            f"Your NEW account key is {key.to_text()}: write it down now",
+            hint="then sign in with it: `safehold login EMAIL --folder PATH` (it asks for the key)",
+        )
+        self.account_key = key.to_text()
+
+
 class UnsyncedEdits(ClientError):
     """Signing out would delete edits that exist on this device only."""
 
@@ -402,6 +494,28 @@ class CommandNotStarted(ClientError):
 
     exit_code = ExitCode.COMMAND_FAILED_TO_START
     kind = "command_not_started"
+class InsecureServer(ClientError):
+    """A server URL with plain ``http://`` to another machine, without ``--insecure-http``:
+    anyone on the network could read the session token and claim a reset."""
+
+    exit_code = ExitCode.INSECURE_SERVER
+    kind = "insecure_server"
+
+
+class SignupsClosed(ClientError):
+    """The server takes sign-ups only from addresses its administrator invited."""
+
+    exit_code = ExitCode.SIGNUPS_CLOSED
+    kind = "signups_closed"
+
+
+class EmailUnverified(ClientError):
+    """The server requires the account's address to be confirmed by its mailed link first."""
+
+    exit_code = ExitCode.EMAIL_UNVERIFIED
+    kind = "email_unverified"
+
+
 class FolderVaultError(ClientError):
     """Base of what the folder account API reports about a vault folder (spec/folder.md)."""
 

@@ -1,7 +1,9 @@
 """Where this device keeps the account key between unlocks.
 
 The OS keychain (through ``keyring``) when a real backend works: the key is then encrypted
-by the keychain and released only to this user's session. Otherwise, or with
+by the keychain and released only to this user's session. A backend that keeps secrets in
+plaintext (``keyrings.alt``'s files, a null backend) is refused: it would be a weaker 0600
+file under a reassuring name. Otherwise, or with
 ``SAFEHOLD_KEYSTORE=file``, a file readable only by this user (0600, in a 0700 directory):
 that stops other users on the machine, not a process running as this user or someone who
 copies the disk. Either way the account key alone opens nothing; the password is needed
@@ -14,7 +16,7 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from safehold.crypto import AccountKey, AccountKeyError
 
@@ -41,6 +43,8 @@ class FileKeyStore:
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
+        #: Why the file was chosen over a keyring the user has, if that is why.
+        self.fallback_reason: str | None = None
 
     def save(self, account_id: str, key: AccountKey) -> None:
         self.profile.ensure()
@@ -69,6 +73,53 @@ class FileKeyStore:
         self.profile.key_path(account_id).unlink(missing_ok=True)
 
 
+#: Backends shipped with ``keyring`` that are real OS keychains, by module: their names
+#: as people know them.
+_OS_KEYCHAINS = {
+    "keyring.backends.SecretService": "Secret Service keychain",
+    "keyring.backends.libsecret": "Secret Service keychain (libsecret)",
+    "keyring.backends.kwallet": "KWallet",
+    "keyring.backends.macOS": "macOS Keychain",
+    "keyring.backends.Windows": "Windows Credential Locker",
+}
+#: Backends that store secrets in clear (or nowhere): by module prefix and class name.
+_PLAINTEXT_MODULES = ("keyrings.alt", "keyring.backends.null", "keyring.backends.fail")
+_PLAINTEXT_NAMES = ("plaintext", "uncrypted", "null")
+
+
+def _qualified(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _members(backend: Any) -> list[Any]:
+    """The backends a ``ChainerBackend`` writes to; the backend itself otherwise."""
+    chained = getattr(backend, "backends", None)
+    return list(chained) if isinstance(chained, (list, tuple)) else [backend]
+
+
+def backend_name(backend: Any) -> str:
+    """What a person should read for ``backend``: the keychain's own name, never a generic
+    "OS keychain" for something that is not one."""
+    members = _members(backend)
+    if members != [backend]:
+        return "keyring chain (" + ", ".join(backend_name(member) for member in members) + ")"
+    module = type(backend).__module__
+    if module in _OS_KEYCHAINS:
+        return _OS_KEYCHAINS[module]
+    return f"keyring backend {_qualified(backend)}"
+
+
+def plaintext_backend(backend: Any) -> str | None:
+    """The qualified name of a backend (or chain member) that stores in plaintext, if any."""
+    for member in _members(backend):
+        module = type(member).__module__
+        name = type(member).__qualname__.lower()
+        if module.startswith(_PLAINTEXT_MODULES) or any(word in name for word in _PLAINTEXT_NAMES):
+            return _qualified(member)
+    return None
+
+
 class KeyringKeyStore:
     """The OS keychain. Entries are named per profile so two profiles never collide."""
 
@@ -78,6 +129,7 @@ class KeyringKeyStore:
         import keyring
 
         self._keyring = keyring
+        self.name = backend_name(keyring.get_keyring())
         self._tag = hashlib.sha256(str(profile.home).encode()).hexdigest()[:12]
 
     def _user(self, account_id: str) -> str:
@@ -100,24 +152,39 @@ class KeyringKeyStore:
             self._keyring.delete_password(SERVICE, self._user(account_id))
 
 
-def keyring_works() -> bool:
-    """True when ``keyring`` has a backend that actually stores secrets."""
+def _current_backend() -> Any | None:
     try:
         import keyring
         from keyring.backends import fail
 
         backend = keyring.get_keyring()
     except Exception:
-        return False
+        return None
     if isinstance(backend, fail.Keyring):
-        return False
-    return float(getattr(backend, "priority", 0)) > 0
+        return None
+    return backend if float(getattr(backend, "priority", 0)) > 0 else None
+
+
+def keyring_works() -> bool:
+    """True when ``keyring`` has a backend that actually stores secrets, and not in clear."""
+    backend = _current_backend()
+    return backend is not None and plaintext_backend(backend) is None
 
 
 def open_keystore(profile: Profile, mode: str = "auto") -> KeyStore:
-    if mode == "auto" and keyring_works():
-        return KeyringKeyStore(profile)
-    return FileKeyStore(profile)
+    if mode != "auto":
+        return FileKeyStore(profile)
+    backend = _current_backend()
+    if backend is None:
+        return FileKeyStore(profile)
+    plaintext = plaintext_backend(backend)
+    if plaintext is not None:
+        store = FileKeyStore(profile)
+        # Said at sign-up and by ``status``: the person chose a keychain and gets a file.
+        store.fallback_reason = f"the keyring backend {plaintext} stores keys in plaintext and was refused"
+        store.name = f"file (0600) (refused {plaintext}: it stores keys in plaintext)"
+        return store
+    return KeyringKeyStore(profile)
 
 
 class CombinedKeyStore:

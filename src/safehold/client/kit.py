@@ -150,7 +150,11 @@ class _KitPdf:
 
         top = pdf.get_y()
         text_width = self._WIDTH - self._QR_SIZE - 8
-        self._labelled("SERVER", self.payload.server, text_width)
+        if self.payload.folder is not None:
+            self._labelled("VAULT FOLDER (no server; it may be elsewhere on another device)",
+                           self.payload.folder, text_width)  # fmt: skip
+        else:
+            self._labelled("SERVER", self.payload.server, text_width)
         self._labelled("EMAIL ADDRESS", self.payload.email, text_width)
         pdf.image(
             io.BytesIO(_qr_png(self.payload)),
@@ -175,7 +179,16 @@ class _KitPdf:
 
         self._label("WHAT TO DO WITH THIS PAGE")
         self._font("sans", "", 10.5)
-        for number, text in enumerate(_INSTRUCTIONS, start=1):
+        instructions = _INSTRUCTIONS
+        if self.payload.folder is not None:
+            instructions = (
+                _INSTRUCTIONS[0],
+                "To sign in on a new device you need your email, your password, this account key and "
+                "the vault folder as that device sees it. Run:  safehold login EMAIL --folder FOLDER "
+                "--kit <this file or a photo of it>",
+                _INSTRUCTIONS[2].replace("to the server", "anywhere"),
+            )
+        for number, text in enumerate(instructions, start=1):
             pdf.multi_cell(
                 self._WIDTH, 5.5, f"{number}.  {self._safe(text)}", align="L", new_x="LMARGIN", new_y="NEXT"
             )
@@ -250,7 +263,7 @@ class _KitPdf:
         return text
 
     def _load_unicode_fonts(self) -> bool:
-        needed = self.payload.server + self.payload.email
+        needed = self.payload.server + self.payload.email + (self.payload.folder or "")
         if needed.isascii():
             return False
         for folder in _FONT_DIRS:

@@ -57,8 +57,10 @@ def logout(service: AccountService, unlocked: Unlocked, *, force: bool = False) 
         raise UnsyncedEdits(pending)
     revoked = True
     try:
-        with unlocked.api() as api:
-            api.logout()
+        # A vault kept in a folder has no session anywhere: nothing to revoke.
+        if unlocked.transport_kind == "server":
+            with unlocked.api() as api:
+                api.logout()
     except (SessionRevoked, AccountWasReset):
         pass  # already signed out on the server: the goal is reached
     except Unreachable:

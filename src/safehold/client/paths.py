@@ -9,8 +9,12 @@ is written down once.
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Mapping
+
+# Not `from typing import TYPE_CHECKING`, and no collections.abc: each costs every fast read.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 APP_NAME = "safehold"
 
@@ -22,6 +26,8 @@ def default_home() -> str:
 
 
 def default_runtime_dir() -> str:
+    import warnings
+
     import platformdirs
 
     with warnings.catch_warnings():
@@ -38,6 +44,23 @@ def runtime_dir_from(env: Mapping[str, str] = os.environ) -> str:
     return env.get("SAFEHOLD_RUNTIME_DIR") or default_runtime_dir()
 
 
+_OFF = ("0", "false", "no", "off")
+
+
+def fast_enabled(env: Mapping[str, str] = os.environ) -> bool:
+    """``SAFEHOLD_FAST``: the CLI's fast path for the common reads, on unless ``0``/``off``.
+
+    Read here rather than only through ``ClientSettings``, whose imports would cost the fast
+    path more than it saves; ``ClientSettings.fast`` uses this same function."""
+    return env.get("SAFEHOLD_FAST", "").strip().lower() not in _OFF
+
+
+def debug_enabled(env: Mapping[str, str] = os.environ) -> bool:
+    """``SAFEHOLD_DEBUG``: tracebacks for unexpected errors, when set to anything but ``0``/``off``."""
+    value = env.get("SAFEHOLD_DEBUG", "").strip().lower()
+    return bool(value) and value not in _OFF
+
+
 def _sha256(data: bytes) -> str:
     try:  # the built-in module: hashlib would load OpenSSL, a few ms of every fast read
         from _sha256 import sha256  # type: ignore[import-not-found]
@@ -50,6 +73,64 @@ def agent_socket(home: str | os.PathLike[str], runtime_dir: str | os.PathLike[st
     """One agent per profile, so two profiles of one user never share keys."""
     tag = _sha256(os.path.abspath(os.fspath(home)).encode())[:16]
     return os.path.join(os.fspath(runtime_dir), f"agent-{tag}.sock")
+
+
+#: A Unix socket's path must fit in ``sun_path`` (108 bytes on Linux, 104 on macOS).
+_MAX_SOCKET_PATH = 103
+
+
+def runtime_dir_problem(runtime_dir: str | os.PathLike[str]) -> str | None:
+    """Why the agent's socket must not live in ``runtime_dir``, or ``None`` if it may.
+
+    Without ``XDG_RUNTIME_DIR`` the directory is ``/tmp/runtime-<uid>/safehold``: another
+    local user can create ``/tmp/runtime-<uid>`` first and then swap what is inside it (or
+    make it unreadable, which used to end every command in a traceback). So the directory,
+    if it exists, must be ours and 0700, and its parent ours (or root's) and not writable by
+    others unless sticky, like ``/tmp`` itself.
+    """
+    import stat
+
+    directory = os.path.abspath(os.fspath(runtime_dir))
+    uid = os.getuid()
+    for path, own in ((os.path.dirname(directory), False), (directory, True)):
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            return f"the runtime directory {path} cannot be examined ({exc.strerror or exc})"
+        if not stat.S_ISDIR(info.st_mode):
+            return f"the runtime directory {path} is not a directory"
+        if info.st_uid not in ((uid,) if own else (uid, 0)):
+            return f"the runtime directory {path} belongs to user id {info.st_uid}, not to you ({uid})"
+        mode = stat.S_IMODE(info.st_mode)
+        if own and mode != 0o700:
+            return f"the runtime directory {path} has mode {mode:04o}, not 0700"
+        if not own and mode & 0o022 and not mode & stat.S_ISVTX:
+            return f"the runtime directory {path} can be changed by other users (mode {mode:04o})"
+    return None
+
+
+def choose_agent_socket(
+    home: str | os.PathLike[str], runtime_dir: str | os.PathLike[str]
+) -> tuple[str, str | None]:
+    """The agent's socket path, and a note when it is not in ``runtime_dir``.
+
+    An unsafe runtime directory falls back to ``<home>/run/agent.sock`` (the profile is this
+    user's own, 0700, and holds one profile, so the name needs no tag): the agent keeps
+    working, and nothing is sent to a socket another user could control. If that will not
+    do either, the socket stays in ``runtime_dir`` and the agent client refuses to use it
+    (the password is then asked each time); the note is ``None`` then, the refusal says why.
+    """
+    usual = agent_socket(home, runtime_dir)
+    problem = runtime_dir_problem(runtime_dir)
+    if problem is None:
+        return usual, None
+    fallback = os.path.join(os.path.abspath(os.fspath(home)), "run")
+    path = os.path.join(fallback, "agent.sock")
+    if len(path.encode()) <= _MAX_SOCKET_PATH and runtime_dir_problem(fallback) is None:
+        return path, f"{problem}; the agent's socket is in {fallback} instead"
+    return usual, None
 
 
 def vault_file(home: str | os.PathLike[str], account_id: str) -> str:

@@ -4,6 +4,7 @@
 <home>/vaults/<account_id>.db  one local vault per account (store.py)
 <home>/keys/<account_id>.key   the account key, when no OS keychain works (keystore.py)
 <home>/kits/                   Emergency Kits written by signup
+<home>/locks/<account_id>.sync one sync of a vault at a time (account.sync_lock)
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class Profile:
 
     def vault_path(self, account_id: str) -> Path:
         return Path(vault_file(self.home, account_id))
+
+    def sync_lock_path(self, account_id: str) -> Path:
+        return self.home / "locks" / f"{account_id}.sync"
 
     def key_path(self, account_id: str) -> Path:
         return self.home / "keys" / f"{account_id}.key"

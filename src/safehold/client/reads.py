@@ -162,3 +162,24 @@ def answer_read(request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache]
         return FALLBACK
     finally:
         store.close()
+
+
+def print_read(request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache]) -> dict[str, Any]:
+    """:func:`answer_read`, rendered as the full command prints it: ``{"ok": true, "stdout":
+    TEXT, "stderr": TEXT}``, so the fast path only writes it out (agentwire.py). ``tty``
+    says whether its standard output is a terminal (JSON is indented for a person there)."""
+    import json
+
+    answered = answer_read(request, vk, caches)
+    if not answered.get("ok"):
+        return answered
+    result = answered["answer"]
+    what = request.get("what")
+    if what == "list":
+        indent = 2 if request.get("tty") is True else None
+        text = json.dumps(result, indent=indent, ensure_ascii=False)
+        return {"ok": True, "stdout": text + "\n", "stderr": ""}
+    if what == "totp":
+        return {"ok": True, "stdout": f"{result['code']}\n",
+                "stderr": f"valid for {result['seconds_left']} more seconds\n"}  # fmt: skip
+    return {"ok": True, "stdout": f"{result}\n", "stderr": ""}

@@ -58,8 +58,9 @@ def reset_info(service: AccountService, link: ResetLink) -> wire.ResetInfo:
 
 
 def complete_reset(
-    service: AccountService, link: ResetLink, info: wire.ResetInfo, password: str, hint: str | None
-) -> tuple[AccountKey, wire.ResetCompleteResponse]:
+    service: AccountService, link: ResetLink, info: wire.ResetInfo, password: str, hint: str | None,
+    *, delete_old: bool = False,
+) -> tuple[AccountKey, wire.ResetCompleteResponse]:  # fmt: skip
     """Make the new keys here and complete the reset; returns the new account key."""
     from safehold import wire
 
@@ -76,7 +77,7 @@ def complete_reset(
     request = wire.ResetCompleteRequest(
         kdf_salt=b64encode(salt), kdf_params=wire.KdfParams(t=params.t, m_kib=params.m_kib, p=params.p),
         verifier=int_to_hex(verifier(keys.srp_x)), keyset=b64encode(keyset), hint=hint or None,
-        confirm_wipe=True,
+        confirm_wipe=True, delete_old=delete_old,
     )  # fmt: skip
     with service.api(link.server) as api:
         try:

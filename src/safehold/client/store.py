@@ -1,10 +1,18 @@
 """The local vault: one SQLite file per account and device, in the profile directory.
 
-It holds what the device needs to work offline: the server URL, email, ``account_id``,
+It holds what the device needs to work offline: the server URL (or the vault folder), email, ``account_id``,
 ``generation``, the cached Argon2id parameters and ``kdf_salt``, the wrapped keyset, each
 item's envelope as edited here (``local``) and as last seen on the server (``base``, the
 common ancestor for merging) with its server ``revision``, the sync cursor, the outbox of
 items with edits not yet pushed, and the conflict copies in the vault (ids and times only).
+
+Schema 2 (spec/protocol.md §11.4–§11.6) adds what the sync engine checks storage against:
+``seen`` (per item, the highest revision opened and which write it was), ``writers`` (per
+writing device, the highest sequence number opened and the gaps below it), ``claims`` (what
+a write's ``prev`` says a missing write was), ``quarantine`` (records that did not open),
+``pending`` (this device's sealed writes not yet acknowledged, re-sent as they are) and, in
+``meta``, this device's write ``seq`` and ``last_write``. A schema 1 file is upgraded in
+place when opened.
 
 Items and the session token are stored sealed, so nothing secret is readable without the
 password and the account key. The email, server URL and account hint are plain: a locked
@@ -14,6 +22,7 @@ method returns, so an edit the CLI calls "saved" survives a crash.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -27,7 +36,7 @@ from safehold.crypto import KdfParams
 
 from .errors import VaultDamaged
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,6 +59,48 @@ CREATE TABLE IF NOT EXISTS conflicts (
 );
 """
 
+#: Schema 2: the vault log's bookkeeping (spec/protocol.md §11.4–§11.6).
+_SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS seen (
+    item_id  TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL,
+    device   TEXT NOT NULL,     -- '' for a version 1 record
+    seq      INTEGER NOT NULL   -- 0 for a version 1 record
+);
+CREATE TABLE IF NOT EXISTS writers (
+    device  TEXT PRIMARY KEY,
+    max_seq INTEGER NOT NULL,
+    gaps    TEXT NOT NULL DEFAULT '[]'   -- JSON [[lo, hi], ...]: numbers not opened yet
+);
+CREATE TABLE IF NOT EXISTS claims (
+    device   TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    item_id  TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    syncs    INTEGER NOT NULL DEFAULT 0,  -- complete pulls it stayed unexplained
+    PRIMARY KEY (device, seq)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    item_id    TEXT NOT NULL,
+    revision   INTEGER NOT NULL,
+    device     TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    envelope   BLOB NOT NULL,
+    first_seen TEXT NOT NULL,
+    tries      INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (item_id, revision, device, seq)
+);
+CREATE TABLE IF NOT EXISTS pending (
+    item_id       TEXT PRIMARY KEY,
+    base_revision INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,
+    deleted       INTEGER NOT NULL,
+    envelope      BLOB NOT NULL,   -- the sealed v2 write, re-sent as it is
+    source        BLOB,            -- the local envelope it was sealed from (NULL: a deletion)
+    prev          TEXT             -- the write's prev (what this device wrote just before)
+);
+"""
+
 #: Meta keys written at creation; the rest appear as the account is used.
 META_KEYS = (
     "server", "email", "account_id", "generation", "kdf_salt", "kdf_params", "keyset",
@@ -64,6 +115,33 @@ class ItemRow:
     base: bytes | None
     revision: int
     dirty: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """A write this device sealed and has not seen acknowledged: re-sent as it is."""
+
+    item_id: str
+    base_revision: int
+    seq: int
+    deleted: bool
+    envelope: bytes
+    #: The local envelope it was sealed from (``None``: a deletion).
+    source: bytes | None
+    prev: str | None
+
+
+def _pending(row: tuple[Any, ...]) -> PendingWrite:
+    item_id, base, seq, deleted, envelope, source, prev = row
+    return PendingWrite(
+        str(item_id),
+        int(base),
+        int(seq),
+        bool(deleted),
+        bytes(envelope),
+        None if source is None else bytes(source),
+        None if prev is None else str(prev),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +180,7 @@ class VaultStore:
         try:
             db = cls._connect(path)
             db.executescript(_SCHEMA)
+            db.executescript(_SCHEMA_V2)
         finally:
             os.umask(old_umask)
         store = cls(path, db)
@@ -121,7 +200,31 @@ class VaultStore:
             db = cls._connect(path)
         finally:
             os.umask(old_umask)
-        return cls(path, db)
+        store = cls(path, db)
+        # Not a vault (or a damaged one): the caller's first read reports it.
+        with contextlib.suppress(sqlite3.DatabaseError):
+            store._upgrade()
+        return store
+
+    def _upgrade(self) -> None:
+        """Bring a schema 1 file to schema 2 (spec §11.6): every item the device holds is
+        taken as seen at its revision, written by a version 1 device (``''``, seq 0), so a
+        later record can neither roll it back nor go unnoticed."""
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if found is None or str(found[0]) != "1":
+            return
+        with self.transaction():
+            again = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if again is None or str(again[0]) != "1":
+                return  # another process upgraded it meanwhile
+            for statement in _SCHEMA_V2.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(
+                "INSERT OR IGNORE INTO seen(item_id, revision, device, seq) "
+                "SELECT item_id, revision, '', 0 FROM items WHERE revision > 0"
+            )
+            self._set_meta("schema", str(SCHEMA_VERSION))
 
     def close(self) -> None:
         self._db.close()
@@ -213,15 +316,29 @@ class VaultStore:
 
     @property
     def cursor(self) -> int:
-        raw = self.meta("cursor") or 0
-        try:
-            return int(raw)
-        except ValueError:
-            raise VaultDamaged(f"its sync cursor {raw!r} is not a number") from None
+        """The server's cursor as a number (0 for a cursor that is not one, e.g. a folder's)."""
+        raw = self.sync_cursor
+        return int(raw) if raw.isdigit() else 0
 
     @cursor.setter
     def cursor(self, value: int) -> None:
-        self.set_meta(cursor=str(value))
+        self.sync_cursor = str(value)
+
+    @property
+    def sync_cursor(self) -> str:
+        """The transport's opaque cursor (``""``: from the start). A schema 1 vault kept the
+        server's number under the same key, which the server transport reads as it is."""
+        raw = self.meta("cursor") or ""
+        return "" if raw == "0" else raw
+
+    @sync_cursor.setter
+    def sync_cursor(self, value: str) -> None:
+        self.set_meta(cursor=value or "0")
+
+    @property
+    def folder(self) -> str | None:
+        """The vault folder, for a vault kept in a folder rather than on a server."""
+        return self.meta("folder")
 
     # --- items --------------------------------------------------------------------------
 
@@ -260,6 +377,23 @@ class VaultStore:
                 (item_id, envelope),
             )
             self._db.execute("INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", (item_id,))
+
+    def save_local_many(self, rows: list[tuple[str, bytes]]) -> None:
+        """:meth:`save_local` for many edits (none a deletion) in one transaction: a bulk
+        import is one statement per table instead of three per item."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO items(item_id, local) VALUES (?, ?) "
+                "ON CONFLICT(item_id) DO UPDATE SET local = excluded.local",
+                rows,
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", [(item_id,) for item_id, _ in rows]
+            )
+
+    def drop_conflicts(self, copy_ids: list[str]) -> None:
+        with self.transaction():
+            self._db.executemany("DELETE FROM conflicts WHERE copy_id = ?", [(c,) for c in copy_ids])
 
     def set_server_state(
         self, item_id: str, revision: int, envelope: bytes | None, *, local: bytes | None, dirty: bool
@@ -343,6 +477,142 @@ class VaultStore:
             "JOIN items i ON i.item_id = c.copy_id AND i.local IS NOT NULL ORDER BY c.id"
         )
         return [ConflictRecord(*r) for r in rows]
+
+    def mark_dirty(self, item_id: str) -> None:
+        """Queue an item as it is for the next push (a version 1 record re-written as v2)."""
+        with self.transaction():
+            self._db.execute("INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", (item_id,))
+
+    # --- the vault log's bookkeeping (schema 2, spec §11.4) ------------------------------
+
+    def seen_all(self) -> dict[str, tuple[int, str, int]]:
+        """Per item: the revision last opened and the (device, seq) of that write."""
+        return {str(r[0]): (int(r[1]), str(r[2]), int(r[3]))
+                for r in self._db.execute("SELECT item_id, revision, device, seq FROM seen")}  # fmt: skip
+
+    def set_seen(self, item_id: str, revision: int, device: str, seq: int) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO seen(item_id, revision, device, seq) VALUES (?, ?, ?, ?)",
+                (item_id, revision, device, seq),
+            )
+
+    def writers(self) -> dict[str, tuple[int, list[list[int]]]]:
+        """Per writing device: the highest seq opened and the ranges below it not opened."""
+        out: dict[str, tuple[int, list[list[int]]]] = {}
+        for device, max_seq, gaps in self._db.execute("SELECT device, max_seq, gaps FROM writers"):
+            try:
+                ranges = [[int(lo), int(hi)] for lo, hi in json.loads(gaps)]
+            except (ValueError, TypeError):
+                raise VaultDamaged(f"its record of device {device}'s writes is unreadable") from None
+            out[str(device)] = (int(max_seq), ranges)
+        return out
+
+    def set_writer(self, device: str, max_seq: int, gaps: list[list[int]]) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO writers(device, max_seq, gaps) VALUES (?, ?, ?)",
+                (device, max_seq, json.dumps(gaps, separators=(",", ":"))),
+            )
+
+    def claims(self) -> list[tuple[str, int, str, int, int]]:
+        """``(device, seq, item_id, revision, syncs)``: what the write after each gap says
+        the missing write was, and for how many complete pulls it stayed unexplained."""
+        rows = self._db.execute(
+            "SELECT device, seq, item_id, revision, syncs FROM claims ORDER BY device, seq"
+        )
+        return [(str(a), int(b), str(c), int(d), int(e)) for a, b, c, d, e in rows]
+
+    def add_claim(self, device: str, seq: int, item_id: str, revision: int) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO claims(device, seq, item_id, revision) VALUES (?, ?, ?, ?)",
+                (device, seq, item_id, revision),
+            )
+
+    def drop_claim(self, device: str, seq: int) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM claims WHERE device = ? AND seq = ?", (device, seq))
+
+    def count_claim(self, device: str, seq: int) -> int:
+        """One more complete pull left the claim unexplained; the new count."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE claims SET syncs = syncs + 1 WHERE device = ? AND seq = ?", (device, seq)
+            )
+            row = self._db.execute(
+                "SELECT syncs FROM claims WHERE device = ? AND seq = ?", (device, seq)
+            ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def quarantine(
+        self, item_id: str, revision: int, device: str, seq: int, envelope: bytes, when: str
+    ) -> None:
+        """Keep a record that did not open (spec §11.5); a second sight counts a try."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO quarantine(item_id, revision, device, seq, envelope, first_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item_id, revision, device, seq) "
+                "DO UPDATE SET envelope = excluded.envelope, tries = tries + 1",
+                (item_id, revision, device, seq, envelope, when),
+            )
+
+    def quarantined(self) -> list[tuple[str, int, str, int, bytes, str, int]]:
+        """``(item_id, revision, device, seq, envelope, first_seen, tries)``, oldest first."""
+        rows = self._db.execute(
+            "SELECT item_id, revision, device, seq, envelope, first_seen, tries FROM quarantine "
+            "ORDER BY first_seen, item_id"
+        )
+        return [(str(a), int(b), str(c), int(d), bytes(e), str(f), int(g)) for a, b, c, d, e, f, g in rows]
+
+    def release(self, item_id: str, upto: int) -> None:
+        """A record of ``item_id`` at ``upto`` opened: its quarantined records up to it go."""
+        with self.transaction():
+            self._db.execute("DELETE FROM quarantine WHERE item_id = ? AND revision <= ?", (item_id, upto))
+
+    def pending(self, item_id: str) -> PendingWrite | None:
+        """This device's sealed, unacknowledged write of ``item_id``."""
+        row = self._db.execute(
+            "SELECT item_id, base_revision, seq, deleted, envelope, source, prev "
+            "FROM pending WHERE item_id = ?",
+            (item_id,),
+        ).fetchone()
+        return None if row is None else _pending(row)
+
+    def pending_ids(self) -> set[str]:
+        return {str(r[0]) for r in self._db.execute("SELECT item_id FROM pending")}
+
+    def set_pending(self, write: PendingWrite) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO pending"
+                "(item_id, base_revision, seq, deleted, envelope, source, prev) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (write.item_id, write.base_revision, write.seq, int(write.deleted), write.envelope,
+                 write.source, write.prev),
+            )  # fmt: skip
+
+    def drop_pending(self, item_id: str) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM pending WHERE item_id = ?", (item_id,))
+
+    @property
+    def write_seq(self) -> int:
+        """The sequence number of this device's last sealed write (0: none yet)."""
+        raw = self.meta("seq") or "0"
+        return int(raw) if raw.isdigit() else 0
+
+    @property
+    def last_write(self) -> str | None:
+        """``prev`` for this device's next write: ``"<item>.<revision>"`` of its last one."""
+        return self.meta("last_write") or None
+
+    def next_write(self, item_id: str, revision: int) -> tuple[int, str | None]:
+        """Number a new write of ``item_id`` at ``revision``: its seq and its prev."""
+        with self.transaction():
+            seq, prev = self.write_seq + 1, self.last_write
+            self.set_meta(seq=str(seq), last_write=f"{item_id}.{revision}")
+        return seq, prev
 
 
 def remove_vault_files(path: Path) -> None:

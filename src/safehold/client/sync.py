@@ -1,44 +1,71 @@
-"""The sync engine: pull the server's changes since the cursor, then push the outbox.
+"""The sync engine (spec/protocol.md §11): pull what storage holds since the cursor, check
+it, then push the outbox as sealed version 2 writes. It trusts no storage.
 
-Pull asks for changes in pages. An item with no local edits takes the server's state. An
-item with local edits is *resolved* against the server's state: the edit and the server's
-version are merged field by field against the last server state this device saw (the
-common base, see :mod:`safehold.client.merge`), and the merged item goes back in the outbox.
+    engine = SyncEngine(store, transport, vk)      # device id: the store's, or device_id=
+    report = engine.sync(progress=None)            # -> SyncReport
 
-Push sends every item in the outbox, in the order it was first edited, with the revision
-its edit was based on. A ``conflict`` answer carries the server's current state, which is
-resolved the same way; the loop then pushes again.
+``transport`` is any :class:`~safehold.client.transport.Transport` (the server, a folder,
+memory); the engine sees bytes, an opaque cursor and typed errors, never HTTP.
 
-Resolution never drops an edit: delete against edit keeps the edit (the item comes back,
-and the report's ``restored`` list says so); edit against edit keeps both (the server's value
-in place and the local version as a conflict copy). A conflict copy carries its own mark in
-the item (``conflict_of``: the original's id, ``conflict_from``: the device, ``conflict_at``:
-when), so every device that pulls it lists it in ``status`` until someone deletes it.
+**Pull.** Every record is opened with exactly the claims storage gave (item, revision,
+device, seq, deleted: all bound into the AD). One that does not open is *quarantined*: kept
+in the local vault, reported, retried at every sync, never a reason to stop. One that opens
+is checked against what this device saw before (:mod:`safehold.client.ledger`): an older
+write served again (rollback, replay) or a write number re-used is *refused* and reported,
+and never replaces the local copy; a record older than what is held but never seen is a
+superseded write and only closes its number; the very same write again is ignored; another
+write of the same revision is a *fork* (two devices wrote at once, possible in a folder):
+the larger ``(device, seq)`` wins everywhere, and the device whose write lost merges it
+back in (both kept). A newer record becomes the item's state: an item with no local edits
+takes it; one with local edits is merged with it field by field (:mod:`.merge`) against the
+last state this device saw, and the merged item goes back in the outbox. After a complete
+pull, every gap in a device's numbers whose ``prev`` names a write that never arrived is
+reported as *withheld* once it has stayed open for ``gap_patience`` syncs.
 
-A push batch the server refuses as too large (413) is split until the one item at fault is
-found; that item stays in the outbox and is reported in ``rejected``, and the rest is pushed.
+**Push.** Each outbox item is sealed as a v2 write (revision = base + 1, this device's next
+seq, ``prev`` its last write; a deletion is a sealed tombstone) and kept as *pending* before
+it is sent, so a write whose answer was lost is re-sent as the very same record (and a pull
+that brings it back counts as its acknowledgement). A refusal carries storage's current
+record, which passes the same checks as a pulled one and is merged the same way. A batch
+storage refuses as too large is split until the item at fault is found; it stays in the
+outbox and is reported in ``rejected``.
 
-A 410 from the server raises :class:`~safehold.client.errors.AccountWasReset` before anything
-is uploaded; the caller wipes the local vault (account.py).
+Resolution never drops an edit: delete against edit keeps the edit (``restored``); edit
+against edit keeps both (storage's value in place and the local version as a conflict copy,
+marked ``conflict_of``/``conflict_from``/``conflict_at`` inside the item).
+
+:class:`~safehold.client.transport.StorageReset` propagates before anything is uploaded;
+the account layer sets the vault aside (account.py), it never deletes it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from safehold import wire
-from safehold.crypto import TamperedData, VaultCipher, b64decode, b64encode, new_item_id
+from safehold.crypto import (
+    EncodingError,
+    TamperedData,
+    VaultCipher,
+    WriteCipher,
+    WriteClaims,
+    new_item_id,
+    parse_prev,
+)
 
-from .errors import ClientError, ServerError, Tampered
+from .errors import ClientError
+from .ledger import WriterLog
 from .merge import conflict_title, merge_items
-from .store import ConflictRecord, ItemRow, VaultStore
+from .store import ConflictRecord, ItemRow, PendingWrite, VaultStore
+from .transport import Record, StorageTooLarge, Transport, Write, WriteOutcome
 from .vault import MAX_ENVELOPE_CHARS, envelope_chars
 
-#: The API's maximum: a page of 1,000 ~1 KB items is about 1 MB, and each page costs a
-#: round trip plus a session check, so a first sync of a large vault wants few of them.
+__all__ = ["Gap", "ItemNote", "Progress", "QuarantineNote", "Refusal", "SyncEngine", "SyncReport"]
+
+#: A page of 1,000 ~1 KB items is about 1 MB; each page costs a round trip.
 PULL_PAGE = 1000
 PUSH_BATCH = 500
 #: Stays well under the server's default 16 MiB request limit, whatever the item sizes.
@@ -46,15 +73,14 @@ PUSH_BATCH_CHARS = 8 * MAX_ENVELOPE_CHARS
 #: A push round resolves every conflict it meets, so more rounds mean other devices are
 #: writing the same items at the same moment; give up politely rather than spin.
 MAX_PUSH_ROUNDS = 8
+#: Complete pulls a gap may stay unexplained before it is reported as withheld. A folder's
+#: files arrive late and out of order, so it gets longer than the server, whose pages are
+#: a consistent snapshot.
+GAP_PATIENCE = {"folder": 3}
+DEFAULT_GAP_PATIENCE = 1
 
 #: ``progress(phase, done, total)``; ``total`` is ``None`` when unknown.
 Progress = Callable[[str, int, int | None], None]
-
-
-class SyncApi(Protocol):
-    def changes(self, since: int, limit: int = ...) -> wire.ChangesResponse: ...
-
-    def push(self, writes: list[wire.Write]) -> wire.PushResponse: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +91,36 @@ class ItemNote:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A record (or an answer) the engine refused; the local copy was kept."""
+
+    item_id: str
+    device: str  #: the writing device the record claims ('' for a v1 record or an answer)
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineNote:
+    """A record that did not open, kept aside and retried at every sync (spec §11.5)."""
+
+    item_id: str
+    revision: int
+    device: str
+    seq: int
+    first_seen: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A write the next write of ``device`` names, which storage has not delivered."""
+
+    device: str
+    seq: int
+    item_id: str
+    revision: int
+
+
 @dataclass
 class SyncReport:
     pulled: int = 0
@@ -73,109 +129,356 @@ class SyncReport:
     conflicts: list[ConflictRecord] = field(default_factory=list)
     #: Items deleted on this device that came back because another device edited them.
     restored: list[ItemNote] = field(default_factory=list)
-    #: Items the server refused as too large; they stay in the outbox.
+    #: Items storage refused as too large; they stay in the outbox.
     rejected: list[ItemNote] = field(default_factory=list)
+    #: Records refused as rollback, replay, forgery or an answer that makes no sense.
+    refused: list[Refusal] = field(default_factory=list)
+    #: Every record held in quarantine after this sync (new and old).
+    quarantined: list[QuarantineNote] = field(default_factory=list)
+    #: Withheld writes: gaps in a device's numbers that the next write explains and
+    #: storage has not filled.
+    gaps: list[Gap] = field(default_factory=list)
+    #: Gaps whose missing write nothing names (superseded, most likely); counted only.
+    unexplained: int = 0
 
-
-def _server_envelope(change: wire.Change) -> bytes | None:
-    """The envelope bytes of a server state, ``None`` for a tombstone. Text that is not
-    canonical base64url (spec §1) was altered on the way, like a failed tag."""
-    if change.deleted or change.envelope is None:
-        return None
-    try:
-        return b64decode(change.envelope)
-    except ValueError:
-        raise Tampered(f"item {change.item_id} arrived damaged: not valid base64url") from None
+    def summary(self) -> dict[str, Any]:
+        """What ``status`` shows of the last sync (ids and reasons only, no item text)."""
+        return {
+            "pulled": self.pulled,
+            "pushed": self.pushed,
+            "merged": self.merged,
+            "conflicts": len(self.conflicts),
+            "rejected": [n.item_id for n in self.rejected],
+            "refused": [asdict(r) for r in self.refused],
+            "quarantined": [asdict(q) for q in self.quarantined],
+            "gaps": [asdict(g) for g in self.gaps],
+            "unexplained": self.unexplained,
+        }
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: ``(revision, device, seq)`` of the write an item's state came from.
+_Seen = tuple[int, str, int]
+
+
 class SyncEngine:
     def __init__(
         self,
         store: VaultStore,
-        cipher: VaultCipher,
-        api: SyncApi,
+        transport: Transport,
+        vk: bytes,
+        device_id: str | None = None,
         *,
-        device_name: str,
+        device_name: str | None = None,
         now: Callable[[], datetime] = _utcnow,
         progress: Progress | None = None,
+        gap_patience: int | None = None,
     ) -> None:
         self.store = store
-        self.cipher = cipher
-        self.api = api
-        self.device_name = device_name
+        self.transport = transport
+        account = bytes.fromhex(store.account_id)
+        generation = store.generation
+        self.cipher = VaultCipher(vk, account, generation)
+        self.writes = WriteCipher(vk, account, generation)
+        self.device_id = (device_id or store.device_id).lower()
+        self.device_name = device_name or store.device_name
         self.now = now
         self.progress = progress
+        kind = getattr(transport, "kind", "")
+        self.gap_patience = gap_patience or GAP_PATIENCE.get(kind, DEFAULT_GAP_PATIENCE)
         self.report = SyncReport()
-        #: Ids of the recorded conflict copies, so unmarked items cost no table write.
         self._copy_ids: set[str] = set()
+        self._seen: dict[str, _Seen] = {}
+        self._writers: dict[str, WriterLog] = {}
+        self._dirty_writers: set[str] = set()
+        self._claims: dict[tuple[str, int], tuple[str, int]] = {}
+        self._pending: set[str] = set()
+        #: Items with a record in quarantine (most syncs: none, and no query per record).
+        self._held_aside: set[str] = set()
+        self._refused_keys: set[tuple[str, str, str]] = set()
+        #: Items whose record arrived in this sync (for the from-the-start check).
+        self._delivered: set[str] = set()
 
-    # --- items ------------------------------------------------------------------------
+    # --- the whole run ----------------------------------------------------------------
 
-    def _open(self, item_id: str, envelope: bytes | None) -> dict[str, Any] | None:
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        if progress is not None:
+            self.progress = progress
+        self.report = SyncReport()
+        self.store.scrub_conflict_titles()
+        self._copy_ids = self.store.conflict_copy_ids()
+        self._seen = self.store.seen_all()
+        self._writers = {d: WriterLog(m, g) for d, (m, g) in self.store.writers().items()}
+        self._claims = {(d, s): (i, r) for d, s, i, r, _ in self.store.claims()}
+        self._pending = self.store.pending_ids()
+        self._held_aside = {q[0] for q in self.store.quarantined()}
+        self._retry_quarantine()
+        from_start = self.store.sync_cursor == ""
+        known_before = set(self._seen)
+        self.pull()
+        if from_start:
+            self._check_missing(known_before)
+        self._check_gaps()
+        self._queue_v1_rewrites()
+        self.push()
+        self._finish()
+        return self.report
+
+    #: The name of the version 1 engine's entry point.
+    run = sync
+
+    def _finish(self) -> None:
+        self._save_writers()
+        self.report.quarantined = [
+            QuarantineNote(item, rev, dev, seq, first)
+            for item, rev, dev, seq, _, first, _ in self.store.quarantined()
+        ]
+        self.report.unexplained = max(
+            0, sum(w.open_count() for w in self._writers.values()) - len(self._claims)
+        )
+        summary = {
+            "at": self.now().astimezone(UTC).isoformat(),
+            "transport": {"kind": getattr(self.transport, "kind", ""), "where": self.transport.describe()},
+            **self.report.summary(),
+        }
+        self.store.set_meta(last_sync=json.dumps(summary, sort_keys=True))
+
+    # --- pull -------------------------------------------------------------------------
+
+    def pull(self) -> None:
+        cursor = self.store.sync_cursor
+        done = 0
+        while True:
+            page = self.transport.pull(cursor, PULL_PAGE)
+            with self.store.transaction():
+                for record in page.records:
+                    self._take(record)
+                self._save_writers()
+                self.store.sync_cursor = page.cursor
+            done += len(page.records)
+            self.report.pulled += len(page.records)
+            if self.progress:
+                self.progress("pull", done, None if page.has_more else done)
+            if not page.has_more or page.cursor == cursor:
+                break
+            cursor = page.cursor
+
+    def _refuse(self, item_id: str, device: str, reason: str) -> None:
+        key = (item_id, device, reason)
+        if key not in self._refused_keys:
+            self._refused_keys.add(key)
+            self.report.refused.append(Refusal(item_id, device, reason))
+
+    def _release(self, item_id: str, revision: int) -> None:
+        if item_id in self._held_aside:
+            self.store.release(item_id, revision)
+
+    def _quarantine(self, record: Record) -> None:
+        self._held_aside.add(record.item_id)
+        self.store.quarantine(
+            record.item_id, record.revision, record.device, record.seq, record.envelope,
+            self.now().astimezone(UTC).isoformat(),
+        )  # fmt: skip
+
+    def _retry_quarantine(self) -> None:
+        held = self.store.quarantined()
+        if not held:
+            return
+        with self.store.transaction():
+            for item, rev, dev, seq, envelope, _, _ in held:
+                self._take(Record(item, rev, dev, seq, envelope))
+
+    def _open_v2(self, record: Record) -> tuple[bool, dict[str, Any] | None, str | None] | None:
+        """``(deleted, value, prev)`` if the record opens with storage's claims, else None."""
+        for deleted in (record.deleted, not record.deleted):
+            claims = WriteClaims(record.item_id, record.revision, record.device, record.seq, deleted)
+            try:
+                opened = self.writes.open(claims, record.envelope)
+            except (TamperedData, ValueError):
+                continue
+            return deleted, opened.value, opened.prev
+        return None
+
+    def _take(self, record: Record) -> None:
+        """Check one record storage gave (pulled, or the current state in a refusal)."""
+        self._delivered.add(record.item_id)
+        if not record.device:
+            self._take_v1(record)
+            return
+        opened = self._open_v2(record)
+        if opened is None:
+            self._quarantine(record)
+            return
+        _deleted, value, prev = opened
+        item_id, device = record.item_id, record.device
+        seen = self._seen.get(item_id)
+        me = (record.revision, device, record.seq)
+        if seen == me:
+            self._release(item_id, record.revision)
+            return  # the same write again
+        log = self._writer(device)
+        if log.is_closed(record.seq):
+            if seen is not None and record.revision < seen[0]:
+                self._refuse(item_id, device, f"rollback: revision {record.revision} served again "
+                                              f"after revision {seen[0]}")  # fmt: skip
+            else:
+                self._refuse(item_id, device, f"replay: write number {record.seq} of this device was "
+                                              "already used by another write")  # fmt: skip
+            return
+        self._close(device, record.seq, prev)
+        self._release(item_id, record.revision)
+        if seen is None or record.revision > seen[0]:
+            self._new_state(item_id, me, value, held_loser=False)
+        elif record.revision == seen[0] and (device, record.seq) > (seen[1], seen[2]):
+            # A fork: two writes of one revision. The larger (device, seq) wins on every
+            # device; the device whose write lost merges it back in.
+            self._new_state(item_id, me, value, held_loser=seen[1] == self.device_id)
+        # Otherwise an older write never seen here (superseded), or a fork's loser.
+
+    def _take_v1(self, record: Record) -> None:
+        item_id = record.item_id
+        seen = self._seen.get(item_id)
+        if not record.envelope:
+            row = self.store.row(item_id)
+            if row is not None and row.local is not None:
+                self._refuse(
+                    item_id, "", "a deletion storage did not seal (a version 1 tombstone); item kept"
+                )
+            return
+        try:
+            value = self.cipher.open_item(bytes.fromhex(item_id), record.envelope)
+        except (TamperedData, ValueError):
+            value = None
+        if not isinstance(value, dict):
+            self._quarantine(record)
+            return
+        self._release(item_id, record.revision)
+        if seen is not None and seen[1]:
+            self._refuse(item_id, "", "rollback: a version 1 record of an item already written in version 2")
+            return
+        if seen is not None and record.revision < seen[0]:
+            self._refuse(item_id, "", f"rollback: revision {record.revision} served after revision {seen[0]}")
+            return
+        if seen is None or record.revision > seen[0]:
+            # A v1 envelope is already in the local format: kept as it is, not sealed again.
+            self._new_state(item_id, (record.revision, "", 0), value, held_loser=False, local=record.envelope)
+
+    def _writer(self, device: str) -> WriterLog:
+        log = self._writers.get(device)
+        if log is None:
+            log = self._writers[device] = WriterLog()
+        return log
+
+    def _close(self, device: str, seq: int, prev: str | None) -> None:
+        log = self._writer(device)
+        log.close(seq)
+        self._dirty_writers.add(device)
+        if (device, seq) in self._claims:
+            del self._claims[(device, seq)]
+            self.store.drop_claim(device, seq)
+        if prev is not None and seq > 1 and not log.is_closed(seq - 1):
+            try:
+                prev_item, prev_rev = parse_prev(prev)
+            except EncodingError:
+                return
+            if (device, seq - 1) not in self._claims:
+                self._claims[(device, seq - 1)] = (prev_item, prev_rev)
+                self.store.add_claim(device, seq - 1, prev_item, prev_rev)
+
+    def _save_writers(self) -> None:
+        for device in self._dirty_writers:
+            log = self._writers[device]
+            self.store.set_writer(device, log.max_seq, log.gaps)
+        self._dirty_writers.clear()
+
+    def _check_gaps(self) -> None:
+        for (device, seq), (item_id, revision) in sorted(self._claims.items()):
+            seen = self._seen.get(item_id)
+            if self._writer(device).is_closed(seq) or (seen is not None and seen[0] >= revision):
+                del self._claims[(device, seq)]
+                self.store.drop_claim(device, seq)
+                continue
+            if self.store.count_claim(device, seq) >= self.gap_patience:
+                self.report.gaps.append(Gap(device, seq, item_id, revision))
+
+    def _check_missing(self, known: set[str]) -> None:
+        """After a pull from the start: items this device saw that storage no longer has."""
+        for item_id in sorted(known - self._delivered):
+            seen = self._seen[item_id]
+            self._refuse(
+                item_id, seen[1], f"withheld: storage no longer holds revision {seen[0]} of the item"
+            )
+
+    def _queue_v1_rewrites(self) -> None:
+        """spec §11.6: an item whose latest record is version 1 is re-written as version 2."""
+        for item_id, (_, device, _) in self._seen.items():
+            if device:
+                continue
+            row = self.store.row(item_id)
+            if row is not None and row.local is not None and not row.dirty:
+                self.store.mark_dirty(item_id)
+
+    # --- applying a new state ---------------------------------------------------------
+
+    def _open_local(self, item_id: str, envelope: bytes | None) -> dict[str, Any] | None:
         if envelope is None:
             return None
         try:
             value = self.cipher.open_item(bytes.fromhex(item_id), envelope)
         except TamperedData:
-            raise Tampered(
-                f"item {item_id} failed to decrypt: it was altered or sealed with other keys"
+            raise ClientError(
+                f"item {item_id} in the local vault failed to decrypt: "
+                "it was altered or sealed with other keys"
             ) from None
-        if not isinstance(value, dict):
-            raise Tampered(f"item {item_id} is not an item")
-        return value
+        return value if isinstance(value, dict) else None
 
-    def _seal(self, item_id: str, value: dict[str, Any]) -> bytes:
-        return self.cipher.seal_item(bytes.fromhex(item_id), value)
+    def _seal_local(self, item_id: str, value: dict[str, Any] | None) -> bytes | None:
+        return None if value is None else self.cipher.seal_item(bytes.fromhex(item_id), value)
 
-    # --- the whole run ----------------------------------------------------------------
-
-    def run(self) -> SyncReport:
-        self.store.scrub_conflict_titles()
-        self._copy_ids = self.store.conflict_copy_ids()
-        self.pull()
-        self.push()
-        return self.report
-
-    def pull(self) -> None:
-        since = self.store.cursor
-        done = 0
-        while True:
-            page = self.api.changes(since, PULL_PAGE)
-            with self.store.transaction():
-                for change in page.changes:
-                    self._apply(change)
-                self.store.cursor = page.cursor
-            done += len(page.changes)
-            self.report.pulled += len(page.changes)
-            if self.progress:
-                self.progress("pull", done, None if page.has_more else done)
-            if not page.has_more or page.cursor <= since:
-                break
-            since = page.cursor
-
-    def _apply(self, change: wire.Change) -> None:
-        row = self.store.row(change.item_id)
-        if row is not None and row.revision >= change.revision:
-            return  # our own write coming back, or older than what we hold
-        envelope = _server_envelope(change)
+    def _new_state(
+        self,
+        item_id: str,
+        seen: _Seen,
+        value: dict[str, Any] | None,
+        *,
+        held_loser: bool,
+        local: bytes | None = None,
+    ) -> None:
+        """Storage's record ``seen`` of ``item_id`` (opened: ``value``) is the item's state now."""
+        self._seen[item_id] = seen
+        self.store.set_seen(item_id, *seen)
+        revision, device, seq = seen
+        row = self.store.row(item_id)
+        if item_id in self._pending:
+            pending = self.store.pending(item_id)
+            self._pending.discard(item_id)
+            self.store.drop_pending(item_id)
+            if pending is not None and device == self.device_id and seq == pending.seq:
+                # This device's own write, whose answer was lost: it is acknowledged now.
+                source = pending.source
+                local = source if row is None else row.local
+                self.store.set_server_state(item_id, revision, source, local=local, dirty=local != source)
+                self._index_conflict_mark(item_id, value)
+                return
+        envelope = local if local is not None else self._seal_local(item_id, value)
+        if held_loser:
+            # This device's write lost a fork: merge it back with no common base, so that
+            # whatever differs is kept in a conflict copy.
+            local = row.local if row is not None else None
+            loser = ItemRow(item_id, local, None, revision, True)
+            self._resolve(loser, revision, envelope, value, base_known=False)
+            return
         if row is None or not row.dirty:
-            self.store.set_server_state(
-                change.item_id, change.revision, envelope, local=envelope, dirty=False
-            )
-            self._index_conflict_mark(change.item_id, envelope)
+            self.store.set_server_state(item_id, revision, envelope, local=envelope, dirty=False)
+            self._index_conflict_mark(item_id, value)
         else:
-            self._resolve(row, change.revision, envelope)
+            self._resolve(row, revision, envelope, value)
 
-    def _index_conflict_mark(self, item_id: str, envelope: bytes | None) -> None:
-        """Keep the local list of conflict copies in step with the marks in the items.
-
-        Every pulled item is opened for this (about 40 µs each), since the mark is inside the
-        sealed item; the table is only written when a record appears or goes."""
-        value = self._open(item_id, envelope)
+    def _index_conflict_mark(self, item_id: str, value: dict[str, Any] | None) -> None:
+        """Keep the local list of conflict copies in step with the marks in the items."""
         if value is not None and "conflict_of" in value:
             self.store.note_conflict_copy(item_id, value)
             self._copy_ids.add(item_id)
@@ -183,26 +486,33 @@ class SyncEngine:
             self.store.drop_conflict(item_id)
             self._copy_ids.discard(item_id)
 
-    def _resolve(self, row: ItemRow, revision: int, remote_env: bytes | None) -> None:
-        """The server moved on while this device edited ``row``: combine the two."""
+    def _resolve(
+        self,
+        row: ItemRow,
+        revision: int,
+        remote_env: bytes | None,
+        remote: dict[str, Any] | None,
+        *,
+        base_known: bool = True,
+    ) -> None:
+        """Storage moved on while this device edited ``row``: combine the two."""
         item_id = row.item_id
         if row.local is None:
             # Deleted here: an edit there wins (and the person is told); a deletion agrees.
             self.store.set_server_state(item_id, revision, remote_env, local=remote_env, dirty=False)
-            if remote_env is not None:
-                restored = self._open(item_id, remote_env)
-                assert restored is not None
-                self.store.note_conflict_copy(item_id, restored)
-                self.report.restored.append(ItemNote(item_id, str(restored.get("title", ""))))
+            if remote is not None:
+                self.store.note_conflict_copy(item_id, remote)
+                self.report.restored.append(ItemNote(item_id, str(remote.get("title", ""))))
             return
-        if remote_env is None:
+        if remote is None:
             # Deleted there, edited here: keep the edit, pushed over the tombstone.
             self.store.set_server_state(item_id, revision, None, local=row.local, dirty=True)
             return
-        base = self._open(item_id, row.base)
-        local = self._open(item_id, row.local)
-        remote = self._open(item_id, remote_env)
-        assert local is not None and remote is not None
+        base = self._open_local(item_id, row.base) if base_known else None
+        local = self._open_local(item_id, row.local)
+        if local is None:
+            self.store.set_server_state(item_id, revision, remote_env, local=remote_env, dirty=False)
+            return
         result = merge_items(base, local, remote)
         self.report.merged += 1
         with self.store.transaction():
@@ -212,7 +522,7 @@ class SyncEngine:
             if result.merged == remote:
                 self.store.set_server_state(item_id, revision, remote_env, local=remote_env, dirty=False)
             else:
-                merged_env = self._seal(item_id, result.merged)
+                merged_env = self._seal_local(item_id, result.merged)
                 self.store.set_server_state(item_id, revision, remote_env, local=merged_env, dirty=True)
 
     def _keep_conflict_copy(self, item_id: str, local: dict[str, Any]) -> None:
@@ -224,10 +534,12 @@ class SyncEngine:
         copy["conflict_from"] = self.device_name
         copy["conflict_at"] = when.isoformat()
         copy_id = new_item_id().hex()
-        self.store.save_local(copy_id, self._seal(copy_id, copy))
+        self.store.save_local(copy_id, self.cipher.seal_item(bytes.fromhex(copy_id), copy))
         record = ConflictRecord(item_id=item_id, copy_id=copy_id, title=title, created=when.isoformat())
         self.store.add_conflict(record)
         self.report.conflicts.append(record)
+
+    # --- push -------------------------------------------------------------------------
 
     def _batches(self, rows: list[ItemRow]) -> list[list[ItemRow]]:
         """``rows`` in batches of at most :data:`PUSH_BATCH` items and :data:`PUSH_BATCH_CHARS`."""
@@ -246,14 +558,17 @@ class SyncEngine:
         return batches
 
     def push(self) -> None:
-        total = len(self.store.outbox())
+        outbox = self.store.outbox()
+        total = len(outbox)
         done = 0
         refused: set[str] = set()
+        for item_id in sorted(self._pending - set(outbox)):
+            self._push_orphan(item_id)
         for _ in range(MAX_PUSH_ROUNDS):
-            pending = [i for i in self.store.outbox() if i not in refused]
-            if not pending:
+            waiting = [i for i in self.store.outbox() if i not in refused]
+            if not waiting:
                 break
-            rows = [r for r in (self.store.row(i) for i in pending) if r]
+            rows = [r for r in (self.store.row(i) for i in waiting) if r]
             for batch in self._batches(rows):
                 done += self._push_batch(batch, refused)
                 if self.progress:
@@ -264,53 +579,127 @@ class SyncEngine:
                 hint="run `safehold sync` again",
             )
 
-    def _push_batch(self, rows: list[ItemRow], refused: set[str]) -> int:
-        """Push ``rows``; on 413 split the batch until the item at fault is isolated."""
-        writes = [
-            wire.Write(
-                item_id=r.item_id,
-                base_revision=r.revision,
-                envelope=None if r.local is None else b64encode(r.local),
-            )
-            for r in rows
-        ]
+    def _push_orphan(self, item_id: str) -> None:
+        """A sealed write whose item is no longer waiting: created here, then deleted before
+        storage acknowledged it (the local vault forgets such an item). Its number is taken,
+        and the next write names it, so it is sent all the same, and a tombstone follows:
+        other devices then see the write they were told of, not a gap that looks withheld."""
+        pending = self.store.pending(item_id)
+        self._pending.discard(item_id)
+        if pending is None or self.store.row(item_id) is not None:
+            self.store.drop_pending(item_id)
+            return
+        record = Record(item_id, pending.base_revision + 1, self.device_id, pending.seq, pending.envelope,
+                        pending.deleted)  # fmt: skip
         try:
-            answer = self.api.push(writes)
-        except ServerError as exc:
-            if exc.status != 413:
-                raise
+            outcomes = self.transport.push([Write(record, pending.base_revision)])
+        except StorageTooLarge:
+            outcomes = []
+        with self.store.transaction():
+            self.store.drop_pending(item_id)
+            answer = next((o for o in outcomes if o.item_id == item_id), None)
+            if answer is not None and answer.accepted:
+                mine = (record.revision, self.device_id, record.seq)
+                self._seen[item_id] = mine
+                self.store.set_seen(item_id, *mine)
+                self._close(self.device_id, record.seq, pending.prev)
+                if not pending.deleted:
+                    # Deleted here: that deletion is pushed next, over this write.
+                    self.store.set_server_state(
+                        item_id, record.revision, pending.source, local=None, dirty=True
+                    )
+            elif answer is not None and answer.current is not None:
+                self._take(answer.current)
+
+    def _write_for(self, row: ItemRow) -> tuple[Write, PendingWrite]:
+        """The write for ``row``: the pending one if it still stands for the same edit on
+        the same revision (re-sent byte for byte), else a newly sealed and numbered one."""
+        item_id = row.item_id
+        pending = self.store.pending(item_id) if item_id in self._pending else None
+        if pending is None or pending.base_revision != row.revision or pending.source != row.local:
+            value = self._open_local(item_id, row.local)
+            deleted = value is None
+            revision = row.revision + 1
+            seq, prev = self.store.next_write(item_id, revision)
+            claims = WriteClaims(item_id, revision, self.device_id, seq, deleted)
+            envelope = self.writes.seal(claims, value, prev)
+            pending = PendingWrite(item_id, row.revision, seq, deleted, envelope, row.local, prev)
+            self.store.set_pending(pending)
+            self._pending.add(item_id)
+        record = Record(item_id, pending.base_revision + 1, self.device_id, pending.seq, pending.envelope,
+                        pending.deleted)  # fmt: skip
+        return Write(record, pending.base_revision), pending
+
+    def _push_batch(self, rows: list[ItemRow], refused: set[str]) -> int:
+        """Push ``rows``; when storage says too large, split until the item at fault is found."""
+        with self.store.transaction():
+            prepared = [self._write_for(r) for r in rows]
+        try:
+            outcomes = self.transport.push([w for w, _ in prepared])
+        except StorageTooLarge:
             if len(rows) > 1:
                 half = len(rows) // 2
                 return self._push_batch(rows[:half], refused) + self._push_batch(rows[half:], refused)
             self._reject(rows[0], refused)
             return 1
-        by_id = {r.item_id: r for r in rows}
+        sent = {w.record.item_id: (row, w, p) for row, (w, p) in zip(rows, prepared, strict=True)}
+        answered: set[str] = set()
         with self.store.transaction():
-            for result in answer.results:
-                self._settle(by_id[result.item_id], result)
+            for outcome in outcomes:
+                if outcome.item_id not in sent or outcome.item_id in answered:
+                    self._refuse(outcome.item_id, "", "storage answered for a write this device did not send")
+                    continue
+                answered.add(outcome.item_id)
+                row, write, pending = sent[outcome.item_id]
+                self._settle(row, write, pending, outcome, refused)
+            for item_id in sent.keys() - answered:
+                refused.add(item_id)
+                self._refuse(item_id, "", "storage gave no answer for this write; it stays waiting")
+            self._save_writers()
         return len(rows)
 
     def _reject(self, row: ItemRow, refused: set[str]) -> None:
         refused.add(row.item_id)
-        title = ""
-        if row.local is not None:
-            value = self._open(row.item_id, row.local)
-            title = str((value or {}).get("title", ""))
-        self.report.rejected.append(ItemNote(row.item_id, title))
+        value = self._open_local(row.item_id, row.local) if row.local is not None else None
+        self.report.rejected.append(ItemNote(row.item_id, str((value or {}).get("title", ""))))
 
-    def _settle(self, row: ItemRow, result: wire.WriteResult) -> None:
-        if result.status is wire.WriteStatus.OK:
+    def _settle(
+        self, row: ItemRow, write: Write, pending: PendingWrite, outcome: WriteOutcome, refused: set[str]
+    ) -> None:
+        item_id = row.item_id
+        record = write.record
+        if outcome.accepted:
             self.report.pushed += 1
-            revision = result.revision if result.revision is not None else row.revision + 1
-            self.store.set_server_state(row.item_id, revision, row.local, local=row.local, dirty=False)
+            mine = (record.revision, self.device_id, record.seq)
+            self._seen[item_id] = mine
+            self.store.set_seen(item_id, *mine)
+            self._close(self.device_id, record.seq, pending.prev)
+            self._release(item_id, record.revision)
+            self.store.drop_pending(item_id)
+            self._pending.discard(item_id)
+            self.store.set_server_state(item_id, record.revision, row.local, local=row.local, dirty=False)
             return
-        current = result.current
+        # Refused: this sealed write can never be accepted now (its number is not re-used).
+        self.store.drop_pending(item_id)
+        self._pending.discard(item_id)
+        current = outcome.current
         if current is None:
-            # The server has no state to compare with; try again as a creation.
-            self.store.set_server_state(row.item_id, 0, None, local=row.local, dirty=True)
+            seen = self._seen.get(item_id)
+            if seen is not None:
+                refused.add(item_id)
+                self._refuse(item_id, "", f"storage claims it has no such item, but this device saw revision "
+                                          f"{seen[0]}; the edit stays waiting")  # fmt: skip
+                return
+            # Storage has no state to compare with; try again as a creation.
+            self.store.set_server_state(item_id, 0, None, local=row.local, dirty=True)
             return
-        envelope = _server_envelope(current)
-        if row.local is None and envelope is None:
-            self.store.set_server_state(row.item_id, current.revision, None, local=None, dirty=False)
-            return
-        self._resolve(row, current.revision, envelope)
+        before = self._seen.get(item_id)
+        if current.item_id != item_id:
+            current = Record(item_id, current.revision, current.device, current.seq, current.envelope,
+                             current.deleted)  # fmt: skip
+        self._take(current)
+        if self._seen.get(item_id) == before:
+            # Nothing newer was shown, so pushing again would only be refused again.
+            refused.add(item_id)
+            self._refuse(item_id, current.device, "storage refused the write without showing a newer state; "
+                                                  "the edit stays waiting")  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from .errors import ClientError
@@ -47,6 +48,9 @@ class Record:
     device: str  #: the writing device's id (lowercase hex)
     seq: int  #: the writing device's own write sequence number (>= 1)
     envelope: bytes
+    #: Storage's word that this is a tombstone. Only a hint: the engine opens the envelope
+    #: with this value first and then the other (it is bound into the AD either way).
+    deleted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +93,19 @@ class StorageReset(TransportError):
     """Storage says the account was reset (a new generation). A *claim*: the account
     layer decides what to do, and it never destroys local data on it."""
 
-    def __init__(self, message: str, *, generation: int | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        generation: int | None = None,
+        hint: str | None = None,
+        reset_at: datetime | None = None,
+    ) -> None:
         super().__init__(message, hint=hint)
         #: The generation storage claims, when it said one.
         self.generation = generation
+        #: When storage says the reset happened, when it said.
+        self.reset_at = reset_at
 
 
 class StorageUnavailable(TransportError):

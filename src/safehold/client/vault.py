@@ -9,13 +9,13 @@ at save time: once queued it could never be uploaded, and would hold up every la
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from safehold import limits
-from safehold.crypto import TamperedData, VaultCipher, new_item_id
+from safehold.crypto import TamperedData, VaultCipher, canonical_json, new_item_id, padded_length
 
 from .errors import AmbiguousItem, ItemNotFound, ItemTooLarge, Tampered
 from .items.errors import ItemError
@@ -32,8 +32,23 @@ def envelope_chars(envelope: bytes) -> int:
     return (len(envelope) * 4 + 2) // 3
 
 
-def check_envelope_size(envelope: bytes, title: str) -> None:
+#: spec §11.1: the longest ``prev`` a write can carry, and a v2 envelope's overhead over its
+#: padded plaintext (version byte, nonce, tag: spec §5).
+_LONGEST_PREV = "0" * 32 + "." + "9" * 18
+_ENVELOPE_OVERHEAD = 1 + 12 + 16
+
+
+def write_size(data: dict[str, Any]) -> int:
+    """The size in bytes of ``data`` sealed as a version 2 write (spec §11.1, §11.3): padding
+    rounds it up to its size class, so this, not the local envelope, must fit the server."""
+    body = canonical_json({"prev": _LONGEST_PREV, "value": data})
+    return padded_length(len(body)) + _ENVELOPE_OVERHEAD
+
+
+def check_envelope_size(envelope: bytes, title: str, data: dict[str, Any] | None = None) -> None:
     size = envelope_chars(envelope)
+    if data is not None:
+        size = max(size, (write_size(data) * 4 + 2) // 3)
     if size > MAX_ENVELOPE_CHARS:
         raise ItemTooLarge(
             f"the item {title!r} is too large to sync: {size:,} characters encrypted, the server "
@@ -177,7 +192,7 @@ class Vault:
         """Save ``data`` (a new item unless ``item_id`` is given); committed on return."""
         item_id = item_id or new_item_id().hex()
         envelope = self.cipher.seal_item(bytes.fromhex(item_id), data)
-        check_envelope_size(envelope, str(data.get("title", "")))
+        check_envelope_size(envelope, str(data.get("title", "")), data)
         with self.store.transaction():
             self.store.save_local(item_id, envelope)
             if "conflict_of" not in data:
@@ -187,6 +202,29 @@ class Vault:
                 self.store.note_conflict_copy(item_id, data)
             self._count_edit()
         return StoredItem(item_id, data)
+
+    def put_many(self, items: Sequence[tuple[str | None, dict[str, Any]]]) -> list[str]:
+        """:meth:`put` for many items (``(item_id or None, data)``) in one transaction, each
+        sealed and size-checked before anything is written; returns their ids in order."""
+        rows: list[tuple[str, bytes]] = []
+        for item_id, data in items:
+            item_id = item_id or new_item_id().hex()
+            envelope = self.cipher.seal_item(bytes.fromhex(item_id), data)
+            check_envelope_size(envelope, str(data.get("title", "")))
+            rows.append((item_id, envelope))
+        if not rows:
+            return []
+        with self.store.transaction():
+            self.store.save_local_many(rows)
+            unmarked = []
+            for (item_id, _), (given, data) in zip(rows, items, strict=True):
+                if "conflict_of" in data:
+                    self.store.note_conflict_copy(item_id, data)
+                elif given is not None:  # a new id has no conflict record to drop
+                    unmarked.append(item_id)
+            self.store.drop_conflicts(unmarked)
+            self.store.set_meta(**{self.EDITS_KEY: str(self.edits_since_backup + len(rows))})
+        return [item_id for item_id, _ in rows]
 
     def delete(self, item_id: str) -> None:
         with self.store.transaction():

@@ -17,7 +17,7 @@ comes from pyca/cryptography. Pure functions and small state objects: no I/O, no
     └── EncodingError (also a ValueError)
 """
 
-from ._account_key import AccountKey
+from ._account_key import AccountKey, account_key_check
 from ._encoding import b64decode, b64encode, hex_to_int, int_to_hex
 from ._envelope import EnvelopeKey, open_, seal
 from ._errors import (
@@ -108,6 +108,7 @@ __all__ = [
     "VaultCipher",
     "WriteCipher",
     "WriteClaims",
+    "account_key_check",
     "b64decode",
     "b64encode",
     "backup_password_key",

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from ._errors import AccountKeyFormat, AccountKeyTypo
+from ._kdf import hkdf
 
 #: spec §4: version prefix of the text form.
 PREFIX = "SH1"
@@ -101,3 +102,17 @@ class AccountKey:
         if value >> (8 * SECRET_LEN) or check != _check_value(value):
             raise AccountKeyTypo()
         return cls(value.to_bytes(SECRET_LEN, "big"))
+
+
+#: spec/folder.md §3: the label of a folder header's account-key check value.
+KEY_CHECK_INFO = b"safehold/folder/v1/key-check|"
+KEY_CHECK_LEN = 16
+
+
+def account_key_check(key: AccountKey, account_id: bytes) -> bytes:
+    """spec/folder.md §3: ``HKDF-SHA256(ikm=secret, salt=none, info=label | hex(account_id), 16)``.
+
+    A folder header keeps it so a device tells a wrong account key from a wrong password
+    before running Argon2id. The key is 128 random bits, so the check value helps no one
+    guess it; and it says nothing about the password."""
+    return hkdf(key.secret, None, KEY_CHECK_INFO + account_id.hex().encode(), KEY_CHECK_LEN)

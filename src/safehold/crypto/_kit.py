@@ -1,6 +1,10 @@
 """The Emergency Kit's QR payload (spec §8).
 
     safehold://kit?v=1&server=<url>&email=<email>&key=<account key text>
+    safehold://kit?v=1&folder=<folder path>&email=<email>&key=<account key text>
+
+The second form is a vault kept in a folder (spec/folder.md): it has ``folder`` in place of
+``server``; a kit has exactly one of the two.
 
 All values percent-encoded (RFC 3986). Reading decodes percent escapes only: this is a URI,
 not an HTML form, so a raw ``+`` is a plus sign (as in ``jo+vault@example.com``), never a
@@ -19,7 +23,9 @@ from ._errors import KitError
 #: spec §8.
 SCHEME = "safehold"
 KIT_VERSION = "1"
-FIELDS = ("v", "server", "email", "key")
+FIELDS = ("v", "server", "folder", "email", "key")
+#: Every kit has these; and exactly one of ``server`` and ``folder``.
+REQUIRED = ("v", "email", "key")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -45,14 +51,17 @@ def _query(query: str) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class KitPayload:
-    server: str
+    server: str  #: ``""`` for a folder vault's kit
     email: str
     account_key: AccountKey
+    #: The folder of a folder vault, as on the device that wrote the kit; ``None``: a server's.
+    folder: str | None = None
 
     def to_uri(self) -> str:
+        where = ("folder", self.folder) if self.folder is not None else ("server", self.server)
         try:
             return (
-                f"{SCHEME}://kit?v={KIT_VERSION}&server={quote(self.server, safe='')}"
+                f"{SCHEME}://kit?v={KIT_VERSION}&{where[0]}={quote(where[1], safe='')}"
                 f"&email={quote(self.email, safe='')}&key={quote(self.account_key.to_text(), safe='')}"
             )
         except UnicodeEncodeError:
@@ -67,7 +76,12 @@ class KitPayload:
         version = query.get("v")
         if version is not None and version != KIT_VERSION:  # an unknown version says so first
             raise KitError(f"this Emergency Kit is version {version!r}, which this Safehold does not know")
-        missing = [name for name in FIELDS if name not in query]
+        missing = [name for name in REQUIRED if name not in query]
         if missing:
             raise KitError(f"the Emergency Kit code lacks its {missing[0]!r} field")
-        return cls(server=query["server"], email=query["email"], account_key=AccountKey.parse(query["key"]))
+        if ("server" in query) == ("folder" in query):
+            raise KitError("the Emergency Kit code needs one of 'server' and 'folder' (not both)")
+        key = AccountKey.parse(query["key"])
+        if "folder" in query:
+            return cls(server="", email=query["email"], account_key=key, folder=query["folder"])
+        return cls(server=query["server"], email=query["email"], account_key=key)

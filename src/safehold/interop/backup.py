@@ -321,4 +321,5 @@ def open_with_account(
         raise BackupWontOpen(_WONT_OPEN) from None
     except CryptoError as exc:
         raise BackupDamaged(f"the backup's account parameters are refused: {exc}") from None
-    return open_with_vault_key(data, vk)
+    contents = open_with_vault_key(data, vk)
+    return BackupContents(info=contents.info, items=contents.items, opened_with="account")

@@ -12,10 +12,14 @@ is never left behind and no other user can read one, not even for a moment.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import os
+import re
+import struct
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from safehold.client.items import TEMPLATE_ITEM_TYPE, Item, ItemError, Template
+
+from ._bulk import bulk
 
 __all__ = [
     "CSV_COLUMNS",
@@ -46,6 +52,10 @@ CSV_COLUMNS: Final = (
     "id", "type", "title", "username", "password", "url", "otp", "notes", "tags", "favorite",
     "created", "modified", "fields",
 )  # fmt: skip
+
+
+#: ``progress(done, total)``: called as items are written.
+Progress = Callable[[int, int], None]
 
 
 class ExportError(Exception):
@@ -87,6 +97,21 @@ def _items(items: Sequence[ExportItem]) -> list[tuple[ExportItem, Item]]:
     return out
 
 
+def _one_item_a_line(document: dict[str, Any], *, sort_keys: bool) -> bytes:
+    """``document`` as JSON with each of its ``items`` on a line of its own (the other keys
+    first): readable and diffable, and written by json's C encoder (``indent`` would use the
+    pure-Python one, most of a large export's time)."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys)
+
+    head = [f"{dump(k)}: {dump(v)}" for k, v in document.items() if k != "items"]
+    if sort_keys:
+        head.sort()
+    lines = ",\n".join(dump(item) for item in document["items"])
+    return ("{" + ", ".join(head) + ',\n"items": [\n' + lines + "\n]}\n").encode("utf-8")
+
+
 # --- safehold-json ----------------------------------------------------------------------
 
 
@@ -97,7 +122,7 @@ def _safehold_json(items: Sequence[ExportItem]) -> bytes:
         "exported": _now(),
         "items": [{"id": it.item_id, "item": it.data} for it in items],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return _one_item_a_line(document, sort_keys=True)
 
 
 # --- csv --------------------------------------------------------------------------------
@@ -122,8 +147,12 @@ def _columns(item: Item) -> tuple[dict[str, str], dict[str, str]]:
             taken.add(key)
     rest: dict[str, str] = {}
     labels = {spec.key: spec.label for spec in item.template.fields}
+    # A field in one of the four columns under its own key (a login's) is not repeated; one
+    # standing in for it (a card's security code as the password) is, so a reader of the
+    # ``fields`` column knows which field each value is (safehold-csv import reads it back).
+    primary = {keys[0] for keys in _COLUMN_KEYS.values()}
     for key, value in item.fields.items():
-        if key not in taken and value:
+        if value and (key not in taken or key not in primary):
             rest[labels.get(key, key)] = value
     for custom in item.custom:
         rest.setdefault(custom.name, custom.value)
@@ -151,6 +180,8 @@ def _csv(items: Sequence[ExportItem]) -> bytes:
 
 _BW_LOGIN, _BW_NOTE, _BW_CARD, _BW_IDENTITY = 1, 2, 3, 4
 _BW_TEXT, _BW_HIDDEN = 0, 1
+#: The custom field holding every tag of an item with more than one (read back on import).
+BW_TAGS_FIELD: Final = "Safehold tags"
 _BW_CARD_KEYS: Final = {"name_on_card": "cardholderName", "card_number": "number", "security_code": "code"}
 _BW_IDENTITY_KEYS: Final = {
     "first_name": "firstName", "middle_name": "middleName", "last_name": "lastName",
@@ -216,6 +247,9 @@ def _bitwarden_item(it: ExportItem, item: Item, folders: dict[str, str]) -> dict
     fields += [_bw_field(c.name, c.value, c.kind == "hidden") for c in item.custom]
     if item.type not in ("login", "credit_card", "identity", "secure_note"):
         fields.append(_bw_field("Safehold type", item.template.label or item.type, False))
+    if len(item.tags) > 1:
+        # A Bitwarden item has one folder (the first tag); the others would be lost.
+        fields.append(_bw_field(BW_TAGS_FIELD, json.dumps(list(item.tags), ensure_ascii=False), False))
     out["fields"] = fields
     history = [
         {"lastUsedDate": h.changed.strftime("%Y-%m-%dT%H:%M:%SZ"), "password": h.value}
@@ -235,43 +269,186 @@ def _bitwarden_json(items: Sequence[ExportItem]) -> bytes:
         "folders": [{"id": folders[tag], "name": tag} for tag in tags],
         "items": [_bitwarden_item(it, item, folders) for it, item in pairs],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return _one_item_a_line(document, sort_keys=False)
 
 
 # --- kdbx -------------------------------------------------------------------------------
 
+#: KeePass's own string fields, which a custom field of that name must not replace.
+_KDBX_RESERVED: Final = frozenset({"Title", "UserName", "Password", "URL", "Notes", "otp"})
+#: Characters XML 1.0 cannot hold (KeePass's file is XML inside): shown as U+FFFD.
+_XML_INVALID: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: The two custom strings that let our own importer read an entry back as the item it was.
+KDBX_TYPE_KEY, KDBX_ID_KEY = "Safehold type", "Safehold id"
 
-def _kdbx(items: Sequence[ExportItem], path: Path, password: str) -> None:
-    from pykeepass import create_database  # imported here: only this format needs it
 
-    database = create_database(str(path), password=password)
+def _xml(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)
+
+
+class _Strings:
+    """An entry's ``<String>`` elements, written directly: pykeepass's setter runs an
+    XPath per call and cannot take a name with a quote in it."""
+
+    def __init__(self, element: Any) -> None:
+        self.element = element
+        self.names: dict[str, str] = {}  # label -> the key it was written under
+
+    def add(self, label: str, value: str, protect: bool) -> None:
+        from pykeepass.entry import E  # lxml's element maker, as pykeepass builds entries
+
+        key, n = label.strip() or "Field", 2
+        while key in _KDBX_RESERVED or key in self.names.values():
+            key, n = f"{label} ({n})", n + 1
+        self.names[label] = key
+        value_element = E.Value(_xml(value), Protected="True") if protect else E.Value(_xml(value))
+        self.element.append(E.String(E.Key(_xml(key)), value_element))
+
+
+def _history_snapshots(entry: Any, item: Item, where: dict[str, str], database: Any) -> None:
+    """KeePass keeps history as whole earlier copies of the entry: one per old value, the
+    copy holding that value in its place and the time it was replaced."""
+    from copy import deepcopy
+
+    from pykeepass.entry import E
+
+    if not item.history:
+        return
+    history = E.History()
+    for old in sorted(item.history, key=lambda h: h.changed):
+        snapshot = deepcopy(entry._element)
+        key = where.get(old.field, old.field)
+        for string in snapshot.findall("String"):
+            if string.findtext("Key") == key:
+                string.find("Value").text = _xml(old.value)
+                break
+        else:
+            snapshot.append(E.String(E.Key(_xml(key)), E.Value(_xml(old.value), Protected="True")))
+        times = snapshot.find("Times")
+        if times is not None and times.find("LastModificationTime") is not None:
+            times.find("LastModificationTime").text = database._encode_time(old.changed)
+        history.append(snapshot)
+    entry._element.append(history)
+
+
+#: The Argon2id output of pykeepass's blank template database under its published
+#: password: not a secret (both are in pykeepass), cached so an export runs the KDF once,
+#: for its own password. A pykeepass whose template differs is opened the slow way.
+_BLANK_TRANSFORMED_KEY: Final = bytes.fromhex(
+    "0962cbeeed2e51b1417f31f21ef90cca3b205fe9bd987232ae23136a83be0cf7"
+)
+
+
+def _blank_database() -> Any:
+    from pykeepass import PyKeePass
+    from pykeepass.exceptions import CredentialsError
+    from pykeepass.pykeepass import BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD
+
+    try:
+        return PyKeePass(BLANK_DATABASE_LOCATION, transformed_key=_BLANK_TRANSFORMED_KEY)
+    except CredentialsError:
+        return PyKeePass(BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD)
+
+
+def _kdbx(
+    items: Sequence[ExportItem], path: Path, password: str, progress: Progress | None = None
+) -> None:
+    # Imported here: only this format needs pykeepass. The database is started from
+    # pykeepass's blank one and saved once: create_database() saves it as well, and every
+    # save runs the database's Argon2id (seconds, by design).
+    from pykeepass.entry import Entry
+
+    database = _blank_database()
+    database.filename, database.password, database.keyfile = str(path), password, None
     root = database.root_group
-    for it, item in _items(items):
+    now = _kdbx_time(datetime.now(UTC))
+    pairs = _items(items)
+    for done, (it, item) in enumerate(pairs, 1):
         known, _ = _columns(item)
-        kinds = {spec.key: spec for spec in item.template.fields}
-        entry = database.add_entry(
-            root,
-            title=item.title or "(untitled)",
-            username=known["username"],
-            password=known["password"],
-            url=known["url"] or None,
-            notes=item.notes or None,
-            tags=list(item.tags) or None,
-            force_creation=True,
-        )
-        if known["otp"]:
-            entry.otp = known["otp"]  # KeePassXC's own "otp" attribute
+        login = item.type == "login"
+        entry = Entry(element=_entry_element(item, known, now), kp=database)
+        strings = _Strings(entry._element)
+        # Where each value's history goes: login fields are KeePass's own strings.
+        where = {"password": "Password"} if login or known["password"] else {}
+        for spec in item.template.fields:
+            value = item.fields.get(spec.key, "")
+            if not value or (login and spec.key in _LOGIN_STANDARD):
+                continue
+            # Other types keep every field under its label (the standard strings above
+            # are copies for KeePass's own columns), so our importer reads them back.
+            standard = {"Password": known["password"], "UserName": known["username"], "URL": known["url"]}
+            if standard.get(spec.label) == value:
+                where[spec.key] = spec.label  # already there, under KeePass's own name
+                continue
+            strings.add(spec.label, value, protect=spec.kind == "hidden")
+            where[spec.key] = strings.names[spec.label]
+        labels = {spec.key for spec in item.template.fields}
         for key, value in item.fields.items():
-            if value and value not in (known["username"], known["password"], known["url"], known["otp"]):
-                spec = kinds.get(key)
-                entry.set_custom_property(
-                    spec.label if spec else key, value, protect=bool(spec and spec.kind == "hidden")
-                )
+            if value and key not in labels:
+                strings.add(key, value, protect=False)
+                where[key] = strings.names[key]
         for custom in item.custom:
-            entry.set_custom_property(custom.name, custom.value, protect=custom.kind in ("hidden", "totp"))
-        entry.set_custom_property("Safehold type", item.type)
-        entry.set_custom_property("Safehold id", it.item_id)
+            strings.add(custom.name, custom.value, protect=custom.kind in ("hidden", "totp"))
+            where[custom.name] = strings.names[custom.name]
+        strings.add(KDBX_TYPE_KEY, item.type, protect=False)
+        strings.add(KDBX_ID_KEY, it.item_id, protect=False)
+        _history_snapshots(entry, item, where, database)
+        root.append(entry)
+        if progress is not None:
+            progress(done, len(pairs))
     database.save()
+
+
+#: KDBX 4 times: seconds since 0001-01-01 UTC, little-endian, base64 (as pykeepass writes
+#: them for the KDBX 4 database its blank template is).
+_KDBX_EPOCH: Final = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _kdbx_time(at: datetime) -> str:
+    seconds = int((at.astimezone(UTC) - _KDBX_EPOCH).total_seconds())
+    return base64.b64encode(struct.pack("<Q", seconds)).decode("ascii")
+
+
+def _entry_element(item: Item, known: dict[str, str], now: str) -> Any:
+    """An ``<Entry>`` as pykeepass's ``Entry()`` builds it, with the item's times, made
+    directly: pykeepass's constructor re-reads the database version for every time it
+    writes and takes a time-based UUID, most of a large export's per-entry cost."""
+    from pykeepass.entry import E
+
+    strings = [E.String(E.Key("Title"), E.Value(_xml(item.title or "(untitled)"))),
+               E.String(E.Key("UserName"), E.Value(_xml(known["username"]))),
+               E.String(E.Key("Password"), E.Value(_xml(known["password"]), Protected="True"))]  # fmt: skip
+    if known["url"]:
+        strings.append(E.String(E.Key("URL"), E.Value(_xml(known["url"]))))
+    if item.notes:
+        strings.append(E.String(E.Key("Notes"), E.Value(_xml(item.notes))))
+    if known["otp"]:  # KeePassXC's own "otp" attribute
+        strings.append(E.String(E.Key("otp"), E.Value(_xml(known["otp"]), Protected="True")))
+    tags = [E.Tags(";".join(_xml(t) for t in item.tags))] if item.tags else []
+    return E.Entry(
+        E.UUID(base64.b64encode(uuid.uuid4().bytes).decode("ascii")),
+        E.Times(
+            E.CreationTime(_kdbx_time(item.created)),
+            E.LastModificationTime(_kdbx_time(item.modified)),
+            E.LastAccessTime(now),
+            E.ExpiryTime(now),
+            E.Expires("False"),
+            E.UsageCount("0"),
+            E.LocationChanged(now),
+        ),
+        *strings,
+        *tags,
+        E.AutoType(
+            E.Enabled("True"),
+            E.DataTransferObfuscation("0"),
+            E.DefaultSequence(""),
+            E.Association(E.Window(""), E.KeystrokeSequence("")),
+        ),
+    )
+
+
+#: Login fields written as KeePass's own strings (Title, UserName, Password, URL, otp).
+_LOGIN_STANDARD: Final = frozenset({"website", "username", "password", "one_time_password"})
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -312,10 +489,21 @@ def write_private(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def export_items(
-    items: Iterable[ExportItem], path: Path, fmt: str, *, file_password: str | None = None
+    items: Iterable[ExportItem],
+    path: Path,
+    fmt: str,
+    *,
+    file_password: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write ``items`` to ``path`` as ``fmt``; returns how many items (not types) it holds."""
-    listed = list(items)
+    with bulk():
+        return _export(list(items), path, fmt, file_password, progress)
+
+
+def _export(
+    listed: list[ExportItem], path: Path, fmt: str, file_password: str | None, progress: Progress | None
+) -> int:
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; the formats are: {', '.join(FORMATS)}")
     if fmt == "kdbx":
@@ -324,11 +512,13 @@ def export_items(
 
         def write_kdbx(tmp: Path) -> None:
             tmp.unlink()  # pykeepass creates the file itself; the 0600 mode is set again after
-            _kdbx(listed, tmp, file_password)
+            _kdbx(listed, tmp, file_password, progress)
 
         write_private(path, write_kdbx)
     else:
         data = render(listed, fmt)
+        if progress is not None:
+            progress(len(listed), len(listed))
 
         def write_bytes(tmp: Path) -> None:
             tmp.write_bytes(data)

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from safehold.client.vault import Vault
+from safehold.client.vault import StoredItem, Vault
 
+from ._bulk import bulk
 from .importers import ImportRead, Skipped
 
-__all__ = ["ImportSummary", "apply_import"]
+__all__ = ["ImportSummary", "apply_import", "bulk"]
 
 #: Keys that say when, not what: a re-import that differs only in these changes nothing.
 _TIMES = ("created", "modified")
@@ -84,33 +85,62 @@ def apply_import(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
+    with bulk():
+        return _apply(vault, read, tag=tag, dry_run=dry_run, progress=progress)
+
+
+def _apply(
+    vault: Vault,
+    read: ImportRead,
+    *,
+    tag: str | None,
+    dry_run: bool,
+    progress: Callable[[int, int], None] | None,
+) -> ImportSummary:
     summary = ImportSummary(read.format, skipped=list(read.skipped))
-    existing = {}
+    existing: dict[tuple[str, str], StoredItem | _Pending] = {}
     for stored in vault.all(include_templates=True, include_trashed=True):
         key = _source_key(stored.data)
         if key is not None:
             existing[key] = stored
     total = len(read.items)
-    with vault.store.transaction():
-        for done, imported in enumerate(read.items, 1):
-            data = dict(imported.item)
-            if tag and data.get("type") != "__template__":
-                tags = list(data.get("tags") or [])
-                data["tags"] = [*tags, tag] if tag not in tags else tags
-            title = str(data.get("title", ""))
-            if imported.moved_to_custom:
-                summary.moved_to_custom.append((title, imported.moved_to_custom))
-            key = _source_key(data)
-            found = existing.get(key) if key is not None else None
-            if found is None:
-                item_id = "(new)" if dry_run else vault.put(data).item_id
-                summary.imported.append(item_id)
-            elif _content(found.data) == _content(data):
-                summary.unchanged.append(found.item_id)
-            else:
-                if not dry_run:
-                    vault.put(_updated(found.data, data), found.item_id)
-                summary.updated.append(found.item_id)
-            if progress is not None:
-                progress(done, total)
+    writes: list[tuple[str | None, dict[str, Any]]] = []
+    for done, imported in enumerate(read.items, 1):
+        data = dict(imported.item)
+        if tag and data.get("type") != "__template__":
+            tags = list(data.get("tags") or [])
+            data["tags"] = [*tags, tag] if tag not in tags else tags
+        title = str(data.get("title", ""))
+        if imported.moved_to_custom:
+            summary.moved_to_custom.append((title, imported.moved_to_custom))
+        key = _source_key(data)
+        found = existing.get(key) if key is not None else None
+        if found is None:
+            summary.imported.append("(new)")
+            writes.append((None, data))
+            if key is not None:  # the same source id twice in one file: the later updates
+                existing[key] = _Pending(data, len(writes) - 1)
+        elif isinstance(found, _Pending):
+            found.data = _updated(found.data, data)
+            writes[found.index] = (None, found.data)
+        elif _content(found.data) == _content(data):
+            summary.unchanged.append(found.item_id)
+        else:
+            writes.append((found.item_id, _updated(found.data, data)))
+            summary.updated.append(found.item_id)
+        if progress is not None:
+            progress(done, total)
+    if not dry_run:
+        # One transaction, one statement per table: each item alone would be its own fsync.
+        ids = vault.put_many(writes)
+        fresh = iter(i for (given, _), i in zip(writes, ids, strict=True) if given is None)
+        summary.imported = [next(fresh) for _ in summary.imported]
     return summary
+
+
+@dataclass
+class _Pending:
+    """An item this import adds, found again under the same source id later in the file."""
+
+    data: dict[str, Any]
+    index: int

@@ -6,6 +6,8 @@ Migrations run when the app starts (in its lifespan), so a fresh database works 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +21,7 @@ from . import handlers
 from .db.migrate import upgrade
 from .mail.sender import MailSender
 from .middleware import AccessLog, BodyLimit, ResponseHeaders
-from .routes import accounts, auth, devices, health, pages, recover_pages, recovery, reset, vault
+from .routes import accounts, auth, devices, health, pages, recovery, reset, vault
 from .services import Services, build_services
 from .settings import Settings
 
@@ -44,9 +46,13 @@ def create_app(
             services.reset.send_owed_mail()
         except Exception as exc:  # a database not reachable yet must not stop the server starting
             log.warning("could not look for reset mail still owed: %s", type(exc).__name__)
+        ticker = asyncio.create_task(_maintenance(services))
         try:
             yield
         finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
             services.close()
 
     app = FastAPI(
@@ -63,7 +69,7 @@ def create_app(
     app.state.services = services
     app.state.settings = settings
     handlers.install(app)
-    for module in (health, accounts, auth, devices, vault, reset, recovery, pages, recover_pages):
+    for module in (health, accounts, auth, devices, vault, reset, recovery, pages):
         app.include_router(module.router)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", pages.SecureStaticFiles(directory=STATIC_DIR), name="static")
@@ -71,6 +77,18 @@ def create_app(
     app.add_middleware(ResponseHeaders, https=settings.base_url.startswith("https://"))
     app.add_middleware(AccessLog)
     return app
+
+
+async def _maintenance(services: Services) -> None:
+    """At start and then every ``maintenance_interval_seconds``: apply the scheduled resets
+    that are due and purge the reset archives past their time (services/reset.py). Several
+    server processes may each run it: every step locks its rows and is idempotent."""
+    while True:
+        try:
+            await asyncio.to_thread(services.reset.maintain)
+        except Exception as exc:  # a database briefly away: the next tick tries again
+            log.warning("maintenance tick failed: %s", type(exc).__name__)
+        await asyncio.sleep(services.settings.maintenance_interval_seconds)
 
 
 def get_services(app: FastAPI) -> Services:

@@ -36,7 +36,7 @@ class Exit(IntEnum):
 
 app = typer.Typer(help="The Safehold server and its admin commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-accounts_app = typer.Typer(help="Inspect accounts (never their secrets).", no_args_is_help=True)
+accounts_app = typer.Typer(help="Inspect accounts (never their secrets); invite.", no_args_is_help=True)
 license_app = typer.Typer(help="Set an account's licence.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_app, name="accounts")
@@ -123,6 +123,10 @@ def serve(
         log_config=None,
         access_log=False,
         server_header=False,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app decides instead,
+        # from SAFEHOLD_TRUSTED_PROXIES only (server/client_address.py).
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
 
 
@@ -169,6 +173,21 @@ def _print_summary(summary: AccountSummary) -> None:
             why = (device.signed_out_reason or "sessions ended").replace("_", " ")
             state = f"  signed out ({why})"
         typer.echo(f"  {device.device_id}  {device.name}  last seen {seen}{state}")
+    # Dates and counts only: an archive's contents are ciphertext the server cannot read
+    # and this command never prints.
+    typer.echo(f"{'archives':16} {len(summary.archives)}")
+    for archive in summary.archives:
+        typer.echo(
+            f"  {archive.archive_id}  generation {archive.generation}  {archive.item_count} items  "
+            f"made {archive.created_at:%Y-%m-%d %H:%M} UTC  "
+            f"purged after {archive.expires_at:%Y-%m-%d %H:%M} UTC"
+        )
+    if summary.pending_reset is not None:
+        pending = summary.pending_reset
+        typer.echo(
+            f"{'pending reset':16} requested {pending.requested_at:%Y-%m-%d %H:%M} UTC from "
+            f"{pending.requested_from}, takes effect {pending.effective_at:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 @accounts_app.command("list")
@@ -193,7 +212,8 @@ def accounts_list(database_url: DbOpt = None, config: ConfigOpt = None, as_json:
 def accounts_show(
     email: str, database_url: DbOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """Show one account: id, licence, generation, devices, item count."""
+    """Show one account: id, licence, generation, devices, item count, reset archives
+    (dates only) and a scheduled reset."""
     admin = _admin(_settings(config, as_json, database_url=database_url), as_json)
     try:
         summary = admin.show(email)
@@ -203,6 +223,30 @@ def accounts_show(
         typer.echo(json.dumps(summary.to_json()))
     else:
         _print_summary(summary)
+
+
+@accounts_app.command("invite")
+def accounts_invite(
+    email: str, database_url: DbOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Invite EMAIL: with SAFEHOLD_SIGNUPS=closed, only invited addresses can sign up (once)."""
+    settings = _settings(config, as_json, database_url=database_url)
+    admin = _admin(settings, as_json)
+    try:
+        address, has_account = admin.invite(email)
+    except InvalidRequest as exc:
+        raise _fail(Exit.USAGE, exc.message, as_json) from None
+    if as_json:
+        typer.echo(json.dumps({"invited": address, "has_account": has_account, "signups": settings.signups}))
+        return
+    typer.echo(f"{address} may now sign up (once).")
+    if has_account:
+        typer.echo("note: that address already has an account.")
+    if settings.signups != "closed":
+        typer.echo(
+            "note: sign-up is open on this server (SAFEHOLD_SIGNUPS=open); "
+            "invitations matter only when it is closed."
+        )
 
 
 def _parse_date(text: str | None, as_json: bool = False) -> datetime | None:

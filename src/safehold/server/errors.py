@@ -11,6 +11,8 @@ its HTTP status and ``wire.ErrorCode`` in one place (``handlers.py``).
     ├── AccountReset            the session or generation predates a reset
     ├── NotFound
     ├── EmailTaken
+    ├── SignupsClosed           SAFEHOLD_SIGNUPS=closed and the address was not invited
+    ├── EmailUnverified         the account's address is not confirmed yet (verify mode)
     ├── RateLimited             ``retry_after`` seconds
     ├── LimitError
     │   ├── PayloadTooLarge
@@ -80,14 +82,21 @@ class SessionRevoked(AuthError):
     code = ErrorCode.SESSION_REVOKED
     default_message = "this device was signed out (revoked); sign in again"
 
-    def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, reason: str | None = None, account_hint: str | None = None
+    ) -> None:
         super().__init__(message)
         #: Why the session ended (``logout``, ``device_revoked``, ``password_changed``), so
         #: a client can say what to do next.
         self.reason = reason
+        #: After ``password_changed``: the account's hint now, for the device's password prompt.
+        self.account_hint = account_hint
 
     def extra(self) -> dict[str, Any]:
-        return {"reason": self.reason} if self.reason else {}
+        extra: dict[str, Any] = {"reason": self.reason} if self.reason else {}
+        if self.reason == "password_changed":
+            extra["account_hint"] = self.account_hint or ""  # "": there is none now
+        return extra
 
 
 class RecoveryCodeWrong(AuthError):
@@ -121,6 +130,18 @@ class NotFound(ServerError):
 class EmailTaken(ServerError):
     code = ErrorCode.EMAIL_TAKEN
     default_message = "an account with this email already exists"
+
+
+class SignupsClosed(ServerError):
+    code = ErrorCode.SIGNUPS_CLOSED
+    default_message = "this server creates accounts by invitation only; ask its administrator"
+
+
+class EmailUnverified(ServerError):
+    code = ErrorCode.EMAIL_UNVERIFIED
+    default_message = (
+        "this account's email address is not confirmed yet: open the link we mailed to it"
+    )
 
 
 class RateLimited(ServerError):

@@ -27,6 +27,8 @@ STATUS: dict[type[errors.ServerError], int] = {
     errors.AccountReset: 410,
     errors.NotFound: 404,
     errors.EmailTaken: 409,
+    errors.SignupsClosed: 403,
+    errors.EmailUnverified: 403,
     errors.RateLimited: 429,
     errors.PayloadTooLarge: 413,
     errors.QuotaExceeded: 422,

@@ -24,6 +24,8 @@ from pydantic_settings import (
 from safehold import wire
 from safehold.crypto import DEFAULT_PARAMS
 
+from .client_address import Network, parse_trusted_proxies
+
 CONFIG_ENV = "SAFEHOLD_CONFIG"
 MIB = 1024 * 1024
 
@@ -74,6 +76,15 @@ class Settings(BaseSettings):
     max_envelope_bytes: int = wire.MAX_ENVELOPE_CHARS
     max_items_per_account: int = 100_000
 
+    #: Reverse proxies whose ``X-Forwarded-For`` is believed: addresses or networks,
+    #: comma-separated. None by default: the connection's peer is the client.
+    trusted_proxies: str = ""
+
+    # Sessions. A session ends when its device has not been seen for the idle lifetime, and
+    # in any case at the absolute one; the client then signs in again (with the password).
+    session_idle_seconds: float = Field(default=30 * 86_400.0, gt=0)
+    session_absolute_seconds: float = Field(default=90 * 86_400.0, gt=0)
+
     # Sign-in.
     login_ttl_seconds: float = 300.0
     login_free_failures: int = 5
@@ -84,19 +95,40 @@ class Settings(BaseSettings):
     start_limit_per_client: int = Field(default=60, ge=1)
     start_limit_window_seconds: float = Field(default=60.0, gt=0)
 
+    #: Who may create an account: ``open`` (anyone; the quick start), ``verify`` (anyone,
+    #: but the account works only once its address is confirmed by a mailed link), or
+    #: ``closed`` (only addresses invited with ``safehold-server accounts invite EMAIL``).
+    signups: Literal["open", "verify", "closed"] = "open"
+    #: How long a confirmation link works; an account still unconfirmed after that can be
+    #: signed up for again (it never worked, so it holds nothing).
+    verify_token_minutes: float = Field(default=1440.0, gt=0)
+
+    #: Sign-ups per client address per window: sign-up must say "that address is taken",
+    #: which tells who has an account, so asking is limited.
+    signup_limit_per_client: int = Field(default=10, ge=1)
+    signup_limit_window_seconds: float = Field(default=3600.0, gt=0)
+
     # Reset and hint requests, per address and per client address.
     reset_token_minutes: float = 60.0
     request_limit_per_address: int = 3
     request_limit_per_client: int = 10
     request_limit_window_seconds: float = 3600.0
+    #: A reset keeps the old generation (items, keyset, KDF parameters: ciphertext only the
+    #: old password and key open) this many days, then the purge removes it. 0 keeps none.
+    reset_archive_days: float = Field(default=30.0, ge=0)
+    #: Hours between a completed reset form and the reset (docs/reset.md): 0 resets at once;
+    #: more lets the account's devices and mailbox hear of it and cancel it.
+    reset_delay_hours: float = Field(default=0.0, ge=0)
+    #: How often the server purges expired archives and applies due resets (also at start).
+    maintenance_interval_seconds: float = Field(default=300.0, gt=0)
 
     #: Argon2id cost for new keys made by the reset page, and shown to unknown emails.
     default_kdf_params: wire.KdfParams = wire.KdfParams(
         t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
     )
 
-    #: The least Argon2id cost ``POST /api/v1/reset/{token}`` accepts for the new keys
-    #: (spec §3.2's defaults); tests that reset with cheap keys lower it explicitly.
+    #: The least Argon2id cost accepted for new keys: at sign-up, password change, key
+    #: rotation and reset (spec §3.2's defaults); tests with cheap keys lower it explicitly.
     min_kdf_params: wire.KdfParams = wire.KdfParams(
         t=DEFAULT_PARAMS.t, m_kib=DEFAULT_PARAMS.m_kib, p=DEFAULT_PARAMS.p
     )
@@ -112,7 +144,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _strip_base_url(self) -> Settings:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        parse_trusted_proxies(self.trusted_proxies)  # a typo is a config error at start
         return self
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_trusted_proxies(self.trusted_proxies)
 
     @classmethod
     def settings_customise_sources(

@@ -1,5 +1,6 @@
-"""The installed console entry (``safehold = safehold.cli.fast:run``, the full CLI behind
-it) in a subprocess: click's usage errors, and a server's rate limit reaching the person."""
+"""The installed ``safehold`` command (bin/safehold, installed as a script: safehold.cli.fast's
+``run``, the full CLI behind it) in a subprocess: click's usage errors, and a server's rate
+limit reaching the person."""
 
 from __future__ import annotations
 
@@ -17,11 +18,24 @@ from tests.unit.client._passwords import PASSWORD
 EMAIL = "ann@example.com"
 
 
+ROOT = Path(__file__).resolve().parents[3]
+
+
 def _entry() -> str:
-    """The code the ``safehold`` console script runs, taken from the package metadata."""
-    (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "safehold"]
-    assert script.value == "safehold.cli.fast:run", "stale install: run `pip install -e .` again"
-    return f"import sys; from {script.module} import {script.attr}; sys.exit({script.attr}())"
+    """The code the installed ``safehold`` script runs: bin/safehold, without its #! line."""
+    script = (ROOT / "bin" / "safehold").read_text(encoding="utf-8")
+    assert script.startswith("#!python\n") and "from safehold.cli.fast import run" in script
+    return script.split("\n", 1)[1]
+
+
+def test_the_installed_script_is_bin_safehold() -> None:
+    """pip installs bin/safehold with this environment's interpreter on the #! line, and no
+    ``safehold`` entry point is left to generate the slower wrapper."""
+    installed = Path(sys.executable).parent / "safehold"
+    assert installed.read_text(encoding="utf-8").split("\n", 1)[1] == _entry(), (
+        "stale install: run `./run setup` or `pip install --no-deps -e .` again"
+    )
+    assert not [ep for ep in entry_points(group="console_scripts") if ep.name == "safehold"]
 
 
 def _run(tmp_path: Path, *args: str, server: str = "http://127.0.0.1:9", password: str | None = PASSWORD

@@ -50,7 +50,7 @@ def service(home: Path, name: str) -> AccountService:
     settings = ClientSettings(
         home=home,
         server=BASE_URL,
-        kdf_floor=KdfParams(1, 8, 1),
+        kdf_floor=KdfParams(1, 8, 1), test_only_insecure_signup_kdf=KdfParams(1, 8, 1),
         keystore="file",
         device_name=name,
         runtime_dir=home / "run",

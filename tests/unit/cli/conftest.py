@@ -12,10 +12,10 @@ from tests.unit.client._inproc import BASE_URL, inprocess_server
 from tests.unit.client._passwords import PASSWORD
 from typer.testing import CliRunner
 
-from safehold.cli import state as cli_state
 from safehold.cli.main import app
 from safehold.client.account import AccountService
 from safehold.client.settings import ClientSettings
+from safehold.client.transports import test_only_http_transport
 
 Run = Callable[..., Result]
 
@@ -26,8 +26,7 @@ EMAIL = "ann@example.com"
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
     """``cli("A", "list", "--json", password=PASSWORD, input=None)`` runs the CLI in-process as
     profile A against the in-process server."""
-    with inprocess_server(tmp_path) as transport:
-        monkeypatch.setattr(cli_state, "TRANSPORT", transport)
+    with inprocess_server(tmp_path) as transport, test_only_http_transport(transport):
         runtime = Path(tempfile.mkdtemp(prefix="sh-"))
         runner = CliRunner()
 
@@ -42,6 +41,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
                 "SAFEHOLD_HOME": str(tmp_path / profile),
                 "SAFEHOLD_SERVER": BASE_URL,
                 "SAFEHOLD_KDF_FLOOR": "1,8,1",
+                "SAFEHOLD_TEST_ONLY_INSECURE_SIGNUP_KDF": "1,8,1",
                 "SAFEHOLD_KEYSTORE": "file",
                 "SAFEHOLD_RUNTIME_DIR": str(runtime / profile),
                 "SAFEHOLD_DEVICE_NAME": profile,
@@ -76,8 +76,9 @@ def service(tmp_path: Path, profile: str) -> AccountService:
         env={
             "SAFEHOLD_HOME": str(tmp_path / profile),
             "SAFEHOLD_KDF_FLOOR": "1,8,1",
+            "SAFEHOLD_TEST_ONLY_INSECURE_SIGNUP_KDF": "1,8,1",
             "SAFEHOLD_KEYSTORE": "file",
             "SAFEHOLD_DEVICE_NAME": profile,
         }
     )
-    return AccountService(settings, transport=cli_state.TRANSPORT)
+    return AccountService(settings)

@@ -148,7 +148,9 @@ def test_signup_with_a_locked_keychain_still_shows_and_keeps_the_key(
     (key_file,) = (tmp_path / "A" / "keys").glob("*.key")
     assert key_file.read_text().strip() == body["account_key"]
     status = as_json(cli("A", "status", "--json", env=env))
-    assert status["keystore"] == "file (0600) (the OS keychain refused it)"
+    # The backend by its real name (issue 12 item 12), not a generic "OS keychain".
+    assert status["keystore"].startswith("file (0600) (the keyring backend ")
+    assert status["keystore"].endswith("LockedKeyring refused it)")
     assert cli("A", "list", "--json", env=env).exit_code == 0
     again = cli("A", "signup", EMAIL, "--json", env=env)
     assert again.exit_code != 0  # the account exists: it was not orphaned, it was created once
@@ -241,6 +243,25 @@ def test_unlock_with_an_unsafe_agent_directory_warns_and_keeps_nothing(cli: Run,
     runtime = tmp_path / "shared-run"
     runtime.mkdir(mode=0o700)
     runtime.chmod(0o755)  # as if made by someone else's umask: others can look in
+    env = {"SAFEHOLD_RUNTIME_DIR": str(runtime)}
+    result = cli("A", "unlock", "--json", env=env)
+    assert result.exit_code == 0, result.output
+    # The agent moves to the profile (issue 12 item 13), and says so.
+    assert as_json(result)["unlocked"] is True
+    assert "0755" in result.stderr and str(tmp_path / "A" / "run") in result.stderr
+    assert list(runtime.iterdir()) == []  # no agent socket was made there
+    try:
+        assert cli("A", "list", password=None, env=env).exit_code == 0
+    finally:
+        cli("A", "lock", env=env)
+
+
+def test_unlock_with_no_safe_agent_directory_warns_and_keeps_nothing(cli: Run, tmp_path: Path) -> None:
+    _signup(cli)
+    runtime = tmp_path / "shared-run"
+    runtime.mkdir(mode=0o700)
+    runtime.chmod(0o755)
+    (tmp_path / "A" / "run").write_text("not a directory")  # and the fallback is unusable
     env = {"SAFEHOLD_RUNTIME_DIR": str(runtime)}
     result = cli("A", "unlock", "--json", env=env)
     assert result.exit_code == 0, result.output

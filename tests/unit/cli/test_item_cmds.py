@@ -5,6 +5,7 @@ user-defined types, --json on every item command and its error paths, and the cl
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import stat
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 from safehold.cli import clipboard
 from safehold.cli.main import app
 from safehold.client.errors import ClientError, ExitCode
+from safehold.client.settings import ClientSettings
 
 # Strong enough for any password policy a signup applies.
 PASSWORD = "maple quartz lantern 48 orbit"
@@ -333,9 +335,10 @@ def test_add_help_shows_favorite_once_and_edit_can_unset_it() -> None:
 # --- clipboard -----------------------------------------------------------------------------
 
 FAKE_XCLIP = """#!{python}
-# Stands in for xclip: the clipboard is the file $FAKE_CLIPBOARD.
+# Stands in for xclip: the clipboard is the file named here (not in the environment: the
+# clearing helper gets a clean one).
 import os, sys
-path = os.environ["FAKE_CLIPBOARD"]
+path = {board!r}
 if "-o" in sys.argv:
     sys.stdout.buffer.write(open(path, "rb").read() if os.path.exists(path) else b"")
 else:
@@ -352,13 +355,12 @@ def fake_clipboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     tool = bin_dir / "xclip"
-    tool.write_text(FAKE_XCLIP.format(python=sys.executable))
-    tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
     board = tmp_path / "clipboard"
+    tool.write_text(FAKE_XCLIP.format(python=sys.executable, board=str(board)))
+    tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("DISPLAY", ":99")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("FAKE_CLIPBOARD", str(board))
     return board
 
 
@@ -390,6 +392,31 @@ def test_the_clear_helper_never_sees_the_value(fake_clipboard: Path, monkeypatch
     assert not any("s3cret-value" in arg for args in started for arg in args)
 
 
+def test_the_clear_helper_gets_nothing_that_recovers_the_value(
+    fake_clipboard: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 11: the review cracked the unsalted SHA-256 the helper was given, and the
+    helper inherited SAFEHOLD_PASSWORD. Its argv and environment (what other processes can
+    read) now hold neither the value, nor a hash of it, nor anything of ours."""
+    monkeypatch.setenv("SAFEHOLD_PASSWORD", "the-account-password")
+    monkeypatch.setenv("SAFEHOLD_NEW_PASSWORD", "another-password")
+    value = "1234"  # short: its plain hash would fall to a dictionary at once
+    helper = clipboard.copy_with_timeout(value, clear_after=60)
+    try:
+        cmdline = Path(f"/proc/{helper.pid}/cmdline").read_bytes()
+        environ = Path(f"/proc/{helper.pid}/environ").read_bytes()
+    finally:
+        helper.kill()
+        helper.wait(timeout=60)
+    visible = cmdline + b"\0" + environ
+    plain_hash = hashlib.sha256(value.encode()).hexdigest()
+    for secret in (value, plain_hash, "the-account-password", "another-password"):
+        assert secret.encode() not in visible
+    assert b"SAFEHOLD_" not in environ
+    names = {entry.split(b"=", 1)[0].decode() for entry in environ.split(b"\0") if entry}
+    assert names <= set(clipboard.HELPER_ENV)
+
+
 def test_get_copy_through_the_cli(sh: Run, fake_clipboard: Path) -> None:
     ok(sh("add", "login", "--title", "GitHub", "-f", "password=s3cret", "-f", "username=ann"))
     copied = ok(sh("get", "GitHub", "--copy", "--json", env={"SAFEHOLD_CLIPBOARD_CLEAR": "0.3"}))
@@ -414,11 +441,12 @@ def test_a_bad_clear_delay_is_a_usage_error(sh: Run, fake_clipboard: Path, value
     assert not fake_clipboard.exists()  # nothing was copied
 
 
-def test_clear_delay_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(clipboard.CLEAR_ENV, raising=False)
-    assert clipboard.clear_delay() == 30.0
-    monkeypatch.setenv(clipboard.CLEAR_ENV, "2.5")
-    assert clipboard.clear_delay() == 2.5
-    monkeypatch.setenv(clipboard.CLEAR_ENV, "x")
-    with pytest.raises(ClientError):
-        clipboard.clear_delay()
+def test_clear_delay_comes_from_the_settings(tmp_path: Path) -> None:
+    def load(**env: str) -> ClientSettings:
+        return ClientSettings.load(home=tmp_path, env=env)
+
+    assert load().clipboard_clear == 30.0
+    assert load(SAFEHOLD_CLIPBOARD_CLEAR="2.5").clipboard_clear == 2.5
+    bad = load(SAFEHOLD_CLIPBOARD_CLEAR="x")  # loading never fails on it: only --copy does
+    with pytest.raises(ClientError, match="SAFEHOLD_CLIPBOARD_CLEAR"):
+        _ = bad.clipboard_clear

@@ -27,6 +27,7 @@ def make_service(tmp_path: Path, transport: httpx.BaseTransport) -> Callable[[st
             home=tmp_path / name,
             server=BASE_URL,
             kdf_floor=CHEAP,
+            test_only_insecure_signup_kdf=CHEAP,
             keystore="file",
             device_name=name,
             runtime_dir=tmp_path / "run",

@@ -137,7 +137,7 @@ def test_peer_of_another_user_is_refused_where_root_is_not_available(monkeypatch
     directory = short_dir() / "run"
     directory.mkdir(mode=0o700)
     listener = _Eavesdropper(directory / "a.sock")
-    monkeypatch.setattr(agent_module, "_peer_uid", lambda conn: os.getuid() + 1)
+    monkeypatch.setattr(agent_module, "peer_uid", lambda conn: os.getuid() + 1)
     try:
         client = AgentClient(directory / "a.sock", 30)
         assert client.get(ACCOUNT) is None

@@ -78,7 +78,8 @@ Make = Callable[[str], AccountService]
 def make(tmp_path: Path, liar: LyingTransport) -> Make:
     def make(name: str) -> AccountService:
         settings = ClientSettings(
-            home=tmp_path / name, server=BASE_URL, kdf_floor=CHEAP, keystore="file",
+            home=tmp_path / name, server=BASE_URL, kdf_floor=CHEAP,
+            test_only_insecure_signup_kdf=CHEAP, keystore="file",
             device_name=name, runtime_dir=tmp_path / "run",
         )  # fmt: skip
         return AccountService(settings, transport=liar)

@@ -66,7 +66,8 @@ def use_keyring() -> Iterator[Callable[[KeyringBackend], None]]:
 def auto_service(tmp_path: Path, transport: httpx.BaseTransport) -> Callable[[str], AccountService]:
     def make(name: str) -> AccountService:
         settings = ClientSettings(
-            home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1), keystore="auto",
+            home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1),
+            test_only_insecure_signup_kdf=KdfParams(1, 8, 1), keystore="auto",
             device_name=name, runtime_dir=tmp_path / "run",
         )  # fmt: skip
         return AccountService(settings, transport=transport)
@@ -87,7 +88,9 @@ def test_signup_with_a_locked_keychain_keeps_the_key_in_the_file(
     assert key_file_mode(path) == 0o600
     assert AccountKey.parse(path.read_text()) == key
     assert "refused" in (service.keystore.fallback_reason or "")
-    assert key_location(service.keystore, account_id) == "file (0600) (the OS keychain refused it)"
+    assert key_location(service.keystore, account_id) == (
+        f"file (0600) (the keyring backend {__name__}.LockedKeyring refused it)"
+    )
     # A later command (a new service, keychain still locked) unlocks with the file's key.
     again = auto_service("a").unlock(PW)
     assert again.account_id == account_id
@@ -103,7 +106,7 @@ def test_a_working_keychain_holds_the_key_and_no_file_is_left(
     unlocked, key = service.signup(EMAIL, PW)
     assert list(memory.entries.values()) == [key.to_text()]
     assert not service.profile.key_path(unlocked.account_id).exists()
-    assert key_location(service.keystore, unlocked.account_id) == "OS keychain"
+    assert key_location(service.keystore, unlocked.account_id) == f"keyring backend {__name__}.MemoryKeyring"
     unlocked.close()
 
 
@@ -112,7 +115,7 @@ def test_a_keychain_that_cannot_be_read_and_no_file_is_a_clear_error(
 ) -> None:
     use_keyring(LockedKeyring())
     store = auto_service("a").keystore
-    with pytest.raises(ClientError, match="OS keychain could not be read: the collection is locked"):
+    with pytest.raises(ClientError, match="LockedKeyring could not be read: the collection is locked"):
         store.load("ab" * 16)
 
 
@@ -120,7 +123,8 @@ def test_signup_stores_the_key_before_the_server_call_and_removes_it_if_that_fai
     tmp_path: Path,
 ) -> None:
     settings = ClientSettings(
-        home=tmp_path / "a", server="http://127.0.0.1:9", kdf_floor=KdfParams(1, 8, 1), keystore="file",
+        home=tmp_path / "a", server="http://127.0.0.1:9", kdf_floor=KdfParams(1, 8, 1),
+        test_only_insecure_signup_kdf=KdfParams(1, 8, 1), keystore="file",
         device_name="a", runtime_dir=tmp_path / "run",
     )  # fmt: skip
     seen: list[list[str]] = []

@@ -57,6 +57,18 @@ def test_pdf_round_trip(tmp_path: Path) -> None:
         assert expected in text
 
 
+def test_a_folder_vault_kit_names_the_folder_and_how_to_join(tmp_path: Path) -> None:
+    payload = KitPayload(
+        server="", email="ann@example.com", account_key=KEY, folder="/home/ann/Dropbox/Vault"
+    )
+    path = tmp_path / "kit.pdf"
+    write_kit_pdf(path, payload)
+    assert read_kit(path) == payload
+    text = pdf_text(path)
+    assert "VAULT FOLDER" in text and "/home/ann/Dropbox/Vault" in text and "--folder" in text
+    assert "SERVER" not in text
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -111,8 +111,11 @@ def test_an_item_too_large_for_the_server_is_refused_at_save_time(make_service: 
         a.vault.put(_item("Huge", notes="x" * MAX_ENVELOPE_CHARS))
     assert caught.value.exit_code == 14
     assert a.store.outbox() == [] and a.vault.all() == []
-    # Just under the limit is fine (the envelope adds its own overhead).
-    a.vault.put(_item("Big", notes="x" * (MAX_ENVELOPE_CHARS * 3 // 4 - 2000)))
+    # The limit applies to the padded v2 write (spec §11.3): sizes above 64 KiB go in steps
+    # of 64 KiB, so just under the limit is refused, and one step below it is fine.
+    with pytest.raises(ItemTooLarge):
+        a.vault.put(_item("Big", notes="x" * (MAX_ENVELOPE_CHARS * 3 // 4 - 2000)))
+    a.vault.put(_item("Big", notes="x" * (MAX_ENVELOPE_CHARS * 3 // 4 - 65536 - 2000)))
     assert a.sync().pushed == 1
 
 
@@ -126,7 +129,8 @@ def small_server(tmp_path: Path) -> Iterator[httpx.BaseTransport]:
 
 def _service(tmp_path: Path, name: str, transport: httpx.BaseTransport) -> AccountService:
     settings = ClientSettings(
-        home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1), keystore="file",
+        home=tmp_path / name, server=BASE_URL, kdf_floor=KdfParams(1, 8, 1),
+        test_only_insecure_signup_kdf=KdfParams(1, 8, 1), keystore="file",
         device_name=name, runtime_dir=tmp_path / "run",
     )  # fmt: skip
     return AccountService(settings, transport=transport)

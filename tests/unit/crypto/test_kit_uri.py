@@ -75,3 +75,23 @@ def test_typo_in_kit_key_is_a_typo() -> None:
     uri = KitPayload("s", "e", AccountKey(bytes(16))).to_uri()
     with pytest.raises(AccountKeyTypo):
         KitPayload.from_uri(uri[:-1] + ("1" if uri[-1] != "1" else "2"))
+
+
+@given(text, st.emails())
+def test_folder_kits_round_trip(folder: str, email: str) -> None:
+    payload = KitPayload(server="", email=email, account_key=KEY, folder=folder)
+    uri = payload.to_uri()
+    assert "&folder=" in uri and "server=" not in uri
+    assert KitPayload.from_uri(uri) == payload
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"v=1&server=https%3A%2F%2Fx&folder=%2Fv&email=a%40b&key={KEY_TEXT}",  # both
+        f"v=1&email=a%40b&key={KEY_TEXT}",  # neither
+    ],
+)
+def test_a_kit_names_a_server_or_a_folder(query: str) -> None:
+    with pytest.raises(KitError, match="one of 'server' and 'folder'"):
+        KitPayload.from_uri("safehold://kit?" + query)

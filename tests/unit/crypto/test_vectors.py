@@ -168,10 +168,11 @@ def test_account_key_rejections(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", V["kits"])
 def test_kit_uri(case: dict[str, Any]) -> None:
     payload = KitPayload.from_uri(case["uri"])
-    assert (payload.server, payload.email, payload.account_key.to_text()) == (
+    assert (payload.server, payload.email, payload.account_key.to_text(), payload.folder) == (
         case["server"],
         case["email"],
         case["key"],
+        case["folder"],
     )
     assert payload.to_uri() == case["uri"]
 

@@ -234,8 +234,8 @@ def test_detection_and_bad_input(tmp_path: Path) -> None:
         read_file(odd, None)
     with pytest.raises(UnknownFormat, match="unknown format"):
         read_file(odd, "nonsense")
-    with pytest.raises(UnknownFormat, match="not read by this build yet"):
-        read_file(odd, "lastpass-csv")
+    with pytest.raises(UnknownFormat, match="safehold restore"):
+        read_file(odd, "safehold-backup")
     truncated = tmp_path / "t.json"
     truncated.write_bytes((FIXTURES / "bitwarden.json").read_bytes()[:500])
     with pytest.raises(CorruptFile, match="truncated"):

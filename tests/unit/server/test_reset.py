@@ -177,11 +177,23 @@ def test_service_contract_for_the_pages(api: TestClient, tmp_path: Path) -> None
     assert issubclass(errors.TokenExpired, errors.TokenError)
 
 
-def _start_reset(api: TestClient, tmp_path: Path) -> tuple[TestAccount, str]:
-    account = TestAccount.new()
-    signup(api, account)
+def _start_reset(
+    api: TestClient, tmp_path: Path, account: TestAccount | None = None
+) -> tuple[TestAccount, str]:
+    if account is None:
+        account = TestAccount.new()
+        signup(api, account)
     api.post(f"{API}/reset", json={"email": account.email})
     return account, _reset_token(tmp_path)
+
+
+def _cheap_account(tmp_path: Path) -> TestAccount:
+    """An account with the helpers' cheap keys, made while the server's minimum was low
+    (sign-up enforces SAFEHOLD_MIN_KDF_PARAMS too)."""
+    with app_client(tmp_path) as api:
+        account = TestAccount.new()
+        signup(api, account)
+        return account
 
 
 SPEC_DEFAULTS = {"t": 3, "m_kib": 65536, "p": 4}
@@ -205,8 +217,9 @@ def test_the_minimum_cost_defaults_to_the_spec() -> None:
 def test_cost_below_the_minimum_or_above_the_ceilings_is_refused(
     tmp_path: Path, params: dict[str, int], field: str
 ) -> None:
+    account = _cheap_account(tmp_path)
     with app_client(tmp_path, min_kdf_params=SPEC_DEFAULTS) as api:
-        account, token = _start_reset(api, tmp_path)
+        account, token = _start_reset(api, tmp_path, account)
         session = signin(api, account)
         body = reset_body(account) | {"kdf_params": params}
         response = api.post(f"{API}/reset/{token}", json=body)
@@ -221,8 +234,9 @@ def test_cost_below_the_minimum_or_above_the_ceilings_is_refused(
 
 def test_cost_at_the_minimum_and_the_ceilings_is_accepted(tmp_path: Path) -> None:
     for params in (SPEC_DEFAULTS, {"t": 20, "m_kib": 1024 * 1024, "p": 16}):
+        account = _cheap_account(tmp_path / str(params["t"]))
         with app_client(tmp_path / str(params["t"]), min_kdf_params=SPEC_DEFAULTS) as api:
-            account, token = _start_reset(api, tmp_path / str(params["t"]))
+            account, token = _start_reset(api, tmp_path / str(params["t"]), account)
             # Only the stored numbers matter here; nobody signs in with these keys.
             body = reset_body(account) | {"kdf_params": params}
             response = api.post(f"{API}/reset/{token}", json=body)

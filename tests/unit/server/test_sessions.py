@@ -45,6 +45,7 @@ def test_a_password_change_tells_other_devices_why_they_were_signed_out(
         "code": "session_revoked",
         "message": PASSWORD_CHANGED_MESSAGE,
         "reason": "password_changed",
+        "account_hint": "",  # the hint as it is now (none here), for the device's password prompt
     }
     assert "changed on another device" in PASSWORD_CHANGED_MESSAGE
 

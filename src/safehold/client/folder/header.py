@@ -26,6 +26,12 @@ __all__ = [
     "write_atomic",
 ]
 
+class _Keep:
+    """The type of :data:`KEEP`: leave a header field as it is."""
+
+
+KEEP = _Keep()
+
 FORMAT = "safehold-folder"
 VERSION = 1
 
@@ -40,6 +46,8 @@ class FolderHeader:
     kdf_params: dict[str, int]  #: Argon2id ``iterations``, ``memory_cost`` (KiB), ``lanes``
     keyset: bytes  #: the sealed keyset, opaque here
     hint: str | None = None
+    #: ``account_key_check`` of the account key (spec §3); ``None`` in headers without one.
+    key_check: bytes | None = None
 
     def to_json(self) -> bytes:
         doc: dict[str, Any] = {
@@ -53,6 +61,8 @@ class FolderHeader:
             "keyset": _b64(self.keyset),
             "hint": self.hint,
         }
+        if self.key_check is not None:
+            doc["key_check"] = _b64(self.key_check)
         return (json.dumps(doc, sort_keys=True, indent=1) + "\n").encode()
 
     @classmethod
@@ -79,6 +89,7 @@ class FolderHeader:
                 kdf_params=params,
                 keyset=_unb64(doc["keyset"]),
                 hint=None if doc.get("hint") is None else str(doc["hint"]),
+                key_check=None if doc.get("key_check") is None else _unb64(doc["key_check"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"a field is missing or malformed ({exc})") from exc
@@ -189,9 +200,16 @@ def create_folder_vault(path: Path, header: FolderHeader) -> None:
 
 
 def change_keyset(
-    path: Path, account_id: str, keyset: bytes, kdf_salt: bytes, kdf_params: dict[str, int]
+    path: Path,
+    account_id: str,
+    keyset: bytes,
+    kdf_salt: bytes,
+    kdf_params: dict[str, int],
+    *,
+    hint: str | _Keep | None = KEEP,
 ) -> FolderHeader:
-    """Password change: the new keyset and KDF parameters, ``keyset_version + 1``."""
+    """Password change: the new keyset and KDF parameters, ``keyset_version + 1`` (and a
+    new ``hint`` when one is given; ``None`` removes it)."""
     current = read_header(path, account_id)
     new = replace(
         current,
@@ -199,15 +217,23 @@ def change_keyset(
         kdf_salt=kdf_salt,
         kdf_params=dict(kdf_params),
         keyset_version=current.keyset_version + 1,
+        hint=current.hint if isinstance(hint, _Keep) else hint,
     )
     write_atomic(path, HEADER_NAME, new.to_json())
     return new
 
 
-def start_new_generation(path: Path, header: FolderHeader) -> FolderHeader:
+def start_new_generation(path: Path, header: FolderHeader, *, expect: int | None = None) -> FolderHeader:
     """Reset: write ``header`` at ``generation + 1`` and MOVE every older generation's
-    directory into ``archive/`` (never delete). ``header.generation`` is ignored."""
+    directory into ``archive/`` (never delete). ``header.generation`` is ignored; with
+    ``expect``, nothing is written unless ``generation + 1`` is ``expect`` (the keyset in
+    ``header`` was sealed for it)."""
     current = read_header(path, header.account_id)
+    if expect is not None and current.generation + 1 != expect:
+        raise FolderExists(
+            f"the vault in {path} is at generation {current.generation} now; nothing was changed",
+            hint="another device reset it meanwhile: run the reset again",
+        )
     new = replace(header, generation=current.generation + 1, keyset_version=1)
     write_atomic(path, HEADER_NAME, new.to_json())
     (path / generation_dir(new.generation)).mkdir(exist_ok=True)

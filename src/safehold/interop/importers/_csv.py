@@ -62,3 +62,19 @@ def rows(text: str) -> tuple[list[str], Iterator[Row]]:
             yield Row(line, {names[i]: c for i, c in enumerate(cells) if i < len(names)})
 
     return names, gen()
+
+
+def raw_rows(text: str) -> list[Row]:
+    """Every non-blank row of a CSV without a header, cells keyed by position ("0", "1", …)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[Row] = []
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return out
+        except csv.Error as exc:
+            raise CorruptFile(f"line {line}: {exc}") from None
+        if any(c.strip() for c in cells):
+            out.append(Row(line, {str(i): c for i, c in enumerate(cells)}))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from . import bitwarden, browsers, keepass, safehold
+from safehold.client.items import normalize_name
+
+from .._bulk import bulk
+from . import bitwarden, browsers, keepass, lastpass, msecure, onepassword, safehold
 from ._base import CorruptFile, ImportFailure, ImportRead, UnknownFormat
 from ._csv import decode
 
@@ -16,32 +22,33 @@ MAX_FILE_BYTES: Final = 256 * 1024 * 1024
 
 Reader = Callable[[bytes], ImportRead]
 _CSV_READERS: Final[dict[str, Reader]] = {
+    "msecure6-csv": msecure.read_v6,
+    "msecure5-csv": msecure.read_v5,
     "bitwarden-csv": bitwarden.read_csv,
     "chrome-csv": browsers.read_chrome,
     "firefox-csv": browsers.read_firefox,
     "safari-csv": browsers.read_safari,
     "keepassxc-csv": keepass.read_keepassxc_csv,
     "keepass2-csv": keepass.read_keepass2_csv,
+    "1password-csv": onepassword.read_csv,
+    "lastpass-csv": lastpass.read_csv,
+    "safehold-csv": safehold.read_csv,
 }
 #: Every format this build reads, in the order `--help` lists them.
-FORMATS: Final = ("bitwarden-json", *_CSV_READERS, "kdbx", "safehold-json")
+FORMATS: Final = ("bitwarden-json", "1password-1pux", *_CSV_READERS, "kdbx", "safehold-json")
 #: Formats Safehold will read, not yet in this build: named, so the error says so.
-NOT_YET: Final = (
-    "msecure6-csv",
-    "msecure5-csv",
-    "1password-1pux",
-    "1password-csv",
-    "lastpass-csv",
-    "safehold-backup",
-)
+NOT_YET: Final[tuple[str, ...]] = ()
 
 # Header sets (lower case) that identify a CSV, most specific first.
 _SIGNATURES: Final = (
+    ("safehold-csv", {"id", "type", "title", "username", "password", "url", "otp", "fields", "modified"}),
     (
         "bitwarden-csv",
         {"folder", "favorite", "type", "name", "login_uri", "login_username", "login_password"},
     ),
     ("firefox-csv", {"url", "username", "password", "httprealm", "formactionorigin", "guid"}),
+    ("lastpass-csv", {"url", "username", "password", "extra", "name", "grouping", "fav"}),
+    ("1password-csv", {"title", "url", "username", "password", "archived"}),
     ("safari-csv", {"title", "url", "username", "password", "otpauth"}),
     ("keepassxc-csv", {"group", "title", "username", "password", "url", "notes"}),
     ("keepass2-csv", {"account", "login name", "password", "web site"}),
@@ -53,8 +60,24 @@ def detect(path: Path, head: bytes) -> str:
     """The ``--from`` name that fits ``head`` (the file's first bytes)."""
     if head.startswith(b"\x03\xd9\xa2\x9a"):
         return "kdbx"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, ValueError):
+            raise CorruptFile("the file is a damaged zip archive (truncated?)") from None
+        if onepassword.is_1pux(names):
+            return "1password-1pux"
+        raise UnknownFormat(_unknown("a zip archive of no format Safehold knows"))
     text = decode(head).lstrip()
     if text.startswith("{"):
+        # The formats' own first keys, in the first bytes: no need to parse the whole file
+        # twice (a large export takes a noticeable part of an import to parse).
+        compact = re.sub(r"\s+", "", text[:1024])
+        if '"format":"safehold-export"' in compact:
+            return "safehold-json"
+        if compact.startswith(('{"encrypted":', '{"passwordProtected":')):
+            return "bitwarden-json"
         try:
             doc = json.loads(decode(path.read_bytes()))
         except ValueError:
@@ -67,11 +90,21 @@ def detect(path: Path, head: bytes) -> str:
             return "bitwarden-json"
         raise UnknownFormat(_unknown("a JSON file of no format Safehold knows"))
     first_line = text.splitlines()[0] if text else ""
+    if normalize_name(first_line.strip('", ')) == normalize_name(msecure.MARKER_V6):
+        return "msecure6-csv"
     header = {cell.strip().strip('"').lower() for cell in first_line.split(",")}
     for name, wanted in _SIGNATURES:
         if wanted <= header:
             return name
+    if _MSECURE6_ROW.match(first_line):
+        return "msecure6-csv"  # an mSecure 6 export whose marker line was taken out
+    if msecure.looks_like_v5(text):
+        return "msecure5-csv"
     raise UnknownFormat(_unknown("the file's content matches no format Safehold knows"))
+
+
+#: An mSecure 6 record's first cells: ``Title|record-id,Template,``.
+_MSECURE6_ROW: Final = re.compile(r'^"?[^,|]*\|\d+"?,[^,|]+,')
 
 
 def _unknown(what: str) -> str:
@@ -108,6 +141,13 @@ def read_file(
     except OSError as exc:
         raise ImportFailure(f"could not read {path}: {exc.strerror or exc}") from None
     fmt = fmt or detect(path, head)
+    with bulk():  # the readers make many small, acyclic dicts
+        return _read(path, fmt, file_password, key_file)
+
+
+def _read(
+    path: Path, fmt: str, file_password: Callable[[], str] | None, key_file: Path | None
+) -> ImportRead:
     if fmt == "kdbx":
         return keepass.read_kdbx(path, file_password() if file_password else None, key_file)
     data = path.read_bytes()
@@ -115,4 +155,6 @@ def read_file(
         return bitwarden.read_json(data, file_password)
     if fmt == "safehold-json":
         return safehold.read_json(data)
+    if fmt == "1password-1pux":
+        return onepassword.read_1pux(data)
     return _CSV_READERS[fmt](data)

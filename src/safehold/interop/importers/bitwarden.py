@@ -136,6 +136,8 @@ def _fields(builder: ItemBuilder, raw: Any, item: dict[str, Any]) -> None:
             continue
         name = str(field.get("name") or "Field")
         value = field.get("value")
+        if name == TAGS_FIELD and isinstance(value, str) and _tags(builder, value):
+            continue
         kind = field.get("type")
         if kind == 3:  # linked: names another field of the item, whose value it shows
             linked = field.get("linkedId")
@@ -148,6 +150,21 @@ def _fields(builder: ItemBuilder, raw: Any, item: dict[str, Any]) -> None:
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
         builder.custom(name, value if isinstance(value, str) else None, "hidden" if kind == 1 else None)
+
+
+#: Safehold's bitwarden-json export keeps an item's tags beyond its folder here.
+TAGS_FIELD = "Safehold tags"
+
+
+def _tags(builder: ItemBuilder, value: str) -> bool:
+    try:
+        tags = json.loads(value)
+    except ValueError:
+        return False
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        return False
+    builder.tag(*tags)
+    return True
 
 
 def _item(raw: dict[str, Any], folders: dict[str, str], index: int) -> ItemBuilder:

@@ -125,35 +125,88 @@ def _deref(database: Any, value: Any) -> str:
     return value
 
 
+#: What Safehold's own kdbx export adds (interop/export.py): the item's type and id.
+_SAFEHOLD_TYPE, _SAFEHOLD_ID = "Safehold type", "Safehold id"
+
+
 def _entry(database: Any, entry: Any) -> ItemBuilder:
     def get(value: Any) -> str:
         return _deref(database, value)
 
-    builder = ItemBuilder("login", get(entry.title), source_format="kdbx", source_id=str(entry.uuid))
-    builder.set("username", get(entry.username))
-    builder.set("password", get(entry.password))
-    builder.set("website", get(entry.url))
+    strings = _strings(entry)
+    custom = {k: v for k, (v, _) in strings.items() if k not in _RESERVED}
+    type_key = str(custom.pop(_SAFEHOLD_TYPE, None) or "login")
+    source_id = str(custom.pop(_SAFEHOLD_ID, None) or entry.uuid)
+    builder = ItemBuilder(type_key, get(entry.title), source_format="kdbx", source_id=source_id)
+    own_strings = builder.type == "login"  # other types were written field by field, by label
+    if own_strings:
+        builder.set("username", get(entry.username))
+        builder.set("password", get(entry.password))
+        builder.set("website", get(entry.url))
     builder.note(get(entry.notes))
-    custom = dict(entry.custom_properties)
     otp = get(entry.otp) if entry.otp else ""
     if not otp:
         for spelling in _TOTP_SPELLINGS:
             if custom.get(spelling):
                 otp = get(custom[spelling])
                 break
-    builder.set("one_time_password", otp)
+    if own_strings:
+        builder.set("one_time_password", otp)
+    names: dict[str, str] = {"Password": "password"}  # KeePass string -> history field
     for name, value in custom.items():
         if name in _STANDARD or name in _TOTP_SPELLINGS or name in ("TOTP Settings",):
             continue
-        protected = bool(entry.is_custom_property_protected(name))
-        builder.custom(name, get(value), "hidden" if protected else None)
+        protected = strings[name][1]
+        fields_before, customs_before = set(builder.data["fields"]), len(builder.data["custom"])
+        builder.labelled(name, get(value), "hidden" if protected else None)
+        added = set(builder.data["fields"]) - fields_before
+        if added:
+            names[name] = added.pop()  # a field of the type: its history is under its key
+        elif len(builder.data["custom"]) > customs_before:
+            names[name] = builder.data["custom"][-1]["name"]
+    if not own_strings:
+        # KeePass's own strings of another type's entry are copies of its fields, except a
+        # field whose label is KeePass's own name (a Wi-Fi password): read what is new.
+        for key, value in (("Password", entry.password), ("UserName", entry.username), ("URL", entry.url)):
+            text = get(value)
+            if text and text not in builder.data["fields"].values():
+                builder.labelled(key, text)
     builder.tag(*(entry.tags or []))
     path = [g.name for g in reversed(_groups(entry)) if g.name][1:]
     builder.tag("/".join(path) if path else None)
     created = utc_text(entry.ctime) if entry.ctime else None
     modified = utc_text(entry.mtime) if entry.mtime else None
     builder.times(created, modified)
-    for old in entry.history or []:
-        if old.password and old.password != entry.password:
-            builder.history(get(old.password), utc_text(old.mtime) if old.mtime else None)
+    _history(builder, entry, names, get)
     return builder
+
+
+#: KeePass's own strings (pykeepass reads them as attributes, not custom properties).
+_RESERVED = frozenset({"Title", "UserName", "Password", "URL", "Notes"})
+
+
+def _strings(entry: Any) -> dict[str, tuple[str, bool]]:
+    """An entry's ``<String>`` elements by key: (value, protected). Read directly: pykeepass
+    looks each name up with an XPath that a quote in the name breaks."""
+    out: dict[str, tuple[str, bool]] = {}
+    for string in entry._element.findall("String"):
+        key, value = string.findtext("Key"), string.find("Value")
+        if key is not None and value is not None:
+            out[key] = (value.text or "", value.get("Protected") == "True")
+    return out
+
+
+def _history(builder: ItemBuilder, entry: Any, names: dict[str, str], get: Any) -> None:
+    """Every value an earlier copy of the entry held that the entry no longer holds."""
+    current = {k: v for k, (v, _) in _strings(entry).items()}
+    seen: set[tuple[str, str]] = set()
+    for old in entry.history or []:
+        when = utc_text(old.mtime) if old.mtime else None
+        earlier = {k: v for k, (v, _) in _strings(old).items()}
+        for key, value in earlier.items():
+            if key not in names or not value or value == current.get(key):
+                continue
+            field = names[key]
+            if (field, value) not in seen:
+                seen.add((field, value))
+                builder.history(get(value), when, field)

@@ -86,6 +86,9 @@ class Account(Base):
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     plan: Mapped[str] = mapped_column(String(16), default="free")
     license_expires: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Set while the address of an account made under ``SAFEHOLD_SIGNUPS=verify`` is not
+    #: confirmed yet: its sessions are refused until then. NULL otherwise.
+    unverified_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Device(Base):
@@ -201,6 +204,97 @@ class RecoveryToken(Base):
     be used as the other."""
 
     __tablename__ = "recovery_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ResetArchive(Base):
+    """The generation a reset replaced (issue 14 §2, spec/archive.md §6): its keyset and KDF
+    parameters, as the account had them, with its live items in ``reset_archive_items``.
+    All of it is ciphertext that only the old password and the old account key open; the
+    old verifier is not kept (nothing signs in to an archive)."""
+
+    __tablename__ = "reset_archives"
+
+    archive_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)
+    #: The generation the archived items and keyset were sealed for.
+    generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: When the purge removes it (``SAFEHOLD_RESET_ARCHIVE_DAYS`` after ``created_at``).
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kdf_salt: Mapped[str] = mapped_column(String(64))
+    kdf_t: Mapped[int] = mapped_column(Integer)
+    kdf_m_kib: Mapped[int] = mapped_column(Integer)
+    kdf_p: Mapped[int] = mapped_column(Integer)
+    keyset: Mapped[str] = mapped_column(Text)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResetArchiveItem(Base):
+    """One live item of an archived generation, as the ``items`` row held it."""
+
+    __tablename__ = "reset_archive_items"
+
+    archive_id: Mapped[str] = mapped_column(
+        ForeignKey("reset_archives.archive_id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    envelope: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The v2 claims the envelope is bound to (NULL: a v1 write), as in ``items``.
+    device: Mapped[str | None] = mapped_column(String(32))
+    device_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ScheduledReset(Base):
+    """A completed reset form waiting for ``SAFEHOLD_RESET_DELAY_HOURS`` (issue 14 §6).
+
+    It holds the new credentials the form sent (public-safe, like ``accounts``) until it is
+    applied when due, or cancelled by a signed-in device of the current generation."""
+
+    __tablename__ = "scheduled_resets"
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True
+    )
+    #: SHA-256 of the link used: the same form sent again gets the same answer.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The client address that completed the form (told to the account and its devices).
+    requested_from: Mapped[str] = mapped_column(String(64))
+    effective_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kdf_salt: Mapped[str] = mapped_column(String(64))
+    kdf_t: Mapped[int] = mapped_column(Integer)
+    kdf_m_kib: Mapped[int] = mapped_column(Integer)
+    kdf_p: Mapped[int] = mapped_column(Integer)
+    verifier: Mapped[str] = mapped_column(Text)
+    keyset: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str | None] = mapped_column(String(200))
+    #: The form's "Delete the old data now instead": no archive is kept.
+    delete_old: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Invite(Base):
+    """An address an administrator invited (``safehold-server accounts invite EMAIL``): with
+    ``SAFEHOLD_SIGNUPS=closed`` only invited addresses can sign up, once each."""
+
+    __tablename__ = "invites"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class EmailVerification(Base):
+    """A mailed link that confirms an account's address (``SAFEHOLD_SIGNUPS=verify``)."""
+
+    __tablename__ = "email_verifications"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)

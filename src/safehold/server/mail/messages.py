@@ -118,3 +118,27 @@ def recovery_code_changed(
     return render(
         "recovery_code_changed", sender=sender, to=to, when=_when(when), removed=removed, base_url=base_url
     )
+
+
+def reset_scheduled(
+    *, sender: str, to: str, when: datetime, client_ip: str, effective_at: datetime, base_url: str
+) -> EmailMessage:
+    return render(
+        "reset_scheduled", sender=sender, to=to, when=_when(when), client_ip=client_ip,
+        effective_at=_when(effective_at), base_url=base_url,
+    )  # fmt: skip
+
+
+def reset_cancelled(
+    *, sender: str, to: str, requested_at: datetime, when: datetime, client_ip: str, base_url: str
+) -> EmailMessage:
+    return render(
+        "reset_cancelled", sender=sender, to=to, requested_at=_when(requested_at), when=_when(when),
+        client_ip=client_ip, base_url=base_url,
+    )  # fmt: skip
+
+
+def verify_address(*, sender: str, to: str, link: str, expires_at: datetime, base_url: str) -> EmailMessage:
+    return render(
+        "verify_address", sender=sender, to=to, link=link, expires_at=_when(expires_at), base_url=base_url
+    )

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 
 from safehold import wire
 
+from ..client_address import client_address
 from ..errors import InvalidRequest
 from ..services import Services
 from ..services.sessions import Principal
@@ -26,7 +27,13 @@ async def get_services(request: Request) -> Services:
 
 
 async def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The caller's address; ``X-Forwarded-For`` only from a listed proxy (client_address)."""
+    services: Services = request.app.state.services
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        services.proxies,
+    )
 
 
 async def bearer_token(

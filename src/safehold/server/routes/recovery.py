@@ -1,5 +1,5 @@
 """The recovery code API (spec/protocol.md §9.2, spec/api.md "Recovery code"); the HTML pages
-in ``recover_pages.py`` use the same service."""
+in ``pages/recover.py`` use the same service."""
 
 from __future__ import annotations
 

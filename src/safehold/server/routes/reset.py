@@ -32,6 +32,7 @@ def complete_reset(
     token: Token,
     body: wire.ResetCompleteRequest,
     services: ServicesDep,
+    ip: ClientIpDep,
     generation: Annotated[int | None, Header(alias=wire.GENERATION_HEADER, ge=0, le=2**31 - 1)] = None,
 ) -> wire.ResetCompleteResponse:
     if generation is not None:
@@ -45,4 +46,4 @@ def complete_reset(
         else:
             if generation < info.next_generation - 1:
                 raise AccountReset(reset_at=None, generation=info.next_generation - 1)
-    return services.reset.complete(token, body)
+    return services.reset.complete(token, body, ip)

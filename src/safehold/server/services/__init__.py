@@ -4,7 +4,9 @@ wires them together; the app keeps the result at ``app.state.services``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from ..client_address import Network
 from ..db.session import Database
 from ..mail.dispatch import Mailer
 from ..mail.sender import MailSender, sender_from_settings
@@ -16,6 +18,7 @@ from .devices import DeviceService
 from .ratelimit import RateLimiter
 from .recovery import RecoveryService
 from .reset import ResetService
+from .reset_archive import ResetArchiveService
 from .sessions import SessionService
 from .vault import VaultService
 
@@ -32,6 +35,9 @@ class Services:
     vault: VaultService
     reset: ResetService
     recovery: RecoveryService
+    archives: ResetArchiveService
+    #: SAFEHOLD_TRUSTED_PROXIES, parsed once.
+    proxies: tuple[Network, ...] = ()
 
     def close(self) -> None:
         self.mailer.close()
@@ -47,6 +53,7 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings.login_failure_window_seconds,
         settings.request_limit_window_seconds,
         settings.start_limit_window_seconds,
+        settings.signup_limit_window_seconds,
     )
     limiter = RateLimiter(secret, keep_seconds=max(windows))
     auth = AuthService(database, settings, mailer, limiter, secret)
@@ -54,11 +61,19 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
         settings=settings,
         database=database,
         mailer=mailer,
-        accounts=AccountService(database, settings, mailer, limiter),
+        accounts=AccountService(
+            database, settings, mailer, limiter, auth.fakes, auth.issue_device_credential
+        ),
         auth=auth,
-        sessions=SessionService(database),
+        sessions=SessionService(
+            database,
+            idle=timedelta(seconds=settings.session_idle_seconds),
+            absolute=timedelta(seconds=settings.session_absolute_seconds),
+        ),
         devices=DeviceService(database),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),
         recovery=RecoveryService(database, settings, mailer, limiter, auth),
+        proxies=settings.trusted_proxy_networks,
+        archives=ResetArchiveService(database),
     )

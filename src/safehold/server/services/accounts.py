@@ -3,24 +3,35 @@ credentials (sign-up, password change, reset) must pass."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
 
 from safehold import wire
 from safehold.crypto import GROUP_3072, CryptoError, b64decode, hex_to_int
 
-from ..db.models import Account, utcnow
+from ..db.models import Account, EmailVerification, Invite, utcnow
 from ..db.session import Database
-from ..errors import EmailTaken, InvalidRequest, NotFound
+from ..errors import (
+    EmailTaken,
+    InvalidRequest,
+    NotFound,
+    SignupsClosed,
+    TokenExpired,
+    TokenInvalid,
+    TokenUsed,
+)
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
 from .devices import attach_device
+from .fakes import FakeAccounts
 from .ratelimit import RateLimiter
-from .sessions import Principal, open_session
+from .sessions import Principal, hash_token, new_token, open_session
 
 HINT_ACCEPTED = "If an account with a hint exists for that address, we have sent the hint by email"
 #: spec §3.1: kdf_salt is 16 bytes.
@@ -36,7 +47,14 @@ class Credentials:
     verifier: str
     keyset: str
 
-    def check(self) -> None:
+    def check(self, minimum: wire.KdfParams | None = None) -> None:
+        """Refuse malformed values; with ``minimum`` (``SAFEHOLD_MIN_KDF_PARAMS``) also an
+        Argon2id cost below it or above the spec's ceilings (sign-up, password change,
+        key rotation and reset all pass it)."""
+        if minimum is not None:
+            from .reset import check_kdf_params  # reset imports this module
+
+            check_kdf_params(self.kdf_params, minimum)
         try:
             salt = b64decode(self.kdf_salt)
         except CryptoError:
@@ -105,21 +123,58 @@ def clean_email(email: str) -> str:
 
 
 class AccountService:
-    def __init__(self, database: Database, settings: Settings, mailer: Mailer, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        mailer: Mailer,
+        limiter: RateLimiter,
+        fakes: FakeAccounts | None = None,
+        device_credential: Callable[[str], str] | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
+        #: Recognises the account ids ``auth/start`` invents for unknown addresses.
+        self.fakes = fakes
+        #: Issues the device credential of a device that signed in (auth.py), if given.
+        self.device_credential = device_credential
         self.mailer = mailer
         self.limiter = limiter
 
-    def signup(self, body: wire.SignupRequest) -> wire.SignupResponse:
+    def signup(self, body: wire.SignupRequest, client_ip: str = "unknown") -> wire.SignupResponse:
         email = clean_email(body.email)
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
-        credentials.check()
+        credentials.check(self.settings.min_kdf_params)
+        s = self.settings
+        # Sign-up must say that an address is taken (spec/api.md): that answer tells who has
+        # an account, so it is rate-limited per client, like every other such question.
+        with self.database.write() as db:
+            self.limiter.check_budget(
+                db,
+                [(self.limiter.client_key("signup-client", client_ip), s.signup_limit_per_client)],
+                window=s.signup_limit_window_seconds,
+            )
+        # An id that auth/start invented for an unknown address is "in use" too: otherwise
+        # signing up with the id auth/start returned would tell real accounts from fakes.
+        fake_id = self.fakes is not None and self.fakes.is_fake_id(body.account_id)
         try:
             with self.database.write() as db:
-                if db.scalar(select(Account.account_id).where(Account.email == email)) is not None:
+                invite = None
+                if s.signups == "closed":
+                    # Before "taken": an uninvited caller learns nothing about the address.
+                    invite = db.get(Invite, email, with_for_update=True)
+                    if invite is None or invite.used_at is not None:
+                        raise SignupsClosed()
+                holder = db.scalar(select(Account).where(Account.email == email))
+                if holder is not None and self._abandoned(holder):
+                    # Made under verify, never confirmed, link expired: it never worked and
+                    # holds nothing. Keeping it would let anyone squat the address for ever.
+                    db.delete(holder)
+                    db.flush()
+                    holder = None
+                if holder is not None:
                     raise EmailTaken()
-                if db.get(Account, body.account_id) is not None:
+                if fake_id or db.get(Account, body.account_id) is not None:
                     raise InvalidRequest("this account_id is already in use", field="account_id")
                 account = Account(
                     account_id=body.account_id,
@@ -132,18 +187,75 @@ class AccountService:
                     plan=wire.Plan.FREE.value,
                 )
                 credentials.store(account)
+                if invite is not None:
+                    invite.used_at = utcnow()
+                verify = s.signups == "verify"
+                if verify:
+                    account.unverified_since = account.created_at
                 db.add(account)
                 db.flush()
                 device, _ = attach_device(db, account.account_id, body.device_id, body.device_name)
                 token = open_session(db, account.account_id, device)
+                link_token, expires_at = (
+                    self._new_verification(db, account.account_id) if verify else (None, None)
+                )
         except IntegrityError:
             # Two sign-ups with one address at the same moment: the loser learns it here.
             raise EmailTaken() from None
+        if link_token is not None and expires_at is not None:
+            self.mailer.send(
+                messages.verify_address(
+                    sender=s.smtp_from, to=email, link=f"{s.base_url}/verify/{link_token}",
+                    expires_at=expires_at, base_url=s.base_url,
+                )
+            )  # fmt: skip
         return wire.SignupResponse(
             account_id=body.account_id,
             generation=1,
             session=wire.SessionInfo(token=token, device_id=body.device_id),
+            verification_required=True if link_token is not None else None,
+            device_credential=self.device_credential(body.account_id) if self.device_credential else None,
         )
+
+    # --- confirming the address (SAFEHOLD_SIGNUPS=verify) ------------------------------------
+
+    def _abandoned(self, account: Account) -> bool:
+        window = timedelta(minutes=self.settings.verify_token_minutes)
+        return account.unverified_since is not None and account.unverified_since + window <= utcnow()
+
+    def _new_verification(self, db: DbSession, account_id: str) -> tuple[str, datetime]:
+        token = new_token()
+        now = utcnow()
+        expires_at = now + timedelta(minutes=self.settings.verify_token_minutes)
+        db.add(EmailVerification(token_hash=hash_token(token), account_id=account_id,
+                                 created_at=now, expires_at=expires_at))  # fmt: skip
+        return token, expires_at
+
+    def _verification(self, db: DbSession, token: str) -> tuple[EmailVerification, Account]:
+        row = db.get(EmailVerification, hash_token(token))
+        if row is None:
+            raise TokenInvalid()
+        if row.used_at is not None:
+            raise TokenUsed()
+        if row.expires_at <= utcnow():
+            raise TokenExpired()
+        account = db.get(Account, row.account_id)
+        if account is None:
+            raise TokenInvalid()
+        return row, account
+
+    def verification_email(self, token: str) -> str:
+        """The address a confirmation link is for (the page shows it before the button)."""
+        with self.database.read() as db:
+            return self._verification(db, token)[1].email
+
+    def confirm_email(self, token: str) -> str:
+        """Confirm the address of the link's account; from now on its sessions work."""
+        with self.database.write() as db:
+            row, account = self._verification(db, token)
+            row.used_at = utcnow()
+            account.unverified_since = None
+            return account.email
 
     def get(self, principal: Principal) -> wire.AccountResponse:
         with self.database.read() as db:
@@ -163,7 +275,7 @@ class AccountService:
                 db,
                 [
                     (self.limiter.address_key("hint-address", address), settings.request_limit_per_address),
-                    (f"hint-client:{client_ip}", settings.request_limit_per_client),
+                    (self.limiter.client_key("hint-client", client_ip), settings.request_limit_per_client),
                 ],
                 window=settings.request_limit_window_seconds,
             )

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from safehold import wire
 
-from ..db.models import Account
+from ..db.models import Account, Invite, ResetArchive, ScheduledReset, utcnow
 from ..db.session import Database
 from ..errors import NotFound
 from .accounts import clean_email, license_of
 from .devices import active_devices, device_model, signed_out_reasons
+from .reset_archive import archive_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,9 @@ class AccountSummary:
     reset_at: datetime | None
     item_count: int
     devices: list[wire.Device]
+    #: The old generations kept sealed after resets: dates and counts, never contents.
+    archives: list[wire.ServerArchive]
+    pending_reset: wire.PendingReset | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,7 +47,17 @@ class AccountSummary:
             "reset_at": self.reset_at.isoformat() if self.reset_at else None,
             "item_count": self.item_count,
             "devices": [d.model_dump(mode="json", exclude={"current"}) for d in self.devices],
+            "archives": [a.model_dump(mode="json") for a in self.archives],
+            "pending_reset": self.pending_reset.model_dump(mode="json") if self.pending_reset else None,
         }
+
+
+def _pending(row: ScheduledReset | None) -> wire.PendingReset | None:
+    if row is None:
+        return None
+    return wire.PendingReset(
+        requested_at=row.requested_at, requested_from=row.requested_from, effective_at=row.effective_at
+    )
 
 
 class AdminService:
@@ -66,6 +80,15 @@ class AdminService:
             reset_at=account.reset_at,
             item_count=account.item_count,
             devices=[device_model(d, signed_out=signed_out) for d in devices],
+            archives=[
+                archive_model(row)
+                for row in db.scalars(
+                    select(ResetArchive)
+                    .where(ResetArchive.account_id == account.account_id)
+                    .order_by(ResetArchive.created_at.desc())
+                )
+            ],
+            pending_reset=_pending(db.get(ScheduledReset, account.account_id)),
         )
 
     def list_accounts(self) -> list[AccountSummary]:
@@ -89,3 +112,16 @@ class AdminService:
             account.license_expires = expires
             db.flush()
             return self._summary(db, account)
+
+    def invite(self, email: str) -> tuple[str, bool]:
+        """Let ``email`` sign up under ``SAFEHOLD_SIGNUPS=closed``; (the address, whether it
+        already has an account). Inviting again renews an unused or used invitation."""
+        address = clean_email(email)
+        with self.database.write() as db:
+            existing = db.get(Invite, address, with_for_update=True)
+            if existing is None:
+                db.add(Invite(email=address, created_at=utcnow()))
+            else:
+                existing.created_at, existing.used_at = utcnow(), None
+            has_account = db.scalar(select(Account.account_id).where(Account.email == address)) is not None
+        return address, has_account

@@ -11,6 +11,15 @@ fake verifier is an HKDF output reduced mod N, not ``g^x``: nobody ever sees ``v
 ``B = k*v + g^b``), and skipping that exponentiation makes an unknown email cost exactly
 what a real one does, so timing does not tell them apart.
 
+Targeted lock-out (OWASP's device cookies): a successful sign-in gives the device a
+*device credential*, ``dc1.<nonce>.<HMAC(server secret, account id | nonce)>``, kept by the
+client and shown at its next sign-in. A finish that shows a valid credential for the
+account is counted in a bucket of that credential alone, not in the account's and the
+client address's, so a stranger's failures for the email never lock out a device that
+signed in before, and guessing with a (stolen) credential is slowed like any other. The
+server keeps nothing of it: the HMAC is checked, and failures are rate events. A session's
+own password change is counted per device for the same reason.
+
 Every finish is counted as a failed attempt *before* the proof is checked, in the same
 write transaction (and under the same bucket locks) as the back-off check; a proof that
 turns out right takes its count back. Parallel guesses therefore cannot all slip past
@@ -25,15 +34,13 @@ import hashlib
 import hmac
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from safehold import wire
 from safehold.crypto import (
-    GROUP_3072,
     SrpError,
     SrpServer,
     TamperedData,
@@ -48,12 +55,13 @@ from safehold.crypto import (
 
 from ..db.models import Account, Login, Session, utcnow
 from ..db.session import Database
-from ..errors import AuthFailed, RateLimited
+from ..errors import AuthFailed, EmailUnverified, RateLimited
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
 from .accounts import Credentials, kdf_params_of
 from .devices import attach_device
+from .fakes import FakeAccounts
 from .ratelimit import RateLimiter
 from .sessions import REASON_KEY_ROTATED, REASON_PASSWORD_CHANGED, Principal, open_session
 
@@ -61,6 +69,9 @@ log = logging.getLogger("safehold.server.auth")
 PROOF_LEN = 32
 #: HKDF info for the key that seals a pending login's ``b`` (see the module docstring).
 _B_KEY_INFO = b"safehold/server/login-b"
+#: HKDF info for the key of device credentials, and their text form.
+_DEVICE_KEY_INFO = b"safehold/server/device-credential"
+DEVICE_CREDENTIAL_PREFIX = "dc1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +123,30 @@ class AuthService:
         self.limiter = limiter
         self._secret = secret
         self._b_key = hkdf(secret, None, _B_KEY_INFO, 32)
+        self._device_key = hkdf(secret, None, _DEVICE_KEY_INFO, 32)
+        self.fakes = FakeAccounts(secret)
+
+    # --- device credentials (targeted lock-out) -----------------------------------------
+
+    def _device_mac(self, account_id: str, nonce: str) -> str:
+        mac = hmac.new(self._device_key, f"{account_id}|{nonce}".encode(), hashlib.sha256).digest()
+        return b64encode(mac)
+
+    def issue_device_credential(self, account_id: str) -> str:
+        nonce = b64encode(secrets.token_bytes(16))
+        return f"{DEVICE_CREDENTIAL_PREFIX}.{nonce}.{self._device_mac(account_id, nonce)}"
+
+    def device_bucket(self, account_id: str | None, credential: str | None) -> str | None:
+        """The failure bucket of ``credential`` if it is valid for ``account_id``, else None."""
+        if account_id is None or not credential:
+            return None
+        prefix, _, rest = credential.partition(".")
+        nonce, _, mac = rest.partition(".")
+        if prefix != DEVICE_CREDENTIAL_PREFIX or not nonce or not mac:
+            return None
+        if not hmac.compare_digest(mac, self._device_mac(account_id, nonce)):
+            return None
+        return f"login-device:{hashlib.sha256(credential.encode()).hexdigest()[:40]}"
 
     def _seal_b(self, login_id: str, b: int) -> str:
         return b64encode(seal(self._b_key, int_to_hex(b).encode("ascii"), login_id.encode("ascii")))
@@ -127,23 +162,19 @@ class AuthService:
 
     # --- unknown emails -----------------------------------------------------------------
 
-    def _derive(self, label: str, email: str) -> bytes:
-        return hmac.new(self._secret, f"{label}|{email}".encode(), hashlib.sha256).digest()
-
     def _fake(self, email: str) -> tuple[str, bytes, int]:
-        """``account_id``, salt and verifier for an address with no account."""
-        account_id = uuid.UUID(bytes=self._derive("account-id", email)[:16], version=4).hex
-        salt = self._derive("kdf-salt", email)[:16]
-        n = GROUP_3072.N
-        okm = hkdf(
-            self._secret,
-            None,
-            b"safehold fake verifier|" + email.encode("utf-8"),
-            (n.bit_length() + 7) // 8 + 16,  # 128 extra bits make the reduction unbiased
-        )
-        # In [2, N-1], like a real g^x mod N; no exponentiation, so no timing difference.
-        v = int.from_bytes(okm, "big") % (n - 2) + 2
-        return account_id, salt, v
+        """``account_id``, salt and verifier for an address with no account (fakes.py)."""
+        return self.fakes.account_id(email), self.fakes.salt(email), self.fakes.verifier(email)
+
+    def _params_distribution(self) -> list[tuple[wire.KdfParams, int]]:
+        """How many real accounts have each Argon2id cost, in a fixed order."""
+        with self.database.read() as db:
+            rows = db.execute(
+                select(Account.kdf_t, Account.kdf_m_kib, Account.kdf_p, func.count())
+                .group_by(Account.kdf_t, Account.kdf_m_kib, Account.kdf_p)
+                .order_by(Account.kdf_t, Account.kdf_m_kib, Account.kdf_p)
+            ).all()
+        return [(wire.KdfParams(t=t, m_kib=m, p=p), int(n)) for t, m, p, n in rows]
 
     # --- start --------------------------------------------------------------------------
 
@@ -154,7 +185,7 @@ class AuthService:
             # Before any exponentiation: each start costs the server one or two modexps.
             self.limiter.check_budget(
                 db,
-                [(f"start-client:{client_ip}", s.start_limit_per_client)],
+                [(self.limiter.client_key("start-client", client_ip), s.start_limit_per_client)],
                 window=s.start_limit_window_seconds,
             )
             account = db.scalar(select(Account).where(Account.email == email))
@@ -170,7 +201,7 @@ class AuthService:
             account_id, salt, v, params = real
         else:
             account_id, salt, v = self._fake(email)
-            params = self.settings.default_kdf_params
+            params = self.fakes.params(email, self.settings.default_kdf_params, self._params_distribution)
         server = SrpServer(email=email, salt=salt, v=v)
         login_id = secrets.token_urlsafe(24)
         with self.database.write() as db:
@@ -195,15 +226,28 @@ class AuthService:
 
     # --- finish -------------------------------------------------------------------------
 
-    def _buckets(self, pending: _Pending | None, login_email: str | None, client_ip: str) -> list[str]:
-        buckets = [f"login-client:{client_ip}"]
+    def _buckets(
+        self, pending: _Pending | None, login_email: str | None, client_ip: str, trusted: str | None = None
+    ) -> list[str]:
+        if trusted is not None:
+            # A device that signed in before: its own failures only (module docstring).
+            return [trusted]
+        buckets = [self.limiter.client_key("login-client", client_ip)]
         if pending is not None and pending.account_id is not None:
             buckets.append(f"login-account:{pending.account_id}")
         elif login_email is not None:
             buckets.append(self.limiter.address_key("login-account", login_email))
         return buckets
 
-    def _pop(self, login_id: str, client_ip: str, *, account_id: str | None = None) -> _Pending:
+    def _pop(
+        self,
+        login_id: str,
+        client_ip: str,
+        *,
+        account_id: str | None = None,
+        credential: str | None = None,
+        trusted: str | None = None,
+    ) -> _Pending:
         """Take the login (single use), check the back-off and count this attempt as a
         failure, all in one write transaction and before any SRP work."""
         s = self.settings
@@ -234,7 +278,9 @@ class AuthService:
                 else:
                     _, salt, v = self._fake(login.email)
                     pending = _Pending(None, login.email, salt, v, b, None)
-            buckets = self._buckets(pending, email, client_ip)
+            if trusted is None and pending is not None:
+                trusted = self.device_bucket(pending.account_id, credential)
+            buckets = self._buckets(pending, email, client_ip, trusted)
             self.limiter.lock(db, buckets)
             try:
                 self.limiter.check_backoff(
@@ -268,7 +314,7 @@ class AuthService:
         return m2
 
     def finish(self, body: wire.AuthFinishRequest, client_ip: str) -> wire.AuthFinishResponse:
-        pending = self._pop(body.login_id, client_ip)
+        pending = self._pop(body.login_id, client_ip, credential=body.device_credential)
         m2 = self._verify(pending, body.A, body.M1)
         assert pending.account_id is not None
         with self.database.write() as db:
@@ -276,6 +322,15 @@ class AuthService:
             if account is None or account.verifier != pending.verifier_text:
                 raise AuthFailed()  # the password changed between start and finish
             self.limiter.forget(db, list(pending.attempt))
+            unverified = account.unverified_since is not None
+        if unverified:
+            # Only after a right proof (an unknown address must not answer this), and after
+            # the commit, so the right proof is not counted as a failure.
+            raise EmailUnverified()
+        with self.database.write() as db:
+            account = db.get(Account, pending.account_id)
+            if account is None or account.verifier != pending.verifier_text:
+                raise AuthFailed()
             device, first_time = attach_device(db, account.account_id, body.device_id, body.device_name)
             token = open_session(db, account.account_id, device)
             response = wire.AuthFinishResponse(
@@ -284,6 +339,7 @@ class AuthService:
                 keyset=account.keyset,
                 generation=account.generation,
                 hint=account.hint,
+                device_credential=self.issue_device_credential(account.account_id),
             )
             email = account.email
         if first_time:
@@ -338,8 +394,15 @@ class AuthService:
         reason: str,
     ) -> wire.PasswordChangeResponse:
         credentials = Credentials(body.kdf_salt, body.kdf_params, body.verifier, body.keyset)
-        credentials.check()
-        pending = self._pop(body.login_id, client_ip, account_id=principal.account_id)
+        credentials.check(self.settings.min_kdf_params)
+        # Signed in already: counted per device, so strangers' failures for the email do
+        # not block the owner's password change.
+        pending = self._pop(
+            body.login_id,
+            client_ip,
+            account_id=principal.account_id,
+            trusted=f"login-session-device:{principal.device_pk}",
+        )
         m2 = self._verify(pending, body.A, body.M1)
         now = utcnow()
         with self.database.write() as db:

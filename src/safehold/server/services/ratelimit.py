@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from ..client_address import rate_key
 from ..db.models import RateEvent, utcnow
 from ..errors import RateLimited
 
@@ -67,6 +68,11 @@ class RateLimiter:
             return
         for bucket in sorted(set(buckets)):
             session.execute(_ADVISORY_LOCK, {"bucket": bucket})
+
+    @staticmethod
+    def client_key(kind: str, client_ip: str) -> str:
+        """A bucket per client: per address, per /64 for IPv6 (client_address.rate_key)."""
+        return f"{kind}:{rate_key(client_ip)}"
 
     def address_key(self, kind: str, email: str) -> str:
         """A bucket for an email address that does not store the address: the table then

@@ -1,15 +1,24 @@
-"""Account reset (issue 5): the emailed link, what the reset page needs, and the wipe.
+"""Account reset (issue 5): the emailed link, what the reset page needs, and the reset.
 
-The wipe is one transaction: items and tombstones deleted, every session and device
-revoked (session rows stay, marked ``reset``, so an old device is told "account reset"
-rather than a bare 401), credentials replaced, ``generation`` raised, the token used.
-``account_id``, email, plan, licence and creation date are kept.
+The reset is one transaction: the old generation's live items, keyset and KDF parameters
+moved into a sealed archive (issue 14 §2, :mod:`.reset_archive`; not kept when the form
+asks "delete the old data now" or ``SAFEHOLD_RESET_ARCHIVE_DAYS`` is 0), items and
+tombstones deleted from the live account, every session and device revoked (session rows
+stay, marked ``reset``, so an old device is told "account reset" rather than a bare 401),
+credentials replaced, ``generation`` raised, the token used. ``account_id``, email, plan,
+licence and creation date are kept.
+
+With ``SAFEHOLD_RESET_DELAY_HOURS`` > 0 (issue 14 §6) a completed form is *scheduled*: the
+new credentials wait in ``scheduled_resets``, the account is mailed when, from where and
+until when; devices see it in ``GET /account``; a signed-in device can cancel it. It is
+applied by :meth:`ResetService.maintain` (at start and on the maintenance tick) or by the
+first ``GET /account`` after it is due.
 
 Contract used by the web pages (``request.app.state.services.reset``)::
 
     request(email, client_ip) -> None            # RateLimited
     info(token) -> wire.ResetInfo                # TokenInvalid / TokenExpired / TokenUsed
-    complete(token, body) -> wire.ResetCompleteResponse   # the above, InvalidRequest
+    complete(token, body, client_ip) -> wire.ResetCompleteResponse   # the above, InvalidRequest
 """
 
 from __future__ import annotations
@@ -25,16 +34,17 @@ from sqlalchemy.orm import Session as DbSession
 from safehold import wire
 from safehold.crypto import KdfPolicy
 
-from ..db.models import Account, Device, Item, Login, ResetToken, Session, utcnow
+from ..db.models import Account, Device, Item, Login, ResetToken, ScheduledReset, Session, utcnow
 from ..db.session import Database
-from ..errors import InvalidRequest, TokenExpired, TokenInvalid, TokenUsed
+from ..errors import AccountReset, InvalidRequest, NotFound, TokenExpired, TokenInvalid, TokenUsed
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
 from .accounts import Credentials, clean_email
 from .devices import active_devices, device_model
 from .ratelimit import RateLimiter
-from .sessions import REASON_RESET, hash_token, new_token
+from .reset_archive import ResetArchiveService, archive_generation
+from .sessions import REASON_RESET, Principal, hash_token, new_token
 
 log = logging.getLogger("safehold.server.reset")
 RESET_ACCEPTED = "If an account exists for that address, we have sent an email"
@@ -62,6 +72,12 @@ def check_kdf_params(params: wire.KdfParams, minimum: wire.KdfParams) -> None:
             raise InvalidRequest(f"{field} is {value}: this server needs at least {low} {unit}", field=field)
         if value > high:
             raise InvalidRequest(f"{field} is {value}: at most {high} {unit} are allowed", field=field)
+
+
+def _pending_model(row: ScheduledReset) -> wire.PendingReset:
+    return wire.PendingReset(
+        requested_at=row.requested_at, requested_from=row.requested_from, effective_at=row.effective_at
+    )
 
 
 class ResetService:
@@ -96,17 +112,29 @@ class ResetService:
         s = self.settings
         try:
             address = clean_email(email)
+            mail_to = address
         except InvalidRequest:
             address = email.strip().lower()
+            mail_to = "nobody@example.invalid"  # never sent: no account has such an address
         now = utcnow()
         expires_at = now + timedelta(minutes=s.reset_token_minutes)
         token = new_token()
+        # Rendered before we know whether the account exists, and for an unknown address
+        # too (then dropped): the work a real request does, so its time does not tell.
+        message = messages.reset_requested(
+            sender=s.smtp_from,
+            to=mail_to,
+            link=f"{s.base_url}/reset/{token}",
+            expires_at=expires_at,
+            client_ip=client_ip,
+            base_url=s.base_url,
+        )
         with self.database.write() as db:
             self.limiter.check_budget(
                 db,
                 [
                     (self.limiter.address_key("reset-address", address), s.request_limit_per_address),
-                    (f"reset-client:{client_ip}", s.request_limit_per_client),
+                    (self.limiter.client_key("reset-client", client_ip), s.request_limit_per_client),
                 ],
                 window=s.request_limit_window_seconds,
             )
@@ -122,16 +150,7 @@ class ResetService:
                 )
             )
         log.info("reset link issued for account %s", account.account_id)
-        self.mailer.send(
-            messages.reset_requested(
-                sender=s.smtp_from,
-                to=address,
-                link=f"{s.base_url}/reset/{token}",
-                expires_at=expires_at,
-                client_ip=client_ip,
-                base_url=s.base_url,
-            )
-        )
+        self.mailer.send(message)
 
     @staticmethod
     def _usable(token_row: ResetToken | None) -> ResetToken:
@@ -156,6 +175,8 @@ class ResetService:
                 kdf_params=self.settings.default_kdf_params,
                 devices=[device_model(d) for d in active_devices(db, account.account_id)],
                 expires_at=row.expires_at,
+                archive_days=self.settings.reset_archive_days,
+                delay_hours=self.settings.reset_delay_hours,
             )
 
     @staticmethod
@@ -173,6 +194,21 @@ class ResetService:
         """
         if row is None or row.used_at is None:
             return None
+        scheduled = db.get(ScheduledReset, row.account_id)
+        if scheduled is not None and scheduled.token_hash == row.token_hash:
+            if not (
+                hmac.compare_digest(scheduled.verifier, credentials.verifier.lower())
+                and hmac.compare_digest(scheduled.kdf_salt, credentials.kdf_salt)
+                and hmac.compare_digest(scheduled.keyset, credentials.keyset)
+            ):
+                return None
+            account = db.get(Account, row.account_id)
+            if account is None:
+                return None
+            return wire.ResetCompleteResponse(
+                account_id=account.account_id, generation=account.generation + 1,
+                reset_at=scheduled.requested_at, scheduled_for=scheduled.effective_at,
+            )  # fmt: skip
         account = db.get(Account, row.account_id)
         if account is None or account.reset_at is None:
             return None
@@ -188,7 +224,9 @@ class ResetService:
             account_id=account.account_id, generation=account.generation, reset_at=account.reset_at
         )
 
-    def complete(self, token: str, body: wire.ResetCompleteRequest) -> wire.ResetCompleteResponse:
+    def complete(
+        self, token: str, body: wire.ResetCompleteRequest, client_ip: str = "unknown"
+    ) -> wire.ResetCompleteResponse:
         if not body.confirm_wipe:
             raise InvalidRequest(
                 "confirm that all data in this account will be deleted", field="confirm_wipe"
@@ -197,6 +235,7 @@ class ResetService:
         credentials.check()
         check_kdf_params(body.kdf_params, self.settings.min_kdf_params)
         now = utcnow()
+        delay = self.settings.reset_delay_hours
         with self.database.write() as db:
             found = db.get(ResetToken, hash_token(token), with_for_update=True)
             replayed = self._replay(db, found, credentials)
@@ -206,39 +245,160 @@ class ResetService:
             account = db.get(Account, row.account_id, with_for_update=True, populate_existing=True)
             if account is None:
                 raise TokenInvalid()
-            account_id = account.account_id
-            db.execute(delete(Item).where(Item.account_id == account_id))
-            db.execute(delete(Login).where(Login.account_id == account_id))
-            db.execute(
-                update(Session)
-                .where(Session.account_id == account_id, Session.revoked_at.is_(None))
-                .values(revoked_at=now, revoked_reason=REASON_RESET)
-            )
-            db.execute(
-                update(Device)
-                .where(Device.account_id == account_id, Device.revoked_at.is_(None))
-                .values(revoked_at=now, revoked_reason=REASON_RESET)
-            )
-            credentials.store(account)
-            account.hint = body.hint or None
-            account.generation += 1
-            account.reset_at = now
-            account.item_count = 0
-            account.reset_mail_due = True
+            account_id, email = account.account_id, account.email
             # Every outstanding link dies with the one used: each was for the old account.
             db.execute(
                 update(ResetToken)
                 .where(ResetToken.account_id == account_id, ResetToken.used_at.is_(None))
                 .values(used_at=now)
             )
-            generation, email = account.generation, account.email
-            if self._pause > 0:
-                db.flush()
-                self._test_pause("before_commit")
+            if delay > 0:
+                effective = now + timedelta(hours=delay)
+                # A second completed form (from a later link) replaces the first: the
+                # account is told again, and either can be cancelled the same way.
+                db.merge(
+                    ScheduledReset(
+                        account_id=account_id, token_hash=row.token_hash, requested_at=now,
+                        requested_from=client_ip[:64], effective_at=effective,
+                        kdf_salt=credentials.kdf_salt, kdf_t=credentials.kdf_params.t,
+                        kdf_m_kib=credentials.kdf_params.m_kib, kdf_p=credentials.kdf_params.p,
+                        verifier=credentials.verifier.lower(), keyset=credentials.keyset,
+                        hint=body.hint or None, delete_old=body.delete_old,
+                    )
+                )  # fmt: skip
+                generation = account.generation + 1
+            else:
+                generation = self._apply(db, account, credentials, body.hint, body.delete_old, now)
+                if self._pause > 0:
+                    db.flush()
+                    self._test_pause("before_commit")
+        if delay > 0:
+            log.info("reset of account %s scheduled for %s", account_id, effective.isoformat())
+            self._send_scheduled(email, now, client_ip, effective)
+            return wire.ResetCompleteResponse(
+                account_id=account_id, generation=generation, reset_at=now, scheduled_for=effective
+            )
         log.info("account %s reset to generation %d", account_id, generation)
         self._test_pause("after_commit")
         self._send_reset_done(account_id, email, now, generation)
         return wire.ResetCompleteResponse(account_id=account_id, generation=generation, reset_at=now)
+
+    def _apply(
+        self, db: DbSession, account: Account, credentials: Credentials, hint: str | None,
+        delete_old: bool, now: datetime,
+    ) -> int:  # fmt: skip
+        """The reset itself, in the caller's transaction; the new generation."""
+        account_id = account.account_id
+        keep_days = 0.0 if delete_old else self.settings.reset_archive_days
+        archive_id = archive_generation(db, account, now, keep_days)
+        db.execute(delete(Item).where(Item.account_id == account_id))
+        db.execute(delete(Login).where(Login.account_id == account_id))
+        db.execute(
+            update(Session)
+            .where(Session.account_id == account_id, Session.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=REASON_RESET)
+        )
+        db.execute(
+            update(Device)
+            .where(Device.account_id == account_id, Device.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=REASON_RESET)
+        )
+        db.execute(delete(ScheduledReset).where(ScheduledReset.account_id == account_id))
+        credentials.store(account)
+        account.hint = hint or None
+        account.generation += 1
+        account.reset_at = now
+        account.item_count = 0
+        account.reset_mail_due = True
+        if archive_id is not None:
+            log.info("the old generation of account %s is kept as archive %s", account_id, archive_id)
+        return account.generation
+
+    # --- scheduled resets (issue 14 §6) ---------------------------------------------------
+
+    def pending(self, principal: Principal, now: datetime | None = None) -> wire.PendingReset | None:
+        """The reset scheduled for the caller's account, if any. One already due is applied
+        here, and the caller gets :class:`AccountReset` like after any reset."""
+        now = now or utcnow()
+        with self.database.read() as db:
+            row = db.get(ScheduledReset, principal.account_id)
+            if row is None:
+                return None
+            pending = _pending_model(row)
+        if pending.effective_at > now:
+            return pending
+        applied = self._apply_due_one(principal.account_id, now)
+        if applied is None:
+            return None  # cancelled meanwhile
+        raise AccountReset(reset_at=utcnow(), generation=applied)
+
+    def cancel(self, principal: Principal, client_ip: str) -> wire.PendingReset:
+        """Cancel the account's scheduled reset (a signed-in device of the current
+        generation); :class:`NotFound` if none is scheduled."""
+        with self.database.write() as db:
+            row = db.get(ScheduledReset, principal.account_id, with_for_update=True)
+            if row is None:
+                raise NotFound("no reset is scheduled for this account")
+            cancelled = _pending_model(row)
+            db.delete(row)
+            account = db.get(Account, principal.account_id)
+            email = account.email if account is not None else None
+        log.info("scheduled reset of account %s cancelled by a device", principal.account_id)
+        if email is not None:
+            self.mailer.send(
+                messages.reset_cancelled(
+                    sender=self.settings.smtp_from, to=email, requested_at=cancelled.requested_at,
+                    when=utcnow(), client_ip=client_ip, base_url=self.settings.base_url,
+                )
+            )  # fmt: skip
+        return cancelled
+
+    def _apply_due_one(self, account_id: str, now: datetime) -> int | None:
+        """Apply ``account_id``'s scheduled reset if it is (still) due at ``now``; the new
+        generation. The reset itself is stamped with the real time, whatever ``now`` a test
+        passes: sessions made after it must count as made after it."""
+        with self.database.write() as db:
+            row = db.get(ScheduledReset, account_id, with_for_update=True, populate_existing=True)
+            if row is None or row.effective_at > now:
+                return None
+            account = db.get(Account, account_id, with_for_update=True, populate_existing=True)
+            if account is None:
+                return None
+            credentials = Credentials(
+                row.kdf_salt, wire.KdfParams(t=row.kdf_t, m_kib=row.kdf_m_kib, p=row.kdf_p), row.verifier,
+                row.keyset,
+            )  # fmt: skip
+            applied_at = utcnow()
+            generation = self._apply(db, account, credentials, row.hint, row.delete_old, applied_at)
+            email = account.email
+        log.info("scheduled reset applied: account %s is at generation %d", account_id, generation)
+        self._send_reset_done(account_id, email, applied_at, generation)
+        return generation
+
+    def apply_due(self, now: datetime | None = None) -> int:
+        """Apply every scheduled reset that is due; how many."""
+        now = now or utcnow()
+        with self.database.read() as db:
+            query = select(ScheduledReset.account_id).where(ScheduledReset.effective_at <= now)
+            due = list(db.scalars(query))
+        return sum(1 for account_id in due if self._apply_due_one(account_id, now) is not None)
+
+    def maintain(self, now: datetime | None = None) -> tuple[int, int]:
+        """The maintenance tick: due resets applied, expired archives purged (in that order,
+        so a reset's archive never outlives its time by a tick)."""
+        now = now or utcnow()
+        applied = self.apply_due(now)
+        purged = ResetArchiveService(self.database).purge(now)
+        return applied, purged
+
+    def _send_scheduled(self, email: str, when: datetime, client_ip: str, effective: datetime) -> None:
+        s = self.settings
+        self.mailer.send(
+            messages.reset_scheduled(
+                sender=s.smtp_from, to=email, when=when, client_ip=client_ip, effective_at=effective,
+                base_url=s.base_url,
+            )
+        )  # fmt: skip
 
     def _send_reset_done(self, account_id: str, email: str, when: datetime, generation: int) -> None:
         s = self.settings

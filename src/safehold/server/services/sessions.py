@@ -1,5 +1,10 @@
 """Sessions: bearer tokens bound to a device record. The token is 32 random bytes; the
-database holds only its SHA-256, so a copy of the database signs nobody in."""
+database holds only its SHA-256, so a copy of the database signs nobody in.
+
+A session has two lifetimes (settings): *idle*, since its device was last seen (every
+authenticated request counts, so a device in use never hits it), and *absolute*, since it
+was created. Past either it is answered 401 ``session_revoked`` with ``reason: "expired"``;
+the client signs in again with the password, by itself when it has it."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from safehold.crypto import b64encode
 
 from ..db.models import Account, Device, Session, utcnow
 from ..db.session import Database
-from ..errors import AccountReset, InvalidRequest, SessionRevoked, Unauthenticated
+from ..errors import AccountReset, EmailUnverified, InvalidRequest, SessionRevoked, Unauthenticated
 
 #: Writing last-seen on every request would turn every read into a write.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -29,6 +34,7 @@ REASON_RECOVERED = "recovered"
 #: What rows written before the reason was renamed say.
 _LEGACY_PASSWORD_CHANGE = "password_change"
 REASON_RESET = "reset"
+REASON_EXPIRED = "expired"
 
 PASSWORD_CHANGED_MESSAGE = (
     "the account password was changed on another device; sign in again with the new password"
@@ -40,10 +46,16 @@ def public_reason(reason: str | None) -> str | None:
     return REASON_PASSWORD_CHANGED if reason == _LEGACY_PASSWORD_CHANGE else reason
 
 
-def revoked_error(reason: str | None) -> SessionRevoked:
-    """The 401 a revoked session gets: the words and ``reason`` say what happened."""
+def revoked_error(reason: str | None, account_hint: str | None = None) -> SessionRevoked:
+    """The 401 a revoked session gets: the words and ``reason`` say what happened.
+
+    After a password change the device's old session also learns the account's hint as it
+    is now (set with the new password), so it can show the right one at its password prompt:
+    the holder of that session was signed in to this account and saw the old hint already."""
     if reason in {REASON_PASSWORD_CHANGED, _LEGACY_PASSWORD_CHANGE}:
-        return SessionRevoked(PASSWORD_CHANGED_MESSAGE, reason=REASON_PASSWORD_CHANGED)
+        return SessionRevoked(
+            PASSWORD_CHANGED_MESSAGE, reason=REASON_PASSWORD_CHANGED, account_hint=account_hint
+        )
     if reason == REASON_KEY_ROTATED:
         return SessionRevoked(
             "the account key was replaced on another device; sign in with the new account key",
@@ -57,6 +69,10 @@ def revoked_error(reason: str | None) -> SessionRevoked:
         )
     if reason == REASON_LOGOUT:
         return SessionRevoked("this session was signed out; sign in again", reason=REASON_LOGOUT)
+    if reason == REASON_EXPIRED:
+        return SessionRevoked(
+            "this session expired (unused too long, or too old); sign in again", reason=REASON_EXPIRED
+        )
     return SessionRevoked(reason=REASON_DEVICE_REVOKED)
 
 
@@ -105,8 +121,20 @@ def open_session(db: DbSession, account_id: str, device: Device) -> str:
 
 
 class SessionService:
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        idle: timedelta = timedelta(days=30),
+        absolute: timedelta = timedelta(days=90),
+    ) -> None:
         self.database = database
+        self.idle = idle
+        self.absolute = absolute
+
+    def _expired(self, created_at: datetime, last_seen_at: datetime | None, now: datetime) -> bool:
+        last = max(created_at, last_seen_at) if last_seen_at is not None else created_at
+        return now - created_at > self.absolute or now - last > self.idle
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -125,6 +153,8 @@ class SessionService:
                     Device.last_seen_at,
                     Account.generation,
                     Account.reset_at,
+                    Account.hint,
+                    Account.unverified_since,
                 )
                 .join(Device, Device.id == Session.device_pk)
                 .join(Account, Account.account_id == Session.account_id)
@@ -143,14 +173,20 @@ class SessionService:
             last_seen_at,
             generation,
             reset_at,
+            account_hint,
+            unverified_since,
         ) = row
         # A session older than the reset belongs to the old keys whatever else ended it
         # (say the device was removed first): the client must learn about the reset.
         if revoked_reason == REASON_RESET or (reset_at is not None and created_at < reset_at):
             raise AccountReset(reset_at=reset_at, generation=generation)
         if revoked_at is not None:
-            raise revoked_error(revoked_reason)
+            raise revoked_error(revoked_reason, account_hint)
         now = utcnow()
+        if self._expired(created_at, last_seen_at, now):
+            raise revoked_error(REASON_EXPIRED)
+        if unverified_since is not None:
+            raise EmailUnverified()
         if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
             with self.database.write() as db:
                 db.execute(update(Device).where(Device.id == device_pk).values(last_seen_at=now))

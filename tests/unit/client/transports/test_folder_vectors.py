@@ -81,3 +81,18 @@ def test_the_vector_file_is_up_to_date() -> None:
     sys.modules["folder_vectors"] = module
     spec.loader.exec_module(module)
     assert module.render() == (ROOT / "spec" / "vectors" / "folder-v1.json").read_text()
+
+
+@pytest.mark.parametrize("case", VECTORS["key_checks"], ids=lambda c: c["account_id"][:8])
+def test_key_check_vectors(case: dict[str, str]) -> None:
+    # An independent reading of spec §3: HKDF-SHA256 with no salt, 16 bytes.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from safehold.crypto import AccountKey, account_key_check, b64encode
+
+    key = AccountKey.parse(case["account_key"])
+    info = b"safehold/folder/v1/key-check|" + case["account_id"].encode()
+    expected = HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=info).derive(key.secret)
+    assert b64encode(expected) == case["key_check"]
+    assert b64encode(account_key_check(key, bytes.fromhex(case["account_id"]))) == case["key_check"]

@@ -384,9 +384,24 @@ export async function srpProofs(email, salt, A, B, S) {
   return { K, M1, M2 };
 }
 
+/** The digest size of H (SHA-256): every proof is exactly this long (spec §6). */
+export const SRP_PROOF_LEN = 32;
+
+/** A value from the other side must be a BigInt in 1..N-1 (spec §6; as the Python client):
+ *  that also rules out `X mod N = 0`, and a value of N or more that only `% N` would wrap. */
+function checkPublic(value, sender, name) {
+  if (typeof value !== "bigint" || value <= 0n || value >= SRP_N) {
+    throw new SrpError(`the ${sender} sent an invalid SRP value ${name}: it must lie in 1..N-1`);
+  }
+  return value;
+}
+
 /** The client's side of a handshake with a given private `a`: { A, u, S, K, M1, M2 }. */
 export async function srpClient({ email, salt, x, a, B }) {
-  if (B % SRP_N === 0n) throw new SrpError("the server sent an invalid SRP value B");
+  checkPublic(B, "server", "B");
+  if (typeof a !== "bigint" || a <= 0n || a >= SRP_N) throw new SrpError("an SRP private value must lie in 1..N-1");
+  if (typeof x !== "bigint" || x <= 0n) throw new SrpError("the SRP x must be a positive integer");
+  if (!(salt instanceof Uint8Array)) throw new SrpError("the SRP salt must be bytes");
   const A = srpA(a);
   const u = await srpU(A, B);
   const base = (B - (await srpK()) * modPow(SRP_G, x, SRP_N)) % SRP_N;
@@ -394,9 +409,27 @@ export async function srpClient({ email, salt, x, a, B }) {
   return { A, u, S, ...(await srpProofs(email, salt, A, B, S)) };
 }
 
+/**
+ * Check the server's proof `M2` against the one computed by {@link srpClient}: the server
+ * must prove it knows the verifier before anything it sends is trusted (spec §6). `M2` is
+ * exactly {@link SRP_PROOF_LEN} bytes (a shorter one is not padded into a match) and is
+ * compared without an early exit. Throws {@link SrpError}; returns nothing.
+ */
+export function srpVerifyServer(expected, M2) {
+  if (!(M2 instanceof Uint8Array) || M2.length !== SRP_PROOF_LEN) {
+    throw new SrpError(`an SRP proof M2 is ${SRP_PROOF_LEN} bytes`);
+  }
+  if (!(expected instanceof Uint8Array) || expected.length !== SRP_PROOF_LEN) {
+    throw new SrpError("no SRP proof yet: process the server's challenge first");
+  }
+  let diff = 0;
+  for (let i = 0; i < SRP_PROOF_LEN; i++) diff |= expected[i] ^ M2[i];
+  if (diff !== 0) throw new SrpError("the server could not prove it knows this account's verifier");
+}
+
 /** The server's premaster secret `S = (A · v^u)^b mod N`. */
 export async function srpServerPremaster({ A, B, v, b }) {
-  if (A % SRP_N === 0n) throw new SrpError("the client sent an invalid SRP value A");
+  checkPublic(A, "client", "A");
   const u = await srpU(A, B);
   return modPow(A * modPow(v, u, SRP_N), b, SRP_N);
 }
@@ -408,12 +441,23 @@ export const NONCE_LEN = 12;
 const TAG_LEN = 16;
 
 async function aesKey(key, usage) {
+  // A key made by importEnvelopeKey is used as it is: imported once, not per envelope.
+  if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) return key;
   if (key.length !== KEY_LEN) throw new CryptoError("an envelope key is 32 bytes");
   return subtle.importKey("raw", key, "AES-GCM", false, [usage]);
 }
 
 function adBytes(ad) {
   return typeof ad === "string" ? utf8.encode(ad) : ad;
+}
+
+/**
+ * A 32-byte envelope key as a non-extractable WebCrypto key for seal and open (and so
+ * sealWrite, openWrite): imported once, its bytes cannot be read back out of it.
+ */
+export async function importEnvelopeKey(key) {
+  if (key.length !== KEY_LEN) throw new CryptoError("an envelope key is 32 bytes");
+  return subtle.importKey("raw", key, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
 /** `0x01 | nonce | AES-256-GCM(key, nonce, plaintext, ad)`. `nonce` only for test vectors. */
@@ -441,6 +485,29 @@ export async function open(key, envelope, ad) {
   } catch {
     throw new TamperedData();
   }
+}
+
+/**
+ * open() with a key from importEnvelopeKey, starting the decryption before it returns (no
+ * wait in between): a bulk pull then decrypts one envelope while it decodes the next.
+ * The same checks and the same single TamperedData for every failure.
+ */
+export function openImported(cryptoKey, envelope, ad) {
+  if (envelope.length < 1 + NONCE_LEN + TAG_LEN || envelope[0] !== ENVELOPE_VERSION) {
+    return Promise.reject(new TamperedData());
+  }
+  return subtle
+    .decrypt(
+      { name: "AES-GCM", iv: envelope.subarray(1, 1 + NONCE_LEN), additionalData: adBytes(ad), tagLength: 128 },
+      cryptoKey,
+      envelope.subarray(1 + NONCE_LEN),
+    )
+    .then(
+      (pt) => new Uint8Array(pt),
+      () => {
+        throw new TamperedData();
+      },
+    );
 }
 
 // --- Keys, keyset, items (spec §7) -----------------------------------------------------
@@ -600,9 +667,11 @@ function percentEncode(text) {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
-/** `safehold://kit?v=1&server=…&email=…&key=…`, as KitPayload.to_uri() writes it. */
-export function kitUri({ server, email, accountKeyText }) {
-  return `safehold://kit?v=1&server=${percentEncode(server)}&email=${percentEncode(email)}&key=${percentEncode(accountKeyText)}`;
+/** `safehold://kit?v=1&server=…&email=…&key=…` (or `folder=…` for a vault kept in a folder),
+ * as KitPayload.to_uri() writes it. */
+export function kitUri({ server, folder = null, email, accountKeyText }) {
+  const where = folder === null || folder === undefined ? `server=${percentEncode(server)}` : `folder=${percentEncode(folder)}`;
+  return `safehold://kit?v=1&${where}&email=${percentEncode(email)}&key=${percentEncode(accountKeyText)}`;
 }
 
 // --- Account reset (spec §9) -----------------------------------------------------------

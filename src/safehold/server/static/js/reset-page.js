@@ -30,6 +30,8 @@ const password = $("password");
 const confirm = $("confirm");
 const hint = $("hint");
 const wipe = $("confirm-wipe");
+// Absent when the server keeps no archive (SAFEHOLD_RESET_ARCHIVE_DAYS=0).
+const deleteOld = $("delete-old");
 const errorBox = $("form-error");
 
 // Every message the form can show, keyed so tests and styles can tell them apart.
@@ -186,7 +188,8 @@ async function submitReset() {
         // The generation this page was made for: a second reset finished meanwhile is refused.
         "Safehold-Generation": String(info.next_generation - 1),
       },
-      body: JSON.stringify(built.request),
+      // Unticked (the default), the server keeps the old generation sealed for a while.
+      body: JSON.stringify({ ...built.request, delete_old: Boolean(deleteOld?.checked) }),
       credentials: "omit",
       cache: "no-store",
     });
@@ -201,7 +204,19 @@ async function submitReset() {
     return;
   }
   prepared = null;
-  showResult(built.accountKeyText);
+  // A server that delays resets answers with the time it takes effect.
+  let answer = {};
+  try {
+    answer = await response.json();
+  } catch {
+    answer = {};
+  }
+  showResult(built.accountKeyText, answer?.scheduled_for ?? null);
+}
+
+function utcText(iso) {
+  const when = new Date(iso);
+  return Number.isNaN(when.getTime()) ? String(iso) : `${when.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 // The server's error body ({ error: { code, message, field } }), or {} when it is not JSON
@@ -229,12 +244,22 @@ function showServerError(status, error) {
   }
 }
 
-function showResult(accountKeyText) {
+function showResult(accountKeyText, scheduledFor = null) {
   // The password fields are no longer needed: empty them before anything else.
   password.value = "";
   confirm.value = "";
   $("reset-step").hidden = true;
   $("reset-step").remove();
+  if (scheduledFor) {
+    $("result-title").textContent = "Your reset is scheduled";
+    $("done-text").hidden = true;
+    const note = $("scheduled-text");
+    note.textContent =
+      `The reset takes effect on ${utcText(scheduledFor)}. Until then your old password and account key ` +
+      "keep working, and any signed-in device can cancel it (safehold reset --cancel). From then on, " +
+      "this new account key and the new password open the account.";
+    note.hidden = false;
+  }
 
   const uri = kitUri({ server, email: info.email, accountKeyText });
   $("account-key").textContent = accountKeyText;

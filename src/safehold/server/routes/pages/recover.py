@@ -19,7 +19,12 @@ from fastapi.responses import HTMLResponse
 from safehold import wire
 from safehold.server.errors import RateLimited, TokenExpired, TokenInvalid, TokenUsed
 
-from .pages import SENT_MESSAGE, _call, _page, _retry_words, _server_url, _token_minutes, _when
+from .. import deps
+from ._render import call as _call
+from ._render import page as _page
+from ._render import server_url as _server_url
+from ._render import when as _when
+from .reset import SENT_MESSAGE, _retry_words, _token_minutes
 
 router = APIRouter()
 
@@ -46,7 +51,7 @@ async def recover_request(request: Request) -> HTMLResponse:
         email = email if email.isprintable() else ""
         context = {"state": "form", "email": email, "error": "Enter the email address of your account."}
         return _page("recover_start.html", context, status_code=400)
-    client_ip = request.client.host if request.client else ""
+    client_ip = await deps.client_ip(request)
     try:
         await _call(request.app.state.services.recovery.request, email, client_ip)
     except RateLimited as exc:

@@ -1,0 +1,342 @@
+// The web vault at /vault: signs in, holds the session and the decrypted vault in memory
+// only, and switches between the views. It locks (forgetting every key and plaintext)
+// after IDLE_MS without input, when the tab stays hidden HIDDEN_MS, on Lock and on sign-out.
+// Other devices' changes are pulled every POLL_MS while it is open.
+
+import { HIDDEN_MS, IDLE_MS, POLL_MS, TEST_MODE } from "./config.js";
+import { clear, h } from "./dom.js";
+import { toTrash, fromTrash } from "./items.js";
+import { forget } from "./session.js";
+import { SessionEnded, Vault } from "./sync.js";
+import { renderDevices, renderPassword, renderReport, renderStatus, renderTrash } from "./views-account.js";
+import { renderEdit, renderNewType } from "./views-edit.js";
+import { renderItem } from "./views-item.js";
+import { ListView } from "./views-list.js";
+import { renderSignIn } from "./views-signin.js";
+
+const $ = (id) => document.getElementById(id);
+
+class App {
+  constructor() {
+    this.root = $("app");
+    this.tools = $("bar-tools");
+    this.bannerEl = $("banner");
+    this.session = null;
+    this.vault = null;
+    this.list = null;
+    this.detail = null;
+    this.stopDetail = null;
+    this.editing = false;
+    this.lastInput = Date.now();
+    this.hiddenSince = null;
+    this.timers = [];
+    this.email = "";
+    this.locking = false;
+  }
+
+  start() {
+    $("loading")?.remove();
+    for (const type of ["keydown", "pointerdown", "touchstart", "wheel"]) {
+      document.addEventListener(type, () => (this.lastInput = Date.now()), { passive: true, capture: true });
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden) this.hiddenSince = Date.now();
+      else {
+        this.checkLock();
+        this.hiddenSince = null;
+      }
+    });
+    this.showSignIn();
+  }
+
+  banner(text, kind = "notice", action = null) {
+    clear(this.bannerEl);
+    if (!text) {
+      this.bannerEl.hidden = true;
+      return;
+    }
+    this.bannerEl.className = `banner ${kind}`;
+    this.bannerEl.append(h("span", {}, text), action ? h("button", { type: "button", class: "small secondary", onClick: action.run }, action.label) : "");
+    this.bannerEl.hidden = false;
+  }
+
+  // --- signed out ----------------------------------------------------------------------
+
+  showSignIn(message = "") {
+    clear(this.tools);
+    this.root.className = "vault-main signin-main";
+    renderSignIn(this.root, { email: this.email, message, onSignedIn: (s) => this.opened(s) });
+  }
+
+  async opened(session) {
+    this.session = session;
+    this.email = session.email;
+    this.vault = new Vault(session);
+    await this.vault.sync();
+    // Phase timings (numbers only) for bench/web.py, in a test page only.
+    if (TEST_MODE) {
+      const timings = { ...this.vault.timings };
+      globalThis.__safeholdTimings = () => timings;
+    }
+    this.lastInput = Date.now();
+    this.showMain();
+    this.timers.push(setInterval(() => this.checkLock(), 1000));
+    this.timers.push(setInterval(() => this.syncNow(true), POLL_MS));
+    this.vault.onChange(() => this.afterSync());
+  }
+
+  // --- the main layout -----------------------------------------------------------------
+
+  showMain() {
+    this.root.className = "vault-main unlocked";
+    clear(this.root);
+    const search = h("input", { id: "search", type: "search", placeholder: "Title, username, website, tag…", autocomplete: "off", spellcheck: "false", dataset: { testid: "search" } });
+    search.addEventListener("input", () => this.list.setQuery(search.value));
+    const filters = h("div", { class: "filters", dataset: { testid: "filters" } });
+    const list = h("div", { class: "list" });
+    this.detail = h("section", { class: "detail", "aria-live": "polite", tabindex: "-1" });
+    this.syncState = h("span", { class: "sync-state hint", role: "status", dataset: { testid: "sync-state" } });
+    const listPane = h(
+      "section",
+      { class: "list-pane", "aria-label": "Items" },
+      h("div", { class: "search" }, h("label", { for: "search" }, "Search"), search),
+      h("details", { class: "filter-box" }, h("summary", {}, "Filters"), filters),
+      list,
+    );
+    this.layout = h("div", { class: "layout" }, listPane, this.detail);
+    this.root.append(this.layout);
+    this.list = new ListView(this, { filters, list });
+    this.list.refresh();
+
+    let menu = null;
+    // A choice in the Account menu closes it.
+    const tool = (label, run, extra = {}) =>
+      h("button", { type: "button", class: "small", onClick: () => { if (menu) menu.open = false; run(); }, ...extra }, label);
+    clear(this.tools).append(
+      tool("New item", () => this.newItem(), { dataset: { testid: "new-item" } }),
+      tool("Sync", () => this.syncNow(false)),
+      this.syncState,
+      (menu = h(
+        "details",
+        { class: "menu" },
+        h("summary", {}, "Account"),
+        h(
+          "div",
+          { class: "menu-items" },
+          tool("Sync status", () => this.showPane(renderStatus)),
+          tool("Security report", () => this.showPane(renderReport)),
+          tool("Trash", () => this.showPane((c) => renderTrash(c, this, { onRestore: (id) => this.restoreItem(id) }))),
+          tool("Devices", () => this.showPane(renderDevices)),
+          tool("Change password", () => this.showPane(renderPassword)),
+          tool("Sign out", () => this.signOut()),
+        ),
+      )),
+      tool("Lock", () => this.lockSafely("Locked. Sign in again to open your vault.")),
+    );
+    this.updateSyncState();
+    this.showPane((c) => c.append(h("p", { class: "hint empty-detail" }, "Choose an item, or add one with New item.")), { phoneList: true });
+    search.focus();
+  }
+
+  clearDetail() {
+    this.stopDetail?.();
+    this.stopDetail = null;
+    this.editing = false;
+    clear(this.detail);
+  }
+
+  /** Draw `render(container, app)` in the detail pane (on a phone: instead of the list). */
+  showPane(render, { phoneList = false } = {}) {
+    this.clearDetail();
+    this.layout.classList.toggle("showing-detail", !phoneList);
+    if (!phoneList) {
+      this.detail.append(h("button", { type: "button", class: "small secondary back", onClick: () => this.backToList() }, "← All items"));
+    }
+    const stop = render(this.detail, this);
+    if (typeof stop === "function") this.stopDetail = stop;
+    if (!phoneList) this.detail.focus({ preventScroll: true });
+  }
+
+  backToList() {
+    if (this.list) this.list.selected = null;
+    this.showPane((c) => c.append(h("p", { class: "hint empty-detail" }, "Choose an item, or add one with New item.")), { phoneList: true });
+    this.list.draw();
+  }
+
+  showItem(id) {
+    const entry = this.vault.get(id);
+    if (!entry?.view?.item) return;
+    this.list.selected = id;
+    this.list.draw();
+    this.showPane((c) => renderItem(c, this, entry));
+  }
+
+  newItem(typeKey = "login") {
+    this.showPane((c) => {
+      this.editing = true;
+      renderEdit(c, this, null, { typeKey, onDone: (id) => this.doneEditing(id) });
+    });
+  }
+
+  newType() {
+    this.showPane((c) => {
+      this.editing = true;
+      renderNewType(c, this, { onDone: (key) => (key ? this.afterSave(null).then(() => this.newItem(key)) : this.newItem()) });
+    });
+  }
+
+  editItem(id) {
+    const entry = this.vault.get(id);
+    this.showPane((c) => {
+      this.editing = true;
+      renderEdit(c, this, entry, { onDone: (saved) => this.doneEditing(saved ?? id, saved === null) });
+    });
+  }
+
+  async doneEditing(id, cancelled = false) {
+    this.editing = false;
+    if (id === null) return this.backToList();
+    this.list.refresh();
+    this.showItem(id);
+    if (!cancelled) await this.afterSave(id);
+  }
+
+  async afterSave() {
+    try {
+      await this.vault.sync();
+      this.banner("");
+    } catch (err) {
+      this.syncFailed(err);
+    }
+  }
+
+  async deleteItem(id) {
+    const entry = this.vault.get(id);
+    if (!entry?.local) return;
+    const before = entry.local;
+    this.vault.save(id, toTrash(before));
+    this.backToList();
+    this.list.refresh();
+    this.banner(`Moved “${before.title}” to the trash.`, "notice", {
+      label: "Undo",
+      run: () => {
+        this.banner("");
+        this.restoreItem(id);
+      },
+    });
+    await this.afterSave();
+  }
+
+  async restoreItem(id) {
+    const entry = this.vault.get(id);
+    if (!entry?.local) return;
+    this.vault.save(id, fromTrash(entry.local));
+    this.list.refresh();
+    this.showItem(id);
+    await this.afterSave();
+  }
+
+  // --- sync ----------------------------------------------------------------------------
+
+  async syncNow(quiet) {
+    if (!this.vault) return;
+    if (!quiet) this.syncState.textContent = "Syncing…";
+    try {
+      await this.vault.sync();
+      if (!quiet) this.banner("");
+    } catch (err) {
+      this.syncFailed(err);
+    }
+  }
+
+  syncFailed(err) {
+    if (err instanceof SessionEnded) {
+      this.lock(err.message, { serverSession: false });
+      return;
+    }
+    this.banner(`Could not sync: ${err.message}. Your edits stay in this page and are sent at the next sync.`, "warning");
+  }
+
+  afterSync() {
+    if (!this.list) return;
+    this.list.refresh();
+    this.updateSyncState();
+    const c = this.vault.conflicts.splice(0);
+    if (c.length) this.banner(`${c.length} conflict cop${c.length === 1 ? "y was" : "ies were"} kept: the same field was changed here and on another device. Both versions are in the list.`, "warning");
+    // An item on screen that changed elsewhere is drawn again, unless it is being edited.
+    const shown = this.list.selected;
+    if (shown && !this.editing && this.vault.get(shown)?.view?.item) {
+      this.stopDetail?.();
+      const back = this.detail.querySelector(".back");
+      clear(this.detail);
+      if (back) this.detail.append(back);
+      this.stopDetail = renderItem(this.detail, this, this.vault.get(shown));
+    }
+  }
+
+  updateSyncState() {
+    const v = this.vault;
+    if (!v || !this.syncState) return;
+    const parts = [];
+    parts.push(v.lastSync ? `Synced ${v.lastSync.toTimeString().slice(0, 5)}` : "Not synced");
+    if (v.unsynced()) parts.push(`${v.unsynced()} unsynced`);
+    const copies = v.conflictCopies().length;
+    if (copies) parts.push(`${copies} conflict cop${copies === 1 ? "y" : "ies"}`);
+    if (v.quarantine.size) parts.push(`${v.quarantine.size} quarantined`);
+    if (v.problems.length) parts.push(`${v.problems.length} refused`);
+    this.syncState.textContent = parts.join(" · ");
+  }
+
+  // --- locking -------------------------------------------------------------------------
+
+  checkLock() {
+    if (!this.session || this.locking) return;
+    const now = Date.now();
+    if (now - this.lastInput >= IDLE_MS) this.lockSafely("Locked after a while without use. Sign in again to open your vault.");
+    else if (this.hiddenSince && now - this.hiddenSince >= HIDDEN_MS) this.lockSafely("Locked while the page was hidden. Sign in again to open your vault.");
+  }
+
+  /** Lock, after giving edits not yet on the server a few seconds to get there. */
+  async lockSafely(message) {
+    if (!this.session || this.locking) return;
+    this.locking = true;
+    try {
+      if (this.vault?.unsynced()) {
+        const give = new Promise((resolve) => setTimeout(resolve, 5000));
+        await Promise.race([this.vault.sync().catch(() => {}), give]);
+      }
+    } finally {
+      this.locking = false;
+      this.lock(message);
+    }
+  }
+
+  /** Forget the session, the keys and every plaintext; end the server session too. */
+  lock(message, { serverSession = true } = {}) {
+    if (!this.session) return;
+    const session = this.session;
+    const unsynced = this.vault?.unsynced() ?? 0;
+    this.timers.forEach(clearInterval);
+    this.timers = [];
+    this.clearDetail();
+    this.vault?.clear();
+    this.vault = null;
+    this.list = null;
+    this.session = null;
+    if (serverSession) session.api.logout().catch(() => {});
+    // The token goes after the logout request took it.
+    queueMicrotask(() => forget(session));
+    this.banner(unsynced ? `${unsynced} edit(s) had not reached the server when the vault locked.` : "", unsynced ? "warning" : "notice");
+    this.showSignIn(message);
+  }
+
+  async signOut() {
+    await this.lockSafely("Signed out.");
+    this.email = "";
+    this.showSignIn("Signed out.");
+  }
+}
+
+const app = new App();
+app.start();
+globalThis.addEventListener("pagehide", () => app.session && app.lock(""));
