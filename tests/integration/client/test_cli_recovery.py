@@ -99,6 +99,9 @@ def test_recovery_code_end_to_end(mail_server: tuple[ServerHandle, SmtpSink], tm
 
     link = mail_link()
     recover = ("recover", "--link")
+    # The link without a code (the mailbox alone): nothing to send, nothing sent.
+    no_code = run("C", *recover, link, password=None, SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD)
+    assert no_code.returncode == 2 and "no recovery code given" in no_code.stderr
     # The link with a wrong code: refused, counted, nothing changes.
     wrong = run("C", *recover, link, password=None, SAFEHOLD_RECOVERY_CODE=RecoveryCode.generate().to_text(),
                 SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD)  # fmt: skip
