@@ -148,7 +148,9 @@ def assert_wiped(home: Path, account_id: str) -> None:
     assert [p for p in files_for(home, account_id) if p.relative_to(home).parts[0] != "archives"] == []
     assert not (home / "current").exists()
     left = [p.relative_to(home) for p in home.rglob("*") if p.is_file()]
-    assert all(p.parts[0] in ("kits", "archives") for p in left), left
+    # The device credential is about the device, not the vault (it opens nothing, and keeps
+    # the device clear of a stranger's lock-out when it signs in again): it stays.
+    assert all(p.parts[0] in ("kits", "archives", "device-credentials.json") for p in left), left
     archives = [p for p in (home / "archives").iterdir() if p.is_dir()]
     assert len(archives) == 1 and (archives[0] / "vault.db").exists(), archives
     manifest = json.loads((archives[0] / "manifest.json").read_text())

@@ -818,6 +818,9 @@ class AccountService:
         if manifest is not None or not self.profile.vault_path(account_id).exists():
             # Only once the key is in the archive (or there is nothing it could open).
             self.keystore.delete(account_id)
+        # An empty file, but its name still says which account this profile held. Removing
+        # it under a sync that holds it is harmless: the lock lives on the open descriptor.
+        self.profile.sync_lock_path(account_id).unlink(missing_ok=True)
         if self.profile.current is None or self.profile.current == account_id:
             self.profile.set_current(None)
         return manifest

@@ -129,7 +129,9 @@ def test_password_change_reaches_b(server: ServerHandle, device: Callable[[Serve
     _ok(run("B", "login", EMAIL, "--account-key", key))
     _ok(run("A", "change-password", "--password-stdin", password=None, stdin=f"{PASSWORD}\n{NEW_PASSWORD}\n"))
     refused = run("B", "unlock", "--password-stdin", password=None, stdin=f"{PASSWORD}\n")
-    assert refused.returncode == 3 and "email or password incorrect" in refused.stderr
+    # The old password is refused, and the device says why (issue 15: the truth, not a guess).
+    assert refused.returncode == 3
+    assert "the account password was changed on another device" in refused.stderr
     try:
         _ok(run("B", "unlock", "--password-stdin", password=None, stdin=f"{NEW_PASSWORD}\n"))
         assert _titles(run, "B", password=None) == ["GitHub"]
