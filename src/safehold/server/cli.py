@@ -293,8 +293,31 @@ def license_set(
         typer.echo(f"{summary.email}: {summary.plan} ({summary.license_status}){until}")
 
 
+def _plain_flags(command: Any) -> None:
+    """Show each flag as a plain flag in help: Typer prints a type beside every option,
+    ``<bool>`` for flags too (``--help <bool>``), and an empty metavar drops it. The help
+    option is made afresh on each call, so that call is wrapped. (The client's CLI does the
+    same in ``safehold.cli.options``; the server never imports the client.)"""
+    make_help = command.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make_help(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = get_help_option
+    for param in command.params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _plain_flags(sub)
+
+
 def run() -> None:
+    command = typer.main.get_command(app)
+    _plain_flags(command)
     try:
-        app()
+        command(prog_name="safehold-server")
     except KeyboardInterrupt:
         sys.exit(130)

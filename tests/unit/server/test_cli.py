@@ -133,3 +133,17 @@ def test_usage_errors_without_json_go_to_stderr(populated: tuple[str, TestAccoun
     result = runner.invoke(app, ["license", "set", account.email, "--plan", "gold", "--database-url", url])
     assert result.exit_code == Exit.USAGE
     assert result.stdout == "" and "--plan: use one of free, premium" in result.stderr
+
+
+def test_help_shows_flags_as_flags() -> None:
+    """`--help <bool>` read as if the flag took a value (issue 15)."""
+    import subprocess
+    import sys
+
+    for args in (["serve", "--help"], ["accounts", "show", "--help"]):
+        shown = subprocess.run(
+            [sys.executable, "-c", "from safehold.server.cli import run; run()", *args],
+            capture_output=True, text=True, check=False, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        assert shown.returncode == 0, shown.stderr
+        assert "--help" in shown.stdout and "<bool>" not in shown.stdout
