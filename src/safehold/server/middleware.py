@@ -15,8 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safehold import wire
 
 log = logging.getLogger("safehold.server.access")
-#: Reset and recovery links carry their token in the path; the access log must not.
-_TOKEN_PATH = re.compile(r"(/reset/|/recover/)[^/?]+")
+#: Reset, recovery and address-confirmation links carry their token in the path; the
+#: access log must not.
+_TOKEN_PATH = re.compile(r"(/reset/|/recover/|/verify/)[^/?]+")
 
 
 def redact_path(path: str) -> str:
@@ -98,7 +99,7 @@ class BodyLimit:
 
 
 class AccessLog:
-    """One line per request: method, path (reset tokens redacted, no query), status, time."""
+    """One line per request: method, path (link tokens redacted, no query), status, time."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

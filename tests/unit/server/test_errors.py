@@ -42,6 +42,7 @@ def test_reset_tokens_are_redacted_from_access_log_paths() -> None:
     assert redact_path("/api/v1/reset/abcDEF_123") == "/api/v1/reset/…"
     assert redact_path("/recover/abcDEF_123") == "/recover/…"
     assert redact_path("/api/v1/recover/abcDEF_123/open") == "/api/v1/recover/…/open"
+    assert redact_path("/verify/abcDEF_123") == "/verify/…"
     assert redact_path("/api/v1/reset") == "/api/v1/reset"
 
 
