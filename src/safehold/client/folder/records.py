@@ -10,6 +10,7 @@ envelope's associated data, which the engine checks.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ __all__ = ["MAGIC", "Segment", "decode_segment", "encode_segment"]
 MAGIC = b"SHFOLD1\n"
 _FRAME = struct.Struct(">II")
 _RECORD = struct.Struct(">c16sQQB")
+_DEVICE = re.compile(r"[0-9a-f]{1,64}")
 _END = struct.Struct(">cQ")
 #: A frame longer than this is damage, not a record (envelopes are far smaller).
 MAX_FRAME = 64 * 1024 * 1024
@@ -60,6 +62,10 @@ def _decode_body(data: bytes, start: int, end: int) -> Record | None:
     try:
         device = data[dev_start : dev_start + dlen].decode("ascii")
     except UnicodeDecodeError:
+        return None
+    # A device id is 1-64 lowercase hex digits (§2); anything else (an escape sequence that
+    # `status` would print, say) is a damaged record, like a bad frame.
+    if not _DEVICE.fullmatch(device):
         return None
     return Record(item.hex(), revision, device, seq, data[dev_start + dlen : end])
 
