@@ -172,8 +172,11 @@ class Unlocked:
     def _note_revoked(self, error: SessionRevoked) -> None:
         """Note a session ended elsewhere, unless it is no longer this device's session: the
         agent may still sync with the old one a moment after the device signed in again."""
-        if not self.store.closed and _open_token(self.vk, self.store) == self.token:
-            self.service.note_revoked(self.store, error)
+        if self.store.closed:
+            return
+        with self.store.transaction():  # the check and the note under one write lock
+            if _open_token(self.vk, self.store) == self.token:
+                self.service.note_revoked(self.store, error)
 
     def save_token(self, token: str) -> None:
         self.token = token
@@ -728,15 +731,19 @@ class AccountService:
             vk = open_keyset(keys.auk, b64decode(finish.keyset), bytes.fromhex(account_id), finish.generation)
         except TamperedData:
             raise Tampered("the keyset from the server does not open with these keys") from None
-        store.set_meta(
-            kdf_salt=start.kdf_salt,
-            kdf_params=_params_json(_crypto_params(start.kdf_params)),
-            keyset=finish.keyset,
-            hint=finish.hint or "",
-            **{PASSWORD_CHANGED_META: None},
-        )
         unlocked = Unlocked(self, store, vk)
-        unlocked.save_token(finish.session.token)
+        # One transaction: the agent, still syncing with the old session, checks the stored
+        # session under the same lock before it notes a refusal (Unlocked._note_revoked), so
+        # it never notes "changed elsewhere" again between the clearing and the new token.
+        with store.transaction():
+            store.set_meta(
+                kdf_salt=start.kdf_salt,
+                kdf_params=_params_json(_crypto_params(start.kdf_params)),
+                keyset=finish.keyset,
+                hint=finish.hint or "",
+                **{PASSWORD_CHANGED_META: None},
+            )
+            unlocked.save_token(finish.session.token)
         return unlocked
 
     # --- password, hint, devices, reset ------------------------------------------------
