@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from safehold.client.account import Unlocked
+    from safehold.client.account import AccountService, Unlocked
 
 
 #: Syncs that move more items than this get a progress bar.
@@ -94,6 +94,33 @@ def _write_kit(path: Path, payload: KitPayload) -> None:
         write_kit_png(path, payload)
     else:
         write_kit_pdf(path, payload)
+
+
+def _sign_in_with_new_key(
+    st: State, service: AccountService, password: str, key: AccountKey, target: Path, payload: KitPayload
+) -> str | None:
+    """After a reset or a recovery made a new account key: sign this device in with it and
+    sync, then write the Emergency Kit to ``target``. The key is shown on stderr if the
+    sign-in failed, so it is never lost; the kit's write error, if any, is returned."""
+    kit_error: str | None = None
+    signed_in = False
+    try:
+        unlocked = service.login(payload.email, password, key, payload.server)
+        try:
+            unlocked.sync()
+            if not st.scripted_password:
+                st.remember(unlocked)
+            signed_in = True
+        finally:
+            unlocked.close()
+    finally:
+        try:
+            _write_kit(target, payload)
+        except Exception as exc:  # the new key is in force: show it whatever else failed
+            kit_error = str(exc)
+        if not signed_in:
+            st.err.print(f"Your NEW account key is {key.to_text()}: write it down now.", markup=False)
+    return kit_error
 
 
 def _terminal_qr(payload: KitPayload) -> str | None:

@@ -28,7 +28,7 @@ from safehold.client.recovery import (
 )
 from safehold.crypto import KitPayload, RecoveryCode, RecoveryCodeError
 
-from .account_cmds import _check_new_password, _terminal_qr, _with_server, _write_kit
+from .account_cmds import _check_new_password, _sign_in_with_new_key, _terminal_qr, _with_server
 from .options import FLAG, JsonOpt, ServerOpt, StdinOpt
 from .state import State, handles_errors, new_table, state
 
@@ -222,25 +222,8 @@ def _complete(st: State, url: str, hint: str | None, kit: Path | None, code_stdi
     key, answer = recover(service, recovery_link, info, code, password, hint)
     payload = KitPayload(server=recovery_link.server, email=info.email, account_key=key)
     target = kit or service.profile.default_kit_path(info.email)
-    kit_error: str | None = None
-    signed_in = False
-    try:
-        # Signing in keeps this device's vault of the account (same generation), if it has one.
-        unlocked = service.login(info.email, password, key, recovery_link.server)
-        try:
-            unlocked.sync()
-            if not st.scripted_password:
-                st.remember(unlocked)
-            signed_in = True
-        finally:
-            unlocked.close()
-    finally:
-        try:
-            _write_kit(target, payload)
-        except Exception as exc:  # the recovery is done: show the key whatever else failed
-            kit_error = str(exc)
-        if not signed_in:
-            st.err.print(f"Your NEW account key is {key.to_text()}: write it down now.", markup=False)
+    # Signing in keeps this device's vault of the account (same generation), if it has one.
+    kit_error = _sign_in_with_new_key(st, service, password, key, target, payload)
     if st.json:
         st.emit_json({"account_key": key.to_text(), "email": info.email, "account_id": answer.account_id,
                       "generation": answer.generation, "recovered_at": answer.recovered_at,

@@ -15,7 +15,7 @@ from safehold.client.errors import UsageError
 from safehold.client.reset_completion import complete_reset, parse_link, reset_info
 from safehold.crypto import KitPayload
 
-from .account_cmds import _check_new_password, _terminal_qr, _write_kit
+from .account_cmds import _check_new_password, _sign_in_with_new_key, _terminal_qr, _write_kit
 from .plain import plain
 from .state import State, new_table
 
@@ -119,25 +119,8 @@ def complete_from_link(
                    unwritten, payload)  # fmt: skip
         return
     before = {m.id for m in service.archives.all()}
-    kit_error: str | None = None
-    signed_in = False
-    try:
-        # Signing in archives a vault of the old generation (and its old kit) first.
-        unlocked = service.login(info.email, password, key, link.server)
-        try:
-            unlocked.sync()
-            if not st.scripted_password:
-                st.remember(unlocked)
-            signed_in = True
-        finally:
-            unlocked.close()
-    finally:
-        try:
-            _write_kit(target, payload)
-        except Exception as exc:  # the reset is done: show the key whatever else failed
-            kit_error = str(exc)
-        if not signed_in:
-            st.err.print(f"Your NEW account key is {key.to_text()}: write it down now.", markup=False)
+    # Signing in archives a vault of the old generation (and its old kit) first.
+    kit_error = _sign_in_with_new_key(st, service, password, key, target, payload)
     archived = sorted({m.id for m in service.archives.all()} - before)
     if st.json:
         st.emit_json({"account_key": key.to_text(), "email": info.email, "account_id": answer.account_id,
