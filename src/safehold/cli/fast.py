@@ -64,7 +64,6 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
         fast_enabled,
         home_from,
         runtime_dir_from,
-        runtime_dir_problem,
         vault_file,
     )
 
@@ -80,9 +79,9 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
     account_id = current_account(home)
     if account_id is None:
         return None
+    # agentwire.call refuses a directory another user could control (AgentRefused, an
+    # OSError: run() falls back to the full CLI, which says why).
     socket_path, _ = choose_agent_socket(home, runtime_dir_from(env))
-    if runtime_dir_problem(os.path.dirname(socket_path)) is not None:
-        return None  # not a socket to trust: the full CLI says why and asks for the password
     got = agentwire.call(
         socket_path,
         {"op": "print", **request, "account_id": account_id, "vault": vault_file(home, account_id),
