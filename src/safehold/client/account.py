@@ -185,7 +185,9 @@ class Unlocked:
 
     def transport(self) -> Transport:
         """The storage this vault syncs through (the server, or its folder); close it after."""
-        return self.service.open_transport(self.store, token=self.token)
+        # A refusal is noted only if it is still this device's session (an agent syncing with
+        # the old one may hear it after the device signed in again): _note_revoked checks.
+        return self.service.open_transport(self.store, token=self.token, on_revoked=self._note_revoked)
 
     def sync(self, progress: Progress | None = None, *, by: str = "command") -> SyncReport:
         """Pull and push through the vault's transport (spec §11). On a reset claim the
@@ -316,7 +318,13 @@ class AccountService:
         return ApiClient(server, token=token, generation=generation, transport=self.transport,
                          on_revoked=on_revoked)  # fmt: skip
 
-    def open_transport(self, store: VaultStore, *, token: str | None = None) -> Transport:
+    def open_transport(
+        self,
+        store: VaultStore,
+        *,
+        token: str | None = None,
+        on_revoked: Callable[[SessionRevoked], None] | None = None,
+    ) -> Transport:
         """The sync transport of ``store``'s vault (:func:`~safehold.client.transports.open_transport`),
         through this service's httpx transport for a server; ``storage`` overrides it (tests)."""
         if self.storage is not None:
@@ -330,8 +338,9 @@ class AccountService:
             self.note_revoked(store, error)
 
         # Through :meth:`api`, as every request to a server: its URL checked, and a revoked
-        # session noted (a password changed elsewhere shows in `status`).
-        api = self.api(store.server, token=token, generation=store.generation, on_revoked=noted)
+        # session noted (a password changed elsewhere shows in `status`) — by ``on_revoked``
+        # when given, which checks the refusal is about this device's current session.
+        api = self.api(store.server, token=token, generation=store.generation, on_revoked=on_revoked or noted)
         return open_transport(store, api=api)
 
     def derive(
