@@ -33,3 +33,15 @@ test("openImported opens what open opens and refuses what it refuses", async () 
     await assert.rejects(P.openImported(key, P.hexToBytes(f.envelope), f.ad), (err) => err instanceof P.TamperedData && err.message === "the data is damaged or was tampered with");
   }
 });
+
+test("b64urlDecodeInto writes what b64urlDecode returns and refuses what it refuses", async () => {
+  const { b64urlDecodeInto, b64urlDecodedLength } = await import("../../src/safehold/server/static/js/vault/codec.js");
+  const texts = ["", "A", "AA", "AB", "AAA", "AAB", "AAAA", "____", "-_-_", "ab=", "a+b/", "a b", "é", "QQ", "QR", "QUI", "QUJ", "QUJD\n", " QUJD"];
+  for (let n = 0; n < 200; n++) texts.push(P.b64urlEncode(P.randomBytes(n % 50)));
+  const into = (text) => {
+    const target = new Uint8Array(b64urlDecodedLength(text.length) + 7).fill(0xee);
+    const n = b64urlDecodeInto(text, target);
+    return target.subarray(0, n);
+  };
+  for (const text of texts) assert.equal(outcome(into, text), outcome(P.b64urlDecode, text), text);
+});

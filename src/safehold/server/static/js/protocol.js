@@ -20,6 +20,7 @@
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true });
 
 // --- Errors --------------------------------------------------------------------------
 
@@ -615,7 +616,8 @@ export function writeAd(accountId, claims, generation) {
   );
 }
 
-function checkClaims(claims) {
+/** Whether a write's claims have the shape spec §11 allows (ids hex, numbers from 1). */
+export function checkClaims(claims) {
   const { itemId, revision, device, seq } = claims;
   return HEX32.test(itemId) && HEX32.test(device) && Number.isSafeInteger(revision) && revision >= 1 &&
     Number.isSafeInteger(seq) && seq >= 1;
@@ -641,10 +643,15 @@ export async function sealWrite(vk, accountId, generation, claims, value, prev, 
  * body's shape does not match. */
 export async function openWrite(vk, accountId, generation, claims, envelope) {
   if (!checkClaims(claims)) throw new TamperedData();
-  const body = unpadPlaintext(await open(vk, envelope, writeAd(accountId, claims, generation)));
+  return readWriteBody(claims, await open(vk, envelope, writeAd(accountId, claims, generation)));
+}
+
+/** The checks of openWrite after the decryption: `padded` is the opened plaintext. */
+export function readWriteBody(claims, padded) {
+  const body = unpadPlaintext(padded);
   let parsed;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    parsed = JSON.parse(utf8Fatal.decode(body));
   } catch {
     throw new TamperedData();
   }

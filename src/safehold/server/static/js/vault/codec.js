@@ -47,3 +47,46 @@ export function b64urlDecodeFast(text) {
   if (bits && (last & ((1 << bits) - 1)) !== 0) throw new CryptoError("not canonical base64url");
   return out;
 }
+
+const INTO = { alphabet: "base64url", lastChunkHandling: "loose" };
+const NATIVE_INTO = typeof Uint8Array.prototype.setFromBase64 === "function";
+
+/** The decoded size of `n` unpadded base64url characters. */
+export function b64urlDecodedLength(n) {
+  return Math.floor((n * 3) / 4);
+}
+
+/**
+ * b64urlDecodeFast into `target` (at least b64urlDecodedLength(text.length) bytes), with
+ * the same rules; returns the number of bytes written. A bulk pull decodes every envelope
+ * into one scratch buffer this way: no allocation per envelope (WebCrypto copies its
+ * inputs when called, so the buffer can be reused at once).
+ */
+export function b64urlDecodeInto(text, target) {
+  const n = text.length;
+  if (n % 4 === 1) throw new CryptoError("not unpadded base64url");
+  const size = b64urlDecodedLength(n);
+  if (target.length < size) throw new RangeError("target too small");
+  if (!NATIVE_INTO) {
+    target.set(b64urlDecodeFast(text));
+    return size;
+  }
+  // The browser's decoder skips white space and takes padding; either would write fewer
+  // bytes than the length promises (n % 4 === 1 is refused above), so the count refuses
+  // them without a scan of the text.
+  let read;
+  let written;
+  try {
+    ({ read, written } = target.setFromBase64(text, INTO));
+  } catch {
+    throw new CryptoError("not unpadded base64url");
+  }
+  if (read !== n || written !== size) throw new CryptoError("not unpadded base64url");
+  const rest = n % 4;
+  if (rest) {
+    const code = text.charCodeAt(n - 1);
+    const last = code < 128 ? VALUE[code] : -1;
+    if (last < 0 || (last & (rest === 2 ? 0x0f : 0x03)) !== 0) throw new CryptoError("not canonical base64url");
+  }
+  return size;
+}

@@ -18,30 +18,25 @@
 // shared with devices that read v1 alone.
 
 import {
-
   b64urlEncode,
   bytesToHex,
   canonicalJson,
   hexToBytes,
   itemAd,
-  openImported,
-  openWrite,
   paddedLength,
   seal,
   sealWrite,
 } from "../protocol.js";
 import { ApiError } from "./api.js";
-import { b64urlDecodeFast } from "./codec.js";
 import { canonicalKey, checkEnvelopeSize, isConflictCopy, isTrashed, itemTemplate, readItem, searchText, userTemplates } from "./items.js";
 import { conflictCopy, mergeItems } from "./merge.js";
+import { Opener } from "./opener.js";
 import { TEMPLATE_TYPE } from "./templates.js";
 
 export const PULL_PAGE = 1000;
 export const PUSH_BATCH = 500;
 const MAX_PUSH_ROUNDS = 8;
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 const PLAIN_TOMBSTONE = Symbol("plain tombstone");
-const HEX32 = /^[0-9a-f]{32}$/;
 
 // What a record said, compared only when two records claim one revision (a fork), so a
 // large pull does not serialise every item a second time.
@@ -164,36 +159,39 @@ export class Vault {
 
   // --- opening records ---------------------------------------------------------------
 
-  async openChange(ch) {
-    const { vk, accountId, generation } = this.session;
-    if (typeof ch.item_id !== "string" || !HEX32.test(ch.item_id)) throw new Error("not an item id");
-    if (ch.device !== null && ch.device !== undefined) {
-      const claims = { itemId: ch.item_id, revision: ch.revision, deleted: Boolean(ch.deleted), device: ch.device, seq: ch.device_seq };
-      const envelope = b64urlDecodeFast(ch.envelope ?? "");
-      const { value, prev } = await openWrite(vk, accountId, generation, claims, envelope);
-      return { v2: true, value, prev };
+  /** The page's record opener (opener.js), made once per vault. */
+  get opener() {
+    this._opener ??= new Opener(this.session);
+    return this._opener;
+  }
+
+  /** One record opened: {v2, value, prev[, plain]}; throws if it does not open. */
+  openChange(ch) {
+    return this.opener.open(ch);
+  }
+
+  /**
+   * Every record of a page opened at once: one result per record, null where the record
+   * was quarantined (it did not open; kept aside and tried again at the next pull).
+   */
+  async openPage(changes) {
+    const results = await this.opener.openAll(changes);
+    for (let i = 0; i < changes.length; i++) {
+      const ch = changes[i];
+      if (!(results[i] instanceof Error)) {
+        if (this.quarantine.size) this.quarantine.delete(ch.item_id);
+        continue;
+      }
+      results[i] = null;
+      const old = this.quarantine.get(ch.item_id);
+      this.quarantine.set(ch.item_id, { revision: ch.revision, device: ch.device ?? null, seq: ch.device_seq ?? null, since: old?.since ?? new Date().toISOString(), change: ch });
     }
-    if (ch.deleted || !ch.envelope) return { v2: false, value: null, prev: null, plain: true };
-    // itemAd(accountId, item, generation), with the account's hex made once per vault.
-    this.adPrefix ??= itemAd(accountId, new Uint8Array(16), generation).split("|").slice(0, 2).join("|");
-    const ad = `${this.adPrefix}|${ch.item_id}|${generation}`;
-    const bytes = await openImported(vk, b64urlDecodeFast(ch.envelope), ad);
-    const value = JSON.parse(utf8.decode(bytes));
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("not an item");
-    return { v2: false, value, prev: null };
+    return results;
   }
 
   /** Opened or quarantined; null when quarantined. */
   async openOrQuarantine(ch) {
-    try {
-      const opened = await this.openChange(ch);
-      this.quarantine.delete(ch.item_id);
-      return opened;
-    } catch {
-      const old = this.quarantine.get(ch.item_id);
-      this.quarantine.set(ch.item_id, { revision: ch.revision, device: ch.device ?? null, seq: ch.device_seq ?? null, since: old?.since ?? new Date().toISOString(), change: ch });
-      return null;
-    }
+    return (await this.openPage([ch]))[0];
   }
 
   note(kind, item, detail) {
@@ -234,7 +232,7 @@ export class Vault {
       if (page.has_more && moved) next = api.changes(page.cursor, PULL_PAGE);
       t0 = performance.now();
       // Open in parallel (WebCrypto is asynchronous), apply in order.
-      const opened = await Promise.all(page.changes.map((ch) => this.openOrQuarantine(ch)));
+      const opened = await this.openPage(page.changes);
       t.open += performance.now() - t0;
       t0 = performance.now();
       page.changes.forEach((ch, i) => {
