@@ -13,6 +13,7 @@ does for the CLI, and shortens the idle lock; nothing the server sends can do ei
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import secrets
@@ -25,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e._browser import PageLog, only_server_hosts, screenshot
-from tests.support.accounts import TestAccount, create_items, signup
+from tests.e2e._browser import Inbox, PageLog, link_named_here, only_server_hosts, screenshot
+from tests.support.accounts import TestAccount, create_items, reset_body, signin, signup
 from tests.support.cli import profile_env
 from tests.support.server import ServerHandle
 
+from safehold import wire
 from safehold.cli.plain import visible
 
 pytestmark = pytest.mark.browser
@@ -602,7 +604,8 @@ def test_the_fast_base64url_decoder_agrees_in_chromium(
             return target.subarray(0, C.b64urlDecodeInto(t, target));
           };
           const want = (t) => outcome(P.b64urlDecode, t);
-          return texts.filter((t) => outcome(C.b64urlDecodeFast, t) !== want(t) || outcome(into, t) !== want(t));
+          const differs = (t) => outcome(C.b64urlDecodeFast, t) !== want(t) || outcome(into, t) !== want(t);
+          return texts.filter(differs);
         }"""
     )
     assert mismatches == []
@@ -624,4 +627,47 @@ def test_lock_when_the_tab_stays_hidden(
     )
     pg.get_by_test_id("signin-message").wait_for(timeout=15_000)
     assert "hidden" in pg.get_by_test_id("signin-message").inner_text()
+    no_problems(log)
+
+
+def test_a_scheduled_reset_is_shown_and_can_be_cancelled(
+    start_server: Callable[..., ServerHandle], smtp_inbox: tuple[Inbox, int], page: tuple[Any, PageLog]
+) -> None:
+    """SAFEHOLD_RESET_DELAY_HOURS: someone completed a reset form; the page signed in with
+    the old password and key says when it takes effect and cancels it (issue 14 §6)."""
+    inbox, _ = smtp_inbox
+    server = start_server(reset_delay_hours=24)
+    pg, log = page
+    account = TestAccount.new(password=PASSWORD)
+    with server.client() as http:
+        session = signup(http, account)
+        kept = {"v": 1, "type": "login", "title": "Kept", "fields": {"username": "ann"},
+                "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z"}  # fmt: skip
+        create_items(http, session, account, [kept])
+        assert http.post(f"{wire.API_PREFIX}/reset", json={"email": account.email}).status_code == 202
+        mail = inbox.wait_for(account.email, "Password reset for Safehold")
+        token = link_named_here(mail).rsplit("/", 1)[1]
+        done = http.post(f"{wire.API_PREFIX}/reset/{token}", json=reset_body(copy.deepcopy(account)))
+        assert done.status_code == 200 and done.json()["scheduled_for"], done.text
+    open_vault(pg, server.base_url)
+    sign_in(pg, account.email, PASSWORD, account.account_key_text)
+    assert rows(pg).count() == 1
+    notice = pg.get_by_test_id("pending-reset")
+    notice.wait_for()
+    text = notice.inner_text()
+    assert "A reset of this account was requested on" in text and "from 127.0.0.1" in text
+    assert "takes effect on" in text and "UTC" in text and "(in 24 hours)" in text
+    assert notice.get_attribute("role") == "alert"
+    shoot(pg, "pending-reset")
+    before = len(inbox.messages)
+    notice.get_by_role("button", name="Cancel the reset").click()
+    pg.get_by_text("The reset was cancelled").wait_for()
+    inbox.wait_for(account.email, "The reset of your Safehold account was cancelled", after=before)
+    with server.client() as http:
+        info = http.get(f"{wire.API_PREFIX}/account", headers=signin(http, account).headers())
+        assert info.json()["pending_reset"] is None
+    # The notice goes with the session.
+    button(pg, "Lock").click()
+    pg.get_by_test_id("signin-message").wait_for()
+    assert notice.is_hidden()
     no_problems(log)

@@ -88,6 +88,11 @@ export class Api {
     return this.request("GET", "/account");
   }
 
+  /** Cancel the reset the server scheduled (SAFEHOLD_RESET_DELAY_HOURS); 404 if none. */
+  cancelReset() {
+    return this.request("DELETE", "/account/reset");
+  }
+
   changePassword(body) {
     return this.request("POST", "/account/password", { body });
   }

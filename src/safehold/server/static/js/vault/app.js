@@ -7,7 +7,9 @@ import { HIDDEN_MS, IDLE_MS, POLL_MS, TEST_MODE } from "./config.js";
 import { clear, h } from "./dom.js";
 import { toTrash, fromTrash } from "./items.js";
 import { forget } from "./session.js";
-import { SessionEnded, Vault } from "./sync.js";
+import { ApiError } from "./api.js";
+import { renderPendingReset } from "./pending-reset.js";
+import { SessionEnded, Vault, sessionEnded } from "./sync.js";
 import { renderDevices, renderPassword, renderReport, renderStatus, renderTrash } from "./views-account.js";
 import { renderEdit, renderNewType } from "./views-edit.js";
 import { renderItem } from "./views-item.js";
@@ -21,6 +23,7 @@ class App {
     this.root = $("app");
     this.tools = $("bar-tools");
     this.bannerEl = $("banner");
+    this.resetEl = $("pending-reset");
     this.session = null;
     this.vault = null;
     this.list = null;
@@ -83,6 +86,45 @@ class App {
     this.timers.push(setInterval(() => this.checkLock(), 1000));
     this.timers.push(setInterval(() => this.syncNow(true), POLL_MS));
     this.vault.onChange(() => this.afterSync());
+    // Not awaited: the list is drawn first; the notice follows when the answer comes.
+    this.checkAccount();
+  }
+
+  // --- a reset the server scheduled ------------------------------------------------------
+
+  /**
+   * Ask the server about the account (GET /account, as the CLI does after each sync): a
+   * reset it scheduled is shown with how to cancel it. Offline or a failing server: what
+   * was heard last stays on screen. A reset already applied ends the session (410).
+   */
+  async checkAccount() {
+    const session = this.session;
+    if (!session) return;
+    let info;
+    try {
+      info = await session.api.account();
+    } catch (err) {
+      const ended = sessionEnded(err);
+      if (ended && this.session === session) this.syncFailed(ended);
+      return;
+    }
+    if (this.session !== session) return;
+    renderPendingReset(this.resetEl, info?.pending_reset ?? null, () => this.cancelReset(session));
+  }
+
+  async cancelReset(session) {
+    try {
+      await session.api.cancelReset();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return "No reset is scheduled any more.";
+      const ended = sessionEnded(err);
+      if (ended) {
+        this.syncFailed(ended);
+        return ended.message;
+      }
+      throw err;
+    }
+    return "The reset was cancelled: your password and account key stay as they are. The account's email was told.";
   }
 
   // --- the main layout -----------------------------------------------------------------
@@ -246,7 +288,9 @@ class App {
       if (!quiet) this.banner("");
     } catch (err) {
       this.syncFailed(err);
+      return;
     }
+    await this.checkAccount();
   }
 
   syncFailed(err) {
@@ -321,6 +365,7 @@ class App {
     this.clearDetail();
     this.vault?.clear();
     this.vault = null;
+    renderPendingReset(this.resetEl, null);
     this.list = null;
     this.session = null;
     if (serverSession) session.api.logout().catch(() => {});

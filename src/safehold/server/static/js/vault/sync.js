@@ -55,6 +55,19 @@ export class SessionEnded extends Error {
   }
 }
 
+/** The SessionEnded an API refusal means (the account reset, the session gone), or null. */
+export function sessionEnded(err) {
+  if (!(err instanceof ApiError && (err.status === 410 || err.status === 401))) return null;
+  return new SessionEnded(
+    err.status === 410
+      ? "This account was reset on another device. Sign in with the new Emergency Kit."
+      : err.code === "session_revoked"
+        ? `This session was ended (${err.reason ?? "signed out elsewhere"}). Sign in again.`
+        : "This session is no longer valid. Sign in again.",
+    err.code,
+  );
+}
+
 function newItemId() {
   return bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
 }
@@ -413,17 +426,7 @@ export class Vault {
         if (this.pushedAny) this.refreshAll();
         this.lastSync = new Date();
       } catch (err) {
-        if (err instanceof ApiError && (err.status === 410 || err.status === 401)) {
-          throw new SessionEnded(
-            err.status === 410
-              ? "This account was reset on another device. Sign in with the new Emergency Kit."
-              : err.code === "session_revoked"
-                ? `This session was ended (${err.reason ?? "signed out elsewhere"}). Sign in again.`
-                : "This session is no longer valid. Sign in again.",
-            err.code,
-          );
-        }
-        throw err;
+        throw sessionEnded(err) ?? err;
       } finally {
         this.running = null;
         this.emit();
