@@ -671,3 +671,43 @@ def test_a_scheduled_reset_is_shown_and_can_be_cancelled(
     pg.get_by_test_id("signin-message").wait_for()
     assert notice.is_hidden()
     no_problems(log)
+
+
+def test_edits_the_server_did_not_get_survive_the_idle_lock(
+    server: ServerHandle, page: tuple[Any, PageLog], tmp_path: Path
+) -> None:
+    """The server cannot take the push when the idle lock fires: the edit is kept sealed in
+    the tab (no key, no plaintext on screen), said in a warning, and merged and sent after
+    the next sign-in here, while the CLI changed another field meanwhile."""
+    pg, log = page
+    cli = cli_user(tmp_path, server)
+    cli.run("add", "login", "--title", "Held item", "-f", "username=ann", "-f", "password=before-99")
+    cli.run("sync")
+    open_vault(pg, server.base_url, idleMs=4000)
+    sign_in(pg, cli.email, PASSWORD, cli.key)
+    # From here the server refuses every push (as if it went down for writes).
+    pg.route("**/api/v1/vault/push", lambda route: route.abort())
+    rows(pg).filter(has_text="Held item").click()
+    button(pg, "Edit").click()
+    pg.get_by_label("Password", exact=True).fill("typed-while-down-81")
+    button(pg, "Save").click()
+    pg.get_by_text("Could not sync").wait_for()
+    # The idle lock fires; the push fails again; the edit is kept.
+    pg.get_by_test_id("signin-message").wait_for(timeout=20_000)
+    warning = pg.locator("#banner")
+    warning.get_by_text("kept in this tab").wait_for()
+    assert warning.inner_text().startswith("1 edit(s) had not reached the server")
+    assert "typed-while-down-81" not in pg.content() and "Held item" not in pg.content()
+    assert pg.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]") == [0, 0, ""]
+    shoot(pg, "held-edits")
+    cli.run("edit", "Held item", "--field", "username=ann.cli")
+    cli.run("sync")
+    pg.unroute("**/api/v1/vault/push")
+    sign_in(pg, cli.email, PASSWORD, cli.key)
+    wait_synced(pg)
+    assert "1 edit(s) kept from before the lock reached the server" in warning.inner_text()
+    cli.run("sync")
+    assert cli.run("get", "Held item", "--field", "password").stdout.strip() == "typed-while-down-81"
+    assert cli.run("get", "Held item", "--field", "username").stdout.strip() == "ann.cli"
+    # The aborted pushes are the only failed loads.
+    assert [p for p in log.problems if "net::ERR_FAILED" not in p] == [], log.problems

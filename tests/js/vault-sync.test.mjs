@@ -198,4 +198,44 @@ describe("web vault sync", () => {
     assert.throws(() => vault.save(null, { ...item("Huge"), notes: "x".repeat(900_000) }), /too large to sync/);
     assert.equal(vault.entries.size, 0, "nothing was saved");
   });
+
+  test("edits kept sealed over a lock are merged and sent after the next sign-in", async () => {
+    const server = new FakeServer();
+    const { vk, session } = await setup(server);
+    await v2Write(server, vk, ID1, item("Site", { username: "jo", password: "one" }));
+    const vault = new Vault(session);
+    await vault.sync();
+    // Typed while the server is down; the page locks.
+    const failing = { ...session.api, push: async () => { throw new Error("offline"); } };
+    vault.session = { ...session, api: failing };
+    const local = structuredClone(vault.get(ID1).local);
+    local.fields.password = "typed";
+    local.notes = "typed here too";
+    vault.save(ID1, local);
+    vault.save(null, item("New here", { username: "new" }));
+    await assert.rejects(vault.sync());
+    const held = await vault.sealPending();
+    vault.clear();
+    assert.equal(held.edits.length, 2);
+    const text = JSON.stringify(held, (k, v) => (v instanceof Uint8Array ? P.bytesToHex(v) : v));
+    for (const plain of ["typed", "New here", "Site", "jo"]) assert.ok(!text.includes(plain), "no plaintext kept");
+    // Meanwhile another device changed the same password and the username.
+    await v2Write(server, vk, ID1, item("Site", { username: "joanna", password: "remote" }));
+    // The next sign-in (a new session and device, the same vault key).
+    const again = new Vault({ ...session, deviceId: "ef".repeat(16) });
+    assert.equal(await again.restorePending(held), 0);
+    await again.sync();
+    assert.equal(again.unsynced(), 0);
+    const merged = again.get(ID1).local;
+    assert.equal(merged.fields.username, "joanna");
+    assert.equal(merged.notes, "typed here too");
+    assert.equal(again.conflicts.length, 1, "the same field changed on both sides: a conflict copy");
+    assert.equal(again.get(again.conflicts[0].copyId).local.fields.password, "typed");
+    assert.equal(again.visible().filter((e) => e.view.item.title === "New here").length, 1);
+    assert.equal(server.items.size, 3);
+    // Sealed under other keys (the account was reset since): reported, not opened.
+    const other = new Vault({ ...session, vk: await P.importEnvelopeKey(P.newVaultKey()) });
+    assert.equal(await other.restorePending(held), 2);
+    assert.equal(other.unsynced(), 0);
+  });
 });

@@ -35,6 +35,9 @@ class App {
     this.timers = [];
     this.email = "";
     this.locking = false;
+    /** Edits sealed at a lock, per account (hex id): {accountIdHex, generation, edits}. */
+    this.held = new Map();
+    this.sealing = Promise.resolve();
   }
 
   start() {
@@ -72,10 +75,37 @@ class App {
   }
 
   async opened(session) {
+    // A lock a moment ago may still be sealing its edits.
+    await this.sealing;
+    const held = this.held.get(session.accountIdHex) ?? null;
     this.session = session;
     this.email = session.email;
     this.vault = new Vault(session);
-    await this.vault.sync();
+    let lost = 0;
+    try {
+      if (held) lost = await this.vault.restorePending(held);
+      await this.vault.sync();
+    } catch (err) {
+      // The vault did not open: nothing of it stays in memory; held edits stay held.
+      this.vault.clear();
+      this.vault = null;
+      this.session = null;
+      session.api.logout().catch(() => {});
+      queueMicrotask(() => forget(session));
+      throw err;
+    }
+    if (held) {
+      this.held.delete(session.accountIdHex);
+      const sent = held.edits.length - lost - this.vault.unsynced();
+      const parts = [];
+      if (sent > 0) parts.push(`${sent} edit(s) kept from before the lock reached the server.`);
+      if (this.vault.unsynced()) parts.push(`${this.vault.unsynced()} still wait to be sent.`);
+      if (lost) parts.push(`${lost} edit(s) kept from before the lock could not be opened: the account was reset since, and they were sealed with its old keys.`);
+      this.banner(parts.join(" "), lost || this.vault.unsynced() ? "warning" : "notice");
+    } else {
+      const other = this.heldCount();
+      this.banner(other ? `${other} edit(s) of another account, kept from before a lock, wait in this tab for that account to sign in here again.` : "", "warning");
+    }
     // Phase timings (numbers only) for bench/web.py, in a test page only.
     if (TEST_MODE) {
       const timings = { ...this.vault.timings };
@@ -355,24 +385,73 @@ class App {
     }
   }
 
-  /** Forget the session, the keys and every plaintext; end the server session too. */
+  /**
+   * Forget the session, the keys and every plaintext; end the server session too.
+   *
+   * Edits that have not reached the server are not forgotten with them: they are sealed
+   * first (Vault.sealPending: ciphertext under the vault key, which is then forgotten)
+   * and kept in this tab's memory, to be merged and sent after the next sign-in to the
+   * same account here. A warning says so; closing or reloading the tab would lose them, so
+   * the browser asks before it does (beforeunload).
+   */
   lock(message, { serverSession = true } = {}) {
     if (!this.session) return;
     const session = this.session;
-    const unsynced = this.vault?.unsynced() ?? 0;
+    const vault = this.vault;
     this.timers.forEach(clearInterval);
     this.timers = [];
     this.clearDetail();
-    this.vault?.clear();
     this.vault = null;
     renderPendingReset(this.resetEl, null);
     this.list = null;
     this.session = null;
     if (serverSession) session.api.logout().catch(() => {});
-    // The token goes after the logout request took it.
-    queueMicrotask(() => forget(session));
-    this.banner(unsynced ? `${unsynced} edit(s) had not reached the server when the vault locked.` : "", unsynced ? "warning" : "notice");
     this.showSignIn(message);
+    const pending = vault?.unsynced() ? vault.sealPending() : Promise.resolve(null);
+    this.sealing = pending
+      .then(
+        (held) => {
+          if (held?.edits.length) this.hold(held);
+        },
+        (err) => this.banner(`Edits not yet on the server could not be kept: ${err.message}.`, "warning"),
+      )
+      .finally(() => {
+        vault?.clear();
+        // The token goes after the logout request took it; the keys after the sealing.
+        forget(session);
+        this.showHeld();
+      });
+  }
+
+  /** Keep `held` (sealed edits of one account); a later hold of the same account replaces
+   * the earlier one's edits item by item (it was made after they were restored). */
+  hold(held) {
+    const old = this.held.get(held.accountIdHex);
+    if (old && old.generation === held.generation) {
+      const ids = new Set(held.edits.map((e) => e.id));
+      held.edits.unshift(...old.edits.filter((e) => !ids.has(e.id)));
+    }
+    this.held.set(held.accountIdHex, held);
+  }
+
+  heldCount() {
+    let n = 0;
+    for (const held of this.held.values()) n += held.edits.length;
+    return n;
+  }
+
+  showHeld() {
+    const n = this.heldCount();
+    if (!n || this.session) return;
+    this.banner(
+      `${n} edit(s) had not reached the server when the vault locked. They are kept in this tab, encrypted, and sent when you sign in again here. Closing or reloading this tab loses them.`,
+      "warning",
+    );
+  }
+
+  /** Whether leaving the page now would lose edits (the browser then asks first). */
+  wouldLoseEdits() {
+    return this.heldCount() > 0 || (this.vault?.unsynced() ?? 0) > 0;
   }
 
   async signOut() {
@@ -385,3 +464,6 @@ class App {
 const app = new App();
 app.start();
 globalThis.addEventListener("pagehide", () => app.session && app.lock(""));
+globalThis.addEventListener("beforeunload", (event) => {
+  if (app.wouldLoseEdits()) event.preventDefault();
+});

@@ -23,6 +23,7 @@ import {
   canonicalJson,
   hexToBytes,
   itemAd,
+  open,
   paddedLength,
   seal,
   sealWrite,
@@ -37,6 +38,7 @@ export const PULL_PAGE = 1000;
 export const PUSH_BATCH = 500;
 const MAX_PUSH_ROUNDS = 8;
 const PLAIN_TOMBSTONE = Symbol("plain tombstone");
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 // What a record said, compared only when two records claim one revision (a fork), so a
 // large pull does not serialise every item a second time.
@@ -454,6 +456,57 @@ export class Vault {
   /** Conflict copies in the vault (the marks are in the items, from any device). */
   conflictCopies() {
     return this.visible().filter((e) => e.view?.item && isConflictCopy(e.view.item));
+  }
+
+  // --- edits kept over a lock -----------------------------------------------------------
+
+  /**
+   * The edits not yet on the server, sealed so they can outlive a lock in this tab's memory
+   * with no key and no plaintext: each one's current value and its merge base as item
+   * envelopes (spec §7, the item's own AD) under the vault key, with the revision it is
+   * based on. restorePending opens them after the next sign-in to this account.
+   */
+  async sealPending() {
+    const { vk, accountId, generation, accountIdHex } = this.session;
+    const edits = [];
+    for (const e of this.entries.values()) {
+      if (!e.dirty || !e.local) continue;
+      const ad = itemAd(accountId, hexToBytes(e.id), generation);
+      edits.push({
+        id: e.id,
+        revision: e.revision,
+        local: await seal(vk, canonicalJson(e.local), ad),
+        base: e.remote === null ? null : await seal(vk, canonicalJson(e.remote), ad),
+      });
+    }
+    return { accountIdHex, generation, edits };
+  }
+
+  /**
+   * Edits kept over a lock (sealPending) back as unsynced edits, before the first pull:
+   * the pull merges each with what the server has now (a conflict copy where both sides
+   * changed a field) and the push sends them. Returns how many did not open (the account
+   * was reset since: other keys).
+   */
+  async restorePending(held) {
+    const { vk, accountId, generation } = this.session;
+    let lost = 0;
+    const read = async (envelope, ad) => JSON.parse(utf8.decode(await open(vk, envelope, ad)));
+    for (const edit of held.edits) {
+      const ad = itemAd(accountId, hexToBytes(edit.id), generation);
+      try {
+        const entry = new Entry(edit.id);
+        entry.local = await read(edit.local, ad);
+        entry.remote = edit.base === null ? null : await read(edit.base, ad);
+        entry.revision = edit.revision;
+        entry.dirty = true;
+        this.entries.set(edit.id, entry);
+      } catch {
+        lost += 1;
+      }
+    }
+    this.refreshAll();
+    return lost;
   }
 
   /** Forget every plaintext (lock and sign-out). */
