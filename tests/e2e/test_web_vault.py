@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from tests.e2e._browser import Inbox, PageLog, link_named_here, only_server_hosts, screenshot
-from tests.support.accounts import TestAccount, create_items, reset_body, signin, signup
+from tests.support.accounts import TestAccount, create_items, reset_body, signin, signup, sync_all
 from tests.support.cli import profile_env
 from tests.support.server import ServerHandle
 
@@ -711,3 +711,50 @@ def test_edits_the_server_did_not_get_survive_the_idle_lock(
     assert cli.run("get", "Held item", "--field", "username").stdout.strip() == "ann.cli"
     # The aborted pushes are the only failed loads.
     assert [p for p in log.problems if "net::ERR_FAILED" not in p] == [], log.problems
+
+
+def test_one_device_per_tab_and_closing_the_tab_signs_it_out(
+    server: ServerHandle, smtp_inbox: tuple[Inbox, int], page: tuple[Any, PageLog]
+) -> None:
+    """A sign-in after a lock in the same tab is the same device (its v2 sequence numbers
+    go on, no second new-device mail); closing the tab ends its session, so the devices
+    list does not fill up with web sign-ins."""
+    inbox, _ = smtp_inbox
+    pg, log = page
+    account = TestAccount.new(password=PASSWORD)
+    with server.client() as http:
+        cli_side = signup(http, account)
+    open_vault(pg, server.base_url)
+    for round_ in range(3):
+        sign_in(pg, account.email, PASSWORD, account.account_key_text)
+        button(pg, "New item").click()
+        pg.get_by_label("Title").fill(f"Round {round_}")
+        button(pg, "Save").click()
+        wait_synced(pg)
+        button(pg, "Lock").click()
+        pg.get_by_test_id("signin-message").wait_for()
+    with server.client() as http:
+        records = [c for c in sync_all(http, cli_side)[0] if c["device"]]
+        assert len({c["device"] for c in records}) == 1
+        assert sorted(c["device_seq"] for c in records) == [1, 2, 3]
+        devices = http.get(f"{wire.API_PREFIX}/devices", headers=cli_side.headers()).json()["devices"]
+        assert [d["name"] for d in devices if d["name"].startswith("Web vault")] == [], "locked: signed out"
+    new_signin = [m for m in inbox.messages if m["Subject"] == "New sign-in to your Safehold account"]
+    assert len(new_signin) <= 1, "the same device signing in again is not news"
+    sign_in(pg, account.email, PASSWORD, account.account_key_text)
+    with server.client() as http:
+        devices = http.get(f"{wire.API_PREFIX}/devices", headers=cli_side.headers()).json()["devices"]
+        web = [d["name"] for d in devices if d["name"].startswith("Web vault")]
+        assert web == ["Web vault (Chrome on Linux)"]
+    # Closing the tab (pagehide) ends the session with a request that outlives the page.
+    pg.close(run_before_unload=True)
+    deadline = time.monotonic() + 10
+    with server.client() as http:
+        while time.monotonic() < deadline:
+            devices = http.get(f"{wire.API_PREFIX}/devices", headers=cli_side.headers()).json()["devices"]
+            if not [d for d in devices if d["name"].startswith("Web vault")]:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the closed tab's device is still signed in: {devices}")
+    assert not log.problems, log.problems

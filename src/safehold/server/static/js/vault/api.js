@@ -36,7 +36,7 @@ export class Api {
     this.generation = null;
   }
 
-  async request(method, path, { body, auth = true, vault = false } = {}) {
+  async request(method, path, { body, auth = true, vault = false, keepalive = false } = {}) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth && this.token) headers.Authorization = `Bearer ${this.token}`;
@@ -48,6 +48,7 @@ export class Api {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "omit",
+        keepalive,
         cache: "no-store",
         referrerPolicy: "no-referrer",
       });
@@ -80,8 +81,9 @@ export class Api {
     return this.request("POST", "/auth/finish", { body, auth: false });
   }
 
-  logout() {
-    return this.request("POST", "/auth/logout");
+  /** End this session. `keepalive`: the request outlives the page (a tab being closed). */
+  logout({ keepalive = false } = {}) {
+    return this.request("POST", "/auth/logout", { keepalive });
   }
 
   account() {

@@ -38,6 +38,12 @@ class App {
     /** Edits sealed at a lock, per account (hex id): {accountIdHex, generation, edits}. */
     this.held = new Map();
     this.sealing = Promise.resolve();
+    /**
+     * This tab's device per account (hex id): {deviceId, generation, seq, lastSealed}. A
+     * sign-in after a lock is the same device again, its v2 sequence numbers going on
+     * from where they were (spec §11: never reused). Memory only: a reload is a new device.
+     */
+    this.tabDevices = new Map();
   }
 
   start() {
@@ -71,7 +77,12 @@ class App {
   showSignIn(message = "") {
     clear(this.tools);
     this.root.className = "vault-main signin-main";
-    renderSignIn(this.root, { email: this.email, message, onSignedIn: (s) => this.opened(s) });
+    renderSignIn(this.root, {
+      email: this.email,
+      message,
+      onSignedIn: (s) => this.opened(s),
+      deviceFor: (accountIdHex) => this.tabDevices.get(accountIdHex)?.deviceId ?? null,
+    });
   }
 
   async opened(session) {
@@ -81,6 +92,11 @@ class App {
     this.session = session;
     this.email = session.email;
     this.vault = new Vault(session);
+    const device = this.tabDevices.get(session.accountIdHex);
+    if (device && device.deviceId === session.deviceId && device.generation === session.generation) {
+      this.vault.deviceSeq = device.seq;
+      this.vault.lastSealed = device.lastSealed;
+    }
     let lost = 0;
     try {
       if (held) lost = await this.vault.restorePending(held);
@@ -88,6 +104,7 @@ class App {
     } catch (err) {
       // The vault did not open: nothing of it stays in memory; held edits stay held.
       this.vault.clear();
+      this.rememberDevice(session, this.vault);
       this.vault = null;
       this.session = null;
       session.api.logout().catch(() => {});
@@ -405,7 +422,7 @@ class App {
     renderPendingReset(this.resetEl, null);
     this.list = null;
     this.session = null;
-    if (serverSession) session.api.logout().catch(() => {});
+    if (serverSession) session.api.logout({ keepalive: true }).catch(() => {});
     this.showSignIn(message);
     const pending = vault?.unsynced() ? vault.sealPending() : Promise.resolve(null);
     this.sealing = pending
@@ -417,10 +434,17 @@ class App {
       )
       .finally(() => {
         vault?.clear();
+        if (vault) this.rememberDevice(session, vault);
         // The token goes after the logout request took it; the keys after the sealing.
         forget(session);
         this.showHeld();
       });
+  }
+
+  /** This tab's device for the account, for the next sign-in here (`vault` is closed). */
+  rememberDevice(session, vault) {
+    const { deviceId, generation, accountIdHex } = session;
+    this.tabDevices.set(accountIdHex, { deviceId, generation, seq: vault.deviceSeq, lastSealed: vault.lastSealed });
   }
 
   /** Keep `held` (sealed edits of one account); a later hold of the same account replaces

@@ -169,8 +169,12 @@ export function deviceName() {
 /**
  * Sign in. Returns the session: {api, email, accountId, accountIdHex, generation, vk
  * (CryptoKey), deviceId, deviceName, accountKeySecret, hint}. Throws SignInError.
+ *
+ * `deviceFor(accountIdHex)` may name the device id this tab already signed in to the
+ * account with (after a lock): the same device then signs in again, instead of a new one
+ * per sign-in (no new-device mail, one row in the devices list). Otherwise a random one.
  */
-export async function signIn({ email, password, accountKeyText, api = new Api() }) {
+export async function signIn({ email, password, accountKeyText, api = new Api(), deviceFor = null }) {
   let accountKeySecret;
   try {
     accountKeySecret = parseAccountKey(accountKeyText);
@@ -181,7 +185,8 @@ export async function signIn({ email, password, accountKeyText, api = new Api() 
     throw err;
   }
   const { start, kdfSalt, params, accountId, keys, srp } = await prove(api, email, password, accountKeySecret);
-  const deviceId = bytesToHex(randomBytes(16));
+  const kept = deviceFor?.(start.account_id) ?? null;
+  const deviceId = typeof kept === "string" && /^[0-9a-f]{32}$/.test(kept) ? kept : bytesToHex(randomBytes(16));
   const name = deviceName();
   let finish;
   try {

@@ -345,6 +345,8 @@ export class Vault {
   }
 
   async sealFor(entry) {
+    // After a lock, nothing more is sealed: the device's sequence number is handed on.
+    if (this.closed) throw new Error("the vault is locked");
     const { vk, accountId, generation, deviceId } = this.session;
     if (this.writeV2) {
       this.deviceSeq += 1;
@@ -511,6 +513,7 @@ export class Vault {
 
   /** Forget every plaintext (lock and sign-out). */
   clear() {
+    this.closed = true;
     this.entries.clear();
     this.seen.clear();
     this.quarantine.clear();

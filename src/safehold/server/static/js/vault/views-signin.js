@@ -6,7 +6,7 @@ import { TEST_MODE } from "./config.js";
 import { clear, field, h } from "./dom.js";
 import { SignInError, signIn } from "./session.js";
 
-export function renderSignIn(root, { email = "", message = "", onSignedIn }) {
+export function renderSignIn(root, { email = "", message = "", onSignedIn, deviceFor = null }) {
   clear(root);
   const emailF = field("Email", { type: "email", value: email, autocomplete: "username", testid: "email" });
   const passwordF = field("Account password", { type: "password", autocomplete: "current-password", testid: "password" });
@@ -94,7 +94,7 @@ export function renderSignIn(root, { email = "", message = "", onSignedIn }) {
     progress.hidden = false;
     progress.textContent = "Checking your password and account key (this takes a few seconds)…";
     try {
-      const session = await signIn({ email: emailValue, password: passwordF.input.value, accountKeyText: keyF.input.value, api: new Api() });
+      const session = await signIn({ email: emailValue, password: passwordF.input.value, accountKeyText: keyF.input.value, api: new Api(), deviceFor });
       passwordF.input.value = "";
       keyF.input.value = "";
       progress.textContent = "Opening your vault…";
