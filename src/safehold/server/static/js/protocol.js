@@ -656,8 +656,8 @@ export function readWriteBody(claims, padded) {
     throw new TamperedData();
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new TamperedData();
-  const keys = Object.keys(parsed).sort();
-  if (keys.length !== 2 || keys[0] !== "prev" || keys[1] !== "value") throw new TamperedData();
+  // Exactly the two keys "prev" and "value" (no sort: this runs for every pulled record).
+  if (Object.keys(parsed).length !== 2 || !Object.hasOwn(parsed, "prev") || !Object.hasOwn(parsed, "value")) throw new TamperedData();
   const { value, prev } = parsed;
   const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
   if (claims.deleted ? value !== null : !isObject) throw new TamperedData();

@@ -45,6 +45,11 @@ function readV1(pt) {
   return { v2: false, value, prev: null };
 }
 
+function readV2(claims, pt) {
+  const { value, prev } = readWriteBody(claims, new Uint8Array(pt));
+  return { v2: true, value, prev };
+}
+
 export class Opener {
   /** `vk` a CryptoKey from importEnvelopeKey, `accountId` 16 bytes, `generation` a number. */
   constructor({ vk, accountId, generation }) {
@@ -112,15 +117,16 @@ export class Opener {
    * a throw (synchronously) for a record refused before any decryption.
    */
   start(ch) {
-    if (typeof ch.item_id !== "string" || !HEX32.test(ch.item_id)) throw new CryptoError("not an item id");
     const v2 = ch.device !== null && ch.device !== undefined;
     let claims = null;
     let adLength;
     if (v2) {
       claims = { itemId: ch.item_id, revision: ch.revision, deleted: Boolean(ch.deleted), device: ch.device, seq: ch.device_seq };
+      // checkClaims tests the item id too.
       if (!checkClaims(claims)) throw new TamperedData();
       adLength = this.writeV2Ad(claims);
     } else {
+      if (typeof ch.item_id !== "string" || !HEX32.test(ch.item_id)) throw new CryptoError("not an item id");
       if (ch.deleted || !ch.envelope) return PLAIN;
       adLength = this.writeV1Ad(ch.item_id);
     }
@@ -133,7 +139,7 @@ export class Opener {
     params.additionalData = Opener.view(this.adViews, this.ad, 0, adLength);
     const data = Opener.view(this.dataViews, this.env, 1 + NONCE_LEN, n - 1 - NONCE_LEN);
     const decrypted = crypto.subtle.decrypt(params, this.vk, data);
-    return v2 ? decrypted.then((pt) => ({ v2: true, ...readWriteBody(claims, new Uint8Array(pt)) }), refuse) : decrypted.then(readV1, refuse);
+    return v2 ? decrypted.then((pt) => readV2(claims, pt), refuse) : decrypted.then(readV1, refuse);
   }
 
   /** Open every record of `changes`: one result per record, an opened value or an Error. */
