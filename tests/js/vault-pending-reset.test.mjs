@@ -29,3 +29,10 @@ test("the notice names the time, the address and what a reset does", () => {
   assert.match(text, /new password and account key, every device signed out/);
   assert.match(text, /If this was not you, cancel it/);
 });
+
+test("the server's words are shown with control and bidi characters escaped", () => {
+  const text = describePending({ requested_at: "x\u202ey", requested_from: "1.2.3.4\u202e\u0007", effective_at: "2026-12-06T00:00:00Z" });
+  assert.ok(!/[\u202e\u0007]/.test(text));
+  assert.match(text, /from 1\.2\.3\.4\\u202e\\x07\./);
+  assert.match(text, /requested on x\\u202ey from/);
+});

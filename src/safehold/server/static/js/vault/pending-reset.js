@@ -6,12 +6,12 @@
 // `safehold reset --cancel` calls). The notice is the server's word and only informs:
 // nothing in the page changes because of it.
 
-import { h } from "./dom.js";
+import { h, visible } from "./dom.js";
 
 /** "2026-12-05 23:50 UTC", the CLI's format (account_cmds.warn_pending_reset). */
 export function utcText(iso) {
   const when = new Date(iso);
-  if (Number.isNaN(when.getTime())) return String(iso);
+  if (Number.isNaN(when.getTime())) return visible(String(iso));
   return `${when.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
@@ -25,11 +25,12 @@ export function untilText(iso, now = new Date()) {
   return `in ${Math.round(hours / 24)} days`;
 }
 
-/** The notice's sentences for `pending` ({requested_at, requested_from, effective_at}). */
+/** The notice's sentences for `pending` ({requested_at, requested_from, effective_at}): the
+ * server's words, so control and bidi characters are shown as escapes (cli/plain.py). */
 export function describePending(pending, now = new Date()) {
   return (
     `A reset of this account was requested on ${utcText(pending.requested_at)} from ` +
-    `${pending.requested_from}. It takes effect on ${utcText(pending.effective_at)} ` +
+    `${visible(String(pending.requested_from))}. It takes effect on ${utcText(pending.effective_at)} ` +
     `(${untilText(pending.effective_at, now)}): a new password and account key, every device ` +
     "signed out, the items taken out of the account. If this was not you, cancel it: anyone " +
     "who can read your email can ask for a reset."
