@@ -673,6 +673,7 @@ def test_a_scheduled_reset_is_shown_and_can_be_cancelled(
     no_problems(log)
 
 
+@pytest.mark.slow
 def test_edits_the_server_did_not_get_survive_the_idle_lock(
     server: ServerHandle, page: tuple[Any, PageLog], tmp_path: Path
 ) -> None:
@@ -700,6 +701,21 @@ def test_edits_the_server_did_not_get_survive_the_idle_lock(
     assert "typed-while-down-81" not in pg.content() and "Held item" not in pg.content()
     assert pg.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]") == [0, 0, ""]
     shoot(pg, "held-edits")
+    # A reload would lose them: the browser asks first (here: the question is answered "stay").
+    asked: list[str] = []
+
+    def stay(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    pg.on("dialog", stay)
+    pg.evaluate("() => setTimeout(() => location.reload(), 0)")
+    deadline = time.monotonic() + 10
+    while not asked and time.monotonic() < deadline:
+        pg.wait_for_timeout(100)
+    assert asked == ["beforeunload"]
+    pg.remove_listener("dialog", stay)
+    assert "kept in this tab" in warning.inner_text()
     cli.run("edit", "Held item", "--field", "username=ann.cli")
     cli.run("sync")
     pg.unroute("**/api/v1/vault/push")
@@ -709,6 +725,8 @@ def test_edits_the_server_did_not_get_survive_the_idle_lock(
     cli.run("sync")
     assert cli.run("get", "Held item", "--field", "password").stdout.strip() == "typed-while-down-81"
     assert cli.run("get", "Held item", "--field", "username").stdout.strip() == "ann.cli"
+    for secret in ("typed-while-down-81", "before-99", "Held item"):
+        assert secret not in server.dump_database() and secret not in server.log_text()
     # The aborted pushes are the only failed loads.
     assert [p for p in log.problems if "net::ERR_FAILED" not in p] == [], log.problems
 
