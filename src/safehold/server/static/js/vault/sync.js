@@ -12,8 +12,8 @@
 // the vault speaks v2; after a complete pull, sequence gaps that no later revision
 // explains are reported as withheld writes.
 //
-// Writes are sealed as v2 writes (protocol.js sealWrite, a fresh device id per sign-in so
-// sequence numbers are never reused). v1 records are still read (§11.6: the CLI's first v2
+// Writes are sealed as v2 writes (protocol.js sealWrite, this tab's device id; app.js hands
+// the sequence number on from a locked vault to the next, so none is ever reused). v1 records are still read (§11.6: the CLI's first v2
 // sync rewrites them); `writeV2 = false` (v1 envelopes) remains only for a test of a vault
 // shared with devices that read v1 alone.
 
