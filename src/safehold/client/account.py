@@ -138,6 +138,10 @@ class Unlocked:
         # Read once: a reset claim closes the store (its file moves to an archive), and
         # callers still name the account afterwards.
         self._account_id = self.store.account_id
+        # Items opened while these keys are held, by (id, envelope), shared by every Vault
+        # handed out here and by sync: a sync that took items in has opened them already,
+        # so the listing after it does not open them again (a join: sign in, sync, list).
+        self._opened: dict[tuple[str, bytes], dict[str, Any]] = {}
 
     @property
     def account_id(self) -> str:
@@ -149,7 +153,7 @@ class Unlocked:
 
     @property
     def vault(self) -> Vault:
-        return Vault(self.store, self.cipher)
+        return Vault(self.store, self.cipher, self._opened)
 
     @property
     def transport_kind(self) -> str:
@@ -217,7 +221,9 @@ class Unlocked:
 
         transport = self.transport()
         try:
-            engine = SyncEngine(self.store, transport, self.vk, device_name=self.store.device_name)
+            engine = SyncEngine(
+                self.store, transport, self.vk, device_name=self.store.device_name, opened=self._opened
+            )
             return engine.sync(progress)
         except AccountWasReset as exc:
             raise self.service.set_aside(
