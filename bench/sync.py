@@ -150,6 +150,7 @@ def main() -> None:
             for name, fn in sides if r % 2 == 0 else sides[::-1]:
                 times[name].append(timed(fn, fx))
         peaks = {name: peak(fn, fx) for name, fn in sides}
+        opens = open_costs(fx, args.rounds)
     n = args.items
     print(f"first sync of {n:,} items, {args.rounds} rounds (medians, per pulled item)")
     for name in ("v1", "v2"):
@@ -158,6 +159,33 @@ def main() -> None:
         print(f"  {name}: {med * 1e6 / n:8.1f} us/item  ({med:.3f} s)  peak {heap:.0f} KiB (Python heap)")
     ratio = statistics.median(times["v2"]) / statistics.median(times["v1"])
     print(f"  v2 / v1: {ratio:.2f}x  (target <= 1.1x)")
+    o1, o2 = (statistics.median(opens[k]) * 1e6 / n for k in ("v1", "v2"))
+    print(f"  of which opening alone: v1 {o1:.1f} us/item, v2 {o2:.1f} us/item (padding, claims, prev)")
+
+
+def open_costs(fx: Fixture, rounds: int) -> dict[str, list[float]]:
+    """Opening the same items alone, v1 (item AD) against v2 (claims, padding, body), interleaved:
+    the part of the ratio that the format itself costs, whatever the engine does around it."""
+    account = bytes.fromhex(fx.account)
+    v1, v2 = VaultCipher(fx.vk, account, 1), WriteCipher(fx.vk, account, 1)
+    records = [r for _, r in fx.storage.items.values()]
+
+    def open_v1() -> None:
+        for item_id, _, envelope in fx.v1_records:
+            v1.open_item(bytes.fromhex(item_id), envelope)
+
+    def open_v2() -> None:
+        for r in records:
+            v2.open(WriteClaims(r.item_id, r.revision, r.device, r.seq, r.deleted), r.envelope)
+
+    out: dict[str, list[float]] = {"v1": [], "v2": []}
+    pair = [("v1", open_v1), ("v2", open_v2)]
+    for r in range(rounds):
+        for name, fn in pair if r % 2 == 0 else pair[::-1]:
+            t0 = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - t0)
+    return out
 
 
 if __name__ == "__main__":

@@ -51,10 +51,11 @@ def unpad(data: bytes) -> bytes:
     size = len(data)
     if size < PAD_MIN or padded_length(size - 1) != size:
         raise TamperedData()
-    end = data.rstrip(b"\x00")
-    if not end.endswith(b"\x80") or padded_length(len(end) - 1) != size:
+    # The marker is the last 0x80 with only zeros after it (found in C, not byte by byte).
+    mark = data.rfind(0x80)
+    if mark < 0 or data.count(0, mark + 1) != size - mark - 1 or padded_length(mark) != size:
         raise TamperedData()
-    return end[:-1]
+    return data[:mark]
 
 
 def write_ad(
