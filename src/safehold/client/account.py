@@ -71,6 +71,9 @@ from .errors import (
 from .keystore import KeyStore, keystore_for
 from .profile import Profile
 from .settings import ClientSettings
+
+#: The local store's note that the server said the password was changed on another device.
+from .status import PASSWORD_CHANGED_META
 from .store import VaultStore
 from .transport import StorageReset, Transport
 from .vault import Vault
@@ -91,10 +94,6 @@ _SESSION_INFO = b"safehold/client/v1/session-key"
 
 #: A failed sign-in with an account key: one message whichever of the three was wrong.
 LOGIN_FAILED = "email, password or account key incorrect"
-
-
-#: The local store's note that the server said the password was changed on another device.
-PASSWORD_CHANGED_META = "password_changed_elsewhere"
 
 
 def _now_text() -> str:
