@@ -395,10 +395,11 @@ class KeyRotated(SessionRevoked):
 
     kind = "key_rotated"
 
-    def __init__(self) -> None:
+    def __init__(self, hint: str | None = None) -> None:
         super().__init__(
             "the account key was replaced on another device; this device keeps its data",
-            hint="sign in with the new key: `safehold login EMAIL` (it asks for the key) or --kit FILE",
+            hint=hint or "sign in with the new key: `safehold login EMAIL` (it asks for the key) or "
+            "--kit FILE",
         )
 
 

@@ -47,6 +47,8 @@ from .errors import (
     ClientError,
     FolderDamaged,
     ForeignFolderVault,
+    KeyRotated,
+    KeyRotationIncomplete,
     NotAFolderVault,
     ResetIncomplete,
     SignupIncomplete,
@@ -206,10 +208,21 @@ class FolderAccounts:
     def _create_local(
         self, path: Path, header: FolderHeader, vk: bytes, *, key: AccountKey | None
     ) -> Unlocked:
+        # A vault this profile keeps for the same generation (signing in again after a key
+        # rotation) keeps its device id: its writes are numbered in that id's sequence, and
+        # a new id would leave the numbers it used looking withheld to every other device.
+        device_id = secrets.token_hex(16)
+        here = self.service.profile.vault_path(header.account_id)
+        kept = self.service._reusable_store(here, header.generation)
+        if kept is not None:
+            try:
+                device_id = kept.meta("device_id") or device_id
+            finally:
+                kept.close()
         return self.service._create_local(
             server="", email=header.email, account_id=header.account_id, generation=header.generation,
             kdf_salt=header.kdf_salt, params=kdf_params(header), keyset=b64encode(header.keyset),
-            device_id=secrets.token_hex(16), hint=header.hint, key=key, vk=vk,
+            device_id=device_id, hint=header.hint, key=key, vk=vk,
             extra={"transport": FOLDER, "folder": str(path), "keyset_version": str(header.keyset_version)},
         )  # fmt: skip
 
@@ -249,6 +262,13 @@ class FolderAccounts:
             if vk is None:
                 raise service._auth_failed(store)
             return Unlocked(service, store, vk)
+        if not self._key_fits(header, key):
+            # The account key was replaced on another device (rotate-key): this device keeps
+            # its vault, and needs the new key, which only the person has.
+            raise KeyRotated(
+                hint=f"sign in with the new key: `safehold login {store.email} --folder {folder_of(store)} "
+                "--kit FILE` (or it asks for the key)"
+            )
         # The password was changed on another device: only the new one opens the new keyset.
         try:
             _keys, new_vk = self._open(header, password, key)
@@ -302,6 +322,48 @@ class FolderAccounts:
             hint=KEEP if hint is None else (hint or None),
         )  # fmt: skip
         self._take_header(store, written)
+
+    def rotate_key(self, unlocked: Unlocked, password: str) -> AccountKey:
+        """A new account key for the vault (``safehold rotate-key``): the same password and
+        vault key, a new salt, the keyset wrapped under the new key and the header's key check
+        replaced (``keyset_version + 1``). Items are not touched. Other devices keep their
+        data and ask for the new key at their next unlock (:class:`KeyRotated`)."""
+        service = self.service
+        store = unlocked.store
+        account_id = store.account_id
+        path = folder_of(store)
+        header = read_header(path, account_id)
+        if header.generation != store.generation:
+            raise service.set_aside(
+                store, f"the folder's vault is at generation {header.generation} (a reset)", header.generation
+            )
+        old_key = service.account_key(account_id)
+        self._open(header, password, old_key)  # the password, against the folder's keyset
+        new_key = AccountKey.generate()
+        params = kdf_params(header)
+        new_salt = new_kdf_salt()
+        fresh = service.derive(store.email, password, new_key, account_id, new_salt, params)
+        keyset = seal_keyset(fresh.auk, unlocked.vk, bytes.fromhex(account_id), store.generation)
+        # As on a server: the new key is kept before the header names it, so a key that
+        # exists nowhere never locks the vault.
+        pending = f"{account_id}-pending"
+        service.keystore.save(pending, new_key)
+        try:
+            written = change_keyset(
+                path, account_id, keyset, new_salt, header_params(params),
+                key_check=account_key_check(new_key, bytes.fromhex(account_id)),
+            )  # fmt: skip
+        except (OSError, ClientError, StorageUnavailable):
+            service.keystore.delete(pending)
+            raise
+        try:
+            service.keystore.save(account_id, new_key)
+            service.keystore.delete(pending)
+            self._take_header(store, written)
+        except (OSError, ClientError) as exc:
+            message = exc.message if isinstance(exc, ClientError) else str(exc)
+            raise KeyRotationIncomplete(new_key, message) from exc
+        return new_key
 
     def reset(
         self, path: Path, email: str | None, password: str, hint: str | None

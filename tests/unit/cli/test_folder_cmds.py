@@ -109,7 +109,40 @@ def test_logout_of_a_folder_vault_and_login_again(cli: Run, tmp_path: Path) -> N
     assert _titles(cli, "A") == ["Kept"]
 
 
-@pytest.mark.parametrize("command", [["devices"], ["rotate-key"]])
+def test_rotate_key_on_a_folder_vault_other_devices_keep_their_data(cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    old_key = _signup(cli, folder)["account_key"]
+    _ok(cli("A", "add", "login", "--title", "Shared", "-f", "username=ann"))
+    _ok(cli("A", "sync"))
+    _ok(cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", old_key))
+    b_device = _ok(cli("B", "status", "--json"))["device_id"]
+    _ok(cli("B", "add", "login", "--title", "Only on B", "-f", "username=bee"))
+    kit = tmp_path / "new-kit.pdf"
+    rotated = _ok(cli("A", "rotate-key", "--kit", str(kit), "--json"))
+    new_key = rotated["account_key"]
+    assert new_key != old_key and kit.exists()
+    assert rotated["folder"] == str(folder) and rotated["server"] is None
+    header = (folder / "safehold-folder.json").read_text()
+    assert new_key not in header and PASSWORD not in header
+    assert _titles(cli, "A") == ["Shared"]  # this device goes on with the new key
+    # B's next unlock finds the new key check: it is told why, and how to go on.
+    refused = cli("B", "list", "--json")
+    assert refused.exit_code == ExitCode.SESSION_REVOKED, refused.output
+    assert _error(refused)["kind"] == "key_rotated" and "--folder" in _error(refused)["hint"]
+    # The old key no longer joins; the new one does, and B keeps its vault, its unsynced
+    # item and its device id (its writes stay numbered in one sequence).
+    stale = cli("C", "login", EMAIL, "--folder", str(folder), "--account-key", old_key, "--json")
+    assert stale.exit_code == ExitCode.ACCOUNT_KEY and _error(stale)["kind"] == "wrong_account_key"
+    _ok(cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", new_key))
+    assert _ok(cli("B", "status", "--json"))["device_id"] == b_device
+    assert _titles(cli, "B") == ["Only on B", "Shared"]
+    _ok(cli("B", "sync"))
+    _ok(cli("A", "sync"))
+    assert _titles(cli, "A") == ["Only on B", "Shared"]
+    assert not [r for r in _ok(cli("A", "sync", "--json")).get("refused", [])]
+
+
+@pytest.mark.parametrize("command", [["devices"]])
 def test_server_only_commands_say_so(cli: Run, tmp_path: Path, command: list[str]) -> None:
     _signup(cli, tmp_path / "vault")
     refused = cli("A", *command, "--json")

@@ -207,9 +207,11 @@ def change_keyset(
     kdf_params: dict[str, int],
     *,
     hint: str | _Keep | None = KEEP,
+    key_check: bytes | _Keep = KEEP,
 ) -> FolderHeader:
     """Password change: the new keyset and KDF parameters, ``keyset_version + 1`` (and a
-    new ``hint`` when one is given; ``None`` removes it)."""
+    new ``hint`` when one is given; ``None`` removes it). Key rotation also gives the new
+    account key's ``key_check``."""
     current = read_header(path, account_id)
     new = replace(
         current,
@@ -218,6 +220,7 @@ def change_keyset(
         kdf_params=dict(kdf_params),
         keyset_version=current.keyset_version + 1,
         hint=current.hint if isinstance(hint, _Keep) else hint,
+        key_check=current.key_check if isinstance(key_check, _Keep) else key_check,
     )
     write_atomic(path, HEADER_NAME, new.to_json())
     return new
