@@ -662,6 +662,14 @@ def reset(
     ] = False,
     server: ServerOpt = None,
     folder: FolderOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            metavar="",
+            help="With --folder: start over even when the folder's header cannot be read (give EMAIL).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -673,7 +681,9 @@ def reset(
     archive their copies. If any device can still unlock, use `safehold change-password`.
 
     `safehold reset --folder PATH` starts a vault kept in a folder over: a new password and
-    account key, the old files moved into the folder's archive/ (nothing is deleted).
+    account key, the old files moved into the folder's archive/ (nothing is deleted). When
+    the folder's header cannot be read at all, `--force EMAIL` starts it over anyway (the
+    unreadable header goes into archive/ too).
 
     A server set to delay resets (SAFEHOLD_RESET_DELAY_HOURS) schedules it instead, tells
     the account's email and devices, and applies it when due; `safehold reset --cancel` on
@@ -700,8 +710,10 @@ def reset(
             _valid_email(email)
         from .folder_cmds import reset_folder
 
-        reset_folder(st, email, folder, hint, kit, yes)
+        reset_folder(st, email, folder, hint, kit, yes, force)
         return
+    if force:
+        raise UsageError("--force goes with --folder PATH (a folder whose header cannot be read)")
     if link is not None:
         if email is not None:
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")

@@ -158,10 +158,11 @@ class ServerOnly(UsageError):
 
     kind = "server_only"
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, message: str | None = None, hint: str | None = None) -> None:
         super().__init__(
-            f"this vault is kept in a folder ({folder}), not on a server; this command needs a server",
-            hint="folder vaults have no server sessions or devices list: see docs/cli.md, folder vaults",
+            message
+            or f"this vault is kept in a folder ({folder}), not on a server; this command needs a server",
+            hint=hint or "folder vaults have no server sessions: see docs/cli.md, folder vaults",
         )
 
 

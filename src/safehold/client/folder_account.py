@@ -52,6 +52,7 @@ from .errors import (
     NotAFolderVault,
     ResetIncomplete,
     SignupIncomplete,
+    UsageError,
     WrongAccountKey,
 )
 from .folder.header import (
@@ -59,8 +60,10 @@ from .folder.header import (
     FolderHeader,
     change_keyset,
     create_folder_vault,
+    generation_after_damage,
     read_header,
     start_new_generation,
+    start_over_damaged,
 )
 from .store import VaultStore
 from .transport import StorageUnavailable
@@ -68,7 +71,7 @@ from .transport import StorageUnavailable
 if TYPE_CHECKING:
     from .account import AccountService, Unlocked
 
-__all__ = ["FOLDER", "FolderAccounts", "folder_of", "is_folder"]
+__all__ = ["FOLDER", "FolderAccounts", "folder_of", "is_folder", "offer_force"]
 
 #: The value of the local vault's ``transport`` meta for a folder vault (absent: a server).
 FOLDER = "folder"
@@ -96,6 +99,15 @@ def _params_json(params: KdfParams) -> str:
     from .account import _params_json as encode
 
     return encode(params)
+
+
+def offer_force(exc: FolderDamaged, path: Path) -> FolderDamaged:
+    """``exc`` with the way forward a reset has: ``--force`` (nothing is deleted)."""
+    exc.hint = (
+        f"{exc.hint}; or start the vault over anyway: `safehold reset --folder {path} --force EMAIL` "
+        "(the unreadable header and the old files are kept in its archive/)"
+    )
+    return exc
 
 
 def _same_email(a: str, b: str) -> bool:
@@ -323,6 +335,24 @@ class FolderAccounts:
         )  # fmt: skip
         self._take_header(store, written)
 
+    def _account_kept_for(self, path: Path) -> str | None:
+        """The account id of this profile's vault kept in ``path``, if it has one."""
+        service = self.service
+        account_id = service.profile.current
+        if account_id is None:
+            return None
+        try:
+            store = VaultStore.open(service.profile.vault_path(account_id))
+        except (OSError, sqlite3.DatabaseError):
+            return None
+        try:
+            kept = store.meta("folder")
+        except sqlite3.DatabaseError:
+            return None
+        finally:
+            store.close()
+        return account_id if kept is not None and Path(kept) == path else None
+
     def rotate_key(self, unlocked: Unlocked, password: str) -> AccountKey:
         """A new account key for the vault (``safehold rotate-key``): the same password and
         vault key, a new salt, the keyset wrapped under the new key and the header's key check
@@ -366,28 +396,43 @@ class FolderAccounts:
         return new_key
 
     def reset(
-        self, path: Path, email: str | None, password: str, hint: str | None
+        self, path: Path, email: str | None, password: str, hint: str | None, *, force: bool = False
     ) -> tuple[Unlocked, AccountKey, FolderHeader]:
         """Start the vault in ``path`` over: a new account key and vault key, the new (or
         the same) password, generation + 1. The folder moves the old generation's files into
-        its archive; this device archives its own copy (nothing is deleted anywhere)."""
+        its archive; this device archives its own copy (nothing is deleted anywhere).
+
+        With ``force``, a folder whose header cannot be read (:class:`FolderDamaged`) starts
+        over too: ``email`` must be given, the account id is this profile's for the folder
+        (a new one if it has none), and the unreadable header goes into the archive."""
         service = self.service
         path = path.expanduser().absolute()
-        current = self.header(path, email)
-        account_id = current.account_id
-        generation = current.generation + 1
+        damaged = False
+        try:
+            current = self.header(path, email)
+            account_id, owner, generation = current.account_id, current.email, current.generation + 1
+        except FolderDamaged as exc:
+            if not force:
+                raise offer_force(exc, path) from None
+            if email is None:
+                raise UsageError("give the account's EMAIL: the folder's header cannot say it") from None
+            account_id = self._account_kept_for(path) or uuid.uuid4().hex
+            owner, generation, damaged = email, generation_after_damage(path), True
         key = AccountKey.generate()
         kdf_salt = new_kdf_salt()
         params = service.settings.signup_params
-        keys = service.derive(current.email, password, key, account_id, kdf_salt, params)
+        keys = service.derive(owner, password, key, account_id, kdf_salt, params)
         vk = new_vault_key()
         header = FolderHeader(
-            account_id=account_id, email=current.email, generation=generation, keyset_version=1,
+            account_id=account_id, email=owner, generation=generation, keyset_version=1,
             kdf_salt=kdf_salt, kdf_params=header_params(params),
             keyset=seal_keyset(keys.auk, vk, bytes.fromhex(account_id), generation),
             hint=hint or None, key_check=account_key_check(key, bytes.fromhex(account_id)),
         )  # fmt: skip
-        written = start_new_generation(path, header, expect=generation)
+        if damaged:
+            written = start_over_damaged(path, header)
+        else:
+            written = start_new_generation(path, header, expect=generation)
         try:
             # Signing in to the new generation archives this device's old copy first.
             unlocked = self._create_local(path, written, vk, key=key)

@@ -244,6 +244,52 @@ def start_new_generation(path: Path, header: FolderHeader, *, expect: int | None
     return new
 
 
+def generation_after_damage(path: Path) -> int:
+    """The generation a reset of a folder whose header cannot be read starts: one above
+    every generation directory there (live or archived), so no device takes the new one
+    for an old one."""
+    found = [0]
+    for where in (path, path / ARCHIVE_DIR):
+        try:
+            names = os.listdir(where)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            digits = name[1:].split("-", 1)[0]
+            if name.startswith("g") and digits.isdigit():
+                found.append(int(digits))
+    return max(found) + 1
+
+
+def start_over_damaged(path: Path, header: FolderHeader) -> FolderHeader:
+    """Reset of a folder whose header no copy of can be read (:class:`FolderDamaged`): every
+    header copy is MOVED into ``archive/`` (never deleted: a tool may still read it), then
+    ``header`` is written at ``header.generation``, which must be
+    :func:`generation_after_damage`, and older generations are archived as on any reset."""
+    expect = generation_after_damage(path)
+    if header.generation != expect:
+        raise FolderExists(
+            f"the vault in {path} changed meanwhile (generation {expect - 1} there); nothing was changed",
+            hint="run the reset again",
+        )
+    archive = path / ARCHIVE_DIR
+    archive.mkdir(exist_ok=True)
+    for name in os.listdir(path):
+        entry = classify(name)
+        if entry.canonical == HEADER_NAME and entry.kind in (Kind.ORIGINAL, Kind.COPY):
+            target = archive / f"{name}.unreadable-g{expect - 1}"
+            n = 1
+            while target.exists():
+                n += 1
+                target = archive / f"{name}.unreadable-g{expect - 1}-{n}"
+            os.rename(path / name, target)
+    new = replace(header, keyset_version=1)
+    write_atomic(path, HEADER_NAME, new.to_json())
+    (path / generation_dir(new.generation)).mkdir(exist_ok=True)
+    archive_old_generations(path, new.generation)
+    return new
+
+
 def archive_old_generations(path: Path, generation: int) -> None:
     """Move ``g<N>`` for every N < ``generation`` into ``archive/`` (any device MAY)."""
     archive = path / ARCHIVE_DIR
