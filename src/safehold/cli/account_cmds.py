@@ -634,7 +634,8 @@ def reset(
         str | None, typer.Argument(metavar="[EMAIL]", help="Send the reset mail to this account.")
     ] = None,
     link: Annotated[
-        str | None, typer.Option("--link", help="Complete the reset from the mailed link.")
+        str | None,
+        typer.Option("--link", help="Complete the reset from the mailed link; `-` asks for the link."),
     ] = None,
     hint: Annotated[str | None, typer.Option(help="With --link: a hint for the new password.")] = None,
     kit: Annotated[
@@ -691,7 +692,7 @@ def reset(
 
     Examples:
       safehold reset ann@example.com
-      safehold reset --link "https://vault.example.com/reset/…"
+      safehold reset --link -          (then paste the link: it stays out of the process list)
       safehold reset --folder ~/Dropbox/Safehold
       safehold reset --cancel
     """
@@ -719,7 +720,7 @@ def reset(
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
         from .reset_cmds import complete_from_link
 
-        complete_from_link(st, link, hint, kit, yes, delete_old=delete_old)
+        complete_from_link(st, st.link(link), hint, kit, yes, delete_old=delete_old)
         return
     if email is None:
         raise UsageError("give the account's EMAIL, or --link URL from the reset mail")
@@ -730,7 +731,9 @@ def reset(
     else:
         st.out.print(text(answer.message))
         st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
-        st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
+        st.out.print(
+            "Recommended: finish here instead, with `safehold reset --link -` (paste the emailed link)."
+        )
 
 
 def kit(

@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 from tests.support.syncservice import SyncService
 from tests.unit.cli.conftest import EMAIL, Run, as_json
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD, THIRD_PASSWORD
