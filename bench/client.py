@@ -13,7 +13,8 @@ with its baseline in the same run: ``get ITEM --field password`` against ``pass 
 prompt; target at most 1.5x, whole process), ``safehold --help`` against ``python -c pass``
 (the floor of the language; the help is the copy kept from the previous call, see
 cli/helpcache.py, and the full CLI's own is shown below it), ``list --json`` of the whole
-vault, and ``status --json``, which the full CLI still answers.
+vault, and ``status --json`` (answered by the agent too, against ``pass show`` and against
+the full CLI).
 
 Method, so the two sides are measured the same way:
 
@@ -134,8 +135,12 @@ def figure(
 def _summary(label: str, results: list[Run]) -> Figure:
     seconds = statistics.median(r.seconds for r in results)
     made = Figure(label, seconds, max(r.peak_kib for r in results), len(results))
+    spread = ""
+    if len(results) >= 4:
+        q1, _, q3 = statistics.quantiles([r.seconds * 1000 for r in results], n=4)
+        spread = f", IQR {q1:.0f}–{q3:.0f} ms"
     print(f"  {label:<46} {seconds * 1000:9.1f} ms   peak {made.peak_kib / 1024:7.1f} MiB"
-          f"   (median of {len(results)})")  # fmt: skip
+          f"   (median of {len(results)}{spread})")  # fmt: skip
     return made
 
 
@@ -269,15 +274,25 @@ def unlocked_figures(tmp: Path, env_b: dict[str, str], count: int, runs: int, ou
     get: Step = (f"unlocked get 'Site {NEEDLE}' --field password",
                  lambda: measured([*SAFEHOLD, "get", f"Site {NEEDLE}", "--field", "password"], env=env_u),
                  lambda r: r.stdout == secret)  # fmt: skip
+    status: Step = ("unlocked status --json",
+                    lambda: measured([*SAFEHOLD, "status", "--json"], env=env_u),
+                    lambda r: '"unlocked": true' in r.stdout)  # fmt: skip
+    # The reads against `pass` are the figure the issue names: more runs than the rest (at
+    # least 9), after one unmeasured call of each (the agent's first read opens the vault).
+    reads_runs = max(runs, 9)
+    get[1](), status[1]()
     made = pass_setup(tmp)
     if made is not None:
         env_pass, entry = made
         baseline: Step = (f"pass show '{entry}' (gpg key cached)",
                           lambda: measured(["pass", "show", entry], env=env_pass),
                           lambda r: r.stdout == secret)  # fmt: skip
-        out["get"], out["pass"] = paired(runs, get, baseline)
+        baseline[1]()
+        out["get"], out["pass"] = paired(reads_runs, get, baseline)
+        out["status"], out["pass_status"] = paired(reads_runs, status, baseline)
     else:
-        out["get"] = figure(get[0], runs, get[1], get[2])
+        out["get"] = figure(get[0], reads_runs, get[1], get[2])
+        out["status"] = figure(status[0], reads_runs, status[1], status[2])
     # The help the full CLI printed last time is printed again (cli/helpcache.py): one call
     # first to keep it, as any second `safehold --help` on a machine finds it.
     env_help = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
@@ -289,10 +304,10 @@ def unlocked_figures(tmp: Path, env_b: dict[str, str], count: int, runs: int, ou
     out["help_full"] = figure("  safehold --help, full CLI (SAFEHOLD_FAST=0)", runs,
                               lambda: measured([*SAFEHOLD, "--help"], env={**env_help, "SAFEHOLD_FAST": "0"}),
                               lambda r: "Usage" in r.stdout)  # fmt: skip
-    out["status"] = figure("unlocked status --json (the full CLI)", runs,
-                           lambda: measured([*SAFEHOLD, "status", "--json"], env=env_u),
-                           lambda r: '"unlocked": true' in r.stdout)  # fmt: skip
     slow_env = {**env_u, "SAFEHOLD_FAST": "0"}
+    out["status_full"] = figure("  status --json, full CLI (SAFEHOLD_FAST=0)", runs,
+                                lambda: measured([*SAFEHOLD, "status", "--json"], env=slow_env),
+                                status[2])  # fmt: skip
     listing: Step = (f"unlocked list --json ({count} items)",
                      lambda: measured([*SAFEHOLD, "list", "--json"], env=env_u),
                      lambda r: r.stdout.count('"id"') == count)  # fmt: skip
@@ -307,9 +322,10 @@ def unlocked_figures(tmp: Path, env_b: dict[str, str], count: int, runs: int, ou
     out["get_full"] = figure(get_full[0], runs, get_full[1], get_full[2])
     measured([*SAFEHOLD, "lock"], env=env_u)
     if "pass" in out:
-        ratio = out["get"].median_s / out["pass"].median_s
-        print(f"  get / pass show: whole process {ratio:5.2f} (target ≤ 1.5)"
-              f"   peak memory {out['get'].peak_kib / out['pass'].peak_kib:5.2f}")  # fmt: skip
+        for name, base in (("get", "pass"), ("status", "pass_status")):
+            ratio = out[name].median_s / out[base].median_s
+            print(f"  {name} / pass show: whole process {ratio:5.2f} (target ≤ 1.5)"
+                  f"   peak memory {out[name].peak_kib / out[base].peak_kib:5.2f}")  # fmt: skip
     print(f"  --help / python -c pass: {out['help'].median_s / out['floor'].median_s:5.2f}")
 
 

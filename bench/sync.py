@@ -7,11 +7,12 @@ engine did per pulled item (open the item, store it), in the same run (target: v
     python bench/sync.py              # 5,000 items, 7 rounds
     python bench/sync.py --quick      # 1,000 items, 3 rounds
 
-Method: both sides pull the same items from storage in this process (the memory transport:
-no network, so the figure is the client's own work), into a fresh local vault each time, in
-pages of 1,000 with one transaction per page as the engines do. The baseline is the v1
-engine's pull loop as it was (per change: look up the row, store the state, open the item
-for its conflict mark), reproduced here since v1 is gone from the client. Rounds alternate
+Method: both sides pull the same items from storage in this process, through the memory
+transport (no network, so the figure is the client's own work), into a fresh local vault
+each time, in pages of 1,000 with one transaction per page as the engines do. The baseline
+is the v1 engine's pull loop as it was (per change: look up the row, store the state, open
+the item for its conflict mark), reproduced here since v1 is gone from the client, over the
+same items as v1 records. Rounds alternate
 which side runs first (A B B A ...), so load from elsewhere falls on both alike. Peak memory
 is Python's own allocations during the pull (tracemalloc).
 """
@@ -59,12 +60,17 @@ class Fixture:
         v2 = WriteCipher(self.vk, account, 1)
         writer = secrets.token_hex(16)
         self.storage = MemoryStorage()
+        #: The same items as version 1 records, in storage of their own.
+        self.v1_storage = MemoryStorage()
         self.v1_records: list[tuple[str, int, bytes]] = []
         prev: str | None = None
         for n_ in range(n):
             item_id = secrets.token_hex(16)
             value = _item(n_)
             self.v1_records.append((item_id, 1, v1.seal_item(bytes.fromhex(item_id), value)))
+            self.v1_storage.seq += 1
+            v1_record = Record(item_id, 1, "", 0, self.v1_records[-1][2])
+            self.v1_storage.items[item_id] = (self.v1_storage.seq, v1_record)
             env = v2.seal(WriteClaims(item_id, 1, writer, n_ + 1, False), value, prev)
             prev = prev_ref(item_id, 1)
             self.storage.seq += 1
@@ -83,9 +89,14 @@ def v1_pull(fx: Fixture) -> None:
     store = fx.store()
     cipher = VaultCipher(fx.vk, bytes.fromhex(fx.account), 1)
     copies: set[str] = set()
-    for start in range(0, len(fx.v1_records), PULL_PAGE):
+    transport = MemoryTransport(fx.v1_storage)
+    cursor, more = "", True
+    while more:
+        page = transport.pull(cursor, PULL_PAGE)
+        cursor, more = page.cursor, page.has_more
         with store.transaction():
-            for item_id, revision, envelope in fx.v1_records[start : start + PULL_PAGE]:
+            for record in page.records:
+                item_id, revision, envelope = record.item_id, record.revision, record.envelope
                 row = store.row(item_id)
                 if row is not None and row.revision >= revision:
                     continue
@@ -95,7 +106,7 @@ def v1_pull(fx: Fixture) -> None:
                     store.note_conflict_copy(item_id, value)
                 elif item_id in copies:
                     store.drop_conflict(item_id)
-            store.cursor = start
+            store.sync_cursor = cursor
     store.close()
 
 
@@ -139,6 +150,7 @@ def main() -> None:
             for name, fn in sides if r % 2 == 0 else sides[::-1]:
                 times[name].append(timed(fn, fx))
         peaks = {name: peak(fn, fx) for name, fn in sides}
+        opens = open_costs(fx, args.rounds)
     n = args.items
     print(f"first sync of {n:,} items, {args.rounds} rounds (medians, per pulled item)")
     for name in ("v1", "v2"):
@@ -147,6 +159,33 @@ def main() -> None:
         print(f"  {name}: {med * 1e6 / n:8.1f} us/item  ({med:.3f} s)  peak {heap:.0f} KiB (Python heap)")
     ratio = statistics.median(times["v2"]) / statistics.median(times["v1"])
     print(f"  v2 / v1: {ratio:.2f}x  (target <= 1.1x)")
+    o1, o2 = (statistics.median(opens[k]) * 1e6 / n for k in ("v1", "v2"))
+    print(f"  of which opening alone: v1 {o1:.1f} us/item, v2 {o2:.1f} us/item (padding, claims, prev)")
+
+
+def open_costs(fx: Fixture, rounds: int) -> dict[str, list[float]]:
+    """Opening the same items alone, v1 (item AD) against v2 (claims, padding, body), interleaved:
+    the part of the ratio that the format itself costs, whatever the engine does around it."""
+    account = bytes.fromhex(fx.account)
+    v1, v2 = VaultCipher(fx.vk, account, 1), WriteCipher(fx.vk, account, 1)
+    records = [r for _, r in fx.storage.items.values()]
+
+    def open_v1() -> None:
+        for item_id, _, envelope in fx.v1_records:
+            v1.open_item(bytes.fromhex(item_id), envelope)
+
+    def open_v2() -> None:
+        for r in records:
+            v2.open(WriteClaims(r.item_id, r.revision, r.device, r.seq, r.deleted), r.envelope)
+
+    out: dict[str, list[float]] = {"v1": [], "v2": []}
+    pair = [("v1", open_v1), ("v2", open_v2)]
+    for r in range(rounds):
+        for name, fn in pair if r % 2 == 0 else pair[::-1]:
+            t0 = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - t0)
+    return out
 
 
 if __name__ == "__main__":

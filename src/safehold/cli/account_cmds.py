@@ -8,12 +8,11 @@ import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from safehold.client import password_policy
-from safehold.client.autosync import last_sync
 from safehold.client.errors import (
     AuthFailed,
     ClientError,
@@ -25,14 +24,14 @@ from safehold.client.errors import (
 )
 from safehold.client.keystore import key_location
 from safehold.client.pending_reset import PendingReset
-from safehold.client.pending_reset import recalled as recalled_pending_reset
 from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
+from safehold.client.status import human_duration, pending_reset_warning
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
 from .folder_cmds import FolderOpt
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .plain import plain, text
-from .state import State, handles_errors, new_table, state
+from .state import State, handles_errors, state
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,19 +53,6 @@ def _plain(value: str) -> str:
     """``value`` (titles from the vault, words from the server) safe inside a Rich markup
     string: markup escaped, control characters shown."""
     return plain(value)
-
-
-def human_duration(seconds: float) -> str:
-    """``seconds`` as a person says it: "45 seconds", "10 minutes", "1 hour 30 minutes"."""
-    whole = max(0, round(seconds))
-    if whole < 120 and whole % 60:
-        return f"{whole} second{'' if whole == 1 else 's'}"
-    minutes = round(whole / 60)
-    hours, rest = divmod(minutes, 60)
-    parts = [f"{hours} hour{'' if hours == 1 else 's'}"] if hours else []
-    if rest or not hours:
-        parts.append(f"{rest} minute{'' if rest == 1 else 's'}")
-    return " ".join(parts)
 
 
 def _valid_email(email: str) -> str:
@@ -409,9 +395,9 @@ def status(json_out: JsonOpt = False) -> None:
     """
     st = state()
     service = st.service()
-    from safehold.client.account import PASSWORD_CHANGED_META
+    from safehold.client import status as shown
 
-    from .archive_cmds import _when, purge_and_warn
+    from .archive_cmds import purge_and_warn
 
     purge_and_warn(st, service)
     account_id = service.profile.require_current()
@@ -419,133 +405,26 @@ def status(json_out: JsonOpt = False) -> None:
     try:
         conflicts = store.conflicts()
         titles = _conflict_titles(st, account_id, [c.copy_id for c in conflicts]) if conflicts else {}
-        info: dict[str, Any] = {
-            "email": store.email,
-            "server": None if store.folder else store.server,
-            "account_id": account_id,
-            "generation": store.generation,
-            "device_id": store.device_id,
-            "device_name": store.device_name,
-            "items": store.item_count(),
-            "pending": len(store.outbox()),
-            "cursor": store.cursor,
-            "transport": {"kind": "folder", "where": store.folder}
-            if store.folder
-            else {"kind": "server", "where": store.server},
-            "last_sync": last_sync(store),
-            "quarantine": [
-                {
-                    "item_id": q[0],
-                    "revision": q[1],
-                    "device": q[2],
-                    "seq": q[3],
-                    "first_seen": q[5],
-                    "tries": q[6],
-                }
-                for q in store.quarantined()
-            ],
-            "unlocked": st.agent.get(account_id) is not None,
-            "keystore": key_location(service.keystore, account_id),
-            "vault_file": str(store.path),
-            "conflicts": [{**dataclasses.asdict(c), "title": titles.get(c.copy_id)} for c in conflicts],
-            "password_changed_elsewhere": store.meta(PASSWORD_CHANGED_META) or None,
-            "hint": store.meta("hint") or None,
-            "auto_sync": st.agent.sync_state(account_id),
-        }
-        pending = recalled_pending_reset(store)
-        info["pending_reset"] = pending.to_json() if pending else None
+        info = shown.gather(
+            store, account_id, unlocked=st.agent.get(account_id) is not None,
+            keystore=key_location(service.keystore, account_id),
+            auto_sync=st.agent.sync_state(account_id), titles=titles,
+        )  # fmt: skip
     finally:
         store.close()
-    if st.json:
-        st.emit_json(info)
-        return
-    if pending is not None:
-        warn_pending_reset(st, pending)
-    table = new_table(show_header=False, box=None)
-    where = info["transport"]
-    table.add_row("Account", str(info["email"]))
-    table.add_row("Folder" if where["kind"] == "folder" else "Server", str(where["where"]))
-    for label, key in [
-        ("Device", "device_name"),
-        ("Items", "items"),
-        ("Edits waiting to sync", "pending"),
-        ("Account key in", "keystore"),
-    ]:
-        table.add_row(label, str(info[key]))
-    table.add_row("State", "unlocked" if info["unlocked"] else "locked")
-    last = info["last_sync"]
-    table.add_row("Last sync", _last_sync_text(last))
-    if info["auto_sync"] is not None:
-        table.add_row("Automatic sync", _auto_sync_text(info["auto_sync"]))
-    st.out.print(table)
-    _print_findings(st, last, info["quarantine"])
-    if info["password_changed_elsewhere"]:
-        told = _when(info["password_changed_elsewhere"])
-        st.out.print(f"\n[yellow]The account password was changed on another device[/] (this device was "
-                     f"told on {told}): run `safehold unlock` with the new one.")  # fmt: skip
-        if info["hint"]:
-            st.out.print(f"The new password's hint: {info['hint']}", markup=False)
-    if conflicts:
-        st.out.print(f"\n[yellow]{len(conflicts)} conflict copies[/] (both versions kept; review them):")
-        for c in conflicts:
-            st.out.print(
-                f"  {c.copy_id}  {titles.get(c.copy_id) or '(unlock to see the title)'}", markup=False
-            )
-        st.out.print("Keep the values you want in the original, then `safehold rm` the copy.")
-
-
-def _last_sync_text(last: dict[str, Any] | None) -> str:
-    if last is None:
-        return "never"
-    who = "by the agent" if last.get("by") == "agent" else "by a command"
-    if not last.get("ok"):
-        return f"{last.get('at')} {who}: failed: {last.get('error')}"
-    found = f"{last.get('pulled', 0)} received, {last.get('pushed', 0)} sent"
-    if last.get("conflicts"):
-        found += f", {last['conflicts']} conflict copies"
-    return f"{last.get('at')} {who}: {found}"
-
-
-def _auto_sync_text(state: dict[str, Any]) -> str:
-    every, next_in = human_duration(float(state["interval"])), human_duration(float(state["next_in"]))
-    text = f"every {every}; next in {next_in}"
-    if state.get("failures"):
-        text += f" ({state['failures']} failed in a row, backing off)"
-    return text
-
-
-def _print_findings(st: State, last: dict[str, Any] | None, quarantine: list[dict[str, Any]]) -> None:
-    """What storage did wrong, as the last sync found it (status)."""
-    if quarantine:
-        st.out.print(
-            f"\n[yellow]{len(quarantine)} record(s) in quarantine[/] (did not open; retried at each sync):"
-        )
-        for q in quarantine:
-            st.out.print(
-                f"  {q['item_id']}  revision {q['revision']}, first seen {q['first_seen']}", markup=False
-            )
-    if last and last.get("refused"):
-        st.out.print(
-            f"\n[yellow]{len(last['refused'])} record(s) refused[/] at the last sync (local copy kept):"
-        )
-        for r in last["refused"]:
-            st.out.print(f"  {r['item_id']}  {r['reason']}", markup=False)
-    if last and last.get("gaps"):
-        st.out.print(f"\n[yellow]{len(last['gaps'])} write(s) withheld[/] by storage at the last sync:")
-        for g in last["gaps"]:
-            st.out.print(f"  device {g['device']} write {g['seq']} (item {g['item_id']})", markup=False)
+    # The same text the agent gives the fast path (cli/fast.py): one renderer for both.
+    out, err = shown.render(info, json_out=st.json, tty=sys.stdout.isatty())
+    if err:
+        sys.stderr.write(err)
+        sys.stderr.flush()
+    sys.stdout.write(out)
+    sys.stdout.flush()
 
 
 def warn_pending_reset(st: State, pending: PendingReset) -> None:
     """The server said a reset of this account is scheduled (issue 14 §6): say what, from
     where, when, and how to stop it, on stderr."""
-    when = "%Y-%m-%d %H:%M UTC"
-    st.err.print(
-        f"[bold yellow]warning:[/] a reset of this account was requested on "
-        f"{pending.requested_at.strftime(when)} from {_plain(pending.requested_from)}; it takes effect "
-        f"on {pending.effective_at.strftime(when)} (new password and account key, every device "
-        "signed out). If this was not you: `safehold reset --cancel`."
-    )
+    st.err.print(pending_reset_warning(pending), markup=False)
 
 
 def _conflict_titles(st: State, account_id: str, copy_ids: list[str]) -> dict[str, str]:
@@ -755,7 +634,8 @@ def reset(
         str | None, typer.Argument(metavar="[EMAIL]", help="Send the reset mail to this account.")
     ] = None,
     link: Annotated[
-        str | None, typer.Option("--link", help="Complete the reset from the mailed link.")
+        str | None,
+        typer.Option("--link", help="Complete the reset from the mailed link; `-` asks for the link."),
     ] = None,
     hint: Annotated[str | None, typer.Option(help="With --link: a hint for the new password.")] = None,
     kit: Annotated[
@@ -783,6 +663,14 @@ def reset(
     ] = False,
     server: ServerOpt = None,
     folder: FolderOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            metavar="",
+            help="With --folder: start over even when the folder's header cannot be read (give EMAIL).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     password_stdin: StdinOpt = False,
 ) -> None:
@@ -794,7 +682,9 @@ def reset(
     archive their copies. If any device can still unlock, use `safehold change-password`.
 
     `safehold reset --folder PATH` starts a vault kept in a folder over: a new password and
-    account key, the old files moved into the folder's archive/ (nothing is deleted).
+    account key, the old files moved into the folder's archive/ (nothing is deleted). When
+    the folder's header cannot be read at all, `--force EMAIL` starts it over anyway (the
+    unreadable header goes into archive/ too).
 
     A server set to delay resets (SAFEHOLD_RESET_DELAY_HOURS) schedules it instead, tells
     the account's email and devices, and applies it when due; `safehold reset --cancel` on
@@ -802,7 +692,7 @@ def reset(
 
     Examples:
       safehold reset ann@example.com
-      safehold reset --link "https://vault.example.com/reset/…"
+      safehold reset --link -          (then paste the link: it stays out of the process list)
       safehold reset --folder ~/Dropbox/Safehold
       safehold reset --cancel
     """
@@ -821,14 +711,16 @@ def reset(
             _valid_email(email)
         from .folder_cmds import reset_folder
 
-        reset_folder(st, email, folder, hint, kit, yes)
+        reset_folder(st, email, folder, hint, kit, yes, force)
         return
+    if force:
+        raise UsageError("--force goes with --folder PATH (a folder whose header cannot be read)")
     if link is not None:
         if email is not None:
             raise UsageError("give EMAIL (send the mail) or --link URL (complete the reset), not both")
         from .reset_cmds import complete_from_link
 
-        complete_from_link(st, link, hint, kit, yes, delete_old=delete_old)
+        complete_from_link(st, st.link(link), hint, kit, yes, delete_old=delete_old)
         return
     if email is None:
         raise UsageError("give the account's EMAIL, or --link URL from the reset mail")
@@ -839,7 +731,9 @@ def reset(
     else:
         st.out.print(text(answer.message))
         st.out.print("Open the email and follow its link to choose a new password and get a new account key.")
-        st.out.print("Recommended: finish here instead, with `safehold reset --link URL` (the emailed link).")
+        st.out.print(
+            "Recommended: finish here instead, with `safehold reset --link -` (paste the emailed link)."
+        )
 
 
 def kit(

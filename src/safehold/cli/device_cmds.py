@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,8 +12,13 @@ from safehold.client.devices import find_device
 from safehold.client.errors import UsageError
 
 from .options import FLAG, JsonOpt, StdinOpt
-from .plain import quoted
-from .state import handles_errors, new_table, state
+from .plain import plain, quoted
+from .state import State, handles_errors, new_table, state
+
+if TYPE_CHECKING:
+    from safehold import wire
+    from safehold.client.account import Unlocked
+    from safehold.client.api import ApiClient
 
 
 def devices(
@@ -33,6 +38,8 @@ def devices(
 ) -> None:
     """List the devices signed in to the account, sign one out, or rename one.
 
+    On a folder vault: the devices that wrote to the folder (it has no sessions to sign out).
+
     Examples:
       safehold devices
       safehold devices --revoke "old laptop"
@@ -43,37 +50,14 @@ def devices(
         raise UsageError("give --revoke or --rename, not both")
     if rename is not None and not rename[1].strip():
         raise UsageError("the new name cannot be empty")
-    with st.vault() as unlocked, unlocked.api() as api:
-        listing = api.devices().devices
-        if revoke is not None:
-            device = find_device(listing, revoke)
-            if device.current:
-                raise UsageError("that is this device: use `safehold logout` to sign it out")
-            if not yes:
-                if not sys.stdin.isatty() or st.json:
-                    raise UsageError(
-                        f"signing out {quoted(device.name)} ({device.device_id}): confirm with --yes"
-                    )
-                if not typer.confirm(f"Sign out {quoted(device.name)} ({device.device_id})?", default=False):
-                    st.out.print("Nothing changed.")
-                    raise typer.Exit(1)
-            api.revoke_device(device.device_id)
-            if st.json:
-                st.emit_json({"revoked": device.device_id, "name": device.name})
-            else:
-                st.out.print(f"Signed out {quoted(device.name)} ({device.device_id}).", markup=False)
+    with st.vault() as unlocked:
+        if unlocked.transport_kind == "folder":
+            _folder_devices(st, unlocked, revoke is not None or rename is not None)
             return
-        if rename is not None:
-            device = find_device(listing, rename[0])
-            api.rename_device(device.device_id, rename[1].strip())
-            if device.current:
-                unlocked.store.set_meta(device_name=rename[1].strip())
-            if st.json:
-                st.emit_json({"renamed": device.device_id, "from": device.name, "name": rename[1].strip()})
-            else:
-                new_name = quoted(rename[1].strip())
-                st.out.print(f"Renamed {quoted(device.name)} to {new_name}.", markup=False)
-            return
+        with unlocked.api() as api:
+            listing = _server_devices(st, unlocked, api, revoke, rename, yes)
+    if listing is None:
+        return
     if st.json:
         st.emit_json([d.model_dump(mode="json") for d in listing])
         return
@@ -87,6 +71,72 @@ def devices(
             d.device_id, d.name, d.created_at.strftime("%Y-%m-%d"), seen, "this one" if d.current else ""
         )
     st.out.print(table)
+
+
+def _server_devices(
+    st: State, unlocked: Unlocked, api: ApiClient, revoke: str | None, rename: tuple[str, str] | None,
+    yes: bool,
+) -> list[wire.Device] | None:  # fmt: skip
+    """Sign a device out or rename one (``None``: done), else the listing to show."""
+    listing = api.devices().devices
+    if revoke is not None:
+        device = find_device(listing, revoke)
+        if device.current:
+            raise UsageError("that is this device: use `safehold logout` to sign it out")
+        if not yes:
+            if not sys.stdin.isatty() or st.json:
+                raise UsageError(
+                    f"signing out {quoted(device.name)} ({device.device_id}): confirm with --yes"
+                )
+            if not typer.confirm(f"Sign out {quoted(device.name)} ({device.device_id})?", default=False):
+                st.out.print("Nothing changed.")
+                raise typer.Exit(1)
+        api.revoke_device(device.device_id)
+        if st.json:
+            st.emit_json({"revoked": device.device_id, "name": device.name})
+        else:
+            st.out.print(f"Signed out {quoted(device.name)} ({device.device_id}).", markup=False)
+        return None
+    if rename is not None:
+        device = find_device(listing, rename[0])
+        api.rename_device(device.device_id, rename[1].strip())
+        if device.current:
+            unlocked.store.set_meta(device_name=rename[1].strip())
+        if st.json:
+            st.emit_json({"renamed": device.device_id, "from": device.name, "name": rename[1].strip()})
+        else:
+            new_name = quoted(rename[1].strip())
+            st.out.print(f"Renamed {quoted(device.name)} to {new_name}.", markup=False)
+        return None
+    return listing
+
+
+def _folder_devices(st: State, unlocked: Unlocked, changing: bool) -> None:
+    """A folder vault's devices: the ones that wrote to the folder. No sessions, no names."""
+    from safehold.client.devices import folder_devices
+    from safehold.client.errors import ServerOnly
+
+    folder = unlocked.store.folder or "a folder"
+    if changing:
+        raise ServerOnly(
+            folder,
+            "a folder vault has no sessions to sign out and keeps no device names: anyone with "
+            "the folder, the password and the account key can open it",
+            hint="to shut out a lost device, run `safehold rotate-key` (a new key), or "
+            "`safehold reset --folder PATH` if the folder itself may have been copied",
+        )
+    listing = folder_devices(unlocked)
+    if st.json:
+        st.emit_json([d.to_json() for d in listing])
+        return
+    from rich.table import Column
+
+    table = new_table(Column("id", min_width=32, overflow="fold"), "last write", "writes seen", "")
+    for d in listing:
+        when = d.last_write.strftime("%Y-%m-%d %H:%M") if d.last_write else "-"
+        table.add_row(d.device_id, when, str(d.writes_seen), "this one" if d.current else "")
+    st.out.print(table)
+    st.out.print(f"Devices that wrote to the folder {plain(folder)} (a folder vault keeps no names).")
 
 
 COMMANDS: dict[str, Callable[..., None]] = {"devices": devices}

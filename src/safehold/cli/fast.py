@@ -2,7 +2,8 @@
 the full CLI (cli/main.py).
 
 A password manager is called from scripts and shell prompts many times a minute, and most
-calls are `get ITEM --field F`, `list --json` or `totp ITEM` with the vault unlocked. Loading
+calls are `get ITEM --field F`, `list --json`, `totp ITEM` or `status [--json]` with the
+vault unlocked. Loading
 the full command tree (Typer, Rich, pydantic, the HTTP client, the crypto bindings) costs far
 more than answering. So this entry first looks at the arguments: for exactly those reads,
 with the keys held by the agent (no scripted password), it asks the agent, which answers from
@@ -41,6 +42,14 @@ def _get(args: list[str]) -> dict[str, str | bool] | None:
     return {"what": "field", "item": item, "field": field, "raw": raw}
 
 
+def _has_archives(home: str) -> bool:
+    try:
+        with os.scandir(os.path.join(home, "archives")) as entries:
+            return any(True for _ in entries)
+    except FileNotFoundError:
+        return False
+
+
 def parse(argv: list[str]) -> dict[str, str | bool] | None:
     """The read ``argv`` asks for, or None when the full CLI must run."""
     if not argv:
@@ -52,6 +61,8 @@ def parse(argv: list[str]) -> dict[str, str | bool] | None:
         return {"what": "list"}
     if command == "totp" and len(args) == 1 and not args[0].startswith("-"):
         return {"what": "totp", "item": args[0]}
+    if command == "status" and args in ([], ["--json"]):
+        return {"what": "status", "json": args == ["--json"]}
     return None
 
 
@@ -79,6 +90,12 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
     account_id = current_account(home)
     if account_id is None:
         return None
+    if request["what"] == "status":
+        # The full command also purges expired archives and warns of ones due: it runs
+        # whenever there are any. The key's place is looked up as its settings would.
+        if _has_archives(home):
+            return None
+        request = {**request, "home": home, "keystore": env.get("SAFEHOLD_KEYSTORE", "auto")}
     # agentwire.call refuses a directory another user could control (AgentRefused, an
     # OSError: run() falls back to the full CLI, which says why).
     socket_path, _ = choose_agent_socket(home, runtime_dir_from(env))

@@ -165,14 +165,28 @@ def login_folder(
 
 
 def reset_folder(
-    st: State, email: str | None, folder: Path, hint: str | None, kit: Path | None, yes: bool
-) -> None:
+    st: State, email: str | None, folder: Path, hint: str | None, kit: Path | None, yes: bool,
+    force: bool = False,
+) -> None:  # fmt: skip
+    from safehold.client.errors import FolderDamaged
+    from safehold.client.folder_account import offer_force
+
     from .account_cmds import _check_new_password
+    from .plain import plain
 
     folder = folder.expanduser().absolute()
     service = st.service()
-    header = service.folders.header(folder, email)
-    st.err.print(f"[bold]Reset the vault of {header.email}[/] in {folder}", markup=True)
+    try:
+        owner = service.folders.header(folder, email).email
+    except FolderDamaged as exc:
+        if not force:
+            raise offer_force(exc, folder) from None
+        if email is None:
+            raise UsageError("give the account's EMAIL: the folder's header cannot say it") from None
+        owner = email
+        st.err.print(f"The vault header in {folder} cannot be read; --force starts the vault over anyway.",
+                     markup=False)  # fmt: skip
+    st.err.print(f"[bold]Reset the vault of {plain(owner)}[/] in {plain(folder)}", markup=True)
     st.err.print(
         "This gives the vault a new password and a NEW account key, and starts it empty. Nothing "
         "is deleted: the folder keeps the old files in its archive/ directory, and every device "
@@ -187,11 +201,11 @@ def reset_folder(
         if input("Type RESET to reset the vault: ").strip() != "RESET":
             raise UsageError("not confirmed; nothing was changed")
     password = st.new_password("New password: ")
-    _check_new_password(password, header.email)
+    _check_new_password(password, owner)
     if hint is None and sys.stdin.isatty() and not st.password_stdin:
         hint = input("A hint for the new password (optional, shown when unlocking fails): ").strip() or None
     before = {m.id for m in service.archives.all()}
-    unlocked, key, written = service.folders.reset(folder, email, password, hint)
+    unlocked, key, written = service.folders.reset(folder, email, password, hint, force=force)
     try:
         if not st.scripted_password:
             st.remember(unlocked)
@@ -199,10 +213,10 @@ def reset_folder(
     finally:
         unlocked.close()
     archived = sorted({m.id for m in service.archives.all()} - before)
-    headline = f"[green]The vault was reset[/] ({header.email}, generation {written.generation})."
-    shown = _show_key(st, folder_kit(folder, header.email, key), kit, headline)
+    headline = f"[green]The vault was reset[/] ({plain(owner)}, generation {written.generation})."
+    shown = _show_key(st, folder_kit(folder, owner, key), kit, headline)
     if st.json:
-        st.emit_json({**shown, "email": header.email, "account_id": account_id, "folder": str(folder),
+        st.emit_json({**shown, "email": owner, "account_id": account_id, "folder": str(folder),
                       "generation": written.generation, "archived": archived})  # fmt: skip
         return
     if archived:

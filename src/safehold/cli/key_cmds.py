@@ -28,7 +28,9 @@ def rotate_key(
     Asks for the password again, makes a new account key on this device, re-wraps the vault
     key under it, writes the new Emergency Kit and signs out every other device: they keep
     their data and need the new key (`safehold login EMAIL` asks for it). The old
-    key opens nothing any more. Nothing is re-encrypted and nothing is deleted.
+    key opens nothing any more. Nothing is re-encrypted and nothing is deleted. On a folder
+    vault the folder's header gets the new keyset; the other devices ask for the new key at
+    their next unlock (`safehold login EMAIL --folder PATH --kit FILE`).
 
     Example:  safehold rotate-key --kit ~/new-kit.pdf
     """
@@ -41,10 +43,12 @@ def rotate_key(
         password = st._prompt("Password (again, to confirm): ")
     try:
         key = rotate(unlocked.service, unlocked, password)
-        email, server = unlocked.store.email, unlocked.store.server
+        email, folder = unlocked.store.email, unlocked.store.folder
+        server = "" if folder else unlocked.store.server
     finally:
         unlocked.close()
-    payload = KitPayload(server=server, email=email, account_key=key)
+    # A folder vault's kit names its folder (spec §8's folder form), as `signup --folder` writes it.
+    payload = KitPayload(server=server, email=email, account_key=key, folder=folder or None)
     target = kit or unlocked.service.profile.default_kit_path(email)
     kit_error = None
     try:
@@ -52,8 +56,8 @@ def rotate_key(
     except Exception as exc:  # the key changed already: show it whatever else failed
         kit_error = str(exc)
     if st.json:
-        st.emit_json({"account_key": key.to_text(), "email": email, "server": server,
-                      "kit": None if kit_error else str(target)})  # fmt: skip
+        st.emit_json({"account_key": key.to_text(), "email": email, "server": server or None,
+                      "folder": folder or None, "kit": None if kit_error else str(target)})  # fmt: skip
         return
     st.out.print("[green]Account key replaced.[/] Your NEW account key:\n")
     st.out.print(f"    [bold]{key.to_text()}[/]\n")
@@ -65,7 +69,10 @@ def rotate_key(
         st.err.print("run `safehold kit --pdf FILE` to try again")
     else:
         st.out.print(f"New Emergency Kit written to [bold]{plain(target)}[/]; destroy the old one.")
-    st.out.print("Other devices were signed out; they keep their data and ask for the new key.")
+    if folder:
+        st.out.print("Other devices keep their data and ask for the new key at their next unlock.")
+    else:
+        st.out.print("Other devices were signed out; they keep their data and ask for the new key.")
 
 
 def register(app: typer.Typer) -> None:

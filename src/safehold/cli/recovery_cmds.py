@@ -153,7 +153,10 @@ def recover_cmd(
         str | None, typer.Argument(metavar="[EMAIL]", help="Send the recovery mail to this account.")
     ] = None,
     link: Annotated[
-        str | None, typer.Option("--link", help="Recover with the mailed link (asks for the code).")
+        str | None,
+        typer.Option(
+            "--link", help="Recover with the mailed link (asks for the code); `-` asks for the link."
+        ),
     ] = None,
     hint: Annotated[str | None, typer.Option(help="With --link: a hint for the new password.")] = None,
     kit: Annotated[
@@ -178,7 +181,7 @@ def recover_cmd(
 
     Examples:
       safehold recover ann@example.com
-      safehold recover --link "https://vault.example.com/recover/…"
+      safehold recover --link -        (then paste the link: it stays out of the process list)
     """
     st = state()
     if link is None:
@@ -191,12 +194,12 @@ def recover_cmd(
             return
         st.out.print("If an account exists for that address, we have sent an email.")
         st.out.print(
-            "Then run `safehold recover --link URL` with the link from it, and have your recovery code ready."
+            "Then run `safehold recover --link -`, paste the link from it, and have your recovery code ready."
         )
         return
     if email is not None:
         raise UsageError("give EMAIL (send the mail) or --link URL (recover), not both")
-    _complete(st, link, hint, kit, code_stdin)
+    _complete(st, st.link(link), hint, kit, code_stdin)
 
 
 def _complete(st: State, url: str, hint: str | None, kit: Path | None, code_stdin: bool) -> None:

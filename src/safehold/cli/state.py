@@ -98,6 +98,27 @@ class State:
             raise UsageError("--password-stdin: no password on standard input")
         return self._stdin_lines.pop(0)
 
+    def link(self, value: str) -> str:
+        """The link a reset or recovery mail gave (``--link``). It completes the reset once,
+        for whoever uses it first, so it should not sit in the process list where any local
+        user can read it: ``--link -`` asks for it at a hidden prompt (at a terminal) or reads
+        standard input's first line; a link given in the arguments works, with a warning."""
+        if value != "-":
+            self.err.print(
+                "[yellow]note:[/] a link in the command line can be read by other users of this "
+                "computer while the command runs; `--link -` asks for it instead",
+            )
+            return value
+        if sys.stdin.isatty():
+            link = getpass.getpass("Paste the link from the mail (hidden): ").strip()
+        else:
+            if self._stdin_lines is None:
+                self._stdin_lines = sys.stdin.read().splitlines()
+            link = self._stdin_lines.pop(0).strip() if self._stdin_lines else ""
+        if not link:
+            raise UsageError("--link -: no link given", hint="paste the link from the mail")
+        return link
+
     def stdin_rest(self) -> str:
         """The rest of standard input, without its final newline: the value of
         ``--field-stdin`` or an item's JSON. Under --password-stdin the password's line comes

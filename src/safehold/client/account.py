@@ -71,6 +71,9 @@ from .errors import (
 from .keystore import KeyStore, keystore_for
 from .profile import Profile
 from .settings import ClientSettings
+
+#: The local store's note that the server said the password was changed on another device.
+from .status import PASSWORD_CHANGED_META
 from .store import VaultStore
 from .transport import StorageReset, Transport
 from .vault import Vault
@@ -91,10 +94,6 @@ _SESSION_INFO = b"safehold/client/v1/session-key"
 
 #: A failed sign-in with an account key: one message whichever of the three was wrong.
 LOGIN_FAILED = "email, password or account key incorrect"
-
-
-#: The local store's note that the server said the password was changed on another device.
-PASSWORD_CHANGED_META = "password_changed_elsewhere"
 
 
 def _now_text() -> str:
@@ -138,6 +137,10 @@ class Unlocked:
         # Read once: a reset claim closes the store (its file moves to an archive), and
         # callers still name the account afterwards.
         self._account_id = self.store.account_id
+        # Items opened while these keys are held, by (id, envelope), shared by every Vault
+        # handed out here and by sync: a sync that took items in has opened them already,
+        # so the listing after it does not open them again (a join: sign in, sync, list).
+        self._opened: dict[tuple[str, bytes], dict[str, Any]] = {}
 
     @property
     def account_id(self) -> str:
@@ -149,7 +152,7 @@ class Unlocked:
 
     @property
     def vault(self) -> Vault:
-        return Vault(self.store, self.cipher)
+        return Vault(self.store, self.cipher, self._opened)
 
     @property
     def transport_kind(self) -> str:
@@ -217,7 +220,9 @@ class Unlocked:
 
         transport = self.transport()
         try:
-            engine = SyncEngine(self.store, transport, self.vk, device_name=self.store.device_name)
+            engine = SyncEngine(
+                self.store, transport, self.vk, device_name=self.store.device_name, opened=self._opened
+            )
             return engine.sync(progress)
         except AccountWasReset as exc:
             raise self.service.set_aside(

@@ -30,6 +30,8 @@ Requests and answers are one JSON object per line:
     {"op": "print", ...the same as "read", "tty": bool}
         -> {"ok": true, "stdout": TEXT, "stderr": TEXT}: what the command prints, rendered
            here, so the fast path writes it without decoding and encoding it (agentwire.py)
+    {"op": "print", "what": "status", "json": bool, "home": PATH, "keystore": MODE, ...}
+        -> the same, for `status` (client/status.py renders it for both paths)
 
 This module imports nothing heavy at the top: the fast path of the CLI talks to the agent
 through it, and every millisecond of import is a millisecond of every `safehold get`.
@@ -194,9 +196,15 @@ class AgentServer:
 
             return answer_read(request, found[0], self.read_cache)
         if op == "print":
-            found = self.keys.get(str(request.get("account_id")))
+            account_id = str(request.get("account_id"))
+            found = self.keys.get(account_id)
             if found is None:
                 return {"ok": False}
+            if request.get("what") == "status":
+                from .reads import print_status
+
+                plan = None if self.autosync is None else self.autosync.state(account_id)
+                return print_status(request, found[0], self.read_cache, plan)
             from .reads import print_read
 
             return print_read(request, found[0], self.read_cache)

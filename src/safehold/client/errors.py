@@ -158,10 +158,11 @@ class ServerOnly(UsageError):
 
     kind = "server_only"
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, message: str | None = None, hint: str | None = None) -> None:
         super().__init__(
-            f"this vault is kept in a folder ({folder}), not on a server; this command needs a server",
-            hint="folder vaults have no server sessions or devices list: see docs/cli.md, folder vaults",
+            message
+            or f"this vault is kept in a folder ({folder}), not on a server; this command needs a server",
+            hint=hint or "folder vaults have no server sessions: see docs/cli.md, folder vaults",
         )
 
 
@@ -395,10 +396,11 @@ class KeyRotated(SessionRevoked):
 
     kind = "key_rotated"
 
-    def __init__(self) -> None:
+    def __init__(self, hint: str | None = None) -> None:
         super().__init__(
             "the account key was replaced on another device; this device keeps its data",
-            hint="sign in with the new key: `safehold login EMAIL` (it asks for the key) or --kit FILE",
+            hint=hint or "sign in with the new key: `safehold login EMAIL` (it asks for the key) or "
+            "--kit FILE",
         )
 
 

@@ -47,9 +47,12 @@ from .errors import (
     ClientError,
     FolderDamaged,
     ForeignFolderVault,
+    KeyRotated,
+    KeyRotationIncomplete,
     NotAFolderVault,
     ResetIncomplete,
     SignupIncomplete,
+    UsageError,
     WrongAccountKey,
 )
 from .folder.header import (
@@ -57,8 +60,10 @@ from .folder.header import (
     FolderHeader,
     change_keyset,
     create_folder_vault,
+    generation_after_damage,
     read_header,
     start_new_generation,
+    start_over_damaged,
 )
 from .store import VaultStore
 from .transport import StorageUnavailable
@@ -66,7 +71,7 @@ from .transport import StorageUnavailable
 if TYPE_CHECKING:
     from .account import AccountService, Unlocked
 
-__all__ = ["FOLDER", "FolderAccounts", "folder_of", "is_folder"]
+__all__ = ["FOLDER", "FolderAccounts", "folder_of", "is_folder", "offer_force"]
 
 #: The value of the local vault's ``transport`` meta for a folder vault (absent: a server).
 FOLDER = "folder"
@@ -94,6 +99,15 @@ def _params_json(params: KdfParams) -> str:
     from .account import _params_json as encode
 
     return encode(params)
+
+
+def offer_force(exc: FolderDamaged, path: Path) -> FolderDamaged:
+    """``exc`` with the way forward a reset has: ``--force`` (nothing is deleted)."""
+    exc.hint = (
+        f"{exc.hint}; or start the vault over anyway: `safehold reset --folder {path} --force EMAIL` "
+        "(the unreadable header and the old files are kept in its archive/)"
+    )
+    return exc
 
 
 def _same_email(a: str, b: str) -> bool:
@@ -206,10 +220,21 @@ class FolderAccounts:
     def _create_local(
         self, path: Path, header: FolderHeader, vk: bytes, *, key: AccountKey | None
     ) -> Unlocked:
+        # A vault this profile keeps for the same generation (signing in again after a key
+        # rotation) keeps its device id: its writes are numbered in that id's sequence, and
+        # a new id would leave the numbers it used looking withheld to every other device.
+        device_id = secrets.token_hex(16)
+        here = self.service.profile.vault_path(header.account_id)
+        kept = self.service._reusable_store(here, header.generation)
+        if kept is not None:
+            try:
+                device_id = kept.meta("device_id") or device_id
+            finally:
+                kept.close()
         return self.service._create_local(
             server="", email=header.email, account_id=header.account_id, generation=header.generation,
             kdf_salt=header.kdf_salt, params=kdf_params(header), keyset=b64encode(header.keyset),
-            device_id=secrets.token_hex(16), hint=header.hint, key=key, vk=vk,
+            device_id=device_id, hint=header.hint, key=key, vk=vk,
             extra={"transport": FOLDER, "folder": str(path), "keyset_version": str(header.keyset_version)},
         )  # fmt: skip
 
@@ -249,6 +274,13 @@ class FolderAccounts:
             if vk is None:
                 raise service._auth_failed(store)
             return Unlocked(service, store, vk)
+        if not self._key_fits(header, key):
+            # The account key was replaced on another device (rotate-key): this device keeps
+            # its vault, and needs the new key, which only the person has.
+            raise KeyRotated(
+                hint=f"sign in with the new key: `safehold login {store.email} --folder {folder_of(store)} "
+                "--kit FILE` (or it asks for the key)"
+            )
         # The password was changed on another device: only the new one opens the new keyset.
         try:
             _keys, new_vk = self._open(header, password, key)
@@ -303,29 +335,104 @@ class FolderAccounts:
         )  # fmt: skip
         self._take_header(store, written)
 
+    def _account_kept_for(self, path: Path) -> str | None:
+        """The account id of this profile's vault kept in ``path``, if it has one."""
+        service = self.service
+        account_id = service.profile.current
+        if account_id is None:
+            return None
+        try:
+            store = VaultStore.open(service.profile.vault_path(account_id))
+        except (OSError, sqlite3.DatabaseError):
+            return None
+        try:
+            kept = store.meta("folder")
+        except sqlite3.DatabaseError:
+            return None
+        finally:
+            store.close()
+        return account_id if kept is not None and Path(kept) == path else None
+
+    def rotate_key(self, unlocked: Unlocked, password: str) -> AccountKey:
+        """A new account key for the vault (``safehold rotate-key``): the same password and
+        vault key, a new salt, the keyset wrapped under the new key and the header's key check
+        replaced (``keyset_version + 1``). Items are not touched. Other devices keep their
+        data and ask for the new key at their next unlock (:class:`KeyRotated`)."""
+        service = self.service
+        store = unlocked.store
+        account_id = store.account_id
+        path = folder_of(store)
+        header = read_header(path, account_id)
+        if header.generation != store.generation:
+            raise service.set_aside(
+                store, f"the folder's vault is at generation {header.generation} (a reset)", header.generation
+            )
+        old_key = service.account_key(account_id)
+        self._open(header, password, old_key)  # the password, against the folder's keyset
+        new_key = AccountKey.generate()
+        params = kdf_params(header)
+        new_salt = new_kdf_salt()
+        fresh = service.derive(store.email, password, new_key, account_id, new_salt, params)
+        keyset = seal_keyset(fresh.auk, unlocked.vk, bytes.fromhex(account_id), store.generation)
+        # As on a server: the new key is kept before the header names it, so a key that
+        # exists nowhere never locks the vault.
+        pending = f"{account_id}-pending"
+        service.keystore.save(pending, new_key)
+        try:
+            written = change_keyset(
+                path, account_id, keyset, new_salt, header_params(params),
+                key_check=account_key_check(new_key, bytes.fromhex(account_id)),
+            )  # fmt: skip
+        except (OSError, ClientError, StorageUnavailable):
+            service.keystore.delete(pending)
+            raise
+        try:
+            service.keystore.save(account_id, new_key)
+            service.keystore.delete(pending)
+            self._take_header(store, written)
+        except (OSError, ClientError) as exc:
+            message = exc.message if isinstance(exc, ClientError) else str(exc)
+            raise KeyRotationIncomplete(new_key, message) from exc
+        return new_key
+
     def reset(
-        self, path: Path, email: str | None, password: str, hint: str | None
+        self, path: Path, email: str | None, password: str, hint: str | None, *, force: bool = False
     ) -> tuple[Unlocked, AccountKey, FolderHeader]:
         """Start the vault in ``path`` over: a new account key and vault key, the new (or
         the same) password, generation + 1. The folder moves the old generation's files into
-        its archive; this device archives its own copy (nothing is deleted anywhere)."""
+        its archive; this device archives its own copy (nothing is deleted anywhere).
+
+        With ``force``, a folder whose header cannot be read (:class:`FolderDamaged`) starts
+        over too: ``email`` must be given, the account id is this profile's for the folder
+        (a new one if it has none), and the unreadable header goes into the archive."""
         service = self.service
         path = path.expanduser().absolute()
-        current = self.header(path, email)
-        account_id = current.account_id
-        generation = current.generation + 1
+        damaged = False
+        try:
+            current = self.header(path, email)
+            account_id, owner, generation = current.account_id, current.email, current.generation + 1
+        except FolderDamaged as exc:
+            if not force:
+                raise offer_force(exc, path) from None
+            if email is None:
+                raise UsageError("give the account's EMAIL: the folder's header cannot say it") from None
+            account_id = self._account_kept_for(path) or uuid.uuid4().hex
+            owner, generation, damaged = email, generation_after_damage(path), True
         key = AccountKey.generate()
         kdf_salt = new_kdf_salt()
         params = service.settings.signup_params
-        keys = service.derive(current.email, password, key, account_id, kdf_salt, params)
+        keys = service.derive(owner, password, key, account_id, kdf_salt, params)
         vk = new_vault_key()
         header = FolderHeader(
-            account_id=account_id, email=current.email, generation=generation, keyset_version=1,
+            account_id=account_id, email=owner, generation=generation, keyset_version=1,
             kdf_salt=kdf_salt, kdf_params=header_params(params),
             keyset=seal_keyset(keys.auk, vk, bytes.fromhex(account_id), generation),
             hint=hint or None, key_check=account_key_check(key, bytes.fromhex(account_id)),
         )  # fmt: skip
-        written = start_new_generation(path, header, expect=generation)
+        if damaged:
+            written = start_over_damaged(path, header)
+        else:
+            written = start_new_generation(path, header, expect=generation)
         try:
             # Signing in to the new generation archives this device's old copy first.
             unlocked = self._create_local(path, written, vk, key=key)

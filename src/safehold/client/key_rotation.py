@@ -51,6 +51,8 @@ def rotate_key(service: AccountService, unlocked: Unlocked, password: str) -> Ac
 
     from .account import _crypto_params, _params_json, _wire_params
 
+    if unlocked.transport_kind == "folder":
+        return service.folders.rotate_key(unlocked, password)
     store = unlocked.store
     account_id = store.account_id
     old_key = service.account_key(account_id)

@@ -183,3 +183,46 @@ def print_read(request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache])
         return {"ok": True, "stdout": f"{result['code']}\n",
                 "stderr": f"valid for {result['seconds_left']} more seconds\n"}  # fmt: skip
     return {"ok": True, "stdout": f"{result}\n", "stderr": ""}
+
+
+def print_status(
+    request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache], auto_sync: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``status`` (``json``: ``--json``) as the full command prints it (client/status.py
+    renders both), for the account whose keys the agent holds: ``{"ok": true, "stdout",
+    "stderr"}``, or :data:`FALLBACK` for anything the full command should say itself.
+    ``home`` and ``keystore`` (the ``SAFEHOLD_KEYSTORE`` mode) say where to look for the key,
+    as the command's settings would; ``auto_sync`` is the agent's own plan for the account."""
+    from .keystore import key_location, keystore_for
+    from .profile import Profile
+    from .status import gather, render
+
+    account_id = str(request["account_id"])
+    path = Path(str(request["vault"]))
+    mode = request.get("keystore", "auto")
+    if path.name != f"{account_id}.db" or not path.is_file() or mode not in ("auto", "file"):
+        return FALLBACK
+    try:
+        store = VaultStore.open(path)
+    except Exception:
+        return FALLBACK
+    try:
+        if store.account_id != account_id:
+            return FALLBACK
+        titles: dict[str, str] = {}
+        conflicts = store.conflicts()
+        if conflicts:
+            cipher = VaultCipher(vk, bytes.fromhex(account_id), store.generation)
+            vault = Vault(store, cipher, caches.setdefault(account_id, ReadCache()).opened)
+            for conflict in conflicts:
+                found = vault.get(conflict.copy_id)
+                if found is not None:
+                    titles[conflict.copy_id] = found.title
+        where = key_location(keystore_for(Profile(Path(str(request["home"]))), mode), account_id)
+        info = gather(store, account_id, unlocked=True, keystore=where, auto_sync=auto_sync, titles=titles)
+    except (ClientError, ItemError, KeyError, ValueError):
+        return FALLBACK
+    finally:
+        store.close()
+    out, err = render(info, json_out=request.get("json") is True, tty=request.get("tty") is True)
+    return {"ok": True, "stdout": out, "stderr": err}

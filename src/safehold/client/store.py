@@ -355,6 +355,17 @@ class VaultStore:
         found = self._db.execute(self._SELECT + " WHERE i.item_id = ?", (item_id,)).fetchone()
         return None if found is None else self._row(found)
 
+    def rows_for(self, item_ids: list[str]) -> dict[str, ItemRow]:
+        """The rows of ``item_ids`` that exist, by id: one query per 500 ids instead of one per item."""
+        found: dict[str, ItemRow] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for values in self._db.execute(self._SELECT + f" WHERE i.item_id IN ({marks})", chunk):
+                row = self._row(values)
+                found[row.item_id] = row
+        return found
+
     def rows(self) -> list[ItemRow]:
         return [self._row(r) for r in self._db.execute(self._SELECT + " ORDER BY i.item_id")]
 
@@ -418,6 +429,22 @@ class VaultStore:
                 self._db.execute("INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", (item_id,))
             else:
                 self._db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
+
+    def set_clean_states(self, states: list[tuple[str, int, bytes | None]]) -> None:
+        """:meth:`set_server_state` with ``local=envelope, dirty=False`` for many items that
+        are not waiting to be pushed, in one statement per table: ``(item_id, revision,
+        envelope)``; ``None`` forgets the item."""
+        live = [(i, env, env, rev) for i, rev, env in states if env is not None]
+        gone = [(i,) for i, _, env in states if env is None]
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO items(item_id, local, base, revision) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(item_id) DO UPDATE SET local = excluded.local, base = excluded.base, "
+                "revision = excluded.revision",
+                live,
+            )
+            if gone:
+                self._db.executemany("DELETE FROM items WHERE item_id = ?", gone)
 
     def outbox(self) -> list[str]:
         """Item ids with unpushed edits, in the order they were first edited."""
@@ -495,6 +522,13 @@ class VaultStore:
             self._db.execute(
                 "INSERT OR REPLACE INTO seen(item_id, revision, device, seq) VALUES (?, ?, ?, ?)",
                 (item_id, revision, device, seq),
+            )
+
+    def set_seen_many(self, seen: list[tuple[str, int, str, int]]) -> None:
+        """:meth:`set_seen` for many items: ``(item_id, revision, device, seq)``."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO seen(item_id, revision, device, seq) VALUES (?, ?, ?, ?)", seen
             )
 
     def writers(self) -> dict[str, tuple[int, list[list[int]]]]:

@@ -48,6 +48,7 @@ from typing import Any
 
 from safehold.crypto import (
     EncodingError,
+    OpenedWrite,
     TamperedData,
     VaultCipher,
     WriteCipher,
@@ -176,8 +177,11 @@ class SyncEngine:
         now: Callable[[], datetime] = _utcnow,
         progress: Progress | None = None,
         gap_patience: int | None = None,
+        opened: dict[tuple[str, bytes], dict[str, Any]] | None = None,
     ) -> None:
         self.store = store
+        #: The caller's cache of opened items (see ``Vault``): items taken in are put there.
+        self.opened = opened
         self.transport = transport
         account = bytes.fromhex(store.account_id)
         generation = store.generation
@@ -201,6 +205,13 @@ class SyncEngine:
         self._refused_keys: set[tuple[str, str, str]] = set()
         #: Items whose record arrived in this sync (for the from-the-start check).
         self._delivered: set[str] = set()
+        # While a pull page is taken: its items' rows read in one query, and the common
+        # outcome (storage's record becomes the item's clean state) kept here and written
+        # in one statement per table when the page ends (_flush). Every other path flushes
+        # first, so the store is never behind what it reads.
+        self._page_rows: dict[str, ItemRow | None] | None = None
+        self._clean: dict[str, tuple[int, bytes | None]] = {}
+        self._seen_out: dict[str, _Seen] = {}
 
     # --- the whole run ----------------------------------------------------------------
 
@@ -254,8 +265,15 @@ class SyncEngine:
         while True:
             page = self.transport.pull(cursor, PULL_PAGE)
             with self.store.transaction():
-                for record in page.records:
-                    self._take(record)
+                ids = [r.item_id for r in page.records]
+                self._page_rows = dict.fromkeys(ids)
+                self._page_rows.update(self.store.rows_for(ids))
+                try:
+                    for record in page.records:
+                        self._take(record)
+                    self._flush()
+                finally:
+                    self._page_rows = None
                 self._save_writers()
                 self.store.sync_cursor = page.cursor
             done += len(page.records)
@@ -265,6 +283,28 @@ class SyncEngine:
             if not page.has_more or page.cursor == cursor:
                 break
             cursor = page.cursor
+
+    def _row(self, item_id: str) -> ItemRow | None:
+        rows = self._page_rows
+        if rows is not None and item_id in rows:
+            return rows[item_id]
+        return self.store.row(item_id)
+
+    def _flush(self) -> None:
+        """Write what the page kept back (see ``_page_rows``), so the store is up to date."""
+        if self._seen_out:
+            self.store.set_seen_many([(i, *seen) for i, seen in self._seen_out.items()])
+            self._seen_out.clear()
+        if self._clean:
+            self.store.set_clean_states([(i, rev, env) for i, (rev, env) in self._clean.items()])
+            self._clean.clear()
+
+    def _forget_row(self, item_id: str) -> None:
+        """``item_id``'s row is about to change by a path that writes at once: flush what is
+        kept back, and read the row from the store from now on."""
+        self._flush()
+        if self._page_rows is not None:
+            self._page_rows.pop(item_id, None)
 
     def _refuse(self, item_id: str, device: str, reason: str) -> None:
         key = (item_id, device, reason)
@@ -291,15 +331,15 @@ class SyncEngine:
             for item, rev, dev, seq, envelope, _, _ in held:
                 self._take(Record(item, rev, dev, seq, envelope))
 
-    def _open_v2(self, record: Record) -> tuple[bool, dict[str, Any] | None, str | None] | None:
-        """``(deleted, value, prev)`` if the record opens with storage's claims, else None."""
+    def _open_v2(self, record: Record) -> OpenedWrite | None:
+        """The record opened with storage's claims (a tombstone's flag may be either way:
+        the sealed one counts), else None."""
         for deleted in (record.deleted, not record.deleted):
             claims = WriteClaims(record.item_id, record.revision, record.device, record.seq, deleted)
             try:
-                opened = self.writes.open(claims, record.envelope)
+                return self.writes.open(claims, record.envelope)
             except (TamperedData, ValueError):
                 continue
-            return deleted, opened.value, opened.prev
         return None
 
     def _take(self, record: Record) -> None:
@@ -312,7 +352,7 @@ class SyncEngine:
         if opened is None:
             self._quarantine(record)
             return
-        _deleted, value, prev = opened
+        value, prev = opened.value, opened.prev
         item_id, device = record.item_id, record.device
         seen = self._seen.get(item_id)
         me = (record.revision, device, record.seq)
@@ -330,19 +370,25 @@ class SyncEngine:
             return
         self._close(device, record.seq, prev)
         self._release(item_id, record.revision)
-        if seen is None or record.revision > seen[0]:
-            self._new_state(item_id, me, value, held_loser=False)
-        elif record.revision == seen[0] and (device, record.seq) > (seen[1], seen[2]):
-            # A fork: two writes of one revision. The larger (device, seq) wins on every
-            # device; the device whose write lost merges it back in.
-            self._new_state(item_id, me, value, held_loser=seen[1] == self.device_id)
+        newer = seen is None or record.revision > seen[0]
+        # A fork: two writes of one revision. The larger (device, seq) wins on every
+        # device; the device whose write lost merges it back in.
+        fork_won = seen is not None and record.revision == seen[0] and (device, record.seq) > seen[1:]
+        if newer or fork_won:
+            # The vault file seals the bytes the writer sealed (spec §11.7): encoding the
+            # value again would give the same bytes at twice the cost.
+            kept = None
+            if opened.value_json is not None:
+                kept = self.cipher.seal_item_json(bytes.fromhex(item_id), opened.value_json)
+            held_loser = fork_won and seen is not None and seen[1] == self.device_id
+            self._new_state(item_id, me, value, held_loser=held_loser, local=kept)
         # Otherwise an older write never seen here (superseded), or a fork's loser.
 
     def _take_v1(self, record: Record) -> None:
         item_id = record.item_id
         seen = self._seen.get(item_id)
         if not record.envelope:
-            row = self.store.row(item_id)
+            row = self._row(item_id)
             if row is not None and row.local is not None:
                 self._refuse(
                     item_id, "", "a deletion storage did not seal (a version 1 tombstone); item kept"
@@ -447,11 +493,32 @@ class SyncEngine:
         held_loser: bool,
         local: bytes | None = None,
     ) -> None:
-        """Storage's record ``seen`` of ``item_id`` (opened: ``value``) is the item's state now."""
+        """Storage's record ``seen`` of ``item_id`` (opened: ``value``; ``local``: the record
+        in the form the vault file keeps, if it has one) is the item's state now."""
         self._seen[item_id] = seen
-        self.store.set_seen(item_id, *seen)
         revision, device, seq = seen
-        row = self.store.row(item_id)
+        row = self._row(item_id)
+        if local is None and value is not None:
+            local = self._seal_local(item_id, value)
+        envelope = local
+        if (
+            self._page_rows is not None
+            and item_id not in self._pending
+            and not held_loser
+            and (row is None or not row.dirty)
+            and item_id not in self._copy_ids
+            and (value is None or "conflict_of" not in value)
+        ):
+            # The common case while pulling: kept back and written with the rest of the page.
+            self._remember(item_id, row, envelope, value)
+            self._seen_out[item_id] = seen
+            self._clean[item_id] = (revision, envelope)
+            self._page_rows[item_id] = (
+                None if envelope is None else ItemRow(item_id, envelope, envelope, revision, False)
+            )
+            return
+        self._forget_row(item_id)
+        self.store.set_seen(item_id, *seen)
         if item_id in self._pending:
             pending = self.store.pending(item_id)
             self._pending.discard(item_id)
@@ -463,7 +530,6 @@ class SyncEngine:
                 self.store.set_server_state(item_id, revision, source, local=local, dirty=local != source)
                 self._index_conflict_mark(item_id, value)
                 return
-        envelope = local if local is not None else self._seal_local(item_id, value)
         if held_loser:
             # This device's write lost a fork: merge it back with no common base, so that
             # whatever differs is kept in a conflict copy.
@@ -473,9 +539,22 @@ class SyncEngine:
             return
         if row is None or not row.dirty:
             self.store.set_server_state(item_id, revision, envelope, local=envelope, dirty=False)
+            self._remember(item_id, row, envelope, value)
             self._index_conflict_mark(item_id, value)
         else:
             self._resolve(row, revision, envelope, value)
+
+    def _remember(
+        self, item_id: str, row: ItemRow | None, envelope: bytes | None, value: dict[str, Any] | None
+    ) -> None:
+        """Put the item's new local envelope and its value in the caller's cache (and drop the
+        one it replaces), so reading it in this process does not open it again."""
+        if self.opened is None:
+            return
+        if row is not None and row.local is not None:
+            self.opened.pop((item_id, row.local), None)
+        if envelope is not None and value is not None:
+            self.opened[(item_id, envelope)] = value
 
     def _index_conflict_mark(self, item_id: str, value: dict[str, Any] | None) -> None:
         """Keep the local list of conflict copies in step with the marks in the items."""

@@ -140,6 +140,12 @@ class VaultCipher:
     def seal_item(self, item_id: bytes, item: Any) -> bytes:
         return self._key.seal(canonical_json(item), self._ad(item_id))
 
+    def seal_item_json(self, item_id: bytes, item_json: bytes) -> bytes:
+        """:meth:`seal_item` of an item already in byte form: the value of a v2 write as its
+        writer sealed it (:attr:`OpenedWrite.value_json`), kept without encoding it again.
+        The caller vouches that ``item_json`` is one JSON object (:meth:`open_item` parses it)."""
+        return self._key.seal(item_json, self._ad(item_id))
+
     def open_item(self, item_id: bytes, envelope: bytes) -> Any:
         """The item's JSON value; :class:`TamperedData` if it was altered, moved to another
         id or account, or sealed under another generation."""

@@ -51,10 +51,11 @@ def unpad(data: bytes) -> bytes:
     size = len(data)
     if size < PAD_MIN or padded_length(size - 1) != size:
         raise TamperedData()
-    end = data.rstrip(b"\x00")
-    if not end.endswith(b"\x80") or padded_length(len(end) - 1) != size:
+    # The marker is the last 0x80 with only zeros after it (found in C, not byte by byte).
+    mark = data.rfind(0x80)
+    if mark < 0 or data.count(0, mark + 1) != size - mark - 1 or padded_length(mark) != size:
         raise TamperedData()
-    return end[:-1]
+    return data[:mark]
 
 
 def write_ad(
@@ -94,6 +95,35 @@ class WriteClaims:
 class OpenedWrite:
     value: dict[str, Any] | None  #: ``None``: a tombstone
     prev: str | None
+    #: The exact bytes ``value`` was read from, when the body is in the canonical form's
+    #: order (``prev`` first, no spaces): what the writer sealed, so a reader that keeps the
+    #: item (the local vault) seals these bytes rather than encoding the value again.
+    #: ``None`` for a tombstone, or a body written otherwise.
+    value_json: bytes | None = None
+
+
+_DECODER = json.JSONDecoder()
+#: The start of a body in canonical order, ``prev`` checked as parse_prev() checks it.
+_BODY_HEAD = re.compile(r'\{"prev":(?:null|"([0-9a-f]{32}\.[1-9][0-9]{0,17})"),"value":')
+
+
+def _parse_body(text: str) -> tuple[Any, Any, bytes | None]:
+    """``(value, prev, value_json)`` of a body, reading it once: a body in canonical order
+    piece by piece, so the value's own span is known; any other text as one JSON object
+    (``value_json`` then ``None``), whose shape the caller checks."""
+    head = _BODY_HEAD.match(text)
+    if head is not None:
+        try:
+            value, end = _DECODER.raw_decode(text, head.end())
+        except json.JSONDecodeError:
+            raise TamperedData() from None
+        if end == len(text) - 1 and text[end] == "}":
+            span = text[head.end() : end].encode("utf-8") if isinstance(value, dict) else None
+            return value, head.group(1), span
+    parsed = json.loads(text)
+    if not isinstance(parsed, dict) or set(parsed) != {"prev", "value"}:
+        raise TamperedData()
+    return parsed["value"], parsed["prev"], None
 
 
 def _check_claims(claims: WriteClaims) -> None:
@@ -106,26 +136,24 @@ def _check_claims(claims: WriteClaims) -> None:
 class WriteCipher:
     """Seals and opens one account's v2 writes under its vault key."""
 
-    __slots__ = ("_account_id", "_generation", "_key")
+    __slots__ = ("_account_id", "_ad_prefix", "_generation", "_key")
 
     def __init__(self, vk: bytes, account_id: bytes, generation: int) -> None:
         self._key = EnvelopeKey(vk)
         self._account_id = account_id
         self._generation = generation
+        self._ad_prefix = f"safehold/v2/item|{account_id.hex()}|"
 
     def __repr__(self) -> str:
         return f"WriteCipher(account={self._account_id.hex()}, generation={self._generation})"
 
     def _ad(self, c: WriteClaims) -> bytes:
-        return write_ad(
-            self._account_id,
-            bytes.fromhex(c.item_id),
-            self._generation,
-            c.revision,
-            c.deleted,
-            c.device,
-            c.seq,
-        )
+        # write_ad() with the account's part built once. The claims were checked first
+        # (_check_claims): ids are lowercase hex, as bytes.fromhex(...).hex() would give.
+        return (
+            f"{self._ad_prefix}{c.item_id}|{self._generation}|{c.revision}|"
+            f"{1 if c.deleted else 0}|{c.device}|{c.seq}"
+        ).encode()
 
     def seal(
         self,
@@ -154,22 +182,19 @@ class WriteCipher:
             raise TamperedData() from None
         body = unpad(self._key.open(envelope, self._ad(claims)))
         try:
-            parsed = json.loads(body.decode("utf-8"))
+            value, prev, value_json = _parse_body(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise TamperedData() from None
-        if not isinstance(parsed, dict) or set(parsed) != {"prev", "value"}:
-            raise TamperedData()
-        value, prev = parsed["value"], parsed["prev"]
         if claims.deleted:
             if value is not None:
                 raise TamperedData()
         elif not isinstance(value, dict):
             raise TamperedData()
-        if prev is not None:
+        if prev is not None and value_json is None:  # (in canonical order, _BODY_HEAD checked it)
             if not isinstance(prev, str):
                 raise TamperedData()
             try:
                 parse_prev(prev)
             except EncodingError:
                 raise TamperedData() from None
-        return OpenedWrite(value, prev)
+        return OpenedWrite(value, prev, value_json)

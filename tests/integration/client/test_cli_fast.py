@@ -91,3 +91,55 @@ def test_no_fast_path_when_locked_or_scripted_or_other_options(sh: Sh) -> None:
     assert sh("lock").returncode == 0
     locked = sh("get", "GitHub", "--field", "password")
     assert locked.returncode == ExitCode.LOCKED and FAST not in locked.stderr
+
+
+def _steady(text: str) -> str:
+    """Status with the agent's countdown left out (it moves between two calls)."""
+    import re
+
+    return re.sub(r"next in [0-9a-z ]+", "next in …", re.sub(r'"next_in": [0-9.e+-]+', '"next_in": 0', text))
+
+
+def test_status_answers_as_the_full_cli_does_in_every_state(sh: Sh) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from safehold.client.status import PASSWORD_CHANGED_META
+    from safehold.client.store import ConflictRecord, VaultStore
+
+    def same() -> None:
+        for args in (("status",), ("status", "--json")):
+            fast, full = sh(*args), sh(*args, SAFEHOLD_FAST="0")
+            assert fast.returncode == full.returncode == 0, (args, fast.stderr, full.stderr)
+            assert FAST in fast.stderr and FAST not in full.stderr, args
+            assert _steady(fast.stdout) == _steady(full.stdout), args
+            assert fast.stderr.replace(f"safehold: {FAST}\n", "") == full.stderr, args
+
+    same()
+    info = json.loads(sh("status", "--json").stdout)
+    assert info["unlocked"] is True and info["items"] == 4  # the trashed one counts
+    listed = {i["title"]: i["id"] for i in json.loads(sh("list", "--json").stdout)}
+    # A conflict copy (its title read from the sealed item), a password changed elsewhere with
+    # its new hint, and a reset the server said is scheduled: what the vault file can say.
+    store = VaultStore.open(Path(info["vault_file"]))
+    now = datetime.now(UTC)
+    pending = {"requested_at": now.isoformat(), "requested_from": "203.0.113.9 \x1b[31m",
+               "effective_at": (now + timedelta(days=1)).isoformat()}  # fmt: skip
+    try:
+        store.add_conflict(ConflictRecord(listed["GitHub"], listed["Gitea"], "", now.isoformat()))
+        store.set_meta(**{PASSWORD_CHANGED_META: now.isoformat(), "hint": "the \u202eblue one",
+                          "pending_reset": json.dumps(pending)})  # fmt: skip
+    finally:
+        store.close()
+    same()
+    text = sh("status")
+    assert "1 conflict copies" in text.stdout and "Gitea" in text.stdout
+    assert "changed on another device" in text.stdout and "\\u202e" in text.stdout
+    assert "safehold reset --cancel" in text.stderr and "\\x1b" in text.stderr
+
+
+def test_status_is_left_to_the_full_cli_when_archives_need_a_word(sh: Sh, tmp_path: Path) -> None:
+    info = json.loads(sh("status", "--json").stdout)
+    home = Path(info["vault_file"]).parent.parent
+    (home / "archives" / "x").mkdir(parents=True)
+    assert FAST not in sh("status").stderr
+    assert FAST not in sh("status", SAFEHOLD_KEYSTORE="other").stderr

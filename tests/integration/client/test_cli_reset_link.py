@@ -32,7 +32,7 @@ def test_reset_completed_by_the_cli(tmp_path: Path) -> None:
     with run_smtp() as sink, run_server(tmp_path, smtp_port=sink.port) as server:
 
         def run(
-            profile: str, *args: str, password: str = PASSWORD, **env: str
+            profile: str, *args: str, password: str = PASSWORD, stdin: str | None = None, **env: str
         ) -> subprocess.CompletedProcess[str]:
             environment = profile_env(
                 home=tmp_path, profile=tmp_path / profile, server=server.base_url,
@@ -41,7 +41,7 @@ def test_reset_completed_by_the_cli(tmp_path: Path) -> None:
             environment["SAFEHOLD_PASSWORD"] = password
             environment.update(env)
             return subprocess.run([sys.executable, "-m", "safehold.cli.main", *args], env=environment,
-                                  capture_output=True, text=True, timeout=60)  # fmt: skip
+                                  input=stdin, capture_output=True, text=True, timeout=60)  # fmt: skip
 
         def titles(profile: str, password: str) -> list[str]:
             return sorted(i["title"] for i in _json(run(profile, "list", "--json", password=password)))
@@ -59,11 +59,17 @@ def test_reset_completed_by_the_cli(tmp_path: Path) -> None:
         link = _LINK.search(body.get_content())  # type: ignore[union-attr]
         assert link is not None
         # Not confirmed: nothing changes.
+        # A link in the arguments works, with a warning: any local user can read it there.
         refused = run("A", "reset", "--link", link.group(0), SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD)
         assert refused.returncode == 2 and "--yes" in refused.stderr
+        assert "--link -" in refused.stderr and "other users of this computer" in refused.stderr
         assert "GitHub" in titles("A", PASSWORD)
-        done = run("A", "reset", "--link", link.group(0), "--yes", "--hint", "the new one", "--json",
-                   SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD)  # fmt: skip
+        empty = run("A", "reset", "--link", "-", "--yes", stdin="", SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD)
+        assert empty.returncode == 2 and "no link given" in empty.stderr
+        # `--link -` reads it from standard input (a hidden prompt at a terminal).
+        done = run("A", "reset", "--link", "-", "--yes", "--hint", "the new one", "--json",
+                   stdin=link.group(0) + "\n", SAFEHOLD_NEW_PASSWORD=NEW_PASSWORD)  # fmt: skip
+        assert "other users of this computer" not in done.stderr
         result = _json(done)
         assert "A" in done.stderr and "deleted" in done.stderr  # the warnings and the device list
         new_key = result["account_key"]

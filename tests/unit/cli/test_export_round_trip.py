@@ -141,3 +141,18 @@ def test_export_then_import_gives_the_items_back(
             assert item["custom"] == original["custom"]
             old = sorted((h["field"], h["value"]) for h in item["history"])
             assert old == sorted((h["field"], h["value"]) for h in original["history"])
+
+
+@pytest.mark.slow
+def test_a_text_field_named_like_a_secret_stays_text_through_kdbx(cli: Run, tmp_path: Path) -> None:
+    """Found by the round trip above: Safehold's own kdbx marks hidden values protected, so an
+    unprotected "Extra cvv" is text, not a secret guessed from its name."""
+    original = {
+        "v": 1, "type": "login", "title": "Shop", "fields": {"username": "ann"},
+        "custom": [{"name": "Extra cvv", "kind": "text", "value": "0"},
+                   {"name": "PIN", "kind": "hidden", "value": "1234"}],
+        "tags": [], "favorite": False, "notes": "", "created": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z", "history": [],
+    }  # fmt: skip
+    back = _round_trip(cli, tmp_path, "kdbx", [original])
+    assert back["Shop"]["custom"] == original["custom"]

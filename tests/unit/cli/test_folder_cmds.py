@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 from tests.support.syncservice import SyncService
 from tests.unit.cli.conftest import EMAIL, Run, as_json
 from tests.unit.client._passwords import NEW_PASSWORD, PASSWORD, THIRD_PASSWORD
@@ -109,12 +108,62 @@ def test_logout_of_a_folder_vault_and_login_again(cli: Run, tmp_path: Path) -> N
     assert _titles(cli, "A") == ["Kept"]
 
 
-@pytest.mark.parametrize("command", [["devices"], ["rotate-key"]])
-def test_server_only_commands_say_so(cli: Run, tmp_path: Path, command: list[str]) -> None:
-    _signup(cli, tmp_path / "vault")
-    refused = cli("A", *command, "--json")
-    assert refused.exit_code == ExitCode.USAGE, refused.output
-    assert _error(refused)["kind"] == "server_only"
+def test_rotate_key_on_a_folder_vault_other_devices_keep_their_data(cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    old_key = _signup(cli, folder)["account_key"]
+    _ok(cli("A", "add", "login", "--title", "Shared", "-f", "username=ann"))
+    _ok(cli("A", "sync"))
+    _ok(cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", old_key))
+    b_device = _ok(cli("B", "status", "--json"))["device_id"]
+    _ok(cli("B", "add", "login", "--title", "Only on B", "-f", "username=bee"))
+    kit = tmp_path / "new-kit.pdf"
+    rotated = _ok(cli("A", "rotate-key", "--kit", str(kit), "--json"))
+    new_key = rotated["account_key"]
+    assert new_key != old_key and kit.exists()
+    assert rotated["folder"] == str(folder) and rotated["server"] is None
+    header = (folder / "safehold-folder.json").read_text()
+    assert new_key not in header and PASSWORD not in header
+    assert _titles(cli, "A") == ["Shared"]  # this device goes on with the new key
+    # B's next unlock finds the new key check: it is told why, and how to go on.
+    refused = cli("B", "list", "--json")
+    assert refused.exit_code == ExitCode.SESSION_REVOKED, refused.output
+    assert _error(refused)["kind"] == "key_rotated" and "--folder" in _error(refused)["hint"]
+    # The old key no longer joins; the new one does, and B keeps its vault, its unsynced
+    # item and its device id (its writes stay numbered in one sequence).
+    stale = cli("C", "login", EMAIL, "--folder", str(folder), "--account-key", old_key, "--json")
+    assert stale.exit_code == ExitCode.ACCOUNT_KEY and _error(stale)["kind"] == "wrong_account_key"
+    _ok(cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", new_key))
+    assert _ok(cli("B", "status", "--json"))["device_id"] == b_device
+    assert _titles(cli, "B") == ["Only on B", "Shared"]
+    _ok(cli("B", "sync"))
+    _ok(cli("A", "sync"))
+    assert _titles(cli, "A") == ["Only on B", "Shared"]
+    assert not [r for r in _ok(cli("A", "sync", "--json")).get("refused", [])]
+
+
+def test_devices_of_a_folder_vault_are_the_ones_that_wrote_to_it(cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    key = _signup(cli, folder)["account_key"]
+    alone = _ok(cli("A", "devices", "--json"))
+    a_id = _ok(cli("A", "status", "--json"))["device_id"]
+    assert [(d["device_id"], d["current"]) for d in alone] == [(a_id, True)]
+    _ok(cli("A", "add", "login", "--title", "One", "-f", "username=ann"))
+    _ok(cli("A", "sync"))
+    _ok(cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", key))
+    _ok(cli("B", "add", "login", "--title", "Two", "-f", "username=bee"))
+    _ok(cli("B", "sync"))
+    _ok(cli("A", "sync"))
+    b_id = _ok(cli("B", "status", "--json"))["device_id"]
+    listed = {d["device_id"]: d for d in _ok(cli("A", "devices", "--json"))}
+    assert set(listed) == {a_id, b_id} and listed[a_id]["current"] and not listed[b_id]["current"]
+    assert listed[b_id]["writes_seen"] >= 1 and listed[b_id]["last_write"] is not None
+    human = cli("A", "devices")
+    assert human.exit_code == 0 and b_id in human.stdout and "this one" in human.stdout
+    # No sessions to sign out, no names to change: it says so, and what to do instead.
+    for args in (["--revoke", b_id[:8], "--yes"], ["--rename", b_id[:8], "phone"]):
+        refused = cli("A", "devices", *args, "--json")
+        assert refused.exit_code == ExitCode.USAGE, refused.output
+        assert _error(refused)["kind"] == "server_only" and "rotate-key" in _error(refused)["hint"]
 
 
 # --- errors and exit codes ----------------------------------------------------------------
@@ -159,6 +208,47 @@ def test_a_damaged_header_and_an_existing_vault(cli: Run, tmp_path: Path) -> Non
     assert damaged.exit_code == ExitCode.FOLDER_DAMAGED and _error(damaged)["kind"] == "folder_damaged"
     # The device that has the vault keeps working from its own copy.
     assert _titles(cli, "A") == []
+
+
+def test_reset_of_a_folder_whose_header_cannot_be_read_needs_force_and_keeps_everything(
+    cli: Run, tmp_path: Path
+) -> None:
+    folder = tmp_path / "vault"
+    _signup(cli, folder)
+    _ok(cli("A", "add", "login", "--title", "Before", "-f", "username=ann"))
+    _ok(cli("A", "sync"))
+    account = _ok(cli("A", "status", "--json"))["account_id"]
+    broken = '{"format": "safehold-folder", "version": 1, "generation'
+    (folder / "safehold-folder.json").write_text(broken)
+    new = {"SAFEHOLD_NEW_PASSWORD": NEW_PASSWORD}
+    # Without --force: the damage is named, and the way forward offered.
+    refused = cli("A", "reset", "--folder", str(folder), "--yes", "--json", env=new)
+    assert refused.exit_code == ExitCode.FOLDER_DAMAGED and "--force" in _error(refused)["hint"]
+    assert (folder / "safehold-folder.json").read_text() == broken
+    # --force needs the email (the header cannot say it) and goes with --folder only.
+    noemail = cli("A", "reset", "--folder", str(folder), "--force", "--yes", "--json", env=new)
+    assert noemail.exit_code == ExitCode.USAGE and "EMAIL" in _error(noemail)["message"]
+    alone = cli("A", "reset", EMAIL, "--force", "--json", env=new)
+    assert alone.exit_code == ExitCode.USAGE and "--folder" in _error(alone)["message"]
+    done = _ok(cli("A", "reset", EMAIL, "--folder", str(folder), "--force", "--yes", "--json", env=new))
+    # The same account (this device's), a generation above every one in the folder, and the
+    # unreadable header and old files kept in archive/.
+    assert done["account_id"] == account and done["generation"] == 2
+    archived = sorted(p.name for p in (folder / "archive").iterdir())
+    assert "g1" in archived and any(n.startswith("safehold-folder.json.unreadable-g1") for n in archived)
+    assert [a.read_text() for a in (folder / "archive").glob("safehold-folder.json.*")] == [broken]
+    assert _titles(cli, "A", NEW_PASSWORD) == []
+    # This device's old copy is an archive it can restore from, with the old password.
+    archives = _ok(cli("A", "archive", "list", "--json", password=None))["archives"]
+    assert len(archives) == 1 and archives[0]["items"] == 1
+    _ok(cli("A", "archive", "restore", archives[0]["id"], password=NEW_PASSWORD,
+            env={"SAFEHOLD_OLD_PASSWORD": PASSWORD}))  # fmt: skip
+    assert _titles(cli, "A", NEW_PASSWORD) == ["Before"]
+    # Another device joins the new generation with the new key.
+    _ok(cli("A", "sync", password=NEW_PASSWORD))
+    _ok(cli("B", "login", EMAIL, "--folder", str(folder), "--account-key", done["account_key"],
+            password=NEW_PASSWORD))  # fmt: skip
+    assert _titles(cli, "B", NEW_PASSWORD) == ["Before"]
 
 
 def test_a_header_not_downloaded_yet_is_unreachable_for_now(cli: Run, tmp_path: Path) -> None:

@@ -93,3 +93,82 @@ def test_writer_refuses_mismatched_values() -> None:
     with pytest.raises(EncodingError):
         CIPHER.seal(WriteClaims("AB" * 16, 1, c.device, 1, False), {}, None)
     assert parse_prev("ab" * 16 + ".7") == ("ab" * 16, 7)
+
+
+# --- value_json: the bytes a reader keeps (spec §11.7) ------------------------------------
+
+_ITEMS = st.dictionaries(
+    st.text(max_size=8),
+    st.one_of(st.text(max_size=20), st.integers(-(2**53) + 1, 2**53 - 1), st.booleans(), st.none()),
+    max_size=6,
+)
+
+
+@given(_ITEMS, st.booleans())
+def test_value_json_is_the_writers_canonical_bytes(value: dict[str, Any], with_prev: bool) -> None:
+    from safehold.crypto import canonical_json
+
+    c = claims(V2["writes"][0]["claims"])
+    c = WriteClaims(c.item_id, 2, c.device, 2, False)
+    prev = c.item_id + ".1" if with_prev else None
+    opened = CIPHER.open(c, CIPHER.seal(c, value, prev))
+    assert opened.value == value and opened.prev == prev
+    assert opened.value_json == canonical_json(value)
+
+
+def _raw_write(c: WriteClaims, body: bytes) -> bytes:
+    from safehold.crypto import EnvelopeKey
+
+    ad = write_ad(bytes.fromhex(V2["account_id"]), bytes.fromhex(c.item_id), V2["generation"],
+                  c.revision, c.deleted, c.device, c.seq)  # fmt: skip
+    return EnvelopeKey(bytes.fromhex(V2["vk"])).seal(pad(body), ad)
+
+
+@pytest.mark.parametrize(
+    ("body", "value", "prev"),
+    [
+        # Another order, or spaces: read whole, no bytes to keep.
+        (b'{"value":{"a":"b"},"prev":null}', {"a": "b"}, None),
+        (b'{"prev":null, "value":{"a":"b"}}', {"a": "b"}, None),
+        # A key given twice: what json.loads takes (the last), never the first value's span.
+        (b'{"prev":null,"value":{"a":"b"},"value":{"a":"c"}}', {"a": "c"}, None),
+    ],
+)
+def test_bodies_not_in_canonical_order_are_read_whole(body: bytes, value: Any, prev: Any) -> None:
+    c = WriteClaims("ab" * 16, 1, "cd" * 16, 1, False)
+    opened = CIPHER.open(c, _raw_write(c, body))
+    assert (opened.value, opened.prev, opened.value_json) == (value, prev, None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"prev":"x","value":{}}',  # prev not a reference
+        b'{"prev":null,"value":{}',  # cut short
+        b'{"prev":null,"value":{}}x',  # trailing bytes
+        b'{"prev":null,"value":[1]}',  # a live write holds an object
+        b'{"prev":null,"value":{},"other":1}',  # another key
+    ],
+)
+def test_malformed_bodies_are_tampered(body: bytes) -> None:
+    c = WriteClaims("ab" * 16, 1, "cd" * 16, 1, False)
+    with pytest.raises(TamperedData):
+        CIPHER.open(c, _raw_write(c, body))
+
+
+def test_a_tombstone_has_no_value_json() -> None:
+    c = WriteClaims("ab" * 16, 2, "cd" * 16, 2, True)
+    opened = CIPHER.open(c, CIPHER.seal(c, None, "ab" * 16 + ".1"))
+    assert opened.value is None and opened.value_json is None
+
+
+def test_sealing_the_value_json_gives_the_item() -> None:
+    from safehold.crypto import VaultCipher
+
+    c = WriteClaims("ab" * 16, 1, "cd" * 16, 1, False)
+    opened = CIPHER.open(c, CIPHER.seal(c, {"title": "é", "n": 3}, None))
+    assert opened.value_json is not None
+    vault = VaultCipher(bytes.fromhex(V2["vk"]), bytes.fromhex(V2["account_id"]), V2["generation"])
+    local = vault.seal_item(bytes.fromhex(c.item_id), opened.value)
+    kept = vault.seal_item_json(bytes.fromhex(c.item_id), opened.value_json)
+    assert vault.open_item(bytes.fromhex(c.item_id), kept) == vault.open_item(bytes.fromhex(c.item_id), local)

@@ -231,3 +231,29 @@ def test_forged_and_expired_links(make_api: Callable[..., Any], tmp_path: Path) 
         assert forged.status_code == 404 and forged.json()["error"]["code"] == "token_invalid"
         # A recovery link is not a reset link.
         assert api.get(f"{API}/reset/{token}").status_code == 404
+
+
+def test_a_recovery_cancels_a_scheduled_reset(make_api: Callable[..., Any], tmp_path: Path) -> None:
+    """The owner recovering with the code proves the account is theirs: a reset someone with
+    the mailbox scheduled would otherwise wipe it later."""
+    import copy
+
+    with make_api(reset_delay_hours=24) as api:
+        account = TestAccount.new()
+        laptop = signup(api, account)
+        code = set_code(api, account, laptop)
+        intruder = copy.deepcopy(account)
+        api.post(f"{API}/reset", json={"email": account.email})
+        mails = [read_eml(p) for p in sorted((tmp_path / "outbox").glob("*.eml"))]
+        token = re.search(r"/reset/([A-Za-z0-9_-]{20,})", mails[-1].get_body(("plain",)).get_content())
+        assert token
+        scheduled = api.post(f"{API}/reset/{token.group(1)}", json=reset_body(intruder))
+        assert scheduled.status_code == 200 and scheduled.json()["scheduled_for"]
+        link = link_token(api, tmp_path, account.email)
+        done = api.post(f"{API}/recover/{link}", json=recovery_body(account, code, "the owner's own 9"))
+        assert done.status_code == 200, done.text
+        fresh = signin(api, account)
+        assert api.get(f"{API}/account", headers=fresh.headers()).json()["pending_reset"] is None
+        [cancelled] = _mails(tmp_path, "reset_cancelled")
+        assert "recovered with its recovery code" in cancelled.get_body(("plain",)).get_content()
+        assert signin_raw(api, intruder).status_code == 401

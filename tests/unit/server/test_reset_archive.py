@@ -192,6 +192,38 @@ def test_a_scheduled_reset_is_told_and_can_be_cancelled(make_api: MakeApi, tmp_p
         assert signin_raw(api, account).status_code == 401
 
 
+def test_a_password_change_by_the_owner_cancels_a_scheduled_reset_and_says_so(
+    make_api: MakeApi, tmp_path: Path
+) -> None:
+    from tests.support.accounts import password_change_body
+
+    with make_api(reset_delay_hours=24) as api:
+        account = TestAccount.new()
+        laptop = signup(api, account)
+        create_items(api, laptop, account, [{"title": "kept"}])
+        owner = copy.deepcopy(account)
+        _reset(api, tmp_path, account)  # someone with the mailbox; ``account`` now holds their keys
+        body = password_change_body(api, owner, "the owner's new password 7")
+        changed = api.post(f"{API}/account/password", json=body, headers=laptop.headers())
+        assert changed.status_code == 200, changed.text
+        assert api.get(f"{API}/account", headers=laptop.headers()).json()["pending_reset"] is None
+        mail = _mails(tmp_path)[-1]
+        assert mail["Subject"] == "The reset of your Safehold account was cancelled"
+        text = mail.get_body(("plain",)).get_content()
+        assert "password was changed on a signed-in device" in text and "rotate-key" in text
+        # Past its time nothing happens: the owner's new password works, the reset's never took.
+        assert services_of(api).reset.maintain(datetime.now(UTC) + timedelta(days=2)) == (0, 0)
+        assert changes(api, laptop).status_code == 200
+        assert signin_raw(api, account).status_code == 401
+        owner.password = "the owner's new password 7"
+        assert signin_raw(api, owner).status_code == 200
+        # With nothing scheduled, a password change sends no such mail.
+        before = len(_mails(tmp_path))
+        body = password_change_body(api, owner, "and another one 8")
+        assert api.post(f"{API}/account/password", json=body, headers=laptop.headers()).status_code == 200
+        assert len(_mails(tmp_path)) == before
+
+
 def test_a_scheduled_reset_not_cancelled_is_applied_when_due(make_api: MakeApi, tmp_path: Path) -> None:
     with make_api(reset_delay_hours=24) as api:
         account = TestAccount.new()

@@ -207,9 +207,11 @@ def change_keyset(
     kdf_params: dict[str, int],
     *,
     hint: str | _Keep | None = KEEP,
+    key_check: bytes | _Keep = KEEP,
 ) -> FolderHeader:
     """Password change: the new keyset and KDF parameters, ``keyset_version + 1`` (and a
-    new ``hint`` when one is given; ``None`` removes it)."""
+    new ``hint`` when one is given; ``None`` removes it). Key rotation also gives the new
+    account key's ``key_check``."""
     current = read_header(path, account_id)
     new = replace(
         current,
@@ -218,6 +220,7 @@ def change_keyset(
         kdf_params=dict(kdf_params),
         keyset_version=current.keyset_version + 1,
         hint=current.hint if isinstance(hint, _Keep) else hint,
+        key_check=current.key_check if isinstance(key_check, _Keep) else key_check,
     )
     write_atomic(path, HEADER_NAME, new.to_json())
     return new
@@ -235,6 +238,52 @@ def start_new_generation(path: Path, header: FolderHeader, *, expect: int | None
             hint="another device reset it meanwhile: run the reset again",
         )
     new = replace(header, generation=current.generation + 1, keyset_version=1)
+    write_atomic(path, HEADER_NAME, new.to_json())
+    (path / generation_dir(new.generation)).mkdir(exist_ok=True)
+    archive_old_generations(path, new.generation)
+    return new
+
+
+def generation_after_damage(path: Path) -> int:
+    """The generation a reset of a folder whose header cannot be read starts: one above
+    every generation directory there (live or archived), so no device takes the new one
+    for an old one."""
+    found = [0]
+    for where in (path, path / ARCHIVE_DIR):
+        try:
+            names = os.listdir(where)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            digits = name[1:].split("-", 1)[0]
+            if name.startswith("g") and digits.isdigit():
+                found.append(int(digits))
+    return max(found) + 1
+
+
+def start_over_damaged(path: Path, header: FolderHeader) -> FolderHeader:
+    """Reset of a folder whose header no copy of can be read (:class:`FolderDamaged`): every
+    header copy is MOVED into ``archive/`` (never deleted: a tool may still read it), then
+    ``header`` is written at ``header.generation``, which must be
+    :func:`generation_after_damage`, and older generations are archived as on any reset."""
+    expect = generation_after_damage(path)
+    if header.generation != expect:
+        raise FolderExists(
+            f"the vault in {path} changed meanwhile (generation {expect - 1} there); nothing was changed",
+            hint="run the reset again",
+        )
+    archive = path / ARCHIVE_DIR
+    archive.mkdir(exist_ok=True)
+    for name in os.listdir(path):
+        entry = classify(name)
+        if entry.canonical == HEADER_NAME and entry.kind in (Kind.ORIGINAL, Kind.COPY):
+            target = archive / f"{name}.unreadable-g{expect - 1}"
+            n = 1
+            while target.exists():
+                n += 1
+                target = archive / f"{name}.unreadable-g{expect - 1}-{n}"
+            os.rename(path / name, target)
+    new = replace(header, keyset_version=1)
     write_atomic(path, HEADER_NAME, new.to_json())
     (path / generation_dir(new.generation)).mkdir(exist_ok=True)
     archive_old_generations(path, new.generation)

@@ -112,6 +112,21 @@ class FolderTransport:
             )
         return self.path / generation_dir(self.generation)
 
+    def writers(self) -> dict[str, float]:
+        """Every device that has written to this generation's directory, with the time its
+        newest file changed (seconds since the epoch): the folder's list of devices. The
+        names are the files' own (spec/folder.md §2), so nothing here is trusted more than
+        the folder; it is for showing, never for deciding."""
+        found: dict[str, float] = {}
+        for device, files in self._files(self._check_generation()).items():
+            for f in files:
+                try:
+                    changed = f.path.stat().st_mtime
+                except OSError:
+                    continue
+                found[device] = max(found.get(device, 0.0), changed)
+        return found
+
     # -- reading ------------------------------------------------------------------
 
     def _files(self, gdir: Path) -> dict[str, list[_File]]:

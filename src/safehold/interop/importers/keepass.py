@@ -135,6 +135,9 @@ def _entry(database: Any, entry: Any) -> ItemBuilder:
 
     strings = _strings(entry)
     custom = {k: v for k, (v, _) in strings.items() if k not in _RESERVED}
+    # Safehold's own export marks every hidden value protected, so an unprotected one is
+    # text whatever its name says ("Extra cvv"); a name is guessed from only in others' files.
+    ours = _SAFEHOLD_TYPE in custom
     type_key = str(custom.pop(_SAFEHOLD_TYPE, None) or "login")
     source_id = str(custom.pop(_SAFEHOLD_ID, None) or entry.uuid)
     builder = ItemBuilder(type_key, get(entry.title), source_format="kdbx", source_id=source_id)
@@ -158,7 +161,7 @@ def _entry(database: Any, entry: Any) -> ItemBuilder:
             continue
         protected = strings[name][1]
         fields_before, customs_before = set(builder.data["fields"]), len(builder.data["custom"])
-        builder.labelled(name, get(value), "hidden" if protected else None)
+        builder.labelled(name, get(value), "hidden" if protected else ("text" if ours else None))
         added = set(builder.data["fields"]) - fields_before
         if added:
             names[name] = added.pop()  # a field of the type: its history is under its key

@@ -130,11 +130,14 @@ def reset_scheduled(
 
 
 def reset_cancelled(
-    *, sender: str, to: str, requested_at: datetime, when: datetime, client_ip: str, base_url: str
+    *, sender: str, to: str, requested_at: datetime, when: datetime, client_ip: str, base_url: str,
+    because: str | None = None,
 ) -> EmailMessage:
+    """``because``: why it was cancelled when not by `reset --cancel` (the owner proved the
+    password and key some other way: a password change, a new key, a recovery)."""
     return render(
         "reset_cancelled", sender=sender, to=to, requested_at=_when(requested_at), when=_when(when),
-        client_ip=client_ip, base_url=base_url,
+        client_ip=client_ip, base_url=base_url, because=because,
     )  # fmt: skip
 
 

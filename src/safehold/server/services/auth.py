@@ -63,6 +63,7 @@ from .accounts import Credentials, kdf_params_of
 from .devices import attach_device
 from .fakes import FakeAccounts
 from .ratelimit import RateLimiter
+from .reset import drop_scheduled
 from .sessions import REASON_KEY_ROTATED, REASON_PASSWORD_CHANGED, Principal, open_session
 
 log = logging.getLogger("safehold.server.auth")
@@ -422,6 +423,18 @@ class AuthService:
                 )
                 .values(revoked_at=now, revoked_reason=reason)
             )
+            cancelled = drop_scheduled(db, principal.account_id)
+            email = account.email
         what = "account key replaced" if reason == REASON_KEY_ROTATED else "password changed"
         log.info("%s for account %s", what, principal.account_id)
+        if cancelled is not None:
+            log.info("scheduled reset of account %s cancelled: %s", principal.account_id, what)
+            changed = "key was replaced" if reason == REASON_KEY_ROTATED else "password was changed"
+            self.mailer.send(
+                messages.reset_cancelled(
+                    sender=self.settings.smtp_from, to=email, requested_at=cancelled.requested_at, when=now,
+                    client_ip=client_ip, base_url=self.settings.base_url,
+                    because=f"the account {changed} on a signed-in device",
+                )
+            )  # fmt: skip
         return wire.PasswordChangeResponse(M2=m2.hex())

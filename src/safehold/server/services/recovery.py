@@ -40,7 +40,7 @@ from .accounts import Credentials, clean_email
 from .auth import AuthService
 from .devices import active_devices, device_model
 from .ratelimit import RateLimiter
-from .reset import check_kdf_params
+from .reset import check_kdf_params, drop_scheduled
 from .sessions import REASON_RECOVERED, Principal, hash_token, new_token
 
 log = logging.getLogger("safehold.server.recovery")
@@ -289,6 +289,7 @@ class RecoveryService:
         credentials.check()
         check_kdf_params(body.kdf_params, self.settings.min_kdf_params)
         now = utcnow()
+        cancelled: wire.PendingReset | None = None
         with self.database.write() as db:
             replayed = self._replay(db, token, credentials)
             if replayed is not None:
@@ -315,6 +316,7 @@ class RecoveryService:
                     .values(used_at=now)
                 )
                 generation, email = account.generation, account.email
+                cancelled = drop_scheduled(db, account_id)
         if isinstance(checked, RecoveryCodeWrong):
             raise checked
         log.info("account %s recovered with its recovery code", account_id)
@@ -324,4 +326,13 @@ class RecoveryService:
                 sender=s.smtp_from, to=email, when=now, client_ip=client_ip, base_url=s.base_url
             )
         )
+        if cancelled is not None:
+            log.info("scheduled reset of account %s cancelled: recovered", account_id)
+            self.mailer.send(
+                messages.reset_cancelled(
+                    sender=s.smtp_from, to=email, requested_at=cancelled.requested_at, when=now,
+                    client_ip=client_ip, base_url=s.base_url,
+                    because="the account was recovered with its recovery code",
+                )
+            )  # fmt: skip
         return wire.RecoveryCompleteResponse(account_id=account_id, generation=generation, recovered_at=now)

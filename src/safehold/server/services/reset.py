@@ -74,6 +74,19 @@ def check_kdf_params(params: wire.KdfParams, minimum: wire.KdfParams) -> None:
             raise InvalidRequest(f"{field} is {value}: at most {high} {unit} are allowed", field=field)
 
 
+def drop_scheduled(db: DbSession, account_id: str) -> wire.PendingReset | None:
+    """Remove ``account_id``'s scheduled reset, in the caller's write transaction; what it
+    was, or ``None``. For the owner proving the account's credentials some other way (a
+    password change, a new key, a recovery): the reset that waited for them to object
+    would otherwise later wipe an account its owner has just secured."""
+    row = db.get(ScheduledReset, account_id, with_for_update=True)
+    if row is None:
+        return None
+    dropped = _pending_model(row)
+    db.delete(row)
+    return dropped
+
+
 def _pending_model(row: ScheduledReset) -> wire.PendingReset:
     return wire.PendingReset(
         requested_at=row.requested_at, requested_from=row.requested_from, effective_at=row.effective_at
