@@ -136,26 +136,45 @@ class _CachedVault(Vault):
         return super().find(query, include_templates=include_templates, trashed=trashed)
 
 
+def _vault_path(request: dict[str, Any]) -> Path | None:
+    """The vault file the request names, if it is the named account's and exists."""
+    path = Path(str(request["vault"]))
+    return path if path.name == f"{request['account_id']}.db" and path.is_file() else None
+
+
+def _open_store(path: Path, account_id: str) -> VaultStore | None:
+    """``path`` opened, if it is ``account_id``'s vault (the caller closes it); else None."""
+    try:
+        store = VaultStore.open(path)
+    except Exception:
+        return None
+    try:
+        mine = store.account_id == account_id
+    except Exception:
+        mine = False  # damaged: the full command says so
+    if mine:
+        return store
+    store.close()
+    return None
+
+
 def answer_read(request: dict[str, Any], vk: bytes, caches: dict[str, ReadCache]) -> dict[str, Any]:
     """The agent's side: open the vault file named in ``request`` with the held key ``vk``
     (only if it is that account's), answer, close. ``caches`` keeps, per account, what
     :class:`ReadCache` says between reads."""
     account_id = str(request["account_id"])
-    path = Path(str(request["vault"]))
-    if path.name != f"{account_id}.db" or not path.is_file():
+    path = _vault_path(request)
+    if path is None:
         return FALLBACK
     cache = caches.setdefault(account_id, ReadCache())
     signature = _signature(path)
     if signature != cache.signature:
         cache.forget_listings()
         cache.signature = signature
-    try:
-        store = VaultStore.open(path)
-    except Exception:
+    store = _open_store(path, account_id)
+    if store is None:
         return FALLBACK
     try:
-        if store.account_id != account_id:
-            return FALLBACK
         cipher = VaultCipher(vk, bytes.fromhex(account_id), store.generation)
         return read_vault(_CachedVault(store, cipher, cache), request)
     except (ClientError, ItemError, KeyError, ValueError):
@@ -198,17 +217,12 @@ def print_status(
     from .status import gather, render
 
     account_id = str(request["account_id"])
-    path = Path(str(request["vault"]))
+    path = _vault_path(request)
     mode = request.get("keystore", "auto")
-    if path.name != f"{account_id}.db" or not path.is_file() or mode not in ("auto", "file"):
+    store = None if path is None or mode not in ("auto", "file") else _open_store(path, account_id)
+    if store is None:
         return FALLBACK
     try:
-        store = VaultStore.open(path)
-    except Exception:
-        return FALLBACK
-    try:
-        if store.account_id != account_id:
-            return FALLBACK
         titles: dict[str, str] = {}
         conflicts = store.conflicts()
         if conflicts:
