@@ -68,6 +68,8 @@ __all__ = ["Gap", "ItemNote", "Progress", "QuarantineNote", "Refusal", "SyncEngi
 
 #: A page of 1,000 ~1 KB items is about 1 MB; each page costs a round trip.
 PULL_PAGE = 1000
+#: Local vault meta: items whose state is this device's write that won a fork (spec §11.4).
+CONTESTED_META = "contested"
 PUSH_BATCH = 500
 #: Stays well under the server's default 16 MiB request limit, whatever the item sizes.
 PUSH_BATCH_CHARS = 8 * MAX_ENVELOPE_CHARS
@@ -196,6 +198,9 @@ class SyncEngine:
         self.report = SyncReport()
         self._copy_ids: set[str] = set()
         self._seen: dict[str, _Seen] = {}
+        #: Items whose current state is this device's write that won a fork (item -> revision).
+        self._contested: dict[str, int] = {}
+        self._contested_dirty = False
         self._writers: dict[str, WriterLog] = {}
         self._dirty_writers: set[str] = set()
         self._claims: dict[tuple[str, int], tuple[str, int]] = {}
@@ -222,6 +227,7 @@ class SyncEngine:
         self.store.scrub_conflict_titles()
         self._copy_ids = self.store.conflict_copy_ids()
         self._seen = self.store.seen_all()
+        self._contested = self._load_contested()
         self._writers = {d: WriterLog(m, g) for d, (m, g) in self.store.writers().items()}
         self._claims = {(d, s): (i, r) for d, s, i, r, _ in self.store.claims()}
         self._pending = self.store.pending_ids()
@@ -381,8 +387,25 @@ class SyncEngine:
             if opened.value_json is not None:
                 kept = self.cipher.seal_item_json(bytes.fromhex(item_id), opened.value_json)
             held_loser = fork_won and seen is not None and seen[1] == self.device_id
+            # This device's write won a fork at its revision, and a third device wrote the
+            # next one: it may have built on the fork's loser (it saw that one first), and
+            # then this device's edit is in no one's copy. Merged back in as a loser's is
+            # (no common base: whatever differs goes into a conflict copy), nothing is lost.
+            contested = self._contested.pop(item_id, None)
+            if contested is not None:
+                self._contested_dirty = True
+                held_loser = held_loser or (
+                    contested == (seen[0] if seen else None)
+                    and seen is not None
+                    and seen[1] == self.device_id
+                    and device != self.device_id
+                )
             self._new_state(item_id, me, value, held_loser=held_loser, local=kept)
-        # Otherwise an older write never seen here (superseded), or a fork's loser.
+        elif seen is not None and record.revision == seen[0] and seen[1] == self.device_id:
+            # A fork's loser, against this device's write: remember that it was contested.
+            self._contested[item_id] = seen[0]
+            self._contested_dirty = True
+        # Otherwise an older write never seen here (superseded).
 
     def _take_v1(self, record: Record) -> None:
         item_id = record.item_id
@@ -434,7 +457,19 @@ class SyncEngine:
                 self._claims[(device, seq - 1)] = (prev_item, prev_rev)
                 self.store.add_claim(device, seq - 1, prev_item, prev_rev)
 
+    def _load_contested(self) -> dict[str, int]:
+        try:
+            raw = json.loads(self.store.meta(CONTESTED_META) or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        return {str(k): v for k, v in raw.items() if isinstance(v, int)}
+
     def _save_writers(self) -> None:
+        if self._contested_dirty:
+            self.store.set_meta(**{CONTESTED_META: json.dumps(self._contested, sort_keys=True) or None})
+            self._contested_dirty = False
         for device in self._dirty_writers:
             log = self._writers[device]
             self.store.set_writer(device, log.max_seq, log.gaps)
