@@ -187,7 +187,10 @@ class ApiClient:
     @staticmethod
     def _parse(response: httpx.Response, model: type[M]) -> M:
         try:
-            return model.model_validate_json(response.content)
+            # A newer server may add fields to its answers (spec/api.md "Versions"): ignored
+            # here, so an older client keeps working. The server still refuses unknown fields
+            # in requests, where they would mean a client asking for something it cannot do.
+            return model.model_validate_json(response.content, extra="ignore")
         except ValidationError as exc:
             raise ServerError(
                 f"the server's answer was not understood ({model.__name__})", status=response.status_code

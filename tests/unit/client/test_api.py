@@ -168,6 +168,36 @@ def test_reset_answer_carries_date_and_generation() -> None:
     assert "2024-05-01" in caught.value.message
 
 
+def test_an_older_client_ignores_fields_a_newer_server_adds() -> None:
+    """Mixed versions: unknown fields in an answer, at the top and nested, are passed over;
+    a missing or malformed known field is still a ServerError."""
+    answer = {
+        "M2": "0c",
+        "keyset": "AAAA",
+        "generation": 3,
+        "session": {"token": "t0k", "device_id": "b" * 32, "expires_in": 3600},
+        "login_hint": "a field from a later version",
+    }
+    with ApiClient(BASE_URL, transport=_fixed(200, answer)) as api:
+        result = api.auth_finish(
+            wire.AuthFinishRequest(login_id="L", A="0a", M1="0b", device_id="c" * 32, device_name="d")
+        )
+    assert result.generation == 3 and result.session.token == "t0k"
+    assert api.token == "t0k"
+    broken = {**answer, "generation": "three"}
+    with ApiClient(BASE_URL, transport=_fixed(200, broken)) as api, pytest.raises(ServerError):
+        api.auth_finish(
+            wire.AuthFinishRequest(login_id="L", A="0a", M1="0b", device_id="c" * 32, device_name="d")
+        )
+
+
+def test_the_server_still_refuses_unknown_request_fields(transport: httpx.BaseTransport) -> None:
+    response = httpx.Client(transport=transport, base_url=BASE_URL).post(
+        f"{wire.API_PREFIX}/auth/start", json={"email": "ann@example.com", "later": 1}
+    )
+    assert response.status_code == 422
+
+
 def test_garbage_answers_and_unreachable_server() -> None:
     garbage = httpx.MockTransport(lambda request: httpx.Response(502, text="<html>bad gateway</html>"))
     with ApiClient(BASE_URL, transport=garbage) as api, pytest.raises(ServerError):
