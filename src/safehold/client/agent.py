@@ -51,9 +51,9 @@ import sys
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 
-from .agentwire import AgentRefused, check_socket_dir, peer_uid
+from .agentwire import AgentRefused, AgentSocketTooLong, check_socket, check_socket_dir, peer_uid
 
-__all__ = ["AgentClient", "AgentRefused", "AgentServer", "check_socket_dir"]
+__all__ = ["AgentClient", "AgentRefused", "AgentServer", "AgentSocketTooLong", "check_socket_dir"]
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs every fast read a few ms.
 TYPE_CHECKING = False
@@ -268,7 +268,7 @@ class AgentClient:
 
     def _check_dir(self) -> None:
         try:
-            check_socket_dir(os.path.dirname(self.path))
+            check_socket(self.path)
         except AgentRefused as exc:
             self.refused = str(exc)
             raise

@@ -31,6 +31,32 @@ class AgentRefused(OSError):
     """The agent's socket is somewhere another user could control; it is not used."""
 
 
+class AgentSocketTooLong(AgentRefused):
+    """The agent's socket path does not fit in a Unix socket address (``sun_path``): binding
+    it would fail, and all a person saw was "the agent did not start"."""
+
+    def __init__(self, path: str) -> None:
+        from .paths import MAX_SOCKET_PATH
+
+        self.path = path
+        size = len(os.fsencode(path))
+        super().__init__(
+            f"the agent's socket path {path} is {size} bytes, more than the {MAX_SOCKET_PATH} a Unix "
+            "socket allows; set SAFEHOLD_RUNTIME_DIR (or XDG_RUNTIME_DIR) to a shorter directory, "
+            f"such as /tmp/safehold-{os.getuid()}, or use a shorter SAFEHOLD_HOME; not using the agent"
+        )
+
+
+def check_socket(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`AgentRefused` unless ``path`` can be the agent's socket: short enough for
+    a Unix socket, in a directory that is this user's own (:func:`check_socket_dir`)."""
+    from .paths import socket_path_fits
+
+    if not socket_path_fits(path):
+        raise AgentSocketTooLong(os.fspath(path))
+    check_socket_dir(os.path.dirname(path))
+
+
 def check_socket_dir(directory: str | os.PathLike[str]) -> None:
     """Raise :class:`AgentRefused` unless ``directory`` is this user's own, mode 0700."""
     try:
@@ -114,7 +140,7 @@ def call(path: str, request: dict[str, str | bool | None], timeout: float = 5.0)
     to ask or it must not be asked (:class:`AgentRefused` for an unsafe directory or peer)."""
     import _socket
 
-    check_socket_dir(os.path.dirname(path))
+    check_socket(path)
     if not os.path.exists(path):
         return None
     line = "{" + ", ".join(f"{_encode(k)}: {_encode(v)}" for k, v in request.items()) + "}\n"

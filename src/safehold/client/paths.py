@@ -76,7 +76,11 @@ def agent_socket(home: str | os.PathLike[str], runtime_dir: str | os.PathLike[st
 
 
 #: A Unix socket's path must fit in ``sun_path`` (108 bytes on Linux, 104 on macOS).
-_MAX_SOCKET_PATH = 103
+MAX_SOCKET_PATH = 103
+
+
+def socket_path_fits(path: str | os.PathLike[str]) -> bool:
+    return len(os.fsencode(os.fspath(path))) <= MAX_SOCKET_PATH
 
 
 def runtime_dir_problem(runtime_dir: str | os.PathLike[str]) -> str | None:
@@ -118,17 +122,22 @@ def choose_agent_socket(
 
     An unsafe runtime directory falls back to ``<home>/run/agent.sock`` (the profile is this
     user's own, 0700, and holds one profile, so the name needs no tag): the agent keeps
-    working, and nothing is sent to a socket another user could control. If that will not
-    do either, the socket stays in ``runtime_dir`` and the agent client refuses to use it
-    (the password is then asked each time); the note is ``None`` then, the refusal says why.
+    working, and nothing is sent to a socket another user could control. A runtime directory
+    too long for a Unix socket's path (:data:`MAX_SOCKET_PATH`) falls back the same way. If
+    that will not do either, the socket stays in ``runtime_dir`` and the agent client refuses
+    to use it (the password is then asked each time); the note is ``None`` then, the refusal
+    (``AgentSocketTooLong`` for a long path, naming it and the fix) says why.
     """
     usual = agent_socket(home, runtime_dir)
     problem = runtime_dir_problem(runtime_dir)
+    if problem is None and not socket_path_fits(usual):
+        # A long XDG_RUNTIME_DIR or SAFEHOLD_RUNTIME_DIR: the socket could not be bound there.
+        problem = f"the runtime directory {runtime_dir} is too long for the agent's socket"
     if problem is None:
         return usual, None
     fallback = os.path.join(os.path.abspath(os.fspath(home)), "run")
     path = os.path.join(fallback, "agent.sock")
-    if len(path.encode()) <= _MAX_SOCKET_PATH and runtime_dir_problem(fallback) is None:
+    if socket_path_fits(path) and runtime_dir_problem(fallback) is None:
         return path, f"{problem}; the agent's socket is in {fallback} instead"
     return usual, None
 

@@ -13,7 +13,7 @@ import pytest
 from tests.unit.cli.conftest import Run
 
 from safehold.client import paths
-from safehold.client.agent import AgentClient, AgentRefused, check_socket_dir
+from safehold.client.agent import AgentClient, AgentRefused, AgentSocketTooLong, check_socket_dir
 
 NOBODY = 65534
 needs_root = pytest.mark.skipif(os.getuid() != 0, reason="needs root to give a directory to another user")
@@ -77,3 +77,43 @@ def test_a_world_writable_parent_without_sticky_bit_is_refused(tmp_path: Path) -
     assert "can be changed by other users" in (paths.runtime_dir_problem(base / "safehold") or "")
     base.chmod(0o1777)  # like /tmp
     assert paths.runtime_dir_problem(base / "safehold") is None
+
+
+def test_a_runtime_dir_too_long_for_a_socket_falls_back_to_the_profile(cli: Run, tmp_path: Path) -> None:
+    """A Unix socket's path holds about 100 bytes: a long XDG_RUNTIME_DIR used to end in "the
+    agent did not start". The socket moves to the profile, with a note saying why."""
+    runtime = tmp_path / ("r" * 120)
+    env = {"SAFEHOLD_RUNTIME_DIR": str(runtime)}
+    chosen, note = paths.choose_agent_socket(tmp_path / "A", runtime)
+    assert chosen == str(tmp_path / "A" / "run" / "agent.sock")
+    assert note is not None and "too long" in note
+    assert cli("A", "signup", "ann@example.com", env=env).exit_code == 0
+    result = cli("A", "unlock", env=env)
+    try:
+        assert result.exit_code == 0, result.output
+        assert "did not start" not in result.output and "no agent keeps" not in result.output
+        assert (tmp_path / "A" / "run" / "agent.sock").exists()
+    finally:
+        cli("A", "lock", env=env)
+
+
+def test_a_socket_path_too_long_everywhere_says_which_and_what_to_do(cli: Run, tmp_path: Path) -> None:
+    runtime = tmp_path / ("r" * 120)
+    home = tmp_path / ("h" * 100)
+    chosen, note = paths.choose_agent_socket(home, runtime)
+    assert note is None and not paths.socket_path_fits(chosen)
+    client = AgentClient(chosen, 1.0)
+    with pytest.raises(AgentSocketTooLong) as caught:
+        client.start()
+    message = str(caught.value)
+    assert chosen in message and "SAFEHOLD_RUNTIME_DIR" in message and "SAFEHOLD_HOME" in message
+    assert client.refused == message
+
+    env = {"SAFEHOLD_HOME": str(home), "SAFEHOLD_RUNTIME_DIR": str(runtime)}
+    assert cli("A", "signup", "ann@example.com", env=env).exit_code == 0
+    result = cli("A", "unlock", env=env)
+    assert result.exit_code == 0, result.output  # the password was right; each command asks it
+    assert "did not start" not in result.output and "Traceback" not in result.output
+    said = " ".join(result.stderr.split())
+    assert "bytes, more than the 103 a Unix socket allows" in said
+    assert "SAFEHOLD_RUNTIME_DIR" in said, said
