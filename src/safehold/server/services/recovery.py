@@ -32,15 +32,14 @@ from safehold.crypto import CryptoError, b64decode, recovery_auth_matches
 
 from ..db.models import Account, Login, RecoveryToken, Session, StoredRecoveryCode, utcnow
 from ..db.session import Database
-from ..errors import AuthFailed, InvalidRequest, RecoveryCodeWrong, TokenExpired, TokenInvalid, TokenUsed
+from ..errors import AuthFailed, InvalidRequest, RecoveryCodeWrong
 from ..mail import messages
 from ..mail.dispatch import Mailer
 from ..settings import Settings
 from .accounts import Credentials, clean_email
 from .auth import AuthService
-from .devices import active_devices, device_model
 from .ratelimit import RateLimiter
-from .reset import check_kdf_params, drop_scheduled
+from .reset import MailedLink, check_kdf_params, drop_scheduled
 from .sessions import REASON_RECOVERED, Principal, hash_token, new_token
 
 log = logging.getLogger("safehold.server.recovery")
@@ -49,16 +48,7 @@ RECOVERY_ACCEPTED = "If an account exists for that address, we have sent an emai
 WRAPPED_LEN = 61
 
 
-def _expired() -> TokenExpired:
-    return TokenExpired("this recovery link has expired; ask for a new one")
-
-
-def _used() -> TokenUsed:
-    return TokenUsed("this recovery link was already used; ask for a new one")
-
-
-def _invalid() -> TokenInvalid:
-    return TokenInvalid("this recovery link is not valid; ask for a new one")
+RECOVERY_LINK = MailedLink("recovery", "ask for a new one")
 
 
 class RecoveryService:
@@ -186,28 +176,15 @@ class RecoveryService:
             )
         )
 
-    @staticmethod
-    def _usable(row: RecoveryToken | None) -> RecoveryToken:
-        if row is None:
-            raise _invalid()
-        if row.used_at is not None:
-            raise _used()
-        if row.expires_at <= utcnow():
-            raise _expired()
-        return row
-
     def info(self, token: str) -> wire.RecoveryInfo:
         with self.database.read() as db:
-            row = self._usable(db.get(RecoveryToken, hash_token(token)))
-            account = db.get(Account, row.account_id)
-            if account is None:
-                raise _invalid()
+            row, account, devices = RECOVERY_LINK.look(db, RecoveryToken, token)
             return wire.RecoveryInfo(
                 email=account.email,
                 account_id=account.account_id,
                 generation=account.generation,
                 kdf_params=self.settings.default_kdf_params,
-                devices=[device_model(d) for d in active_devices(db, account.account_id)],
+                devices=devices,
                 expires_at=row.expires_at,
                 has_code=self._current(db, account) is not None,
             )
@@ -220,10 +197,10 @@ class RecoveryService:
     ) -> tuple[RecoveryToken, Account, StoredRecoveryCode] | RecoveryCodeWrong:
         """Token, back-off, then the code. A wrong code is counted like a failed sign-in
         and *returned*, so the caller commits the count before raising it."""
-        row = self._usable(db.get(RecoveryToken, hash_token(token), with_for_update=True))
+        row = RECOVERY_LINK.usable(db.get(RecoveryToken, hash_token(token), with_for_update=True))
         account = db.get(Account, row.account_id, with_for_update=True, populate_existing=True)
         if account is None:
-            raise _invalid()
+            raise RECOVERY_LINK.invalid()
         s = self.settings
         buckets = self._buckets(account.account_id, client_ip)
         self.limiter.lock(db, buckets)

@@ -26,7 +26,9 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DbSession
@@ -34,7 +36,17 @@ from sqlalchemy.orm import Session as DbSession
 from safehold import wire
 from safehold.crypto import KdfPolicy
 
-from ..db.models import Account, Device, Item, Login, ResetToken, ScheduledReset, Session, utcnow
+from ..db.models import (
+    Account,
+    Device,
+    Item,
+    Login,
+    RecoveryToken,
+    ResetToken,
+    ScheduledReset,
+    Session,
+    utcnow,
+)
 from ..db.session import Database
 from ..errors import AccountReset, InvalidRequest, NotFound, TokenExpired, TokenInvalid, TokenUsed
 from ..mail import messages
@@ -48,6 +60,44 @@ from .sessions import REASON_RESET, Principal, hash_token, new_token
 
 log = logging.getLogger("safehold.server.reset")
 RESET_ACCEPTED = "If an account exists for that address, we have sent an email"
+
+_LinkRow = TypeVar("_LinkRow", ResetToken, RecoveryToken)
+
+
+@dataclass(frozen=True)
+class MailedLink:
+    """What reset and recovery links share: a row per link (its token's hash), used once,
+    until it expires; each kind says why it cannot be used in its own words."""
+
+    kind: str
+    #: What the person can do instead, after "this … link has expired; ".
+    again: str
+
+    def invalid(self) -> TokenInvalid:
+        return TokenInvalid(f"this {self.kind} link is not valid; {self.again}")
+
+    def usable(self, row: _LinkRow | None) -> _LinkRow:
+        if row is None:
+            raise self.invalid()
+        if row.used_at is not None:
+            raise TokenUsed(f"this {self.kind} link was already used; {self.again}")
+        if row.expires_at <= utcnow():
+            raise TokenExpired(f"this {self.kind} link has expired; {self.again}")
+        return row
+
+    def look(
+        self, db: DbSession, model: type[_LinkRow], token: str
+    ) -> tuple[_LinkRow, Account, list[wire.Device]]:
+        """A usable link's row, its account and the account's devices: what the page that
+        opens the link shows before anything is changed."""
+        row = self.usable(db.get(model, hash_token(token)))
+        account = db.get(Account, row.account_id)
+        if account is None:
+            raise self.invalid()
+        return row, account, [device_model(d) for d in active_devices(db, account.account_id)]
+
+
+RESET_LINK = MailedLink("reset", "start the reset again")
 
 
 #: spec §3.2's ceilings: what every client refuses to derive, so the server refuses to store.
@@ -165,28 +215,15 @@ class ResetService:
         log.info("reset link issued for account %s", account.account_id)
         self.mailer.send(message)
 
-    @staticmethod
-    def _usable(token_row: ResetToken | None) -> ResetToken:
-        if token_row is None:
-            raise TokenInvalid()
-        if token_row.used_at is not None:
-            raise TokenUsed()
-        if token_row.expires_at <= utcnow():
-            raise TokenExpired()
-        return token_row
-
     def info(self, token: str) -> wire.ResetInfo:
         with self.database.read() as db:
-            row = self._usable(db.get(ResetToken, hash_token(token)))
-            account = db.get(Account, row.account_id)
-            if account is None:
-                raise TokenInvalid()
+            row, account, devices = RESET_LINK.look(db, ResetToken, token)
             return wire.ResetInfo(
                 email=account.email,
                 account_id=account.account_id,
                 next_generation=account.generation + 1,
                 kdf_params=self.settings.default_kdf_params,
-                devices=[device_model(d) for d in active_devices(db, account.account_id)],
+                devices=devices,
                 expires_at=row.expires_at,
                 archive_days=self.settings.reset_archive_days,
                 delay_hours=self.settings.reset_delay_hours,
@@ -254,10 +291,10 @@ class ResetService:
             replayed = self._replay(db, found, credentials)
             if replayed is not None:
                 return replayed
-            row = self._usable(found)
+            row = RESET_LINK.usable(found)
             account = db.get(Account, row.account_id, with_for_update=True, populate_existing=True)
             if account is None:
-                raise TokenInvalid()
+                raise RESET_LINK.invalid()
             account_id, email = account.account_id, account.email
             # Every outstanding link dies with the one used: each was for the old account.
             db.execute(
