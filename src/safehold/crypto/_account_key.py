@@ -42,6 +42,36 @@ def _symbols(value: int, count: int) -> str:
     return "".join(reversed(out))
 
 
+# The text form's pieces, shared with the recovery code (_recovery.py, spec §9.2), which is
+# written the same way with other sizes, another check modulus and another prefix.
+
+
+def grouped_text(prefix: str, value: int, data_symbols: int, check: int, check_symbols: int) -> str:
+    """``PREFIX-XXXX-…``: the data symbols then the check symbols, in groups of four."""
+    body = _symbols(value, data_symbols) + _symbols(check, check_symbols)
+    return "-".join([prefix, *(body[i : i + GROUP] for i in range(0, len(body), GROUP))])
+
+
+def cleaned_text(text: str) -> str:
+    """What a person typed, read kindly: any case, spaces and dashes anywhere, O for 0 and
+    I or L for 1."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
+    return "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+
+
+def foreign_symbols(cleaned: str) -> list[str]:
+    """The characters of ``cleaned`` that are not in the alphabet, each once, sorted."""
+    return sorted({ch for ch in cleaned if ch not in _VALUE})
+
+
+def symbols_value(symbols: str) -> int:
+    """The big-endian number ``symbols`` (all in the alphabet) stand for."""
+    value = 0
+    for ch in symbols:
+        value = (value << 5) | _VALUE[ch]
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class AccountKey:
     """An account key secret. ``repr`` never shows it."""
@@ -63,17 +93,14 @@ class AccountKey:
     def to_text(self) -> str:
         """``SH1-XXXX-…``: the form printed on the Emergency Kit."""
         value = int.from_bytes(self.secret, "big")
-        body = _symbols(value, DATA_SYMBOLS) + _symbols(_check_value(value), CHECK_SYMBOLS)
-        groups = [body[i : i + GROUP] for i in range(0, len(body), GROUP)]
-        return "-".join([PREFIX, *groups])
+        return grouped_text(PREFIX, value, DATA_SYMBOLS, _check_value(value), CHECK_SYMBOLS)
 
     @classmethod
     def parse(cls, text: str) -> AccountKey:
         """Read a key as a person typed it: any case, spaces and dashes anywhere, O for 0 and
         I or L for 1. Raises :class:`AccountKeyTypo` when the checksum fails and
         :class:`AccountKeyFormat` when the text is not shaped like a key at all."""
-        cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
-        cleaned = "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+        cleaned = cleaned_text(text)
         total = DATA_SYMBOLS + CHECK_SYMBOLS
         if len(cleaned) == total + len(PREFIX):
             if not cleaned.startswith(PREFIX):
@@ -89,16 +116,13 @@ class AccountKey:
                 f"an account key has {total} characters after SH1- (not counting dashes); "
                 f"this one has {len(cleaned.removeprefix(PREFIX))}"
             )
-        bad = sorted({ch for ch in cleaned if ch not in _VALUE})
+        bad = foreign_symbols(cleaned)
         if bad:
             raise AccountKeyFormat(
                 f"{', '.join(repr(c) for c in bad)} cannot appear in an account key: "
                 "check it against your Emergency Kit"
             )
-        value = 0
-        for ch in cleaned[:DATA_SYMBOLS]:
-            value = (value << 5) | _VALUE[ch]
-        check = (_VALUE[cleaned[DATA_SYMBOLS]] << 5) | _VALUE[cleaned[DATA_SYMBOLS + 1]]
+        value, check = symbols_value(cleaned[:DATA_SYMBOLS]), symbols_value(cleaned[DATA_SYMBOLS:])
         if value >> (8 * SECRET_LEN) or check != _check_value(value):
             raise AccountKeyTypo()
         return cls(value.to_bytes(SECRET_LEN, "big"))

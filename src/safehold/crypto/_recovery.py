@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
 
-from ._account_key import _ALIASES, _VALUE, GROUP, _symbols
 from ._account_key import PREFIX as ACCOUNT_KEY_PREFIX
+from ._account_key import cleaned_text, foreign_symbols, grouped_text, symbols_value
 from ._envelope import EnvelopeKey
 from ._errors import RecoveryCodeFormat, RecoveryCodeTypo, TamperedData
 from ._kdf import hkdf
@@ -59,16 +59,14 @@ class RecoveryCode:
     def to_text(self) -> str:
         """``SHR1-XXXX-…``: the form shown once and printed on the kit's second page."""
         value = int.from_bytes(self.secret, "big")
-        body = _symbols(value, DATA_SYMBOLS) + _symbols(value % CHECK_MODULUS, CHECK_SYMBOLS)
-        return "-".join([PREFIX, *(body[i : i + GROUP] for i in range(0, len(body), GROUP))])
+        return grouped_text(PREFIX, value, DATA_SYMBOLS, value % CHECK_MODULUS, CHECK_SYMBOLS)
 
     @classmethod
     def parse(cls, text: str) -> RecoveryCode:
         """Read a code as a person typed it (any case, spaces and dashes anywhere, O for 0,
         I or L for 1). :class:`RecoveryCodeTypo` when the check fails,
         :class:`RecoveryCodeFormat` when the text is not shaped like a code."""
-        cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
-        cleaned = "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+        cleaned = cleaned_text(text)
         total = DATA_SYMBOLS + CHECK_SYMBOLS
         if len(cleaned) == total + len(PREFIX):
             if not cleaned.startswith(PREFIX):
@@ -86,17 +84,12 @@ class RecoveryCode:
                 f"a recovery code has {total} characters after SHR1- (not counting dashes); "
                 f"this one has {len(cleaned.removeprefix(PREFIX))}"
             )
-        bad = sorted({ch for ch in cleaned if ch not in _VALUE})
+        bad = foreign_symbols(cleaned)
         if bad:
             raise RecoveryCodeFormat(
                 f"{', '.join(repr(c) for c in bad)} cannot appear in a recovery code: check it again"
             )
-        value = 0
-        for ch in cleaned[:DATA_SYMBOLS]:
-            value = (value << 5) | _VALUE[ch]
-        check = 0
-        for ch in cleaned[DATA_SYMBOLS:]:
-            check = (check << 5) | _VALUE[ch]
+        value, check = symbols_value(cleaned[:DATA_SYMBOLS]), symbols_value(cleaned[DATA_SYMBOLS:])
         if value >> (8 * SECRET_LEN) or check != value % CHECK_MODULUS:
             raise RecoveryCodeTypo()
         return cls(value.to_bytes(SECRET_LEN, "big"))
