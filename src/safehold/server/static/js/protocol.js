@@ -163,6 +163,35 @@ function base32c(value, count) {
   return out;
 }
 
+// The text form's pieces, shared with the recovery code (recovery.js, spec §9.2): written the
+// same way with other sizes, another check modulus and another prefix.
+
+/** `PREFIX-XXXX-…`: the data symbols then the check symbols (BigInts), in groups of four. */
+export function groupedText(prefix, value, dataSymbols, check, checkSymbols) {
+  const body = base32c(value, dataSymbols) + base32c(check, checkSymbols);
+  return [prefix, ...body.match(/.{4}/g)].join("-");
+}
+
+/** What a person typed, read kindly: any case, spaces and dashes anywhere, O for 0, I or L for 1. */
+export function cleanedText(text) {
+  return text
+    .toUpperCase()
+    .replace(/[ \t\r\n-]/g, "")
+    .replace(/[OIL]/g, (ch) => ALIASES[ch]);
+}
+
+/** The characters of `cleaned` that are not in the alphabet, each once. */
+export function foreignSymbols(cleaned) {
+  return [...new Set(cleaned)].filter((ch) => !ALPHABET.includes(ch));
+}
+
+/** The big-endian number (a BigInt) that `symbols`, all in the alphabet, stand for. */
+export function symbolsValue(symbols) {
+  let value = 0n;
+  for (const ch of symbols) value = (value << 5n) | BigInt(ALPHABET.indexOf(ch));
+  return value;
+}
+
 /** 16 random bytes from the browser's CSPRNG. */
 export function newAccountKeySecret() {
   return randomBytes(ACCOUNT_KEY_LEN);
@@ -172,14 +201,12 @@ export function newAccountKeySecret() {
 export function accountKeyToText(secret) {
   if (secret.length !== ACCOUNT_KEY_LEN) throw new AccountKeyFormat("an account key secret is 16 bytes");
   const value = bytesToInt(secret);
-  const body = base32c(value, DATA_SYMBOLS) + base32c(value % CHECK_MODULUS, CHECK_SYMBOLS);
-  return [ACCOUNT_KEY_PREFIX, ...body.match(/.{4}/g)].join("-");
+  return groupedText(ACCOUNT_KEY_PREFIX, value, DATA_SYMBOLS, value % CHECK_MODULUS, CHECK_SYMBOLS);
 }
 
 /** Read a key as a person typed it; throws AccountKeyTypo or AccountKeyFormat. */
 export function parseAccountKey(text) {
-  let cleaned = text.toUpperCase().replace(/[ \t\r\n-]/g, "");
-  cleaned = cleaned.replace(/[OIL]/g, (ch) => ALIASES[ch]);
+  let cleaned = cleanedText(text);
   const total = DATA_SYMBOLS + CHECK_SYMBOLS;
   if (cleaned.length === total + ACCOUNT_KEY_PREFIX.length) {
     if (!cleaned.startsWith(ACCOUNT_KEY_PREFIX)) {
@@ -194,13 +221,12 @@ export function parseAccountKey(text) {
   } else if (cleaned.length !== total) {
     throw new AccountKeyFormat(`an account key has ${total} characters after SH1- (not counting dashes)`);
   }
-  const bad = [...new Set(cleaned)].filter((ch) => !ALPHABET.includes(ch));
+  const bad = foreignSymbols(cleaned);
   if (bad.length) {
     throw new AccountKeyFormat(`${bad.map((c) => `'${c}'`).join(", ")} cannot appear in an account key`);
   }
-  let value = 0n;
-  for (const ch of cleaned.slice(0, DATA_SYMBOLS)) value = (value << 5n) | BigInt(ALPHABET.indexOf(ch));
-  const check = BigInt(ALPHABET.indexOf(cleaned[DATA_SYMBOLS]) * 32 + ALPHABET.indexOf(cleaned[DATA_SYMBOLS + 1]));
+  const value = symbolsValue(cleaned.slice(0, DATA_SYMBOLS));
+  const check = symbolsValue(cleaned.slice(DATA_SYMBOLS));
   if (value >> 128n || check !== value % CHECK_MODULUS) throw new AccountKeyTypo();
   return intToBytes(value, ACCOUNT_KEY_LEN);
 }

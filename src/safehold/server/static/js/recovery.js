@@ -13,7 +13,10 @@ import {
   bytesToHex,
   bytesToInt,
   checkKdfParams,
+  cleanedText,
   deriveKeys,
+  foreignSymbols,
+  groupedText,
   hexToBytes,
   hkdf,
   intToBytes,
@@ -24,6 +27,7 @@ import {
   seal,
   sealKeyset,
   srpVerifier,
+  symbolsValue,
 } from "./protocol.js";
 
 export class RecoveryCodeError extends CryptoError {}
@@ -36,22 +40,11 @@ export class RecoveryCodeFormat extends RecoveryCodeError {}
 
 export const RECOVERY_PREFIX = "SHR1";
 export const RECOVERY_LEN = 32;
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford's base32, as spec §4
 const CHECK_MODULUS = 1048573n; // the largest prime below 2^20
 const DATA_SYMBOLS = 52;
 const CHECK_SYMBOLS = 4;
-const ALIASES = { O: "0", I: "1", L: "1" };
 export const INFO_RECOVERY_KEY = "safehold/v1/recovery-key";
 export const INFO_RECOVERY_AUTH = "safehold/v1/recovery-auth";
-
-function base32c(value, count) {
-  let out = "";
-  for (let i = 0; i < count; i++) {
-    out = ALPHABET[Number(value & 31n)] + out;
-    value >>= 5n;
-  }
-  return out;
-}
 
 export function newRecoveryCodeSecret() {
   return randomBytes(RECOVERY_LEN);
@@ -61,14 +54,12 @@ export function newRecoveryCodeSecret() {
 export function recoveryCodeToText(secret) {
   if (secret.length !== RECOVERY_LEN) throw new RecoveryCodeFormat("a recovery code secret is 32 bytes");
   const value = bytesToInt(secret);
-  const body = base32c(value, DATA_SYMBOLS) + base32c(value % CHECK_MODULUS, CHECK_SYMBOLS);
-  return [RECOVERY_PREFIX, ...body.match(/.{4}/g)].join("-");
+  return groupedText(RECOVERY_PREFIX, value, DATA_SYMBOLS, value % CHECK_MODULUS, CHECK_SYMBOLS);
 }
 
 /** Read a code as a person typed it; throws RecoveryCodeTypo or RecoveryCodeFormat. */
 export function parseRecoveryCode(text) {
-  let cleaned = text.toUpperCase().replace(/[ \t\r\n-]/g, "");
-  cleaned = cleaned.replace(/[OIL]/g, (ch) => ALIASES[ch]);
+  let cleaned = cleanedText(text);
   const total = DATA_SYMBOLS + CHECK_SYMBOLS;
   if (cleaned.length === total + RECOVERY_PREFIX.length) {
     if (!cleaned.startsWith(RECOVERY_PREFIX)) {
@@ -83,14 +74,12 @@ export function parseRecoveryCode(text) {
   } else if (cleaned.length !== total) {
     throw new RecoveryCodeFormat(`a recovery code has ${total} characters after SHR1- (not counting dashes)`);
   }
-  const bad = [...new Set(cleaned)].filter((ch) => !ALPHABET.includes(ch));
+  const bad = foreignSymbols(cleaned);
   if (bad.length) {
     throw new RecoveryCodeFormat(`${bad.map((c) => `'${c}'`).join(", ")} cannot appear in a recovery code`);
   }
-  let value = 0n;
-  for (const ch of cleaned.slice(0, DATA_SYMBOLS)) value = (value << 5n) | BigInt(ALPHABET.indexOf(ch));
-  let check = 0n;
-  for (const ch of cleaned.slice(DATA_SYMBOLS)) check = (check << 5n) | BigInt(ALPHABET.indexOf(ch));
+  const value = symbolsValue(cleaned.slice(0, DATA_SYMBOLS));
+  const check = symbolsValue(cleaned.slice(DATA_SYMBOLS));
   if (value >> 256n || check !== value % CHECK_MODULUS) throw new RecoveryCodeTypo();
   return intToBytes(value, RECOVERY_LEN);
 }
