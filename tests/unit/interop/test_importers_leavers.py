@@ -13,32 +13,18 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.importers import FIXTURES, by_title, custom_fields, reads_or_refuses
 
 from safehold.client.items import Item
 from safehold.interop.importers import (
     CorruptFile,
     ImportFailure,
-    ImportRead,
     detect,
     lastpass,
     msecure,
     onepassword,
     read_file,
 )
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "import"
-
-
-def _by_title(read: ImportRead) -> dict[str, dict[str, Any]]:
-    out = {}
-    for imported in read.items:
-        Item.from_json(imported.item)  # every imported item is a valid item
-        out[imported.item["title"]] = imported.item
-    return out
-
-
-def _custom(item: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    return {c["name"]: (c["kind"], c["value"]) for c in item["custom"]}
 
 
 def _1pux(tmp_path: Path, data: bytes | None = None) -> Path:
@@ -56,7 +42,7 @@ def _1pux(tmp_path: Path, data: bytes | None = None) -> Path:
 def test_msecure6_templates_map_one_to_one_and_its_quirks() -> None:
     read = read_file(FIXTURES / "msecure6.csv", None)
     assert read.format == "msecure6-csv"
-    items = _by_title(read)
+    items = by_title(read)
     github = items["GitHub"]
     assert github["type"] == "login" and github["tags"] == ["Work", "Dev"]
     # a value holding "|" keeps it: only the first two "|" of a cell separate
@@ -64,7 +50,7 @@ def test_msecure6_templates_map_one_to_one_and_its_quirks() -> None:
     assert github["fields"]["website"] == "https://github.com/login"
     assert github["fields"]["one_time_password"].startswith("otpauth://totp/")
     assert github["notes"] == "first line\nsecond line"  # a literal \n is a line break
-    assert _custom(github) == {"Recovery codes": ("hidden", "aaaa-bbbb")}
+    assert custom_fields(github) == {"Recovery codes": ("hidden", "aaaa-bbbb")}
     assert github["import_source"] == {"format": "msecure6-csv", "id": "1401978655"}
     visa = items["Visa"]
     assert visa["type"] == "credit_card" and visa["custom"] == []
@@ -74,13 +60,13 @@ def test_msecure6_templates_map_one_to_one_and_its_quirks() -> None:
     }  # fmt: skip
     savings = items["Savings"]
     assert savings["type"] == "bank_account" and savings["fields"]["phone"] == "+44 20 7946 0000"
-    assert _custom(savings) == {"IBAN": ("text", "GB00EXMP00000012345678")}  # nothing dropped
+    assert custom_fields(savings) == {"IBAN": ("text", "GB00EXMP00000012345678")}  # nothing dropped
     assert (
         items["Gym locker"]["type"] == "combination" and items["Gym locker"]["fields"]["code"] == "12-34-56"
     )
     assert items["Home Wi-Fi"]["type"] == "wifi" and items["Home Wi-Fi"]["fields"]["security"] == "WPA3"
     assert items["Door code"]["type"] == "secure_note"
-    bike = _custom(items["Bike"])  # a template of the person's own: a note with every field
+    bike = custom_fields(items["Bike"])  # a template of the person's own: a note with every field
     assert bike["mSecure type"] == ("text", "Bicycle") and bike["Lock code"] == ("hidden", "0000")
     assert [(s.source, s.reason) for s in read.skipped] == [
         ("line 9", "not an mSecure record (fewer than two cells)")
@@ -90,7 +76,7 @@ def test_msecure6_templates_map_one_to_one_and_its_quirks() -> None:
 def test_msecure5_positional_fields_latin1_and_crlf() -> None:
     read = read_file(FIXTURES / "msecure5-windows.csv", None)
     assert read.format == "msecure5-csv"
-    items = _by_title(read)
+    items = by_title(read)
     cafe = items["Café login"]  # Windows latin-1
     assert cafe["fields"] == {
         "website": "https://cafe.example",
@@ -100,15 +86,15 @@ def test_msecure5_positional_fields_latin1_and_crlf() -> None:
     assert cafe["notes"] == "note with, a comma\r\nand a second line" and cafe["tags"] == ["Personal"]
     intranet = items["Intranet"]
     assert intranet["tags"] == []  # "Unassigned" is no group
-    assert _custom(intranet) == {"ID": ("text", "ID-7"), "Policy": ("text", "Policy B")}
+    assert custom_fields(intranet) == {"ID": ("text", "ID-7"), "Policy": ("text", "Policy B")}
     assert items["Visa"]["fields"]["security_code"] == "123" and items["Visa"]["fields"]["pin"] == "4321"
     assert items["Savings"]["fields"]["branch"] == "High St"
     assert items["Door code"]["notes"] == "4711"
-    car = _custom(items["Car"])
+    car = custom_fields(items["Car"])
     assert car["mSecure type"] == ("text", "Vehicle Info") and car["VIN"] == ("text", "WVW000000")
-    permit = _custom(items["River permit"])
+    permit = custom_fields(items["River permit"])
     assert permit["Field 1"] == ("text", "FL-0001") and permit["Field 2"] == ("text", "2025-12-31")
-    assert _custom(items["Extra fields"]) == {
+    assert custom_fields(items["Extra fields"]) == {
         "Field 4": ("text", "spare one"),
         "Field 5": ("text", "spare two"),
     }
@@ -116,7 +102,7 @@ def test_msecure5_positional_fields_latin1_and_crlf() -> None:
 
 
 def test_msecure5_mac_vertical_tabs_are_line_breaks() -> None:
-    items = _by_title(read_file(FIXTURES / "msecure5-mac.csv", None))
+    items = by_title(read_file(FIXTURES / "msecure5-mac.csv", None))
     assert items["Mac login"]["notes"] == "first line\nsecond line"
     assert items["Mac login"]["fields"]["password"] == "pw"
     assert items["Recipe"]["notes"] == "flour\nwater\nsalt"
@@ -125,7 +111,7 @@ def test_msecure5_mac_vertical_tabs_are_line_breaks() -> None:
 def test_lastpass_logins_secure_notes_and_nested_groups() -> None:
     read = read_file(FIXTURES / "lastpass.csv", None)
     assert read.format == "lastpass-csv"
-    items = _by_title(read)
+    items = by_title(read)
     github = items["GitHub"]
     assert github["favorite"] is True and github["tags"] == ["Work/Dev"]
     assert github["fields"]["one_time_password"] == "JBSWY3DPEHPK3PXP"
@@ -134,16 +120,16 @@ def test_lastpass_logins_secure_notes_and_nested_groups() -> None:
     assert visa["type"] == "credit_card" and visa["tags"] == ["Finance"]
     assert visa["fields"] == {"name_on_card": "Ann Example", "card_number": "4111111111111111",
                               "security_code": "123", "expiration_date": "2030-06"}  # fmt: skip
-    assert _custom(visa) == {"Card type": ("text", "Visa"), "Start Date": ("text", "2024-01")}
+    assert custom_fields(visa) == {"Card type": ("text", "Visa"), "Start Date": ("text", "2024-01")}
     assert visa["notes"] == "first note line\nNotes: are not keys here"
     me = items["Me"]
     assert me["type"] == "identity" and me["fields"]["address"] == "1 Main St\nFlat 2"
     assert me["fields"]["email"] == "ann@example.org" and me["fields"]["home_phone"] == "+44 20 7946 0000"
-    assert _custom(me)["Zip / Postal Code"] == ("text", "AB1 2CD")
+    assert custom_fields(me)["Zip / Postal Code"] == ("text", "AB1 2CD")
     wifi = items["Home Wi-Fi"]
     assert wifi["type"] == "wifi" and wifi["tags"] == ["Home/Network/Upstairs"]
     assert wifi["fields"] == {"network_name": "home-5g", "password": "wpa pass", "security": "WPA3"}
-    key = _custom(items["Deploy key"])
+    key = custom_fields(items["Deploy key"])
     assert key["LastPass type"] == ("text", "SSH Key")
     assert key["Private Key"] == ("hidden", "-----BEGIN KEY-----\nabc\n-----END KEY-----")
     assert key["Public Key"][0] == "text" and key["Passphrase"][0] == "hidden"
@@ -155,14 +141,14 @@ def test_1pux_categories_objects_archived_and_history(tmp_path: Path) -> None:
     assert detect(path, path.read_bytes()[:4096]) == "1password-1pux"
     read = read_file(path, None)
     assert read.format == "1password-1pux"
-    items = _by_title(read)
+    items = by_title(read)
     github = items["GitHub"]
     assert github["favorite"] is True and github["tags"] == ["Personal", "work", "dev"]
     assert github["fields"] == {
         "username": "ann", "password": "pw-new", "website": "https://github.com/login",
         "one_time_password": "otpauth://totp/GitHub:ann?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
     }  # fmt: skip
-    custom = _custom(github)
+    custom = custom_fields(github)
     assert custom["Recovery codes"] == ("hidden", "aaaa-bbbb")
     assert custom["Backup email"] == ("text", "ann@example.net")  # an object value, read by its parts
     assert custom["Signed in with"] == ("text", "provider: Google\naccount: ann@gmail.example")
@@ -174,7 +160,7 @@ def test_1pux_categories_objects_archived_and_history(tmp_path: Path) -> None:
     assert visa["type"] == "credit_card" and "Archived" in visa["tags"]  # archived items are kept
     assert visa["fields"]["expiration_date"] == "2030-05"
     assert visa["fields"]["billing_address"] == "1 Main St\nTown\nAB1 2CD\nuk"
-    key = _custom(items["Deploy key"])
+    key = custom_fields(items["Deploy key"])
     assert key["Private key"][0] == "hidden" and key["Public key"] == ("text", "ssh-ed25519 AAAA")
     assert (
         items["Home Wi-Fi"]["tags"] == ["Shared"] and items["Home Wi-Fi"]["fields"]["password"] == "wpa pass"
@@ -211,7 +197,7 @@ def test_1pux_zip_limits_and_damage(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_1password_csv() -> None:
     read = read_file(FIXTURES / "1password.csv", None)
     assert read.format == "1password-csv"
-    items = _by_title(read)
+    items = by_title(read)
     assert items["GitHub"]["favorite"] is True and items["GitHub"]["tags"] == ["work", "dev"]
     assert items["GitHub"]["notes"] == "line 1\r\nline 2"
     assert items["GitHub"]["fields"]["one_time_password"].startswith("otpauth://")
@@ -231,7 +217,7 @@ def test_msecure6_without_its_marker_line_is_still_detected(tmp_path: Path) -> N
     path = tmp_path / "m.csv"
     path.write_bytes(b"".join((FIXTURES / "msecure6.csv").read_bytes().splitlines(keepends=True)[1:]))
     assert detect(path, path.read_bytes()[:4096]) == "msecure6-csv"
-    assert "GitHub" in _by_title(read_file(path, None))
+    assert "GitHub" in by_title(read_file(path, None))
 
 
 def _1pux_bytes(data: bytes) -> bytes:
@@ -250,12 +236,7 @@ READERS = [msecure.read_v6, msecure.read_v5, lastpass.read_csv, onepassword.read
 @settings(max_examples=150, deadline=None)
 @given(data=st.one_of(st.binary(max_size=400), st.text(max_size=300).map(str.encode)))
 def test_no_input_crashes_a_reader(reader: Any, data: bytes) -> None:
-    try:
-        read = reader(data)
-    except ImportFailure:
-        return
-    for imported in read.items:
-        Item.from_json(imported.item)
+    reads_or_refuses(reader, data)
 
 
 json_values = st.recursive(
