@@ -6,7 +6,8 @@
 //
 // The password and the account key never leave the page: nothing here sends them.
 
-import { deriveKeys, kitUri, CryptoError } from "./protocol.js";
+import { kitUri } from "./protocol.js";
+import { deriveInWorker } from "./derive.js";
 import { kitPdf, qrMatrix, qrSvg } from "./kit.js";
 import { assessPassword, loadZxcvbn } from "./strength.js";
 
@@ -25,31 +26,9 @@ export const COMMON_MESSAGES = {
   network: "The server could not be reached; nothing was changed. Try again.",
 };
 
-const IDLE_TEXT = "Use a long password you do not use anywhere else: a few unrelated words work well.";
+export { deriveInWorker };
 
-// Argon2id in a Web Worker keeps the page responsive; if workers are unavailable the same
-// function runs here.
-export function deriveInWorker(args) {
-  let worker;
-  try {
-    worker = new Worker(new URL("./derive-worker.js", import.meta.url), { type: "module" });
-  } catch {
-    return deriveKeys(args);
-  }
-  return new Promise((resolve, reject) => {
-    worker.onmessage = ({ data }) => {
-      worker.terminate();
-      if (data.error) reject(new CryptoError(data.error.message));
-      else resolve(data);
-    };
-    worker.onerror = (event) => {
-      worker.terminate();
-      event.preventDefault();
-      deriveKeys(args).then(resolve, reject);
-    };
-    worker.postMessage(args);
-  });
-}
+const IDLE_TEXT = "Use a long password you do not use anywhere else: a few unrelated words work well.";
 
 // The server's error body ({ error: { code, message, field } }), or {} when it is not JSON
 // (a proxy's error page, a dropped connection mid-body).

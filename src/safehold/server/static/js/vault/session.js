@@ -23,7 +23,6 @@ import {
   bytesToHex,
   bytesToInt,
   checkKdfParams,
-  deriveKeys,
   hexToBytes,
   hexToInt,
   importEnvelopeKey,
@@ -36,6 +35,7 @@ import {
   srpVerifier,
   KDF_SALT_LEN,
 } from "../protocol.js";
+import { deriveInWorker } from "../derive.js";
 import { Api, ApiError, NetworkError } from "./api.js";
 import { KDF_FLOOR } from "./config.js";
 
@@ -56,28 +56,6 @@ export function waitText(seconds) {
   const whole = Math.max(1, Math.ceil(seconds));
   if (whole < 120) return `${whole} second${whole === 1 ? "" : "s"}`;
   return `${Math.ceil(whole / 60)} minutes`;
-}
-
-function deriveInWorker(args) {
-  let worker;
-  try {
-    worker = new Worker(new URL("../derive-worker.js", import.meta.url), { type: "module" });
-  } catch {
-    return deriveKeys(args);
-  }
-  return new Promise((resolve, reject) => {
-    worker.onmessage = ({ data }) => {
-      worker.terminate();
-      if (data.error) reject(data.error.name === "KdfParamsRejected" ? new KdfParamsRejected(data.error.message) : new CryptoError(data.error.message));
-      else resolve(data);
-    };
-    worker.onerror = (event) => {
-      worker.terminate();
-      event.preventDefault();
-      deriveKeys(args).then(resolve, reject);
-    };
-    worker.postMessage(args);
-  });
 }
 
 function randomA() {
