@@ -70,6 +70,8 @@ __all__ = ["Gap", "ItemNote", "Progress", "QuarantineNote", "Refusal", "SyncEngi
 PULL_PAGE = 1000
 #: Local vault meta: items whose state is this device's write that won a fork (spec §11.4).
 CONTESTED_META = "contested"
+#: Local vault meta prefix: this device's write of an item that another's superseded.
+OWN_META = "own."
 PUSH_BATCH = 500
 #: Stays well under the server's default 16 MiB request limit, whatever the item sizes.
 PUSH_BATCH_CHARS = 8 * MAX_ENVELOPE_CHARS
@@ -400,12 +402,44 @@ class SyncEngine:
                     and seen[1] == self.device_id
                     and device != self.device_id
                 )
+            if not held_loser and seen is not None and seen[1] == self.device_id and device != self.device_id:
+                self._stash_own(item_id, seen[0])
             self._new_state(item_id, me, value, held_loser=held_loser, local=kept)
         elif seen is not None and record.revision == seen[0] and seen[1] == self.device_id:
             # A fork's loser, against this device's write: remember that it was contested.
             self._contested[item_id] = seen[0]
             self._contested_dirty = True
-        # Otherwise an older write never seen here (superseded).
+        elif device != self.device_id:
+            # An older write never seen here: superseded, or the other side of a fork this
+            # device's write was in without knowing (see _late_fork).
+            self._late_fork(item_id, record.revision)
+
+    def _stash_own(self, item_id: str, revision: int) -> None:
+        """Another device's write supersedes this device's at ``revision``: keep this
+        device's (the row's base) aside, in case a fork at ``revision`` shows up later."""
+        row = self._row(item_id)
+        if row is not None and row.base is not None:
+            value = json.dumps({"revision": revision, "envelope": row.base.hex()})
+            self.store.set_meta(**{f"{OWN_META}{item_id}": value})
+
+    def _late_fork(self, item_id: str, revision: int) -> None:
+        """Another device's write at ``revision`` arrives after a later one: if this
+        device's own write was at ``revision`` too, there was a fork it never saw, and the
+        later write may have been built on the other side of it. This device's write is
+        kept as a conflict copy if the item no longer holds it, so its edit is not lost."""
+        key = f"{OWN_META}{item_id}"
+        try:
+            stash = json.loads(self.store.meta(key) or "null")
+            if not isinstance(stash, dict) or stash.get("revision") != revision:
+                return
+            mine = self._open_local(item_id, bytes.fromhex(str(stash["envelope"])))
+        except (ValueError, KeyError, ClientError):
+            return
+        self.store.set_meta(**{key: None})
+        row = self._row(item_id)
+        current = self._open_local(item_id, row.local) if row is not None else None
+        if mine is not None and mine != current:
+            self._keep_conflict_copy(item_id, mine)
 
     def _take_v1(self, record: Record) -> None:
         item_id = record.item_id

@@ -79,3 +79,42 @@ def test_a_third_device_building_on_the_winner_loses_nothing_either(tmp_path: Pa
         seen = [v["fields"] for v in snapshots[0].values()]
         for field, value in (("password", "from-winner"), ("username", "from-loser"), ("url", "from-third")):
             assert any(f.get(field) == value for f in seen), (field, seen)
+
+
+def test_the_winner_hearing_of_the_fork_only_after_the_third_write_keeps_its_edit(tmp_path: Path) -> None:
+    """The third device's write reaches the winner before the loser's does: the winner never
+    saw the fork when it took the later revision. When the loser's write arrives, late, the
+    winner keeps its own write as a conflict copy (the item no longer holds its edit)."""
+    with world("folder", tmp_path, separate=True) as w:
+        first, second, third = w.device("a"), w.device("b"), w.device("c")
+        stored = first.vault.put(item("X", username="u0", password="p0", url="w0"))
+        first.sync()
+        w.settle()
+        second.sync(), third.sync()
+        winner, loser = sorted((first, second), key=lambda d: d.device_id, reverse=True)
+        winner.vault.put(item("X", username="u0", password="from-winner", url="w0"), stored.item_id)
+        loser.vault.put(item("X", username="from-loser", password="p0", url="w0"), stored.item_id)
+        winner.sync(), loser.sync()
+        service = w.service
+        assert service is not None
+        at = {id(first): 0, id(second): 1}
+        for i, j, rel in service.pending():
+            if (i, j) == (at[id(loser)], 2):
+                service.copy(i, j, rel)
+        third.sync()
+        third.vault.put(item("X", username="from-loser", password="p0", url="from-third"), stored.item_id)
+        third.sync()
+        # Only the third device's files reach the winner; it takes revision 3.
+        for i, j, rel in service.pending():
+            if (i, j) == (2, at[id(winner)]) and "/" in rel and third.device_id in rel:
+                service.copy(i, j, rel)
+        winner.sync()
+        assert winner.titles()["X"]["fields"]["url"] == "from-third"
+        for _ in range(4):
+            w.settle()
+            for d in (first, second, third):
+                d.sync()
+        assert first.snapshot() == second.snapshot() == third.snapshot()
+        seen = [v["fields"] for v in first.snapshot().values()]
+        for field, value in (("password", "from-winner"), ("username", "from-loser"), ("url", "from-third")):
+            assert any(f.get(field) == value for f in seen), (field, seen)
