@@ -17,22 +17,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from safehold import wire
-from safehold.server.errors import RateLimited, TokenExpired, TokenInvalid, TokenUsed
+from safehold.server.errors import TokenExpired, TokenInvalid, TokenUsed
 
-from .. import deps
 from ._render import call as _call
 from ._render import page as _page
 from ._render import server_url as _server_url
 from ._render import when as _when
-from .reset import SENT_MESSAGE, _retry_words, _token_minutes
+from .reset import LINK_ERRORS, _token_minutes, ask_for_link
 
 router = APIRouter()
-
-_LINK_ERRORS: dict[type[Exception], tuple[str, int]] = {
-    TokenExpired: ("expired", 410),
-    TokenUsed: ("used", 410),
-    TokenInvalid: ("invalid", 404),
-}
 
 
 @router.get("/recover", response_class=HTMLResponse)
@@ -42,24 +35,7 @@ async def recover_start(request: Request) -> HTMLResponse:
 
 @router.post("/recover", response_class=HTMLResponse)
 async def recover_request(request: Request) -> HTMLResponse:
-    form = await request.form()
-    raw = form.get("email")
-    email = raw.strip() if isinstance(raw, str) else ""
-    try:
-        wire.clean_email(email)
-    except ValueError:
-        email = email if email.isprintable() else ""
-        context = {"state": "form", "email": email, "error": "Enter the email address of your account."}
-        return _page("recover_start.html", context, status_code=400)
-    client_ip = await deps.client_ip(request)
-    try:
-        await _call(request.app.state.services.recovery.request, email, client_ip)
-    except RateLimited as exc:
-        context = {"state": "limited", "email": email, "retry": _retry_words(exc.retry_after)}
-        return _page("recover_start.html", context, status_code=429)
-    return _page(
-        "recover_start.html", {"state": "sent", "message": SENT_MESSAGE, "minutes": _token_minutes(request)}
-    )
+    return await ask_for_link(request, "recover_start.html", request.app.state.services.recovery.request)
 
 
 @router.get("/recover/{token}", response_class=HTMLResponse)
@@ -67,7 +43,7 @@ async def recover_form(request: Request, token: str) -> HTMLResponse:
     try:
         info = await _call(request.app.state.services.recovery.info, token)
     except (TokenExpired, TokenUsed, TokenInvalid) as exc:
-        reason, status = _LINK_ERRORS[type(exc)]
+        reason, status = LINK_ERRORS[type(exc)]
         context = {"reason": reason, "minutes": _token_minutes(request)}
         return _page("recover_link_error.html", context, status_code=status)
     assert isinstance(info, wire.RecoveryInfo)

@@ -11,6 +11,7 @@ Thin handlers: the work is the reset service's (``app.state.services.reset``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
@@ -63,8 +64,10 @@ async def reset_start(request: Request) -> HTMLResponse:
     return _page("reset_start.html", {"state": "form", "email": ""})
 
 
-@router.post("/reset", response_class=HTMLResponse)
-async def reset_request(request: Request) -> HTMLResponse:
+async def ask_for_link(request: Request, template: str, send: Callable[[str, str], Any]) -> HTMLResponse:
+    """The form that asks for a mailed link (a reset's here, a recovery's in recover.py):
+    the address checked, ``send(email, client_ip)`` called, the same answer whether or not
+    an account has that address."""
     form = await request.form()
     raw = form.get("email")
     email = raw.strip() if isinstance(raw, str) else ""
@@ -74,20 +77,23 @@ async def reset_request(request: Request) -> HTMLResponse:
     except ValueError:
         email = email if email.isprintable() else ""  # shown back only if it can be
         context = {"state": "form", "email": email, "error": "Enter the email address of your account."}
-        return _page("reset_start.html", context, status_code=400)
+        return _page(template, context, status_code=400)
     client_ip = await deps.client_ip(request)
     try:
-        await _call(_service(request).request, email, client_ip)
+        await _call(send, email, client_ip)
     except RateLimited as exc:
         context = {"state": "limited", "email": email, "retry": _retry_words(exc.retry_after)}
-        return _page("reset_start.html", context, status_code=429)
-    return _page(
-        "reset_start.html",
-        {"state": "sent", "message": SENT_MESSAGE, "minutes": _token_minutes(request)},
-    )
+        return _page(template, context, status_code=429)
+    return _page(template, {"state": "sent", "message": SENT_MESSAGE, "minutes": _token_minutes(request)})
 
 
-_LINK_ERRORS: dict[type[Exception], tuple[str, int]] = {
+@router.post("/reset", response_class=HTMLResponse)
+async def reset_request(request: Request) -> HTMLResponse:
+    return await ask_for_link(request, "reset_start.html", _service(request).request)
+
+
+#: Why a mailed link cannot be used, as the link-error pages say it (recover.py too).
+LINK_ERRORS: dict[type[Exception], tuple[str, int]] = {
     TokenExpired: ("expired", 410),
     TokenUsed: ("used", 410),
     TokenInvalid: ("invalid", 404),
@@ -99,7 +105,7 @@ async def reset_form(request: Request, token: str) -> HTMLResponse:
     try:
         info = await _call(_service(request).info, token)
     except (TokenExpired, TokenUsed, TokenInvalid) as exc:
-        reason, status = _LINK_ERRORS[type(exc)]
+        reason, status = LINK_ERRORS[type(exc)]
         return _page(
             "reset_link_error.html",
             {"reason": reason, "minutes": _token_minutes(request)},

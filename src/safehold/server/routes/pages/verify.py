@@ -16,7 +16,7 @@ from safehold.server.errors import TokenExpired, TokenInvalid, TokenUsed
 
 from ._render import call as _call
 from ._render import page as _page
-from .reset import _LINK_ERRORS
+from .reset import LINK_ERRORS
 
 router = APIRouter()
 
@@ -27,7 +27,7 @@ async def verify_form(request: Request, token: str) -> HTMLResponse:
     try:
         email = await _call(accounts.verification_email, token)
     except (TokenExpired, TokenUsed, TokenInvalid) as exc:
-        reason, status = _LINK_ERRORS[type(exc)]
+        reason, status = LINK_ERRORS[type(exc)]
         return _page("verify.html", {"state": "error", "reason": reason}, status_code=status)
     return _page("verify.html", {"state": "form", "email": email})
 
@@ -38,6 +38,6 @@ async def verify_confirm(request: Request, token: str) -> HTMLResponse:
     try:
         email = await _call(accounts.confirm_email, token)
     except (TokenExpired, TokenUsed, TokenInvalid) as exc:
-        reason, status = _LINK_ERRORS[type(exc)]
+        reason, status = LINK_ERRORS[type(exc)]
         return _page("verify.html", {"state": "error", "reason": reason}, status_code=status)
     return _page("verify.html", {"state": "done", "email": email})
