@@ -48,13 +48,14 @@ class AgentSocketTooLong(AgentRefused):
 
 
 def check_socket(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`AgentRefused` unless ``path`` can be the agent's socket: short enough for
-    a Unix socket, in a directory that is this user's own (:func:`check_socket_dir`)."""
+    """Raise :class:`AgentRefused` unless ``path`` can be the agent's socket: in a directory
+    that is this user's own (:func:`check_socket_dir`; said first, when both are wrong: it is
+    the reason that matters for safety), and short enough for a Unix socket."""
     from .paths import socket_path_fits
 
+    check_socket_dir(os.path.dirname(path))
     if not socket_path_fits(path):
         raise AgentSocketTooLong(os.fspath(path))
-    check_socket_dir(os.path.dirname(path))
 
 
 def check_socket_dir(directory: str | os.PathLike[str]) -> None:
