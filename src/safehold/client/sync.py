@@ -396,12 +396,8 @@ class SyncEngine:
             contested = self._contested.pop(item_id, None)
             if contested is not None:
                 self._contested_dirty = True
-                held_loser = held_loser or (
-                    contested == (seen[0] if seen else None)
-                    and seen is not None
-                    and seen[1] == self.device_id
-                    and device != self.device_id
-                )
+                if seen is not None and (contested, self.device_id) == seen[:2] and device != self.device_id:
+                    held_loser = True
             if not held_loser and seen is not None and seen[1] == self.device_id and device != self.device_id:
                 self._stash_own(item_id, seen[0])
             self._new_state(item_id, me, value, held_loser=held_loser, local=kept)

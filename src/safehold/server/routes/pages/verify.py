@@ -21,23 +21,23 @@ from .reset import LINK_ERRORS
 router = APIRouter()
 
 
-@router.get("/verify/{token}", response_class=HTMLResponse)
-async def verify_form(request: Request, token: str) -> HTMLResponse:
+async def _answer(request: Request, token: str, step: str, state: str) -> HTMLResponse:
+    """The verify page after ``step`` (``verification_email``: show the form; ``confirm_email``:
+    confirm), or the link's error in its own words."""
     accounts = request.app.state.services.accounts
     try:
-        email = await _call(accounts.verification_email, token)
+        email = await _call(getattr(accounts, step), token)
     except (TokenExpired, TokenUsed, TokenInvalid) as exc:
         reason, status = LINK_ERRORS[type(exc)]
         return _page("verify.html", {"state": "error", "reason": reason}, status_code=status)
-    return _page("verify.html", {"state": "form", "email": email})
+    return _page("verify.html", {"state": state, "email": email})
+
+
+@router.get("/verify/{token}", response_class=HTMLResponse)
+async def verify_form(request: Request, token: str) -> HTMLResponse:
+    return await _answer(request, token, "verification_email", "form")
 
 
 @router.post("/verify/{token}", response_class=HTMLResponse)
 async def verify_confirm(request: Request, token: str) -> HTMLResponse:
-    accounts = request.app.state.services.accounts
-    try:
-        email = await _call(accounts.confirm_email, token)
-    except (TokenExpired, TokenUsed, TokenInvalid) as exc:
-        reason, status = LINK_ERRORS[type(exc)]
-        return _page("verify.html", {"state": "error", "reason": reason}, status_code=status)
-    return _page("verify.html", {"state": "done", "email": email})
+    return await _answer(request, token, "confirm_email", "done")
