@@ -11,8 +11,9 @@ Schema 2 (spec/protocol.md §11.4–§11.6) adds what the sync engine checks sto
 writing device, the highest sequence number opened and the gaps below it), ``claims`` (what
 a write's ``prev`` says a missing write was), ``quarantine`` (records that did not open),
 ``pending`` (this device's sealed writes not yet acknowledged, re-sent as they are) and, in
-``meta``, this device's write ``seq`` and ``last_write``. A schema 1 file is upgraded in
-place when opened.
+``meta``, this device's write ``seq`` and ``last_write``. Schema 3 keeps an item that is in
+step with storage once: its ``base`` is an empty blob, read as "the same as ``local``". A
+schema 1 or 2 file is upgraded in place when opened.
 
 Items and the session token are stored sealed, so nothing secret is readable without the
 password and the account key. The email, server URL and account hint are plain: a locked
@@ -30,20 +31,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from safehold.crypto import KdfParams
 
 from .errors import VaultDamaged
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: Schema 3: ``items.base`` holds this (an empty blob, never an envelope) when it is the same
+#: envelope as ``local``: an item in step with storage, the usual case, is kept once rather
+#: than twice (half the file, and half the bytes a pull writes).
+SAME_AS_LOCAL = b""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
     item_id  TEXT PRIMARY KEY,
     local    BLOB,              -- NULL: deleted on this device, not yet pushed
-    base     BLOB,              -- NULL: unknown to the server (revision 0) or a tombstone
+    base     BLOB,              -- NULL: unknown to the server (revision 0) or a tombstone;
+                                --   x'': the same envelope as local (schema 3)
     revision INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS outbox (
@@ -66,7 +72,7 @@ CREATE TABLE IF NOT EXISTS seen (
     revision INTEGER NOT NULL,
     device   TEXT NOT NULL,     -- '' for a version 1 record
     seq      INTEGER NOT NULL   -- 0 for a version 1 record
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS writers (
     device  TEXT PRIMARY KEY,
     max_seq INTEGER NOT NULL,
@@ -108,8 +114,9 @@ META_KEYS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
+class ItemRow(NamedTuple):
+    """One item as the vault file holds it. (A named tuple: a pull makes one per record.)"""
+
     item_id: str
     local: bytes | None
     base: bytes | None
@@ -150,6 +157,14 @@ class ConflictRecord:
     copy_id: str
     title: str
     created: str
+
+
+#: An edit replaces ``local``: a ``base`` that was "the same as local" becomes the old
+#: ``local`` itself (SQLite's SET reads the row as it was before the update).
+_SAVE_LOCAL = (
+    "INSERT INTO items(item_id, local) VALUES (?, ?) ON CONFLICT(item_id) DO UPDATE SET "
+    "local = excluded.local, base = CASE WHEN base = x'' THEN local ELSE base END"
+)
 
 
 class VaultStore:
@@ -207,23 +222,25 @@ class VaultStore:
         return store
 
     def _upgrade(self) -> None:
-        """Bring a schema 1 file to schema 2 (spec §11.6): every item the device holds is
-        taken as seen at its revision, written by a version 1 device (``''``, seq 0), so a
-        later record can neither roll it back nor go unnoticed."""
+        """Bring a schema 1 or 2 file to schema 3. From 1 (spec §11.6): every item the
+        device holds is taken as seen at its revision, written by a version 1 device (``''``,
+        seq 0), so a later record can neither roll it back nor go unnoticed. From 2: nothing
+        to change (its rows keep both envelopes, which schema 3 reads as they are)."""
         found = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if found is None or str(found[0]) != "1":
+        if found is None or str(found[0]) not in ("1", "2"):
             return
         with self.transaction():
             again = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if again is None or str(again[0]) != "1":
+            if again is None or str(again[0]) not in ("1", "2"):
                 return  # another process upgraded it meanwhile
-            for statement in _SCHEMA_V2.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(
-                "INSERT OR IGNORE INTO seen(item_id, revision, device, seq) "
-                "SELECT item_id, revision, '', 0 FROM items WHERE revision > 0"
-            )
+            if str(again[0]) == "1":
+                for statement in _SCHEMA_V2.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO seen(item_id, revision, device, seq) "
+                    "SELECT item_id, revision, '', 0 FROM items WHERE revision > 0"
+                )
             self._set_meta("schema", str(SCHEMA_VERSION))
 
     def close(self) -> None:
@@ -344,7 +361,7 @@ class VaultStore:
 
     def _row(self, values: tuple[str, bytes | None, bytes | None, int, int | None]) -> ItemRow:
         item_id, local, base, revision, pos = values
-        return ItemRow(item_id, local, base, revision, pos is not None)
+        return ItemRow(item_id, local, local if base == SAME_AS_LOCAL else base, revision, pos is not None)
 
     _SELECT = (
         "SELECT i.item_id, i.local, i.base, i.revision, o.pos FROM items i "
@@ -383,8 +400,7 @@ class VaultStore:
                 self._db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
                 return
             self._db.execute(
-                "INSERT INTO items(item_id, local) VALUES (?, ?) "
-                "ON CONFLICT(item_id) DO UPDATE SET local = excluded.local",
+                _SAVE_LOCAL,
                 (item_id, envelope),
             )
             self._db.execute("INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", (item_id,))
@@ -394,8 +410,7 @@ class VaultStore:
         import is one statement per table instead of three per item."""
         with self.transaction():
             self._db.executemany(
-                "INSERT INTO items(item_id, local) VALUES (?, ?) "
-                "ON CONFLICT(item_id) DO UPDATE SET local = excluded.local",
+                _SAVE_LOCAL,
                 rows,
             )
             self._db.executemany(
@@ -419,11 +434,12 @@ class VaultStore:
                 self._db.execute("DELETE FROM items WHERE item_id = ?", (item_id,))
                 self._db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
                 return
+            base = SAME_AS_LOCAL if local is not None and local == envelope else envelope
             self._db.execute(
                 "INSERT INTO items(item_id, local, base, revision) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(item_id) DO UPDATE SET local = excluded.local, base = excluded.base, "
                 "revision = excluded.revision",
-                (item_id, local, envelope, revision),
+                (item_id, local, base, revision),
             )
             if dirty:
                 self._db.execute("INSERT OR IGNORE INTO outbox(item_id) VALUES (?)", (item_id,))
@@ -434,7 +450,7 @@ class VaultStore:
         """:meth:`set_server_state` with ``local=envelope, dirty=False`` for many items that
         are not waiting to be pushed, in one statement per table: ``(item_id, revision,
         envelope)``; ``None`` forgets the item."""
-        live = [(i, env, env, rev) for i, rev, env in states if env is not None]
+        live = [(i, env, SAME_AS_LOCAL, rev) for i, rev, env in states if env is not None]
         gone = [(i,) for i, _, env in states if env is None]
         with self.transaction():
             self._db.executemany(

@@ -41,7 +41,7 @@ the account layer sets the vault aside (account.py), it never deletes it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -61,13 +61,15 @@ from .errors import ClientError
 from .ledger import WriterLog
 from .merge import conflict_title, merge_items
 from .store import ConflictRecord, ItemRow, PendingWrite, VaultStore
-from .transport import Record, StorageTooLarge, Transport, Write, WriteOutcome
+from .transport import Page, Record, StorageTooLarge, Transport, Write, WriteOutcome
 from .vault import MAX_ENVELOPE_CHARS, envelope_chars
 
 __all__ = ["Gap", "ItemNote", "Progress", "QuarantineNote", "Refusal", "SyncEngine", "SyncReport"]
 
 #: A page of 1,000 ~1 KB items is about 1 MB; each page costs a round trip.
 PULL_PAGE = 1000
+#: Records taken per transaction while pulling (whole pages; see SyncEngine.pull).
+PULL_COMMIT = 5000
 #: Local vault meta: items whose state is this device's write that won a fork (spec §11.4).
 CONTESTED_META = "contested"
 #: Local vault meta prefix: this device's write of an item that another's superseded.
@@ -270,27 +272,52 @@ class SyncEngine:
     def pull(self) -> None:
         cursor = self.store.sync_cursor
         done = 0
-        while True:
-            page = self.transport.pull(cursor, PULL_PAGE)
+        more = True
+        while more:
+            # Pages are fetched first (never holding the vault file's write lock across a
+            # network call), then taken in one transaction of up to PULL_COMMIT records: a
+            # commit writes the tables' upper pages again, so a first sync of many items
+            # commits a few times rather than once per page. A fetch that fails still has
+            # the pages before it taken.
+            pages: list[Page] = []
+            fetched = 0
+            failure: BaseException | None = None
+            try:
+                while more and fetched < PULL_COMMIT:
+                    page = self.transport.pull(cursor, PULL_PAGE)
+                    pages.append(page)
+                    fetched += len(page.records)
+                    more = page.has_more and page.cursor != cursor
+                    cursor = page.cursor
+            except BaseException as exc:
+                if not pages:
+                    raise
+                failure, more = exc, False
             with self.store.transaction():
-                ids = [r.item_id for r in page.records]
-                self._page_rows = dict.fromkeys(ids)
-                self._page_rows.update(self.store.rows_for(ids))
-                try:
-                    for record in page.records:
-                        self._take(record)
-                    self._flush()
-                finally:
-                    self._page_rows = None
+                for n, page in enumerate(pages, 1):
+                    self._take_page(page.records)
+                    done += len(page.records)
+                    if self.progress:
+                        last = n == len(pages) and not more and failure is None
+                        self.progress("pull", done, done if last else None)
                 self._save_writers()
-                self.store.sync_cursor = page.cursor
-            done += len(page.records)
-            self.report.pulled += len(page.records)
-            if self.progress:
-                self.progress("pull", done, None if page.has_more else done)
-            if not page.has_more or page.cursor == cursor:
-                break
-            cursor = page.cursor
+                self.store.sync_cursor = cursor
+            self.report.pulled += fetched
+            if failure is not None:
+                raise failure
+
+    def _take_page(self, records: Sequence[Record]) -> None:
+        """Take one page's records: their rows read in one query, clean states kept back
+        and written in one statement per table at the end (see ``_page_rows``)."""
+        ids = [r.item_id for r in records]
+        self._page_rows = dict.fromkeys(ids)
+        self._page_rows.update(self.store.rows_for(ids))
+        try:
+            for record in records:
+                self._take(record)
+            self._flush()
+        finally:
+            self._page_rows = None
 
     def _row(self, item_id: str) -> ItemRow | None:
         rows = self._page_rows
@@ -367,8 +394,8 @@ class SyncEngine:
         if seen == me:
             self._release(item_id, record.revision)
             return  # the same write again
-        log = self._writer(device)
-        if log.is_closed(record.seq):
+        log = self._writers.get(device) or self._writer(device)
+        if record.seq <= log.max_seq and log.is_closed(record.seq):
             if seen is not None and record.revision < seen[0]:
                 self._refuse(item_id, device, f"rollback: revision {record.revision} served again "
                                               f"after revision {seen[0]}")  # fmt: skip
@@ -376,8 +403,9 @@ class SyncEngine:
                 self._refuse(item_id, device, f"replay: write number {record.seq} of this device was "
                                               "already used by another write")  # fmt: skip
             return
-        self._close(device, record.seq, prev)
-        self._release(item_id, record.revision)
+        self._close(device, record.seq, prev, log)
+        if self._held_aside:
+            self._release(item_id, record.revision)
         newer = seen is None or record.revision > seen[0]
         # A fork: two writes of one revision. The larger (device, seq) wins on every
         # device; the device whose write lost merges it back in.
@@ -387,7 +415,7 @@ class SyncEngine:
             # value again would give the same bytes at twice the cost.
             kept = None
             if opened.value_json is not None:
-                kept = self.cipher.seal_item_json(bytes.fromhex(item_id), opened.value_json)
+                kept = self.cipher.seal_item_json(item_id, opened.value_json)
             held_loser = fork_won and seen is not None and seen[1] == self.device_id
             # This device's write won a fork at its revision, and a third device wrote the
             # next one: it may have built on the fork's loser (it saw that one first), and
@@ -471,14 +499,17 @@ class SyncEngine:
             log = self._writers[device] = WriterLog()
         return log
 
-    def _close(self, device: str, seq: int, prev: str | None) -> None:
-        log = self._writer(device)
+    def _close(self, device: str, seq: int, prev: str | None, log: WriterLog | None = None) -> None:
+        if log is None:
+            log = self._writer(device)
+        # The next number of a device written in order (the common case) leaves no gap.
+        in_order = seq == log.max_seq + 1
         log.close(seq)
         self._dirty_writers.add(device)
-        if (device, seq) in self._claims:
+        if self._claims and (device, seq) in self._claims:
             del self._claims[(device, seq)]
             self.store.drop_claim(device, seq)
-        if prev is not None and seq > 1 and not log.is_closed(seq - 1):
+        if prev is not None and seq > 1 and not in_order and not log.is_closed(seq - 1):
             try:
                 prev_item, prev_rev = parse_prev(prev)
             except EncodingError:

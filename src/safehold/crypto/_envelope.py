@@ -5,7 +5,7 @@ envelope = 0x01 | nonce (12 random bytes) | AES-256-GCM(key, nonce, plaintext, a
 
 from __future__ import annotations
 
-import secrets
+import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,6 +21,7 @@ TAG_LEN = 16
 #: spec §5: AES-256 key length.
 KEY_LEN = 32
 MIN_LEN = 1 + NONCE_LEN + TAG_LEN
+_VERSION_BYTE = bytes([VERSION])
 
 
 class EnvelopeKey:
@@ -42,10 +43,10 @@ class EnvelopeKey:
         ``nonce`` exists only so test vectors can be reproduced; leave it out in real use.
         """
         if nonce is None:
-            nonce = secrets.token_bytes(NONCE_LEN)
+            nonce = os.urandom(NONCE_LEN)  # what secrets.token_bytes() returns, one call less
         elif len(nonce) != NONCE_LEN:
             raise CryptoError("an envelope nonce is 12 bytes")
-        return bytes([VERSION]) + nonce + self._aead.encrypt(nonce, plaintext, ad)
+        return b"".join((_VERSION_BYTE, nonce, self._aead.encrypt(nonce, plaintext, ad)))
 
     def open(self, envelope: bytes, ad: bytes) -> bytes:
         """Decrypt; :class:`TamperedData` for every failure (version, length, tag)."""

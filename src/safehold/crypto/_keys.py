@@ -140,11 +140,16 @@ class VaultCipher:
     def seal_item(self, item_id: bytes, item: Any) -> bytes:
         return self._key.seal(canonical_json(item), self._ad(item_id))
 
-    def seal_item_json(self, item_id: bytes, item_json: bytes) -> bytes:
+    def seal_item_json(self, item_id: bytes | str, item_json: bytes) -> bytes:
         """:meth:`seal_item` of an item already in byte form: the value of a v2 write as its
         writer sealed it (:attr:`OpenedWrite.value_json`), kept without encoding it again.
-        The caller vouches that ``item_json`` is one JSON object (:meth:`open_item` parses it)."""
-        return self._key.seal(item_json, self._ad(item_id))
+        The caller vouches that ``item_json`` is one JSON object (:meth:`open_item` parses
+        it). ``item_id`` may be given as 32 lowercase hex digits (as a pulled record names
+        it, checked when it was opened) rather than converted to bytes and back."""
+        hex_id = item_id if isinstance(item_id, str) else item_id.hex()
+        if len(hex_id) != 32:
+            raise EncodingError("an item id is 16 bytes (32 hex digits)")
+        return self._key.seal(item_json, b"".join((self._ad_prefix, hex_id.encode(), self._ad_suffix)))
 
     def open_item(self, item_id: bytes, envelope: bytes) -> Any:
         """The item's JSON value; :class:`TamperedData` if it was altered, moved to another

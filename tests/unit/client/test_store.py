@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,42 @@ def test_files_are_private_and_meta_roundtrips(tmp_path: Path) -> None:
     again = VaultStore.open(tmp_path / "p" / "v.db")
     assert again.cursor == 42
     assert [c.copy_id for c in again.conflicts()] == ["aa" * 16]
+
+
+def test_an_item_in_step_with_storage_is_kept_once_and_an_edit_keeps_its_base(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    store = VaultStore.create(path, META)
+    store.set_server_state("aa" * 16, 3, b"sealed-3", local=b"sealed-3", dirty=False)
+    store.set_clean_states([("bb" * 16, 1, b"sealed-b")])
+    for item_id, env, rev in (("aa" * 16, b"sealed-3", 3), ("bb" * 16, b"sealed-b", 1)):
+        row = store.row(item_id)
+        assert row is not None and (row.local, row.base, row.revision, row.dirty) == (env, env, rev, False)
+    raw = (
+        sqlite3.connect(path)
+        .execute("SELECT local, base FROM items WHERE item_id = ?", ("aa" * 16,))
+        .fetchone()
+    )
+    assert raw == (b"sealed-3", b"")  # one copy in the file
+    # An edit here replaces local; the base is still what storage holds.
+    store.save_local("aa" * 16, b"edited")
+    store.save_local_many([("bb" * 16, b"edited-b")])
+    assert store.row("aa" * 16) == ("aa" * 16, b"edited", b"sealed-3", 3, True)
+    assert store.row("bb" * 16) == ("bb" * 16, b"edited-b", b"sealed-b", 1, True)
+    assert store.rows_for(["bb" * 16])["bb" * 16].base == b"sealed-b"
+    # Storage's state differing from what the device holds keeps both.
+    store.set_server_state("aa" * 16, 4, b"sealed-4", local=b"merged", dirty=True)
+    assert store.row("aa" * 16) == ("aa" * 16, b"merged", b"sealed-4", 4, True)
+
+
+def test_a_schema_2_file_is_read_as_it_is_and_marked_schema_3(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    VaultStore.create(path, META).close()
+    db = sqlite3.connect(path)
+    with db:  # what the schema 2 client wrote: both envelopes in every row
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        db.execute("INSERT INTO items(item_id, local, base, revision) VALUES (?, ?, ?, 2)",
+                   ("cc" * 16, b"sealed-c", b"sealed-c"))  # fmt: skip
+    db.close()
+    store = VaultStore.open(path)
+    assert store.meta("schema") == "3"
+    assert store.row("cc" * 16) == ("cc" * 16, b"sealed-c", b"sealed-c", 2, False)

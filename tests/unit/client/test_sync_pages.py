@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.support.engine_world import item
 
 from safehold.client.store import VaultStore
@@ -116,3 +117,48 @@ def test_the_local_envelope_holds_the_writers_bytes_and_the_cache_its_value(tmp_
     # A listing through the cache is what a listing that opens every envelope gives.
     cached = {s.item_id: s.data for s in Vault(v.store, v.cipher, opened).all()}
     assert cached == v.values()
+
+
+class FailsAt(Pages):
+    """Pages that fail (as a network would) when page ``at`` is asked for."""
+
+    def __init__(self, pages: list[list[Record]], at: int) -> None:
+        super().__init__(pages)
+        self.at = at
+
+    def pull(self, cursor: str, limit: int) -> Page:
+        if self.n == self.at:
+            raise ConnectionError("storage went away")
+        return super().pull(cursor, limit)
+
+
+def test_pages_fetched_before_a_failure_are_taken_and_the_failure_is_raised(tmp_path: Path) -> None:
+    v = Vaultish(tmp_path)
+    ids = [secrets.token_hex(16) for _ in range(4)]
+    pages = [[v.write(i, 1, item(f"T{n}"))] for n, i in enumerate(ids)]
+    with pytest.raises(ConnectionError):
+        SyncEngine(v.store, FailsAt(pages, 2), v.vk).sync()
+    assert sorted(v.values()) == sorted(ids[:2])
+    assert v.store.sync_cursor == ".0.1"  # after the second page, where the next pull starts
+    # The next sync goes on from there and takes the rest.
+    again = SyncEngine(v.store, FailsAt(pages, -1), v.vk)
+    again.transport.n = 2  # type: ignore[attr-defined]
+    again.sync()
+    assert sorted(v.values()) == sorted(ids)
+
+
+def test_many_pages_are_taken_a_few_transactions_at_a_time(tmp_path: Path, monkeypatch: Any) -> None:
+    v = Vaultish(tmp_path)
+    monkeypatch.setattr("safehold.client.sync.PULL_COMMIT", 3)
+    statements: list[str] = []
+    v.store._db.set_trace_callback(statements.append)
+    ids = [secrets.token_hex(16) for _ in range(7)]
+    progress: list[tuple[int, int | None]] = []
+    pages = Pages([[v.write(i, 1, item(f"T{n}"))] for n, i in enumerate(ids)])
+    SyncEngine(v.store, pages, v.vk).sync(progress=lambda _, done, total: progress.append((done, total)))
+    assert sorted(v.values()) == sorted(ids)
+    # Seven one-record pages in transactions of three records: the cursor is written three
+    # times (after pages 3, 6 and 7), and progress is told after every page.
+    cursors = [s for s in statements if "INTO meta" in s and "'cursor'" in s]
+    assert [c.split("'")[-2] for c in cursors] == [".0.1.2", ".0.1.2.3.4.5", ".0.1.2.3.4.5.6"]
+    assert [p for p in progress] == [(n, None) for n in range(1, 7)] + [(7, 7)]

@@ -71,7 +71,7 @@ def test_a_v1_vault_and_v1_records_are_upgraded_and_rewritten(make_service: Make
     _make_v1_file(path, local, [ids[0]], cursor)
 
     a = service.resume(account_id, vk, token)
-    assert a.store.meta("schema") == "2"
+    assert a.store.meta("schema") == "3"
     assert set(a.store.seen_all()) == set(ids)
     report = a.sync()
     assert report.refused == [] and report.quarantined == []
