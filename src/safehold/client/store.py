@@ -73,6 +73,8 @@ CREATE TABLE IF NOT EXISTS seen (
     device   TEXT NOT NULL,     -- '' for a version 1 record
     seq      INTEGER NOT NULL   -- 0 for a version 1 record
 ) WITHOUT ROWID;
+-- Schema 3: the items whose latest record is version 1, found without reading every row.
+CREATE INDEX IF NOT EXISTS seen_v1 ON seen(item_id) WHERE device = '';
 CREATE TABLE IF NOT EXISTS writers (
     device  TEXT PRIMARY KEY,
     max_seq INTEGER NOT NULL,
@@ -159,6 +161,8 @@ class ConflictRecord:
     created: str
 
 
+_SEEN_V1_INDEX = "CREATE INDEX IF NOT EXISTS seen_v1 ON seen(item_id) WHERE device = ''"
+
 #: An edit replaces ``local``: a ``base`` that was "the same as local" becomes the old
 #: ``local`` itself (SQLite's SET reads the row as it was before the update).
 _SAVE_LOCAL = (
@@ -241,6 +245,8 @@ class VaultStore:
                     "INSERT OR IGNORE INTO seen(item_id, revision, device, seq) "
                     "SELECT item_id, revision, '', 0 FROM items WHERE revision > 0"
                 )
+            else:
+                self._db.execute(_SEEN_V1_INDEX)
             self._set_meta("schema", str(SCHEMA_VERSION))
 
     def close(self) -> None:
@@ -532,6 +538,31 @@ class VaultStore:
         """Per item: the revision last opened and the (device, seq) of that write."""
         return {str(r[0]): (int(r[1]), str(r[2]), int(r[3]))
                 for r in self._db.execute("SELECT item_id, revision, device, seq FROM seen")}  # fmt: skip
+
+    def seen(self, item_id: str) -> tuple[int, str, int] | None:
+        """:meth:`seen_all` of one item."""
+        r = self._db.execute(
+            "SELECT revision, device, seq FROM seen WHERE item_id = ?", (item_id,)
+        ).fetchone()
+        return None if r is None else (int(r[0]), str(r[1]), int(r[2]))
+
+    def seen_for(self, item_ids: list[str]) -> dict[str, tuple[int, str, int]]:
+        """:meth:`seen_all` of ``item_ids`` (those with an entry), one query per 500 ids."""
+        found: dict[str, tuple[int, str, int]] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT item_id, revision, device, seq FROM seen WHERE item_id IN ({marks})"  # noqa: S608
+            for r in self._db.execute(query, chunk):
+                found[str(r[0])] = (int(r[1]), str(r[2]), int(r[3]))
+        return found
+
+    def v1_seen(self) -> list[str]:
+        """Items whose latest record seen is version 1 (device ``''``), through an index
+        of those alone (spec §11.6: they are re-written as version 2, then leave it)."""
+        return [
+            str(r[0]) for r in self._db.execute("SELECT item_id FROM seen WHERE device = '' ORDER BY item_id")
+        ]
 
     def set_seen(self, item_id: str, revision: int, device: str, seq: int) -> None:
         with self.transaction():

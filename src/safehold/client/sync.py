@@ -171,6 +171,37 @@ def _utcnow() -> datetime:
 _Seen = tuple[int, str, int]
 
 
+class _SeenCache:
+    """Per item, the write last opened (the vault file's ``seen``), read when first needed:
+    a sync that takes few records reads few entries, however large the vault (an empty
+    sync of 10,000 items costs what one of 100 does). Writes go to the store as well, by
+    the engine (``set_seen``, or with the rest of a page)."""
+
+    __slots__ = ("_known", "_store")
+
+    def __init__(self, store: VaultStore) -> None:
+        self._store = store
+        self._known: dict[str, _Seen | None] = {}
+
+    def load(self, item_ids: list[str]) -> None:
+        """Read the entries of ``item_ids`` not read yet, in one query (a pulled page)."""
+        missing = [i for i in item_ids if i not in self._known]
+        if missing:
+            found = self._store.seen_for(missing)
+            for item_id in missing:
+                self._known[item_id] = found.get(item_id)
+
+    def get(self, item_id: str) -> _Seen | None:
+        try:
+            return self._known[item_id]
+        except KeyError:
+            seen = self._known[item_id] = self._store.seen(item_id)
+            return seen
+
+    def __setitem__(self, item_id: str, seen: _Seen) -> None:
+        self._known[item_id] = seen
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -201,7 +232,7 @@ class SyncEngine:
         self.gap_patience = gap_patience or GAP_PATIENCE.get(kind, DEFAULT_GAP_PATIENCE)
         self.report = SyncReport()
         self._copy_ids: set[str] = set()
-        self._seen: dict[str, _Seen] = {}
+        self._seen = _SeenCache(store)
         #: Items whose current state is this device's write that won a fork (item -> revision).
         self._contested: dict[str, int] = {}
         self._contested_dirty = False
@@ -230,15 +261,17 @@ class SyncEngine:
         self.report = SyncReport()
         self.store.scrub_conflict_titles()
         self._copy_ids = self.store.conflict_copy_ids()
-        self._seen = self.store.seen_all()
+        self._seen = _SeenCache(self.store)
         self._contested = self._load_contested()
         self._writers = {d: WriterLog(m, g) for d, (m, g) in self.store.writers().items()}
         self._claims = {(d, s): (i, r) for d, s, i, r, _ in self.store.claims()}
         self._pending = self.store.pending_ids()
         self._held_aside = {q[0] for q in self.store.quarantined()}
         self._retry_quarantine()
+        # Only a pull from the start reads every item's entry (to find what storage no
+        # longer holds); any other sync reads those of the records it takes.
         from_start = self.store.sync_cursor == ""
-        known_before = set(self._seen)
+        known_before = self.store.seen_all() if from_start else {}
         self.pull()
         if from_start:
             self._check_missing(known_before)
@@ -312,6 +345,7 @@ class SyncEngine:
         ids = [r.item_id for r in records]
         self._page_rows = dict.fromkeys(ids)
         self._page_rows.update(self.store.rows_for(ids))
+        self._seen.load(ids)
         try:
             for record in records:
                 self._take(record)
@@ -546,19 +580,17 @@ class SyncEngine:
             if self.store.count_claim(device, seq) >= self.gap_patience:
                 self.report.gaps.append(Gap(device, seq, item_id, revision))
 
-    def _check_missing(self, known: set[str]) -> None:
+    def _check_missing(self, known: dict[str, _Seen]) -> None:
         """After a pull from the start: items this device saw that storage no longer has."""
-        for item_id in sorted(known - self._delivered):
-            seen = self._seen[item_id]
+        for item_id in sorted(known.keys() - self._delivered):
+            seen = known[item_id]
             self._refuse(
                 item_id, seen[1], f"withheld: storage no longer holds revision {seen[0]} of the item"
             )
 
     def _queue_v1_rewrites(self) -> None:
         """spec §11.6: an item whose latest record is version 1 is re-written as version 2."""
-        for item_id, (_, device, _) in self._seen.items():
-            if device:
-                continue
+        for item_id in self.store.v1_seen():
             row = self.store.row(item_id)
             if row is not None and row.local is not None and not row.dirty:
                 self.store.mark_dirty(item_id)

@@ -27,8 +27,6 @@ from ..transport import Page, Record, StorageReset, StorageTooLarge, StorageUnav
 
 __all__ = ["FolderTransport"]
 
-_parse_cached = functools.lru_cache(maxsize=8192)(parse_segment_name)
-
 #: A push of more records than this is refused, so one segment stays a sane size.
 MAX_BATCH = 5000
 #: Compact this device's files once it has more than this many segments.
@@ -45,6 +43,20 @@ class _File:
     first: int
     last: int
     copy: bool
+
+
+@functools.lru_cache(maxsize=16384)
+def _classify_file(gdir: Path, name: str) -> tuple[str, _File] | None:
+    """The writing device and file that ``name`` in ``gdir`` is, or ``None`` (not a record
+    file). What a name says never changes, so each is worked out once per process: an
+    empty pull of a folder of many files then costs a listing, not a parse per file."""
+    entry = classify(name)
+    if entry.kind not in (Kind.ORIGINAL, Kind.COPY):
+        return None  # placeholders are read once downloaded; temporaries never
+    parsed = parse_segment_name(entry.canonical)
+    if parsed is None:
+        return None
+    return parsed.device, _File(gdir / name, parsed.first, parsed.last, entry.kind is Kind.COPY)
 
 
 def _encode_cursor(generation: int, positions: dict[str, _Pos]) -> str:
@@ -138,15 +150,9 @@ class FolderTransport:
             raise StorageUnavailable(f"cannot read {gdir}: {exc.strerror}") from None
         out: dict[str, list[_File]] = {}
         for name in names:
-            entry = classify(name)
-            if entry.kind not in (Kind.ORIGINAL, Kind.COPY):
-                continue  # placeholders are read once downloaded; temporaries never
-            parsed = _parse_cached(entry.canonical)
-            if parsed is None:
-                continue
-            out.setdefault(parsed.device, []).append(
-                _File(gdir / name, parsed.first, parsed.last, entry.kind is Kind.COPY)
-            )
+            found = _classify_file(gdir, name)
+            if found is not None:
+                out.setdefault(found[0], []).append(found[1])
         return out
 
     def _read(self, f: _File) -> Segment:
