@@ -4,12 +4,15 @@
     python bench/folder.py --quick    # 2,000 items, 20,000 edits
     python bench/folder.py --join-only   # figure 4 alone
 
-1. Empty pull: a device that has taken everything in pulls again, on a 10,000-item folder
-   against a 100-item one, runs interleaved (A B B A ...), medians (target <= 1.2x).
+1. Empty sync: a signed-in device that has taken everything in syncs again (the real
+   Unlocked.sync(): sync lock, engine, transport, what status keeps), on a 10,000-item
+   folder vault against a 100-item one, 20 syncs per sample, samples interleaved
+   (A B B A ...), medians (target <= 1.2x). The transport's pull alone is printed beside it.
 2. Reading a 10,000-item folder vault: a fresh device pulls every record through the
    transport and opens each envelope (AES-256-GCM via safehold.crypto), against a bare read
    of the same segment files plus the same AES-GCM opens, interleaved, medians. This is the
-   transport's part of "login to first listing" (4. measures all of it).
+   transport's part of "login to first listing" (4. measures all of it); the issue sets
+   no target for it.
 3. Size: the folder's bytes after 100,000 edits to 10,000 items (pushes of 1,000, the
    device compacting as it goes) against the bytes of the live envelopes (target <= 2x).
 
@@ -140,10 +143,11 @@ def main() -> int:
         big = FolderTransport(root / "big", "bb02", 1, account_id=ACCOUNT)
         _, cs = _pull_all(small)
         _, cb = _pull_all(big)
+        empty_sync(root, items, runs)
         ra, rb = _interleave(lambda: _pull_all(big, cb), lambda: _pull_all(small, cs), runs)
         ratio = statistics.median(r[0] for r in ra) / statistics.median(r[0] for r in rb)
-        print(f"1. empty pull, {items} items: {_fmt(ra)}")
-        print(f"   empty pull, 100 items:    {_fmt(rb)}   ratio {ratio:.2f}x (target <= 1.2x)")
+        print(f"   the transport's pull alone, {items} items: {_fmt(ra)}")
+        print(f"   the transport's pull alone, 100 items:    {_fmt(rb)}   ratio {ratio:.2f}x")
 
         gdir = root / "big" / "g1"
         envs = [r.envelope for r in _pull_all(FolderTransport(root / "big", "cc03", 1))[0]]
@@ -162,7 +166,7 @@ def main() -> int:
         ra, rb = _interleave(via_transport, bare, max(3, runs // 3))
         ratio = statistics.median(r[0] for r in ra) / statistics.median(r[0] for r in rb)
         print(f"2. read {items}-item folder + open: {_fmt(ra)}")
-        print(f"   bare read + AES-GCM open:      {_fmt(rb)}   ratio {ratio:.2f}x (target <= 2x)")
+        print(f"   bare read + AES-GCM open:      {_fmt(rb)}   ratio {ratio:.2f}x (no target: part of 4.)")
 
         edits = items * 10
         holder: dict[str, dict[str, bytes]] = {}
@@ -193,6 +197,50 @@ ENV = {
 }
 
 
+def folder_vault(root: Path, name: str, items: int) -> tuple[Path, str]:
+    """A folder vault of ``items`` logins made by the real sign-up and sync: its folder and
+    account key."""
+    from safehold.client.account import AccountService
+    from safehold.client.settings import ClientSettings
+
+    folder = root / name
+    first = AccountService(ClientSettings.load(home=root / f"{name}-first", env=ENV))
+    unlocked, key = first.folders.signup(folder, EMAIL, PASSWORD)
+    with unlocked.store.transaction():
+        for n in range(items):
+            fields = {"username": f"u{n}", "password": f"p{n}", "url": f"https://e.org/{n}"}
+            unlocked.vault.put({"type": "login", "title": f"item {n}", "fields": fields})
+    unlocked.sync()
+    unlocked.close()
+    return folder, key
+
+
+def empty_sync(root: Path, items: int, runs: int) -> None:
+    from safehold.client.account import AccountService
+    from safehold.client.settings import ClientSettings
+
+    devices = []
+    for n in (items, 100):
+        folder, key = folder_vault(root, f"synced-{n}", n)
+        service = AccountService(ClientSettings.load(home=root / f"synced-{n}-device", env=ENV))
+        device = service.folders.login(folder, EMAIL, PASSWORD, key)
+        device.sync()
+        devices.append(device)
+
+    def twenty(device: object) -> Callable[[], object]:
+        return lambda: [device.sync() for _ in range(20)]  # type: ignore[attr-defined]
+
+    ra, rb = _interleave(twenty(devices[0]), twenty(devices[1]), runs)
+    for d in devices:
+        d.close()
+    ratio = statistics.median(r[0] for r in ra) / statistics.median(r[0] for r in rb)
+    per = {k: statistics.median(r[0] for r in rs) / 20 * 1000 for k, rs in (("a", ra), ("b", rb))}
+    peak = {k: max(r[1] for r in rs) / 1e6 for k, rs in (("a", ra), ("b", rb))}
+    print(f"1. empty sync, {items} items: {per['a']:8.2f} ms, peak {peak['a']:6.1f} MB (of 20 syncs)")
+    print(f"   empty sync, 100 items:    {per['b']:8.2f} ms, peak {peak['b']:6.1f} MB", end="")
+    print(f"   ratio {ratio:.2f}x (target <= 1.2x)")
+
+
 def join(root: Path, items: int, runs: int) -> None:
     from safehold.client.account import AccountService
     from safehold.client.folder.header import read_header
@@ -201,15 +249,8 @@ def join(root: Path, items: int, runs: int) -> None:
     from safehold.client.settings import ClientSettings
     from safehold.crypto import WriteCipher, WriteClaims, open_keyset
 
-    folder = root / "joined"
-    first = AccountService(ClientSettings.load(home=root / "first", env=ENV))
-    unlocked, key = first.folders.signup(folder, EMAIL, PASSWORD)
-    with unlocked.store.transaction():
-        for n in range(items):
-            fields = {"username": f"u{n}", "password": f"p{n}", "url": f"https://e.org/{n}"}
-            unlocked.vault.put({"type": "login", "title": f"item {n}", "fields": fields})
-    unlocked.sync()
-    unlocked.close()
+    folder, key = folder_vault(root, "joined", items)
+    first = AccountService(ClientSettings.load(home=root / "joined-first", env=ENV))
     header = read_header(folder)
     account = bytes.fromhex(header.account_id)
     keys = first.derive(header.email, PASSWORD, key, header.account_id, header.kdf_salt, kdf_params(header))

@@ -162,3 +162,22 @@ def test_many_pages_are_taken_a_few_transactions_at_a_time(tmp_path: Path, monke
     cursors = [s for s in statements if "INTO meta" in s and "'cursor'" in s]
     assert [c.split("'")[-2] for c in cursors] == [".0.1.2", ".0.1.2.3.4.5", ".0.1.2.3.4.5.6"]
     assert [p for p in progress] == [(n, None) for n in range(1, 7)] + [(7, 7)]
+
+
+def test_a_sync_with_nothing_new_reads_no_item_entries(tmp_path: Path) -> None:
+    """What an empty sync costs does not grow with the vault: it reads neither every
+    item's seen entry nor every row (a pull from the start does, to find withheld items)."""
+    v = Vaultish(tmp_path)
+    storage = MemoryStorage()
+    for n in range(20):
+        record = v.write(secrets.token_hex(16), 1, item(f"T{n}"))
+        storage.seq += 1
+        storage.items[record.item_id] = (storage.seq, record)
+    SyncEngine(v.store, MemoryTransport(storage), v.vk).sync()
+    assert len(v.values()) == 20
+    statements: list[str] = []
+    v.store._db.set_trace_callback(statements.append)
+    report = SyncEngine(v.store, MemoryTransport(storage), v.vk).sync()
+    assert report.pulled == 0
+    whole = [s for s in statements if ("FROM seen" in s or "FROM items" in s) and "WHERE" not in s]
+    assert whole == []
