@@ -461,6 +461,21 @@ def write_cases() -> dict[str, Any]:
             "claims": c,
             "envelope": sealed(pad(canonical_json(item)), c),
         },
+        {
+            "why": "a body that starts with a UTF-8 byte order mark",
+            "claims": c,
+            "envelope": sealed(pad(b"\xef\xbb\xbf" + canonical_json({"prev": None, "value": item})), c),
+        },
+        {
+            "why": "a body that is not UTF-8",
+            "claims": c,
+            "envelope": sealed(pad(b'{"prev":null,"value":{"title":"\xff"}}'), c),
+        },
+        {
+            "why": "two bodies in one",
+            "claims": c,
+            "envelope": sealed(pad(b'{"prev":null,"value":{}},{"prev":null,"value":{}}'), c),
+        },
     ]
     return {
         "account_id": account_id.hex(),

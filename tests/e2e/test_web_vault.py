@@ -611,6 +611,60 @@ def test_the_fast_base64url_decoder_agrees_in_chromium(
     assert mismatches == []
 
 
+def test_the_decryption_thread_opens_what_the_page_opens_itself(
+    server: ServerHandle, page: tuple[Any, PageLog]
+) -> None:
+    """opener.js hands a pull's AES-GCM calls to a worker (decrypt-worker.js) in batches;
+    every check stays on the page. Over good, tampered and odd records in several batches,
+    the results are the same as opening on the page's own thread, and closing the opener
+    ends the worker (it held the key)."""
+    pg, log = page
+    pg.goto(f"{server.base_url}/vault")
+    outcome = pg.evaluate(
+        """async () => {
+          const P = await import("/static/js/protocol.js");
+          const { Opener } = await import("/static/js/vault/opener.js");
+          const account = P.randomBytes(16);
+          const gen = 2;
+          const vk = await P.importEnvelopeKey(P.newVaultKey());
+          const device = "cd".repeat(16);
+          const id = (n) => n.toString(16).padStart(32, "0");
+          const records = [];
+          for (let n = 1; n <= 1300; n++) {
+            const value = { v: 1, type: "login", title: n % 7 ? `Item ${n}` : `Grüße ${n} 🔐`, fields: {} };
+            const rec = (env, dev, seq) =>
+              ({ item_id: id(n), revision: 1, deleted: false, envelope: P.b64urlEncode(env), device: dev,
+                 device_seq: seq });
+            if (n % 5 === 0) {
+              const ad = P.itemAd(account, P.hexToBytes(id(n)), gen);
+              records.push(rec(await P.seal(vk, P.canonicalJson(value), ad), null, null));
+            } else {
+              const claims = { itemId: id(n), revision: 1, deleted: false, device, seq: n };
+              records.push(rec(await P.sealWrite(vk, account, gen, claims, value, null), device, n));
+            }
+          }
+          records[10] = { ...records[10], revision: 2 };  // a claim that was not sealed
+          records[600] = { ...records[600], envelope: records[601].envelope };  // another item's
+          records[700] = { ...records[700], envelope: "AAAA" };
+          records[900] = { item_id: id(5000), revision: 3, deleted: true, envelope: null, device: null,
+                           device_seq: null };
+          const shown = (r) => (r instanceof Error ? r.name : JSON.stringify(r));
+          const there = new Opener({ vk, accountId: account, generation: gen });
+          const here = new Opener({ vk, accountId: account, generation: gen });
+          here.worker = null;  // this thread only
+          const a = (await there.openAll(records)).map(shown);
+          const b = (await here.openAll(records)).map(shown);
+          const usedWorker = there.worker instanceof Worker;
+          there.close();
+          const refused = a.filter((x) => !x.startsWith("{")).length;
+          return { same: a.every((x, i) => x === b[i]), n: a.length, refused, usedWorker,
+                   afterClose: there.worker };
+        }"""
+    )
+    assert outcome == {"same": True, "n": 1300, "refused": 3, "usedWorker": True, "afterClose": None}
+    no_problems(log)
+
+
 def test_lock_when_the_tab_stays_hidden(
     server: ServerHandle, page: tuple[Any, PageLog], tmp_path: Path
 ) -> None:

@@ -95,3 +95,42 @@ test("refuses each bad record alone and opens the rest", async () => {
   await assert.rejects(opener.open(bad[0]), P.TamperedData);
   assert.equal((await opener.open(good2)).value.title, "Item 2 ");
 });
+
+/** A v2 write whose body is `body` exactly (bytes), padded and sealed with its claims' AD:
+ * what a writer holding the key could seal, well-formed or not. */
+async function v2Raw(vk, n, body, { deleted = false } = {}) {
+  const claims = { itemId: id(n), revision: 1, deleted, device: DEVICE, seq: n };
+  const env = await P.seal(vk, P.padPlaintext(body), P.writeAd(ACCOUNT, claims, GEN));
+  return { item_id: id(n), revision: 1, deleted, envelope: P.b64urlEncode(env), device: DEVICE, device_seq: n };
+}
+
+test("bodies beyond ASCII, not UTF-8, or with a byte order mark are read as each would be alone", async () => {
+  const vk = await P.importEnvelopeKey(P.newVaultKey());
+  const enc = new TextEncoder();
+  const body = (value) => P.canonicalJson({ prev: null, value });
+  const ascii = await v2(vk, 1);
+  const umlauts = await v2(vk, 2, { value: item(2, "Grüße, naïve café 🔐 \u202e") });
+  const v1Other = await v1(vk, 3, item(3, "日本語"));
+  const notUtf8 = await v2Raw(vk, 4, new Uint8Array([...enc.encode('{"prev":null,"value":{"t":"'), 0xff, ...enc.encode('"}}')]));
+  const bom = await v2Raw(vk, 5, new Uint8Array([0xef, 0xbb, 0xbf, ...body(item(5))]));
+  const twoInOne = await v2Raw(vk, 6, enc.encode('{"prev":null,"value":{}},{"prev":null,"value":{}}'));
+  const opener = new Opener({ vk, accountId: ACCOUNT, generation: GEN });
+  for (const records of [[ascii, umlauts, v1Other, notUtf8, bom, twoInOne], [ascii, bom], [bom, ascii], [notUtf8, ascii], [ascii, twoInOne, ascii]]) {
+    const got = await opener.openAll(records);
+    for (const [i, ch] of records.entries()) {
+      if (ch === notUtf8 || ch === bom || ch === twoInOne) {
+        assert.ok(got[i] instanceof P.TamperedData, `record ${ch.item_id} should be refused`);
+        continue;
+      }
+      const want = ch.device
+        ? { v2: true, ...(await P.openWrite(vk, ACCOUNT, GEN, { itemId: ch.item_id, revision: 1, deleted: false, device: DEVICE, seq: ch.device_seq }, P.b64urlDecode(ch.envelope))) }
+        : { v2: false, value: item(3, "日本語"), prev: null };
+      assert.deepEqual(got[i], want);
+    }
+  }
+  // protocol.js alone refuses the same bodies.
+  for (const ch of [notUtf8, bom]) {
+    const claims = { itemId: ch.item_id, revision: 1, deleted: false, device: DEVICE, seq: ch.device_seq };
+    await assert.rejects(P.openWrite(vk, ACCOUNT, GEN, claims, P.b64urlDecode(ch.envelope)), P.TamperedData);
+  }
+});

@@ -20,7 +20,9 @@
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
-const utf8Fatal = new TextDecoder("utf-8", { fatal: true });
+// A byte order mark is kept (and then refused by JSON.parse), as Python's decoder keeps it:
+// by default TextDecoder drops one at the start, and the two implementations would differ.
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // --- Errors --------------------------------------------------------------------------
 
@@ -626,12 +628,22 @@ export function padPlaintext(data) {
 /** The plaintext in a padded block; TamperedData for any size, marker or filler that a
  * writer could not have produced (spec §11.3). */
 export function unpadPlaintext(data) {
-  const size = data.length;
+  return data.subarray(0, unpaddedLength(data));
+}
+
+/** How many bytes of the padded plaintext `data` are the body (unpadPlaintext's length). */
+export function unpaddedLength(data) {
+  return unpaddedLengthAt(data, 0, data.length);
+}
+
+/** unpaddedLength of the `size` bytes of `buf` from `start` (no view made of them). */
+export function unpaddedLengthAt(buf, start, size) {
   if (size < PAD_MIN || paddedLength(size - 1) !== size) throw new TamperedData();
-  let end = size;
-  while (end > 0 && data[end - 1] === 0) end -= 1;
-  if (end === 0 || data[end - 1] !== 0x80 || paddedLength(end - 1) !== size) throw new TamperedData();
-  return data.subarray(0, end - 1);
+  let end = start + size;
+  while (end > start && buf[end - 1] === 0) end -= 1;
+  const length = end - 1 - start;
+  if (end === start || buf[end - 1] !== 0x80 || paddedLength(length) !== size) throw new TamperedData();
+  return length;
 }
 
 export function writeAd(accountId, claims, generation) {
@@ -675,20 +687,42 @@ export async function openWrite(vk, accountId, generation, claims, envelope) {
 /** The checks of openWrite after the decryption: `padded` is the opened plaintext. */
 export function readWriteBody(claims, padded) {
   const body = unpadPlaintext(padded);
+  let text;
+  try {
+    text = utf8Fatal.decode(body);
+  } catch {
+    throw new TamperedData();
+  }
+  return parseWriteBody(claims, text);
+}
+
+/** readWriteBody's checks of an unpadded body already decoded as UTF-8 (`text`). */
+export function parseWriteBody(claims, text) {
+  return checkWriteBody(claims.deleted, text);
+}
+
+/** parseWriteBody of a write whose claims say `deleted` (the only claim the body's checks
+ * read): a bulk opener keeps that flag per record rather than a claims object. */
+export function checkWriteBody(deleted, text) {
   let parsed;
   try {
-    parsed = JSON.parse(utf8Fatal.decode(body));
+    parsed = JSON.parse(text);
   } catch {
     throw new TamperedData();
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new TamperedData();
-  // Exactly the two keys "prev" and "value" (no sort: this runs for every pulled record).
-  if (Object.keys(parsed).length !== 2 || !Object.hasOwn(parsed, "prev") || !Object.hasOwn(parsed, "value")) throw new TamperedData();
+  // Exactly the two keys "prev" and "value" (counted without an array of them, and no
+  // sort: this runs for every pulled record; JSON.parse makes plain objects, whose
+  // enumerable keys are their own).
+  let keys = 0;
+  for (const _ in parsed) keys += 1;
+  if (keys !== 2 || !Object.hasOwn(parsed, "prev") || !Object.hasOwn(parsed, "value")) throw new TamperedData();
   const { value, prev } = parsed;
   const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
-  if (claims.deleted ? value !== null : !isObject) throw new TamperedData();
+  if (deleted ? value !== null : !isObject) throw new TamperedData();
   if (prev !== null && (typeof prev !== "string" || !PREV.test(prev))) throw new TamperedData();
-  return { value, prev };
+  // The parsed object is {prev, value} itself: returned as it is, not copied.
+  return parsed;
 }
 
 // --- Emergency Kit (spec §8) -----------------------------------------------------------

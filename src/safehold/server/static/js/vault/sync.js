@@ -38,7 +38,8 @@ export const PULL_PAGE = 1000;
 export const PUSH_BATCH = 500;
 const MAX_PUSH_ROUNDS = 8;
 const PLAIN_TOMBSTONE = Symbol("plain tombstone");
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// A byte order mark is kept (and refused by JSON.parse), as Python keeps it (see opener.js).
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // What a record said, compared only when two records claim one revision (a fork), so a
 // large pull does not serialise every item a second time.
@@ -514,6 +515,8 @@ export class Vault {
   /** Forget every plaintext (lock and sign-out). */
   clear() {
     this.closed = true;
+    // The opener's decryption thread holds the vault key: it ends with the vault.
+    this._opener?.close();
     this.entries.clear();
     this.seen.clear();
     this.quarantine.clear();
