@@ -235,9 +235,9 @@ def empty_sync(root: Path, items: int, runs: int) -> None:
         d.close()
     ratio = statistics.median(r[0] for r in ra) / statistics.median(r[0] for r in rb)
     per = {k: statistics.median(r[0] for r in rs) / 20 * 1000 for k, rs in (("a", ra), ("b", rb))}
-    peak = {k: max(r[1] for r in rs) / 1e6 for k, rs in (("a", ra), ("b", rb))}
-    print(f"1. empty sync, {items} items: {per['a']:8.2f} ms, peak {peak['a']:6.1f} MB (of 20 syncs)")
-    print(f"   empty sync, 100 items:    {per['b']:8.2f} ms, peak {peak['b']:6.1f} MB", end="")
+    peak = {k: max(r[1] for r in rs) / 1024 for k, rs in (("a", ra), ("b", rb))}
+    print(f"1. empty sync, {items} items: {per['a']:8.2f} ms, peak {peak['a']:6.0f} KiB (of 20 syncs)")
+    print(f"   empty sync, 100 items:    {per['b']:8.2f} ms, peak {peak['b']:6.0f} KiB", end="")
     print(f"   ratio {ratio:.2f}x (target <= 1.2x)")
 
 

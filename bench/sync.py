@@ -12,8 +12,10 @@ transport (no network, so the figure is the client's own work), into a fresh loc
 each time, in pages of 1,000 with one transaction per page as the engines do. The baseline
 is the v1 engine's pull loop as it was (per change: look up the row, store the state, open
 the item for its conflict mark), reproduced here since v1 is gone from the client, over the
-same items as v1 records. Rounds alternate
-which side runs first (A B B A ...), so load from elsewhere falls on both alike. Peak memory
+same items as v1 records, into today's vault file (which keeps an item in step with storage
+once); the same loop writing each envelope twice, as the version 1 vault file did, is
+printed beside it. Rounds alternate which side runs first (A B B A ...), so load from
+elsewhere falls on all alike. Peak memory
 is Python's own allocations during the pull (tracemalloc).
 """
 
@@ -110,6 +112,27 @@ def v1_pull(fx: Fixture) -> None:
     store.close()
 
 
+def v1_pull_two_copies(fx: Fixture) -> None:
+    """:func:`v1_pull` writing each item as the version 1 vault file did: the envelope twice
+    (``local`` and ``base``), where today's file keeps an item in step with storage once."""
+    real = VaultStore.set_server_state
+
+    def two_copies(store: VaultStore, item_id: str, revision: int, envelope: bytes | None, *,
+                   local: bytes | None, dirty: bool) -> None:  # fmt: skip
+        store._db.execute(
+            "INSERT INTO items(item_id, local, base, revision) VALUES (?, ?, ?, ?) ON CONFLICT(item_id) "
+            "DO UPDATE SET local = excluded.local, base = excluded.base, revision = excluded.revision",
+            (item_id, local, envelope, revision),
+        )
+        store._db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
+
+    VaultStore.set_server_state = two_copies  # type: ignore[method-assign]
+    try:
+        v1_pull(fx)
+    finally:
+        VaultStore.set_server_state = real  # type: ignore[method-assign]
+
+
 def v2_pull(fx: Fixture) -> None:
     store = fx.store()
     report = SyncEngine(store, MemoryTransport(fx.storage), fx.vk).sync()
@@ -144,12 +167,12 @@ def main() -> None:
         args.items, args.rounds = 1000, 3
     with tempfile.TemporaryDirectory(prefix="safehold-bench-sync-") as tmp:
         fx = Fixture(args.items, Path(tmp))
-        times: dict[str, list[float]] = {"v1": [], "v2": []}
-        sides = [("v1", v1_pull), ("v2", v2_pull)]
+        times: dict[str, list[float]] = {"v1": [], "v2": [], "v1-two-copies": []}
+        sides = [("v1", v1_pull), ("v2", v2_pull), ("v1-two-copies", v1_pull_two_copies)]
         for r in range(args.rounds):
             for name, fn in sides if r % 2 == 0 else sides[::-1]:
                 times[name].append(timed(fn, fx))
-        peaks = {name: peak(fn, fx) for name, fn in sides}
+        peaks = {name: peak(fn, fx) for name, fn in sides[:2]}
         opens = open_costs(fx, args.rounds)
     n = args.items
     print(f"first sync of {n:,} items, {args.rounds} rounds (medians, per pulled item)")
@@ -159,6 +182,9 @@ def main() -> None:
         print(f"  {name}: {med * 1e6 / n:8.1f} us/item  ({med:.3f} s)  peak {heap:.0f} KiB (Python heap)")
     ratio = statistics.median(times["v2"]) / statistics.median(times["v1"])
     print(f"  v2 / v1: {ratio:.2f}x  (target <= 1.1x)")
+    old = statistics.median(times["v1-two-copies"])
+    print(f"  v1 writing each envelope twice, as its vault file did: {old * 1e6 / n:.1f} us/item; "
+          f"v2 / that: {statistics.median(times['v2']) / old:.2f}x")  # fmt: skip
     o1, o2 = (statistics.median(opens[k]) * 1e6 / n for k in ("v1", "v2"))
     print(f"  of which opening alone: v1 {o1:.1f} us/item, v2 {o2:.1f} us/item (padding, claims, prev)")
 
