@@ -17,6 +17,7 @@ from safehold.client.errors import (
     AuthFailed,
     ClientError,
     ConflictsCreated,
+    ExitCode,
     ItemTooLarge,
     StorageSuspect,
     UsageError,
@@ -31,7 +32,7 @@ from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 from .folder_cmds import FolderOpt
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .plain import plain, text
-from .state import State, handles_errors, state
+from .state import State, exit_with, handles_errors, state
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -373,6 +374,10 @@ def unlock(json_out: JsonOpt = False, password_stdin: StdinOpt = False) -> None:
         st.out.print(f"Unlocked. Locks again after {idle} without use, or with `safehold lock`.")
     else:
         st.out.print("The password is right, but no agent keeps the keys: each command will ask for it.")
+    if not kept:
+        # A script that unlocks first must learn that nothing stays unlocked (the reason was
+        # printed above: an unsafe or too long socket path, or an agent that did not start).
+        exit_with(ExitCode.AGENT_UNAVAILABLE)
 
 
 def lock(json_out: JsonOpt = False) -> None:

@@ -86,6 +86,9 @@ class ExitCode(IntEnum):
     SESSION_EXPIRED = 31
     SIGNUPS_CLOSED = 32
     EMAIL_UNVERIFIED = 33
+    #: ``unlock`` checked the password but no agent keeps the keys (its socket's directory
+    #: is unsafe or its path too long, or it did not start): each command asks again.
+    AGENT_UNAVAILABLE = 34
 
 
 class ClientError(Exception):

@@ -264,7 +264,7 @@ def test_unlock_with_no_safe_agent_directory_warns_and_keeps_nothing(cli: Run, t
     (tmp_path / "A" / "run").write_text("not a directory")  # and the fallback is unusable
     env = {"SAFEHOLD_RUNTIME_DIR": str(runtime)}
     result = cli("A", "unlock", "--json", env=env)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.AGENT_UNAVAILABLE, result.output
     body = as_json(result)
     assert body["unlocked"] is False and "0755" in body["agent_refused"]
     assert "the password will be asked each time" in result.stderr
