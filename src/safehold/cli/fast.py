@@ -98,7 +98,7 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
         request = {**request, "home": home, "keystore": env.get("SAFEHOLD_KEYSTORE", "auto")}
     # agentwire.call refuses a directory another user could control (AgentRefused, an
     # OSError: run() falls back to the full CLI, which says why).
-    socket_path, _ = choose_agent_socket(home, runtime_dir_from(env))
+    socket_path, moved = choose_agent_socket(home, runtime_dir_from(env))
     got = agentwire.call(
         socket_path,
         {"op": "print", **request, "account_id": account_id, "vault": vault_file(home, account_id),
@@ -111,6 +111,11 @@ def answer(argv: list[str], env: dict[str, str] | os._Environ[str] = os.environ)
         return None
     sys.stdout.write(out)
     sys.stdout.flush()
+    if moved is not None:
+        # What the full CLI says whenever it reaches the agent (State.agent), said alike.
+        from safehold.client.text import visible
+
+        sys.stderr.write(f"warning: {visible(moved)}\n")
     if err:
         sys.stderr.write(err)
     if debug_enabled(env):
