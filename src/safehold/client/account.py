@@ -122,6 +122,32 @@ def _crypto_params(params: wire.KdfParams) -> KdfParams:
     return KdfParams(t=params.t, m_kib=params.m_kib, p=params.p)
 
 
+@dataclass(frozen=True)
+class PasswordProof:
+    """The client's half of an SRP-6a exchange (spec §4), made from the server's challenge:
+    what sign-in, a password change, a key rotation and setting a recovery code send to prove
+    the password (``login_id``, ``A``, ``M1``), and the check of the server's ``M2``."""
+
+    start: wire.AuthStartResponse
+    salt: bytes
+    params: KdfParams
+    keys: DerivedKeys
+    srp: SrpClient = field(repr=False)
+    m1: bytes = field(repr=False)
+
+    @property
+    def a_hex(self) -> str:
+        return int_to_hex(self.srp.A)
+
+    def check_server(self, m2_hex: str, message: str) -> None:
+        """:class:`Tampered` (``message``) unless the server's ``M2`` proves it knows the
+        verifier."""
+        try:
+            self.srp.verify_server(bytes.fromhex(m2_hex))
+        except (SrpError, ValueError):
+            raise Tampered(message) from None
+
+
 @dataclass
 class Unlocked:
     """A vault whose keys are in memory: items can be read, written and synced."""
@@ -489,15 +515,17 @@ class AccountService:
         store.close()
         return None
 
-    def _srp_login(
-        self, api: ApiClient, email: str, password: str, key: AccountKey, device_id: str
-    ) -> tuple[wire.AuthStartResponse, wire.AuthFinishResponse, DerivedKeys]:
-        from safehold import wire
-
+    def prove_password(
+        self, api: ApiClient, email: str, password: str, key: AccountKey, account_id: str | None = None
+    ) -> PasswordProof:
+        """Ask the server for a challenge and answer it with the password and account key.
+        ``account_id``: the one this device holds (the keys are derived for it, whatever the
+        server says); ``None`` at sign-in, where the server's is all there is."""
         start = api.auth_start(email)
-        kdf_salt = b64decode(start.kdf_salt)
-        keys = self.derive(email, password, key, start.account_id, kdf_salt, _crypto_params(start.kdf_params))
-        srp = SrpClient(email=email, salt=kdf_salt, x=keys.srp_x)
+        salt = b64decode(start.kdf_salt)
+        params = _crypto_params(start.kdf_params)
+        keys = self.derive(email, password, key, account_id or start.account_id, salt, params)
+        srp = SrpClient(email=email, salt=salt, x=keys.srp_x)
         try:
             m1 = srp.process_challenge(hex_to_int(start.B))
         except SrpError:
@@ -505,19 +533,26 @@ class AccountService:
         except ValueError:
             # Not canonical hex (spec §1): no honest server sends that.
             raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
+        return PasswordProof(start, salt, params, keys, srp, m1)
+
+    def _srp_login(
+        self, api: ApiClient, email: str, password: str, key: AccountKey, device_id: str
+    ) -> tuple[wire.AuthStartResponse, wire.AuthFinishResponse, DerivedKeys]:
+        from safehold import wire
+
         from . import device_credentials
 
+        proof = self.prove_password(api, email, password, key)
+        start = proof.start
         finish = api.auth_finish(
             wire.AuthFinishRequest(
-                login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), device_id=device_id,
+                login_id=start.login_id, A=proof.a_hex, M1=proof.m1.hex(), device_id=device_id,
                 device_name=self.settings.device_name,
                 device_credential=device_credentials.load(self.profile.home, api.base_url, start.account_id),
             )
         )  # fmt: skip
-        try:
-            srp.verify_server(bytes.fromhex(finish.M2))
-        except (SrpError, ValueError):
-            raise Tampered("the server could not prove it knows this account; not trusting it") from None
+        proof.check_server(finish.M2, "the server could not prove it knows this account; not trusting it")
+        keys = proof.keys
         if finish.device_credential:
             device_credentials.save(
                 self.profile.home, api.base_url, start.account_id, finish.device_credential
@@ -772,34 +807,22 @@ class AccountService:
         account_id = store.account_id
         key = self.account_key(account_id)
         with unlocked.api() as api:
-            start = api.auth_start(store.email)
-            old_salt = b64decode(start.kdf_salt)
-            params = _crypto_params(start.kdf_params)
-            old = self.derive(store.email, current, key, account_id, old_salt, params)
-            srp = SrpClient(email=store.email, salt=old_salt, x=old.srp_x)
-            try:
-                m1 = srp.process_challenge(hex_to_int(start.B))
-            except SrpError:
-                raise AuthFailed() from None
-            except ValueError:
-                raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
+            proof = self.prove_password(api, store.email, current, key, account_id)
             new_salt = new_kdf_salt()
-            new_params = params
+            new_params = proof.params
             fresh = self.derive(store.email, new, key, account_id, new_salt, new_params)
             keyset = b64encode(
                 seal_keyset(fresh.auk, unlocked.vk, bytes.fromhex(account_id), store.generation)
             )
             answer = api.change_password(
                 wire.PasswordChangeRequest(
-                    login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), kdf_salt=b64encode(new_salt),
-                    kdf_params=_wire_params(new_params), verifier=int_to_hex(verifier(fresh.srp_x)),
+                    login_id=proof.start.login_id, A=proof.a_hex, M1=proof.m1.hex(),
+                    kdf_salt=b64encode(new_salt), kdf_params=_wire_params(new_params),
+                    verifier=int_to_hex(verifier(fresh.srp_x)),
                     keyset=keyset, hint=hint,
                 )
             )  # fmt: skip
-        try:
-            srp.verify_server(bytes.fromhex(answer.M2))
-        except (SrpError, ValueError):
-            raise Tampered("the server could not prove it knows this account") from None
+        proof.check_server(answer.M2, "the server could not prove it knows this account")
         values: dict[str, Any] = {
             "kdf_salt": b64encode(new_salt), "kdf_params": _params_json(new_params), "keyset": keyset,
         }  # fmt: skip

@@ -19,11 +19,7 @@ from typing import TYPE_CHECKING
 
 from safehold.crypto import (
     AccountKey,
-    SrpClient,
-    SrpError,
-    b64decode,
     b64encode,
-    hex_to_int,
     int_to_hex,
     new_kdf_salt,
     seal_keyset,
@@ -37,7 +33,6 @@ from .errors import (
     KeyRotationIncomplete,
     RateLimited,
     SessionRevoked,
-    Tampered,
     Unreachable,
 )
 
@@ -49,7 +44,7 @@ def rotate_key(service: AccountService, unlocked: Unlocked, password: str) -> Ac
     """Replace the account key; returns the new one (already stored on this device)."""
     from safehold import wire
 
-    from .account import _crypto_params, _params_json, _wire_params
+    from .account import _params_json, _wire_params
 
     if unlocked.transport_kind == "folder":
         return service.folders.rotate_key(unlocked, password)
@@ -58,22 +53,13 @@ def rotate_key(service: AccountService, unlocked: Unlocked, password: str) -> Ac
     old_key = service.account_key(account_id)
     new_key = AccountKey.generate()
     with unlocked.api() as api:
-        start = api.auth_start(store.email)
-        old_salt = b64decode(start.kdf_salt)
-        params = _crypto_params(start.kdf_params)
-        old = service.derive(store.email, password, old_key, account_id, old_salt, params)
-        srp = SrpClient(email=store.email, salt=old_salt, x=old.srp_x)
-        try:
-            m1 = srp.process_challenge(hex_to_int(start.B))
-        except SrpError:
-            raise AuthFailed() from None
-        except ValueError:
-            raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
+        proof = service.prove_password(api, store.email, password, old_key, account_id)
+        params = proof.params
         new_salt = new_kdf_salt()
         fresh = service.derive(store.email, password, new_key, account_id, new_salt, params)
         keyset = b64encode(seal_keyset(fresh.auk, unlocked.vk, bytes.fromhex(account_id), store.generation))
         request = wire.KeyRotationRequest(
-            login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), kdf_salt=b64encode(new_salt),
+            login_id=proof.start.login_id, A=proof.a_hex, M1=proof.m1.hex(), kdf_salt=b64encode(new_salt),
             kdf_params=_wire_params(params), verifier=int_to_hex(verifier(fresh.srp_x)), keyset=keyset,
         )  # fmt: skip
         pending = f"{account_id}-pending"
@@ -86,10 +72,7 @@ def rotate_key(service: AccountService, unlocked: Unlocked, password: str) -> Ac
             raise exc from None
         except (Unreachable, ClientError) as exc:
             raise KeyRotationIncomplete(new_key, exc.message) from exc
-    try:
-        srp.verify_server(bytes.fromhex(answer.M2))
-    except (SrpError, ValueError):
-        raise Tampered("the server could not prove it knows this account") from None
+    proof.check_server(answer.M2, "the server could not prove it knows this account")
     try:
         service.keystore.save(account_id, new_key)
         service.keystore.delete(pending)

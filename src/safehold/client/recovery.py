@@ -22,12 +22,9 @@ from safehold.crypto import (
     AccountKey,
     KdfParams,
     RecoveryCode,
-    SrpClient,
-    SrpError,
     TamperedData,
     b64decode,
     b64encode,
-    hex_to_int,
     int_to_hex,
     new_kdf_salt,
     open_recovery,
@@ -38,7 +35,6 @@ from safehold.crypto import (
 )
 
 from .errors import (
-    AuthFailed,
     KeyRotationIncomplete,
     RecoveryCodeRejected,
     ServerError,
@@ -59,8 +55,6 @@ def make_recovery_code(service: AccountService, unlocked: Unlocked, password: st
     """A new recovery code for this account (the previous one stops working); shown once."""
     from safehold import wire
 
-    from .account import _crypto_params
-
     store = unlocked.store
     account_id = store.account_id
     key = service.account_key(account_id)
@@ -68,28 +62,15 @@ def make_recovery_code(service: AccountService, unlocked: Unlocked, password: st
     keys = recovery_keys(code, bytes.fromhex(account_id))
     wrapped = seal_recovery(keys, unlocked.vk, bytes.fromhex(account_id), store.generation)
     with unlocked.api() as api:
-        start = api.auth_start(store.email)
-        salt = b64decode(start.kdf_salt)
-        params = _crypto_params(start.kdf_params)
-        derived = service.derive(store.email, password, key, account_id, salt, params)
-        srp = SrpClient(email=store.email, salt=salt, x=derived.srp_x)
-        try:
-            m1 = srp.process_challenge(hex_to_int(start.B))
-        except SrpError:
-            raise AuthFailed() from None
-        except ValueError:
-            raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
+        proof = service.prove_password(api, store.email, password, key, account_id)
         answer = api.set_recovery_code(
             wire.RecoveryCodeRequest(
-                login_id=start.login_id, A=int_to_hex(srp.A), M1=m1.hex(), wrapped=b64encode(wrapped),
+                login_id=proof.start.login_id, A=proof.a_hex, M1=proof.m1.hex(), wrapped=b64encode(wrapped),
                 auth_hash=keys.auth_hash.hex(),
             )
         )  # fmt: skip
-    try:
-        srp.verify_server(bytes.fromhex(answer.M2))
-    except (SrpError, ValueError):
-        # The code may be stored, but this server could not prove it knows the account.
-        raise Tampered("the server could not prove it knows this account") from None
+    # The code may be stored, but a server that cannot prove it knows the account is not trusted.
+    proof.check_server(answer.M2, "the server could not prove it knows this account")
     return code
 
 
