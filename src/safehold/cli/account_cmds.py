@@ -29,6 +29,7 @@ from safehold.client.settings import TEST_ONLY_SIGNUP_KDF_ENV
 from safehold.client.status import human_duration, pending_reset_warning
 from safehold.crypto import AccountKey, AccountKeyError, KitPayload
 
+from . import shown
 from .folder_cmds import FolderOpt
 from .options import EmailArg, JsonOpt, ServerOpt, StdinOpt
 from .plain import plain, text
@@ -110,15 +111,6 @@ def _sign_in_with_new_key(
     return kit_error
 
 
-def _terminal_qr(payload: KitPayload) -> str | None:
-    try:
-        from safehold.client.kit import qr_for_terminal
-
-        return qr_for_terminal(payload)
-    except Exception:  # the QR is a convenience; the text key is what matters
-        return None
-
-
 def signup(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="Your email address.")],
     hint: Annotated[str | None, typer.Option(help="A reminder shown when unlocking fails.")] = None,
@@ -189,15 +181,7 @@ def signup(
         return
     st.out.print(f"[green]Account created[/] for {plain(email)} on {plain(st.settings.server_url)}.\n")
     st.out.print("Your account key (you need it, with your password, on every new device):\n")
-    st.out.print(f"    [bold]{key.to_text()}[/]\n")
-    qr = _terminal_qr(payload)
-    if qr:
-        st.out.print(qr, markup=False, highlight=False)
-    if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
-        st.err.print("run `safehold kit --pdf FILE` to try again")
-    else:
-        st.out.print(f"Emergency Kit written to [bold]{plain(kit_path)}[/].")
+    shown.new_key(st, key.to_text(), payload, kit_path, kit_error, retry=True)
     st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
     if result["verification_required"]:
         st.out.print(
@@ -775,7 +759,7 @@ def kit(
     if target:
         st.out.print(f"Emergency Kit written to {plain(target)}.")
     else:
-        qr = _terminal_qr(payload)
+        qr = shown.terminal_qr(payload)
         if qr:
             st.out.print(qr, markup=False, highlight=False)
 

@@ -40,7 +40,8 @@ def folder_kit(folder: Path, email: str, key: AccountKey) -> KitPayload:
 def _show_key(st: State, payload: KitPayload, kit: Path | None, headline: str) -> dict[str, object]:
     """Write the Emergency Kit and print the key (both, whatever fails: the key exists only
     here). Returns the JSON fields it adds."""
-    from .account_cmds import _terminal_qr, _write_kit
+    from . import shown
+    from .account_cmds import _write_kit
 
     service = st.service()
     kit_path = kit or service.profile.default_kit_path(payload.email)
@@ -53,15 +54,7 @@ def _show_key(st: State, payload: KitPayload, kit: Path | None, headline: str) -
         return {"account_key": payload.account_key.to_text(), "kit": None if kit_error else str(kit_path)}
     st.out.print(headline + "\n")
     st.out.print("Your account key (you need it, with your password, on every new device):\n")
-    st.out.print(f"    [bold]{payload.account_key.to_text()}[/]\n")
-    qr = _terminal_qr(payload)
-    if qr:
-        st.out.print(qr, markup=False, highlight=False)
-    if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
-        st.err.print("run `safehold kit --pdf FILE` to try again")
-    else:
-        st.out.print(f"Emergency Kit written to [bold]{kit_path}[/].")
+    shown.new_key(st, payload.account_key.to_text(), payload, kit_path, kit_error, retry=True)
     st.out.print("Print it or store it somewhere safe, then delete stray copies. Safehold cannot recover it.")
     return {}
 

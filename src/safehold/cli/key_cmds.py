@@ -12,9 +12,9 @@ import typer
 from safehold.client.key_rotation import rotate_key as rotate
 from safehold.crypto import KitPayload
 
-from .account_cmds import _terminal_qr, _write_kit
+from . import shown
+from .account_cmds import _write_kit
 from .options import JsonOpt, StdinOpt
-from .plain import plain
 from .state import handles_errors, state
 
 
@@ -60,15 +60,8 @@ def rotate_key(
                       "folder": folder or None, "kit": None if kit_error else str(target)})  # fmt: skip
         return
     st.out.print("[green]Account key replaced.[/] Your NEW account key:\n")
-    st.out.print(f"    [bold]{key.to_text()}[/]\n")
-    qr = _terminal_qr(payload)
-    if qr:
-        st.out.print(qr, markup=False, highlight=False)
-    if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
-        st.err.print("run `safehold kit --pdf FILE` to try again")
-    else:
-        st.out.print(f"New Emergency Kit written to [bold]{plain(target)}[/]; destroy the old one.")
+    shown.new_key(st, key.to_text(), payload, target, kit_error, retry=True,
+                  written="New Emergency Kit written to [bold]{}[/]; destroy the old one.")  # fmt: skip
     if folder:
         st.out.print("Other devices keep their data and ask for the new key at their next unlock.")
     else:

@@ -28,16 +28,13 @@ from safehold.client.recovery import (
 )
 from safehold.crypto import KitPayload, RecoveryCode, RecoveryCodeError
 
-from .account_cmds import _check_new_password, _sign_in_with_new_key, _terminal_qr, _with_server
+from . import shown
+from .account_cmds import _check_new_password, _sign_in_with_new_key, _with_server
 from .options import FLAG, JsonOpt, ServerOpt, StdinOpt
-from .state import State, handles_errors, new_table, state
+from .state import State, handles_errors, state
 
 #: A mistyped code at the prompt is asked again this many times in all.
 CODE_TRIES = 3
-
-
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if hasattr(value, "strftime") else "never"
 
 
 def recovery_code(
@@ -81,7 +78,7 @@ def recovery_code(
         elif revoke:
             st.out.print("The recovery code was removed; the account can no longer be recovered with one.")
         elif answer.exists:
-            st.out.print(f"A recovery code is in force (made {_when(answer.created_at)}).")
+            st.out.print(f"A recovery code is in force (made {shown.when(answer.created_at)}).")
         else:
             st.out.print("No recovery code. Make one with `safehold recovery-code`.")
         return
@@ -211,11 +208,7 @@ def _complete(st: State, url: str, hint: str | None, kit: Path | None, code_stdi
         "This gives the account a new password and a NEW account key; every item stays. Every "
         "device below is signed out, keeps its data, and asks for the new password and key."
     )
-    table = new_table("Device", "Added", "Last seen", "")
-    for device in info.devices:
-        table.add_row(device.name, _when(device.created_at), _when(device.last_seen_at),
-                      "signed out" if device.signed_out else "")  # fmt: skip
-    st.err.print(table)
+    shown.devices(st, info.devices)
     if not info.has_code:
         raise no_code()  # before asking for anything
     code = _read_code(st, code_stdin)
@@ -234,14 +227,7 @@ def _complete(st: State, url: str, hint: str | None, kit: Path | None, code_stdi
         return
     st.out.print(f"[green]The account was recovered[/] ({info.email}); every item was kept.\n")
     st.out.print("Your NEW account key (you need it, with your new password, on every device):\n")
-    st.out.print(f"    [bold]{key.to_text()}[/]\n", highlight=False)
-    qr = _terminal_qr(payload)
-    if qr:
-        st.out.print(qr, markup=False, highlight=False)
-    if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
-    else:
-        st.out.print(f"Emergency Kit written to [bold]{target}[/].")
+    shown.new_key(st, key.to_text(), payload, target, kit_error)
     st.out.print("This device is signed in. Other devices: `safehold login EMAIL` (they keep their data).")
     st.out.print("The recovery code is used up: make a new one with `safehold recovery-code`.")
 

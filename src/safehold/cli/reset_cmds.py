@@ -15,13 +15,10 @@ from safehold.client.errors import UsageError
 from safehold.client.reset_completion import complete_reset, parse_link, reset_info
 from safehold.crypto import KitPayload
 
-from .account_cmds import _check_new_password, _sign_in_with_new_key, _terminal_qr, _write_kit
+from . import shown
+from .account_cmds import _check_new_password, _sign_in_with_new_key, _write_kit
 from .plain import plain
-from .state import State, new_table
-
-
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if hasattr(value, "strftime") else "never"
+from .state import State
 
 
 def cancel_scheduled(st: State) -> None:
@@ -34,8 +31,8 @@ def cancel_scheduled(st: State) -> None:
         st.emit_json({"cancelled": cancelled.to_json()})
         return
     st.out.print(
-        f"Cancelled the reset requested on {_when(cancelled.requested_at)} from "
-        f"{cancelled.requested_from} (it would have taken effect on {_when(cancelled.effective_at)}). "
+        f"Cancelled the reset requested on {shown.when(cancelled.requested_at)} from "
+        f"{cancelled.requested_from} (it would have taken effect on {shown.when(cancelled.effective_at)}). "
         "Nothing was changed; the account's email was told.",
         markup=False,
     )
@@ -52,18 +49,11 @@ def _scheduled(
                       "scheduled_for": scheduled_for, "kit": None if kit_error else str(target),
                       "archived": []})  # fmt: skip
         return
-    st.out.print(f"[yellow]The reset is scheduled[/] for {_when(scheduled_for)} ({info_email}).\n")
+    st.out.print(f"[yellow]The reset is scheduled[/] for {shown.when(scheduled_for)} ({info_email}).\n")
     st.out.print("Until then the old password and account key keep working, and a device where the "
                  "account is unlocked can cancel it (`safehold reset --cancel`). The account's email "
                  "was told. From then on, sign in with the new password and this NEW key:\n")  # fmt: skip
-    st.out.print(f"    [bold]{key_text}[/]\n")
-    qr = _terminal_qr(payload)
-    if qr:
-        st.out.print(qr, markup=False, highlight=False)
-    if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {kit_error}")
-    else:
-        st.out.print(f"Emergency Kit written to [bold]{target}[/].")
+    shown.new_key(st, key_text, payload, target, kit_error)
 
 
 def complete_from_link(
@@ -80,12 +70,8 @@ def complete_from_link(
         "their copy: each archives it, and `safehold archive restore` with the OLD password brings "
         "the items back. If any device can still unlock, use `safehold change-password` there instead."
     )
-    table = new_table("Device", "Added", "Last seen", "")
-    for device in info.devices:
-        table.add_row(device.name, _when(device.created_at), _when(device.last_seen_at),
-                      "signed out" if device.signed_out else "")  # fmt: skip
-    st.err.print(table)
-    st.err.print(f"The link expires at {_when(info.expires_at)}.")
+    shown.devices(st, info.devices)
+    st.err.print(f"The link expires at {shown.when(info.expires_at)}.")
     if info.delay_hours > 0:
         st.err.print(f"This server waits {info.delay_hours:g} hours before a reset takes effect; "
                      "until then it can be cancelled from a signed-in device.")  # fmt: skip
@@ -129,14 +115,7 @@ def complete_from_link(
         return
     st.out.print(f"[green]The account was reset[/] ({plain(info.email)}, generation {answer.generation}).\n")
     st.out.print("Your NEW account key (you need it, with your password, on every device):\n")
-    st.out.print(f"    [bold]{key.to_text()}[/]\n")
-    qr = _terminal_qr(payload)
-    if qr:
-        st.out.print(qr, markup=False, highlight=False)
-    if kit_error:
-        st.err.print(f"[yellow]warning:[/] the Emergency Kit could not be written: {plain(kit_error)}")
-    else:
-        st.out.print(f"Emergency Kit written to [bold]{plain(target)}[/].")
+    shown.new_key(st, key.to_text(), payload, target, kit_error)
     if archived:
         st.out.print(f"This device's old copy was archived ({', '.join(archived)}): "
                      "`safehold archive restore` with the old password brings its items back.")  # fmt: skip
