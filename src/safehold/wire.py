@@ -220,6 +220,10 @@ class AuthStartResponse(_Model):
 
 
 
+#: A session's own idle lifetime, in seconds (a minute to a year; the server's is the most).
+SessionIdleSeconds = Annotated[int, Field(ge=60, le=366 * 86_400)]
+
+
 class AuthFinishRequest(_Model):
     login_id: LoginId
     A: HexInt
@@ -228,6 +232,10 @@ class AuthFinishRequest(_Model):
     device_name: DeviceName
     #: The credential this device got at its last sign-in to this account, if any.
     device_credential: DeviceCredential | None = None
+    #: A shorter idle lifetime for this session than the server's (spec/api.md "Sign-in"):
+    #: the web vault asks for one, so a tab that was killed rather than closed does not
+    #: leave a session open for the server's 30 days.
+    session_idle_seconds: SessionIdleSeconds | None = None
 
 
 class AuthFinishResponse(_Model):

@@ -785,6 +785,23 @@ def test_edits_the_server_did_not_get_survive_the_idle_lock(
     assert [p for p in log.problems if "net::ERR_FAILED" not in p] == [], log.problems
 
 
+def _session_idle_seconds(server: ServerHandle, device_name: str) -> list[int | None]:
+    """The idle lifetimes the server keeps for the open sessions of devices of that name."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as db:
+            rows = db.execute(
+                text("SELECT s.idle_seconds FROM sessions s JOIN devices d ON d.id = s.device_pk "
+                     "WHERE d.name = :name AND s.revoked_at IS NULL"),
+                {"name": device_name},
+            )  # fmt: skip
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
 def test_one_device_per_tab_and_closing_the_tab_signs_it_out(
     server: ServerHandle, smtp_inbox: tuple[Inbox, int], page: tuple[Any, PageLog]
 ) -> None:
@@ -818,6 +835,8 @@ def test_one_device_per_tab_and_closing_the_tab_signs_it_out(
         devices = http.get(f"{wire.API_PREFIX}/devices", headers=cli_side.headers()).json()["devices"]
         web = [d["name"] for d in devices if d["name"].startswith("Web vault")]
         assert web == ["Web vault (Chrome on Linux)"]
+    # A tab killed rather than closed would leave its session for an hour, not 30 days.
+    assert _session_idle_seconds(server, "Web vault (Chrome on Linux)") == [3600]
     # Closing the tab (pagehide) ends the session with a request that outlives the page.
     pg.close(run_before_unload=True)
     deadline = time.monotonic() + 10

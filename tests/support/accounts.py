@@ -210,7 +210,9 @@ def signin_raw(
     device_id: str | None = None,
     device_name: str = "phone",
     password: str | None = None,
+    **extra: Any,
 ) -> httpx.Response:
+    """The finish as sent, answered as it is; ``extra``: more fields of the request."""
     proof = prove(http, account, password)
     return http.post(
         f"{API}/auth/finish",
@@ -220,6 +222,7 @@ def signin_raw(
             "M1": proof.M1,
             "device_id": device_id or new_device_id(),
             "device_name": device_name,
+            **extra,
         },
     )
 
@@ -231,9 +234,11 @@ def signin(
     device_id: str | None = None,
     device_name: str = "phone",
     password: str | None = None,
+    session_idle_seconds: int | None = None,
 ) -> Session:
     device_id = device_id or new_device_id()
     proof = prove(http, account, password)
+    extra = {} if session_idle_seconds is None else {"session_idle_seconds": session_idle_seconds}
     response = http.post(
         f"{API}/auth/finish",
         json={
@@ -242,6 +247,7 @@ def signin(
             "M1": proof.M1,
             "device_id": device_id,
             "device_name": device_name,
+            **extra,
         },
     )
     assert response.status_code == 200, response.text

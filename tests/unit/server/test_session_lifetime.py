@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import update
-from tests.support.accounts import TestAccount, signup
+from tests.support.accounts import TestAccount, signin, signin_raw, signup
 from tests.support.inprocess import MakeApi, services_of
 
 from safehold import wire
@@ -66,3 +66,37 @@ def test_the_lifetimes_are_settings(make_api: MakeApi) -> None:
         assert _account(api, session.headers())[0] == 200
         _age(api, account.account_id, created_days=1.5, seen_days=1.2)
         assert _account(api, session.headers())[0] == 401
+
+
+def test_a_session_may_ask_to_expire_sooner_when_idle(make_api: MakeApi) -> None:
+    """The web vault asks for an hour (a killed tab leaves no session for 30 days); other
+    sessions of the same account keep the server's lifetime."""
+    with make_api(session_idle_seconds=30 * DAY, session_absolute_seconds=90 * DAY) as api:
+        account = TestAccount.new()
+        laptop = signup(api, account)
+        tab = signin(api, account, device_name="Web browser", session_idle_seconds=3600)
+        _age(api, account.account_id, created_days=0.5, seen_days=0.01)  # 15 minutes
+        assert _account(api, tab.headers())[0] == 200
+        _age(api, account.account_id, created_days=0.5, seen_days=0.05)  # 72 minutes
+        status, body = _account(api, tab.headers())
+        assert status == 401 and body["error"]["reason"] == "expired"  # type: ignore[index]
+        assert _account(api, laptop.headers())[0] == 200
+
+
+def test_a_session_cannot_ask_to_live_longer_than_the_server_says(make_api: MakeApi) -> None:
+    with make_api(session_idle_seconds=DAY, session_absolute_seconds=90 * DAY) as api:
+        account = TestAccount.new()
+        signup(api, account)
+        session = signin(api, account, session_idle_seconds=30 * 86_400)
+        _age(api, account.account_id, created_days=2, seen_days=1.5)
+        assert _account(api, session.headers())[0] == 401
+
+
+def test_an_idle_lifetime_out_of_range_is_refused_plainly(make_api: MakeApi) -> None:
+    with make_api() as api:
+        account = TestAccount.new()
+        signup(api, account)
+        for value in (0, 59, -5, 10**9, "an hour", 3600.5):
+            response = signin_raw(api, account, session_idle_seconds=value)
+            assert response.status_code == 422, (value, response.text)
+            assert response.json()["error"]["code"] == "invalid_request", response.text

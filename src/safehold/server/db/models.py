@@ -120,6 +120,9 @@ class Session(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: logout, device_revoked, password_change or reset.
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    #: This session's own idle lifetime (seconds), shorter than the server's; NULL: the
+    #: server's (settings.session_idle_seconds).
+    idle_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 class Item(Base):

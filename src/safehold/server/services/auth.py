@@ -333,7 +333,11 @@ class AuthService:
             if account is None or account.verifier != pending.verifier_text:
                 raise AuthFailed()
             device, first_time = attach_device(db, account.account_id, body.device_id, body.device_name)
-            token = open_session(db, account.account_id, device)
+            # A session may ask to expire sooner when idle, never later than the server says.
+            idle = body.session_idle_seconds
+            if idle is not None and idle >= self.settings.session_idle_seconds:
+                idle = None
+            token = open_session(db, account.account_id, device, idle_seconds=idle)
             response = wire.AuthFinishResponse(
                 M2=m2.hex(),
                 session=wire.SessionInfo(token=token, device_id=body.device_id),

@@ -106,8 +106,10 @@ class Principal:
             )
 
 
-def open_session(db: DbSession, account_id: str, device: Device) -> str:
-    """Create a session for ``device`` inside the caller's transaction; return the token."""
+def open_session(db: DbSession, account_id: str, device: Device, *, idle_seconds: int | None = None) -> str:
+    """Create a session for ``device`` inside the caller's transaction; return the token.
+    ``idle_seconds``: its own idle lifetime, when the client asked for one shorter than the
+    server's (the caller caps it)."""
     token = new_token()
     db.add(
         Session(
@@ -115,6 +117,7 @@ def open_session(db: DbSession, account_id: str, device: Device) -> str:
             account_id=account_id,
             device_pk=device.id,
             created_at=utcnow(),
+            idle_seconds=idle_seconds,
         )
     )
     return token
@@ -132,9 +135,12 @@ class SessionService:
         self.idle = idle
         self.absolute = absolute
 
-    def _expired(self, created_at: datetime, last_seen_at: datetime | None, now: datetime) -> bool:
+    def _expired(
+        self, created_at: datetime, last_seen_at: datetime | None, now: datetime, idle_seconds: int | None
+    ) -> bool:
         last = max(created_at, last_seen_at) if last_seen_at is not None else created_at
-        return now - created_at > self.absolute or now - last > self.idle
+        idle = self.idle if idle_seconds is None else min(self.idle, timedelta(seconds=idle_seconds))
+        return now - created_at > self.absolute or now - last > idle
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -148,6 +154,7 @@ class SessionService:
                     Session.revoked_at,
                     Session.revoked_reason,
                     Session.created_at,
+                    Session.idle_seconds,
                     Device.id,
                     Device.device_id,
                     Device.last_seen_at,
@@ -168,6 +175,7 @@ class SessionService:
             revoked_at,
             revoked_reason,
             created_at,
+            idle_seconds,
             device_pk,
             device_id,
             last_seen_at,
@@ -183,7 +191,7 @@ class SessionService:
         if revoked_at is not None:
             raise revoked_error(revoked_reason, account_hint)
         now = utcnow()
-        if self._expired(created_at, last_seen_at, now):
+        if self._expired(created_at, last_seen_at, now, idle_seconds):
             raise revoked_error(REASON_EXPIRED)
         if unverified_since is not None:
             raise EmailUnverified()

@@ -19,5 +19,12 @@ export const IDLE_MS = knobs?.idleMs ?? 10 * 60 * 1000;
 export const HIDDEN_MS = knobs?.hiddenMs ?? 60 * 1000;
 /** Pull other devices' changes this often while unlocked. */
 export const POLL_MS = knobs?.pollMs ?? 30 * 1000;
+/**
+ * The idle lifetime this page asks the server for its session (spec/api.md "Sign-in"): an
+ * unlocked page uses its session at least every POLL_MS, and a locked one has signed out,
+ * so only a tab killed without signing out leaves a session behind, and the server ends it
+ * after this rather than after its own 30 days.
+ */
+export const SESSION_IDLE_SECONDS = 60 * 60;
 /** Whether the knob is set (the page shows a banner). */
 export const TEST_MODE = Boolean(knobs);

@@ -37,7 +37,7 @@ import {
 } from "../protocol.js";
 import { deriveInWorker } from "../derive.js";
 import { Api, ApiError, NetworkError } from "./api.js";
-import { KDF_FLOOR } from "./config.js";
+import { KDF_FLOOR, SESSION_IDLE_SECONDS } from "./config.js";
 
 export const LOGIN_FAILED = "Email, password or account key incorrect.";
 
@@ -168,7 +168,10 @@ export async function signIn({ email, password, accountKeyText, api = new Api(),
   const name = deviceName();
   let finish;
   try {
-    finish = await api.authFinish({ login_id: start.login_id, A: intToHex(srp.A), M1: bytesToHex(srp.M1), device_id: deviceId, device_name: name });
+    finish = await api.authFinish({
+      login_id: start.login_id, A: intToHex(srp.A), M1: bytesToHex(srp.M1), device_id: deviceId, device_name: name,
+      session_idle_seconds: SESSION_IDLE_SECONDS,
+    });
   } catch (err) {
     throw serverError(err);
   }
