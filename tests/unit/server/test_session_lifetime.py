@@ -100,3 +100,24 @@ def test_an_idle_lifetime_out_of_range_is_refused_plainly(make_api: MakeApi) -> 
             response = signin_raw(api, account, session_idle_seconds=value)
             assert response.status_code == 422, (value, response.text)
             assert response.json()["error"]["code"] == "invalid_request", response.text
+
+
+def test_the_devices_list_shows_a_session_past_its_lifetime_as_signed_out(make_api: MakeApi) -> None:
+    """No request has to find out first: a tab killed without signing out shows as signed
+    out (``expired``) once its hour is up, while the laptop stays signed in."""
+    with make_api(session_idle_seconds=30 * DAY, session_absolute_seconds=90 * DAY) as api:
+        account = TestAccount.new()
+        laptop = signup(api, account, device_name="laptop")
+        signin(api, account, device_name="Web vault (Chrome on Linux)", session_idle_seconds=3600)
+
+        def listed() -> dict[str, tuple[bool, str | None]]:
+            # Both devices last seen `seen` days ago: the laptop's 30 days are far off.
+            _age(api, account.account_id, created_days=0.5, seen_days=seen)
+            response = api.get(f"{API}/devices", headers=laptop.headers())
+            assert response.status_code == 200, response.text
+            return {d["name"]: (d["signed_out"], d["signed_out_reason"]) for d in response.json()["devices"]}
+
+        seen = 0.01  # 15 minutes
+        assert listed()["Web vault (Chrome on Linux)"] == (False, None)
+        seen = 0.05  # 72 minutes
+        assert listed() == {"laptop": (False, None), "Web vault (Chrome on Linux)": (True, "expired")}

@@ -19,7 +19,7 @@ from .ratelimit import RateLimiter
 from .recovery import RecoveryService
 from .reset import ResetService
 from .reset_archive import ResetArchiveService
-from .sessions import SessionService
+from .sessions import Lifetimes, SessionService
 from .vault import VaultService
 
 
@@ -57,6 +57,10 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
     )
     limiter = RateLimiter(secret, keep_seconds=max(windows))
     auth = AuthService(database, settings, mailer, limiter, secret)
+    lifetimes = Lifetimes(
+        idle=timedelta(seconds=settings.session_idle_seconds),
+        absolute=timedelta(seconds=settings.session_absolute_seconds),
+    )
     return Services(
         settings=settings,
         database=database,
@@ -65,12 +69,8 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
             database, settings, mailer, limiter, auth.fakes, auth.issue_device_credential
         ),
         auth=auth,
-        sessions=SessionService(
-            database,
-            idle=timedelta(seconds=settings.session_idle_seconds),
-            absolute=timedelta(seconds=settings.session_absolute_seconds),
-        ),
-        devices=DeviceService(database),
+        sessions=SessionService(database, idle=lifetimes.idle, absolute=lifetimes.absolute),
+        devices=DeviceService(database, lifetimes),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),
         recovery=RecoveryService(database, settings, mailer, limiter, auth),

@@ -16,7 +16,7 @@ from safehold import wire
 from ..db.models import Device, Session, utcnow
 from ..db.session import Database
 from ..errors import NotFound
-from .sessions import REASON_DEVICE_REVOKED, Principal, public_reason
+from .sessions import REASON_DEVICE_REVOKED, REASON_EXPIRED, Lifetimes, Principal, public_reason
 
 REASON_REVOKED = "revoked"
 
@@ -37,24 +37,42 @@ def device_model(
     )
 
 
-def signed_out_reasons(db: DbSession, devices: Sequence[Device]) -> dict[int, str | None]:
+def signed_out_reasons(
+    db: DbSession, devices: Sequence[Device], lifetimes: Lifetimes | None = None
+) -> dict[int, str | None]:
     """Of active device rows, those with no open session, and why their last one ended.
 
     A password change ends the other devices' sessions but keeps their rows (signing in
     again with the new password is not a new device), so the list must say so itself.
+    With ``lifetimes``, a session past them counts as ended (``expired``) although no
+    request has found that out yet: a browser tab killed without signing out is shown as
+    signed out once its session's hour is up.
     """
     pks = [device.id for device in devices]
     if not pks:
         return {}
-    still_open = set(
-        db.scalars(select(Session.device_pk).where(Session.device_pk.in_(pks), Session.revoked_at.is_(None)))
-    )
+    seen = {device.id: device.last_seen_at for device in devices}
+    now = utcnow()
+    still_open: set[int] = set()
+    expired: set[int] = set()
+    for pk, created_at, idle_seconds in db.execute(
+        select(Session.device_pk, Session.created_at, Session.idle_seconds).where(
+            Session.device_pk.in_(pks), Session.revoked_at.is_(None)
+        )
+    ):
+        if lifetimes is not None and lifetimes.expired(created_at, seen[pk], idle_seconds, now):
+            expired.add(pk)
+        else:
+            still_open.add(pk)
     closed = [pk for pk in pks if pk not in still_open]
     if not closed:
         return {}
     latest = select(func.max(Session.id)).where(Session.device_pk.in_(closed)).group_by(Session.device_pk)
     rows = db.execute(select(Session.device_pk, Session.revoked_reason).where(Session.id.in_(latest)))
-    return {pk: public_reason(reason) for pk, reason in rows}
+    out = {pk: public_reason(reason) for pk, reason in rows}
+    for pk in expired - still_open:
+        out[pk] = REASON_EXPIRED
+    return out
 
 
 def active_devices(db: DbSession, account_id: str) -> list[Device]:
@@ -94,13 +112,14 @@ def attach_device(db: DbSession, account_id: str, device_id: str, name: str) -> 
 
 
 class DeviceService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, lifetimes: Lifetimes | None = None) -> None:
         self.database = database
+        self.lifetimes = lifetimes or Lifetimes()
 
     def list(self, principal: Principal) -> wire.DevicesResponse:
         with self.database.read() as db:
             devices = active_devices(db, principal.account_id)
-            out = signed_out_reasons(db, devices)
+            out = signed_out_reasons(db, devices, self.lifetimes)
             return wire.DevicesResponse(
                 devices=[device_model(d, current_pk=principal.device_pk, signed_out=out) for d in devices]
             )

@@ -123,6 +123,22 @@ def open_session(db: DbSession, account_id: str, device: Device, *, idle_seconds
     return token
 
 
+@dataclass(frozen=True)
+class Lifetimes:
+    """The server's session lifetimes (settings): *idle* since the device was last seen
+    (a session may have asked for a shorter one), *absolute* since it was created."""
+
+    idle: timedelta = timedelta(days=30)
+    absolute: timedelta = timedelta(days=90)
+
+    def expired(
+        self, created_at: datetime, last_seen_at: datetime | None, idle_seconds: int | None, now: datetime
+    ) -> bool:
+        last = max(created_at, last_seen_at) if last_seen_at is not None else created_at
+        idle = self.idle if idle_seconds is None else min(self.idle, timedelta(seconds=idle_seconds))
+        return now - created_at > self.absolute or now - last > idle
+
+
 class SessionService:
     def __init__(
         self,
@@ -132,15 +148,15 @@ class SessionService:
         absolute: timedelta = timedelta(days=90),
     ) -> None:
         self.database = database
-        self.idle = idle
-        self.absolute = absolute
+        self.lifetimes = Lifetimes(idle, absolute)
 
-    def _expired(
-        self, created_at: datetime, last_seen_at: datetime | None, now: datetime, idle_seconds: int | None
-    ) -> bool:
-        last = max(created_at, last_seen_at) if last_seen_at is not None else created_at
-        idle = self.idle if idle_seconds is None else min(self.idle, timedelta(seconds=idle_seconds))
-        return now - created_at > self.absolute or now - last > idle
+    @property
+    def idle(self) -> timedelta:
+        return self.lifetimes.idle
+
+    @property
+    def absolute(self) -> timedelta:
+        return self.lifetimes.absolute
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -191,7 +207,7 @@ class SessionService:
         if revoked_at is not None:
             raise revoked_error(revoked_reason, account_hint)
         now = utcnow()
-        if self._expired(created_at, last_seen_at, now, idle_seconds):
+        if self.lifetimes.expired(created_at, last_seen_at, idle_seconds, now):
             raise revoked_error(REASON_EXPIRED)
         if unverified_since is not None:
             raise EmailUnverified()
