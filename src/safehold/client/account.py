@@ -129,7 +129,6 @@ class PasswordProof:
     the password (``login_id``, ``A``, ``M1``), and the check of the server's ``M2``."""
 
     start: wire.AuthStartResponse
-    salt: bytes
     params: KdfParams
     keys: DerivedKeys
     srp: SrpClient = field(repr=False)
@@ -533,7 +532,7 @@ class AccountService:
         except ValueError:
             # Not canonical hex (spec §1): no honest server sends that.
             raise Tampered("the server sent a malformed sign-in challenge; not trusting it") from None
-        return PasswordProof(start, salt, params, keys, srp, m1)
+        return PasswordProof(start, params, keys, srp, m1)
 
     def _srp_login(
         self, api: ApiClient, email: str, password: str, key: AccountKey, device_id: str

@@ -27,7 +27,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +73,6 @@ CREATE TABLE IF NOT EXISTS seen (
     device   TEXT NOT NULL,     -- '' for a version 1 record
     seq      INTEGER NOT NULL   -- 0 for a version 1 record
 ) WITHOUT ROWID;
--- Schema 3: the items whose latest record is version 1, found without reading every row.
-CREATE INDEX IF NOT EXISTS seen_v1 ON seen(item_id) WHERE device = '';
 CREATE TABLE IF NOT EXISTS writers (
     device  TEXT PRIMARY KEY,
     max_seq INTEGER NOT NULL,
@@ -161,6 +159,7 @@ class ConflictRecord:
     created: str
 
 
+#: Schema 3: the items whose latest record is version 1, found without reading every row.
 _SEEN_V1_INDEX = "CREATE INDEX IF NOT EXISTS seen_v1 ON seen(item_id) WHERE device = ''"
 
 #: An edit replaces ``local``: a ``base`` that was "the same as local" becomes the old
@@ -200,6 +199,7 @@ class VaultStore:
             db = cls._connect(path)
             db.executescript(_SCHEMA)
             db.executescript(_SCHEMA_V2)
+            db.execute(_SEEN_V1_INDEX)
         finally:
             os.umask(old_umask)
         store = cls(path, db)
@@ -245,8 +245,7 @@ class VaultStore:
                     "INSERT OR IGNORE INTO seen(item_id, revision, device, seq) "
                     "SELECT item_id, revision, '', 0 FROM items WHERE revision > 0"
                 )
-            else:
-                self._db.execute(_SEEN_V1_INDEX)
+            self._db.execute(_SEEN_V1_INDEX)
             self._set_meta("schema", str(SCHEMA_VERSION))
 
     def close(self) -> None:
@@ -378,16 +377,18 @@ class VaultStore:
         found = self._db.execute(self._SELECT + " WHERE i.item_id = ?", (item_id,)).fetchone()
         return None if found is None else self._row(found)
 
-    def rows_for(self, item_ids: list[str]) -> dict[str, ItemRow]:
-        """The rows of ``item_ids`` that exist, by id: one query per 500 ids instead of one per item."""
-        found: dict[str, ItemRow] = {}
+    def _select_in(self, select: str, column: str, item_ids: list[str]) -> Iterator[Any]:
+        """The rows ``select`` gives where ``column`` is one of ``item_ids``: one query per
+        500 ids (well inside SQLite's parameter limit) instead of one per item."""
         for start in range(0, len(item_ids), 500):
             chunk = item_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for values in self._db.execute(self._SELECT + f" WHERE i.item_id IN ({marks})", chunk):
-                row = self._row(values)
-                found[row.item_id] = row
-        return found
+            yield from self._db.execute(f"{select} WHERE {column} IN ({marks})", chunk)
+
+    def rows_for(self, item_ids: list[str]) -> dict[str, ItemRow]:
+        """The rows of ``item_ids`` that exist, by id."""
+        rows = (self._row(values) for values in self._select_in(self._SELECT, "i.item_id", item_ids))
+        return {row.item_id: row for row in rows}
 
     def rows(self) -> list[ItemRow]:
         return [self._row(r) for r in self._db.execute(self._SELECT + " ORDER BY i.item_id")]
@@ -534,28 +535,23 @@ class VaultStore:
 
     # --- the vault log's bookkeeping (schema 2, spec §11.4) ------------------------------
 
+    _SEEN = "SELECT item_id, revision, device, seq FROM seen"
+
+    @staticmethod
+    def _seen_entries(rows: Iterable[Any]) -> dict[str, tuple[int, str, int]]:
+        return {str(r[0]): (int(r[1]), str(r[2]), int(r[3])) for r in rows}
+
     def seen_all(self) -> dict[str, tuple[int, str, int]]:
         """Per item: the revision last opened and the (device, seq) of that write."""
-        return {str(r[0]): (int(r[1]), str(r[2]), int(r[3]))
-                for r in self._db.execute("SELECT item_id, revision, device, seq FROM seen")}  # fmt: skip
+        return self._seen_entries(self._db.execute(self._SEEN))
+
+    def seen_for(self, item_ids: list[str]) -> dict[str, tuple[int, str, int]]:
+        """:meth:`seen_all` of ``item_ids`` (those with an entry)."""
+        return self._seen_entries(self._select_in(self._SEEN, "item_id", item_ids))
 
     def seen(self, item_id: str) -> tuple[int, str, int] | None:
         """:meth:`seen_all` of one item."""
-        r = self._db.execute(
-            "SELECT revision, device, seq FROM seen WHERE item_id = ?", (item_id,)
-        ).fetchone()
-        return None if r is None else (int(r[0]), str(r[1]), int(r[2]))
-
-    def seen_for(self, item_ids: list[str]) -> dict[str, tuple[int, str, int]]:
-        """:meth:`seen_all` of ``item_ids`` (those with an entry), one query per 500 ids."""
-        found: dict[str, tuple[int, str, int]] = {}
-        for start in range(0, len(item_ids), 500):
-            chunk = item_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT item_id, revision, device, seq FROM seen WHERE item_id IN ({marks})"  # noqa: S608
-            for r in self._db.execute(query, chunk):
-                found[str(r[0])] = (int(r[1]), str(r[2]), int(r[3]))
-        return found
+        return self.seen_for([item_id]).get(item_id)
 
     def v1_seen(self) -> list[str]:
         """Items whose latest record seen is version 1 (device ``''``), through an index

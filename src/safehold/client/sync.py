@@ -428,8 +428,8 @@ class SyncEngine:
         if seen == me:
             self._release(item_id, record.revision)
             return  # the same write again
-        log = self._writers.get(device) or self._writer(device)
-        if record.seq <= log.max_seq and log.is_closed(record.seq):
+        log = self._writer(device)
+        if log.is_closed(record.seq):
             if seen is not None and record.revision < seen[0]:
                 self._refuse(item_id, device, f"rollback: revision {record.revision} served again "
                                               f"after revision {seen[0]}")  # fmt: skip
@@ -438,8 +438,7 @@ class SyncEngine:
                                               "already used by another write")  # fmt: skip
             return
         self._close(device, record.seq, prev, log)
-        if self._held_aside:
-            self._release(item_id, record.revision)
+        self._release(item_id, record.revision)
         newer = seen is None or record.revision > seen[0]
         # A fork: two writes of one revision. The larger (device, seq) wins on every
         # device; the device whose write lost merges it back in.
@@ -540,7 +539,7 @@ class SyncEngine:
         in_order = seq == log.max_seq + 1
         log.close(seq)
         self._dirty_writers.add(device)
-        if self._claims and (device, seq) in self._claims:
+        if (device, seq) in self._claims:
             del self._claims[(device, seq)]
             self.store.drop_claim(device, seq)
         if prev is not None and seq > 1 and not in_order and not log.is_closed(seq - 1):

@@ -132,7 +132,10 @@ class VaultCipher:
         self._ad_suffix = f"|{generation}".encode()
 
     def _ad(self, item_id: bytes) -> bytes:
-        return b"".join((self._ad_prefix, item_id.hex().encode(), self._ad_suffix))
+        return self._ad_hex(item_id.hex())
+
+    def _ad_hex(self, hex_id: str) -> bytes:
+        return b"".join((self._ad_prefix, hex_id.encode(), self._ad_suffix))
 
     def __repr__(self) -> str:
         return f"VaultCipher(account={self._account_id.hex()}, generation={self._generation})"
@@ -149,7 +152,7 @@ class VaultCipher:
         hex_id = item_id if isinstance(item_id, str) else item_id.hex()
         if len(hex_id) != 32:
             raise EncodingError("an item id is 16 bytes (32 hex digits)")
-        return self._key.seal(item_json, b"".join((self._ad_prefix, hex_id.encode(), self._ad_suffix)))
+        return self._key.seal(item_json, self._ad_hex(hex_id))
 
     def open_item(self, item_id: bytes, envelope: bytes) -> Any:
         """The item's JSON value; :class:`TamperedData` if it was altered, moved to another

@@ -126,7 +126,7 @@ def _parse_body(body: bytes, text: str) -> tuple[Any, Any, bytes | None]:
 
 
 def _check_claims(claims: WriteClaims) -> None:
-    # One pattern over both ids (33 characters with a separator no id holds): a pull checks
+    # One pattern over both ids (joined by a separator no id holds): a pull checks
     # every record's claims, and one match costs half of two.
     if claims.revision < 1 or claims.seq < 1:
         raise EncodingError("revision and seq start at 1")

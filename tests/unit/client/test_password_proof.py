@@ -24,7 +24,7 @@ def _exchange() -> tuple[PasswordProof, bytes]:
     m1 = client.process_challenge(server.B)
     m2 = server.verify_client(client.A, m1)
     # start and keys are what the exchange was made from; the check reads neither.
-    proof = PasswordProof(None, salt, KdfParams(1, 8, 1), None, client, m1)  # type: ignore[arg-type]
+    proof = PasswordProof(None, KdfParams(1, 8, 1), None, client, m1)  # type: ignore[arg-type]
     return proof, m2
 
 

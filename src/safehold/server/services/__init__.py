@@ -69,7 +69,7 @@ def build_services(settings: Settings, *, sender: MailSender | None = None) -> S
             database, settings, mailer, limiter, auth.fakes, auth.issue_device_credential
         ),
         auth=auth,
-        sessions=SessionService(database, idle=lifetimes.idle, absolute=lifetimes.absolute),
+        sessions=SessionService(database, lifetimes),
         devices=DeviceService(database, lifetimes),
         vault=VaultService(database, settings),
         reset=ResetService(database, settings, mailer, limiter),

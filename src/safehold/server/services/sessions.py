@@ -140,23 +140,9 @@ class Lifetimes:
 
 
 class SessionService:
-    def __init__(
-        self,
-        database: Database,
-        *,
-        idle: timedelta = timedelta(days=30),
-        absolute: timedelta = timedelta(days=90),
-    ) -> None:
+    def __init__(self, database: Database, lifetimes: Lifetimes | None = None) -> None:
         self.database = database
-        self.lifetimes = Lifetimes(idle, absolute)
-
-    @property
-    def idle(self) -> timedelta:
-        return self.lifetimes.idle
-
-    @property
-    def absolute(self) -> timedelta:
-        return self.lifetimes.absolute
+        self.lifetimes = lifetimes or Lifetimes()
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:

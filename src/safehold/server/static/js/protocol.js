@@ -20,9 +20,11 @@
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
-// A byte order mark is kept (and then refused by JSON.parse), as Python's decoder keeps it:
-// by default TextDecoder drops one at the start, and the two implementations would differ.
-const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** How every sealed body is read as text (here, by the vault's opener and sync): bytes
+ * that are not UTF-8 throw, and a byte order mark is kept (and then refused by JSON.parse),
+ * as Python's decoder keeps it; by default TextDecoder drops one at the start, and the two
+ * implementations would differ. */
+export const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // --- Errors --------------------------------------------------------------------------
 
@@ -628,15 +630,11 @@ export function padPlaintext(data) {
 /** The plaintext in a padded block; TamperedData for any size, marker or filler that a
  * writer could not have produced (spec §11.3). */
 export function unpadPlaintext(data) {
-  return data.subarray(0, unpaddedLength(data));
+  return data.subarray(0, unpaddedLengthAt(data, 0, data.length));
 }
 
-/** How many bytes of the padded plaintext `data` are the body (unpadPlaintext's length). */
-export function unpaddedLength(data) {
-  return unpaddedLengthAt(data, 0, data.length);
-}
-
-/** unpaddedLength of the `size` bytes of `buf` from `start` (no view made of them). */
+/** How many of the `size` padded bytes of `buf` from `start` are the body (unpadPlaintext's
+ * length, with no view made of them). */
 export function unpaddedLengthAt(buf, start, size) {
   if (size < PAD_MIN || paddedLength(size - 1) !== size) throw new TamperedData();
   let end = start + size;
@@ -689,20 +687,16 @@ export function readWriteBody(claims, padded) {
   const body = unpadPlaintext(padded);
   let text;
   try {
-    text = utf8Fatal.decode(body);
+    text = strictUtf8.decode(body);
   } catch {
     throw new TamperedData();
   }
-  return parseWriteBody(claims, text);
-}
-
-/** readWriteBody's checks of an unpadded body already decoded as UTF-8 (`text`). */
-export function parseWriteBody(claims, text) {
   return checkWriteBody(claims.deleted, text);
 }
 
-/** parseWriteBody of a write whose claims say `deleted` (the only claim the body's checks
- * read): a bulk opener keeps that flag per record rather than a claims object. */
+/** readWriteBody's checks of an unpadded body already decoded as UTF-8 (`text`), for a write
+ * whose claims say `deleted` (the only claim they read): a bulk opener keeps that flag per
+ * record rather than a claims object. */
 export function checkWriteBody(deleted, text) {
   let parsed;
   try {

@@ -11,11 +11,11 @@
 // plaintexts end to end and a pair per record ([-1, -1]: it did not decrypt); or
 // {kind: "failed", batch} if no key was given. Every buffer is transferred, not copied.
 
+// spec §5 (protocol.js NONCE_LEN): not imported, so the thread loads nothing but this file.
 const NONCE_LEN = 12;
 let key = null;
 
-async function open({ batch, count, env, envAt, ad, adAt }) {
-  const n = count;
+async function open({ batch, count: n, env, envAt, ad, adAt }) {
   const params = { name: "AES-GCM", iv: null, additionalData: null, tagLength: 128 };
   const waits = new Array(n);
   for (let i = 0; i < n; i++) {

@@ -22,6 +22,7 @@ import {
   bytesToHex,
   checkClaims,
   checkWriteBody,
+  strictUtf8,
   unpaddedLengthAt,
 } from "../protocol.js";
 import { b64urlDecodeInto, b64urlDecodedLength } from "./codec.js";
@@ -32,9 +33,6 @@ const TAG_LEN = 16;
 const BATCH = 500;
 const MIN_ENVELOPE = 1 + NONCE_LEN + TAG_LEN;
 const HEX32 = /^[0-9a-f]{32}$/;
-// A byte order mark is kept (and then refused by JSON.parse), as Python's decoder keeps it:
-// by default TextDecoder drops one at the start, and the two implementations would differ.
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** A deletion the server states without a sealed tombstone (v1): nothing to open. */
 export const PLAIN = Object.freeze({ v2: false, value: null, prev: null, plain: true });
 
@@ -356,9 +354,10 @@ export class Opener {
   }
 
   /**
-   * Read every decrypted record's body (`plain[i]`, its plaintext's bytes) into `out`. The bodies (v2 unpadded) are copied
-   * into one buffer and decoded as UTF-8 in one call; when that text is as long as the
-   * buffer, every byte was ASCII, so each body's text is a slice at its byte offsets.
+   * Read every decrypted record's body (`plain[i]`, its plaintext's bytes) into `out`. The
+   * bodies (v2 unpadded) are copied into one buffer and decoded as UTF-8 in one call; when
+   * that text is as long as the buffer, every byte was ASCII, so each body's text is a
+   * slice at its byte offsets.
    * Otherwise (a body with other characters, or one that is not UTF-8) each body is
    * decoded on its own, as it would be alone. Either way each body is parsed and checked
    * separately: no record can change how another is read.
@@ -390,7 +389,7 @@ export class Opener {
     }
     let text = null;
     try {
-      text = utf8.decode(joined.subarray(0, total));
+      text = strictUtf8.decode(joined.subarray(0, total));
     } catch {
       // Some body is not UTF-8: each is decoded alone below, and only that one is refused.
     }
@@ -406,7 +405,7 @@ export class Opener {
           body = text.slice(at, at + length);
         } else {
           try {
-            body = utf8.decode(joined.subarray(at, at + length));
+            body = strictUtf8.decode(joined.subarray(at, at + length));
           } catch (err) {
             throw deleted === null ? err : new TamperedData();
           }

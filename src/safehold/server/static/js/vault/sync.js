@@ -27,6 +27,7 @@ import {
   paddedLength,
   seal,
   sealWrite,
+  strictUtf8,
 } from "../protocol.js";
 import { ApiError } from "./api.js";
 import { canonicalKey, checkEnvelopeSize, isConflictCopy, isTrashed, itemTemplate, readItem, searchText, userTemplates } from "./items.js";
@@ -38,8 +39,6 @@ export const PULL_PAGE = 1000;
 export const PUSH_BATCH = 500;
 const MAX_PUSH_ROUNDS = 8;
 const PLAIN_TOMBSTONE = Symbol("plain tombstone");
-// A byte order mark is kept (and refused by JSON.parse), as Python keeps it (see opener.js).
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // What a record said, compared only when two records claim one revision (a fork), so a
 // large pull does not serialise every item a second time.
@@ -494,7 +493,7 @@ export class Vault {
   async restorePending(held) {
     const { vk, accountId, generation } = this.session;
     let lost = 0;
-    const read = async (envelope, ad) => JSON.parse(utf8.decode(await open(vk, envelope, ad)));
+    const read = async (envelope, ad) => JSON.parse(strictUtf8.decode(await open(vk, envelope, ad)));
     for (const edit of held.edits) {
       const ad = itemAd(accountId, hexToBytes(edit.id), generation);
       try {
